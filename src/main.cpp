@@ -1,0 +1,146 @@
+// ogpd-proxy: wiring only. Reads the configuration, builds the graph (store -> server), runs until SIGTERM.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "ops/config.h"
+#include "ops/log.h"
+#include "server/server.h"
+#include "store/sqlite_store.h"
+
+#ifndef OGPD_VERSION
+#define OGPD_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using ogpd::ops::Config;
+using ogpd::ops::RawSettings;
+
+RawSettings read_environment() {
+  RawSettings env;
+  for (const auto& spec : ogpd::ops::setting_specs()) {
+    const std::string name(spec.name);
+    if (const char* value = std::getenv(name.c_str())) env[name] = value;
+  }
+  return env;
+}
+
+RawSettings read_dotenv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  return ogpd::ops::parse_dotenv(text.str());
+}
+
+int serve(const Config& config) {
+  ogpd::ops::configure_logging(config.log_level, config.log_format);
+  spdlog::info("ogpd-proxy {} starting", OGPD_VERSION);
+  if (config.store == ogpd::ops::Store::kPostgres) {
+    spdlog::critical("DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<path>");
+    return 2;
+  }
+  if (!config.missing_credentials.empty()) {
+    std::string names;
+    for (const auto& n : config.missing_credentials) names += (names.empty() ? "" : ", ") + n;
+    spdlog::warn("**********************************************************************");
+    spdlog::warn("DRY RUN: {} not set. Webhooks are accepted and stored, but NOTHING is", names);
+    spdlog::warn("sent to PagerDuty or Opsgenie. Set the credentials (or DRY_RUN=true to silence this).");
+    spdlog::warn("**********************************************************************");
+  } else if (config.dry_run) {
+    spdlog::warn("DRY_RUN=true: nothing will be sent to PagerDuty or Opsgenie");
+  }
+  if (!config.opsgenie_integration_id)
+    spdlog::warn("OPSGENIE_INTEGRATION_ID is not set: alerts from every Opsgenie integration are accepted");
+  if (config.pagerduty_webhook_secrets.empty())
+    spdlog::warn("PAGERDUTY_WEBHOOK_SECRET is not set: /pd-webhook accepts unsigned deliveries");
+
+  std::string error;
+  auto store = ogpd::store::SqliteStore::open(config.sqlite_path, &error);
+  if (!store) {
+    spdlog::critical("DATABASE_URL: {}", error);
+    return 1;
+  }
+  spdlog::info("store sqlite:{} schema version {}", config.sqlite_path, store->schema_version());
+
+  boost::asio::io_context io(1);
+  ogpd::server::Server server(
+      io,
+      {.body_bytes = config.body_limit_bytes,
+       .connections = config.max_connections,
+       .request_timeout = std::chrono::seconds(config.request_timeout_seconds),
+       .shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds)},
+      {.opsgenie_integration_id = config.opsgenie_integration_id,
+       .opsgenie_webhook_token = config.opsgenie_webhook_token,
+       .pagerduty_secrets = config.pagerduty_webhook_secrets},
+      *store);
+  if (auto failed = server.listen(config.host, config.port); !failed.empty()) {
+    spdlog::critical("{}", failed);
+    return 1;
+  }
+  spdlog::info("listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz)", config.host,
+               server.port());
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: no longer accepting; finishing in-flight requests", signal);
+    server.shutdown();
+  });
+  io.run();
+  store->stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ogpd-proxy: keeps Opsgenie alerts and PagerDuty incidents in sync, both ways.\n"
+               "Every setting is read from its flag, else the environment, else ./.env, else its default."};
+  app.set_version_flag("--version", std::string("ogpd-proxy ") + OGPD_VERSION);
+  std::string env_file = ".env";
+  app.add_option("--env-file", env_file, "the .env file to read")->capture_default_str();
+
+  std::map<std::string, std::string> flag_values;
+  std::vector<std::pair<std::string, CLI::Option*>> flag_options;
+  for (const auto& spec : ogpd::ops::setting_specs()) {
+    const std::string name(spec.name);
+    std::string help = std::string(spec.help) + " [" + name + "]";
+    if (!spec.default_value.empty()) help += " (default: " + std::string(spec.default_value) + ")";
+    auto* option = app.add_option("--" + ogpd::ops::flag_name(spec.name), flag_values[name], help);
+    flag_options.emplace_back(name, option);
+  }
+  auto* check = app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
+  CLI11_PARSE(app, argc, argv);
+
+  RawSettings flags;
+  for (const auto& [name, option] : flag_options)
+    if (option->count() > 0) flags[name] = flag_values[name];
+  const RawSettings raw = ogpd::ops::merge_settings(read_dotenv(env_file), read_environment(), flags);
+
+  auto validated = ogpd::ops::validate(raw);
+  if (auto* error = std::get_if<ogpd::ops::ConfigError>(&validated)) {
+    std::cerr << "ogpd-proxy: configuration error: " << error->message << "\n";
+    return 2;
+  }
+  const auto& config = std::get<Config>(validated);
+  if (check->parsed()) {
+    for (const auto& line : ogpd::ops::describe(config)) std::cout << line << "\n";
+    if (config.store == ogpd::ops::Store::kPostgres) {
+      std::cerr << "ogpd-proxy: configuration error: DATABASE_URL: the PostgreSQL store is not available in this "
+                   "version; use sqlite:<path>\n";
+      return 2;
+    }
+    if (!config.missing_credentials.empty()) std::cout << "note: credentials missing, so DRY_RUN is on\n";
+    std::cout << "configuration OK\n";
+    return 0;
+  }
+  return serve(config);
+}

@@ -1,0 +1,84 @@
+// Config: every setting of ogpd-proxy, read from command-line flags, the environment and a `.env` file, in
+// that order of precedence (an already-set environment variable wins over `.env`, as python-dotenv does).
+//
+// Each setting has one name (the environment variable) and one flag (`--lower-case-name`). Validation turns
+// the raw text into typed values or into one error line naming the setting. Secrets are never part of an
+// error or a description. Pure apart from load_dotenv (reads a file); thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ogpd::ops {
+
+struct SettingSpec {
+  std::string_view name;           // environment variable, e.g. "PAGERDUTY_API_KEY"
+  std::string_view default_value;  // "" = unset
+  bool secret;
+  std::string_view help;
+};
+
+// Every setting, in the order --help and check-config list them.
+const std::vector<SettingSpec>& setting_specs();
+
+// "PAGERDUTY_API_KEY" -> "pagerduty-api-key"
+std::string flag_name(std::string_view setting);
+
+// Raw settings by name; only names present were given somewhere.
+using RawSettings = std::map<std::string, std::string, std::less<>>;
+
+// Parses `.env` text: KEY=VALUE lines, `export KEY=...`, `#` comments, single or double quotes, inline
+// ` #` comments after unquoted values. Unknown keys are kept (callers ignore them).
+RawSettings parse_dotenv(std::string_view text);
+
+// `environment` wins over `dotenv`; `flags` win over both.
+RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environment, const RawSettings& flags);
+
+enum class Store { kSqlite, kPostgres };
+
+struct Config {
+  std::string host = "0.0.0.0";
+  std::uint16_t port = 5001;
+
+  std::optional<std::string> pagerduty_api_key;
+  std::optional<std::string> pagerduty_service_id;
+  std::vector<std::string> pagerduty_webhook_secrets;
+  std::optional<std::string> pagerduty_email;
+  std::optional<std::string> pagerduty_user;
+  std::optional<std::string> opsgenie_api_key;
+  std::optional<std::string> opsgenie_integration_id;
+  std::optional<std::string> opsgenie_webhook_token;
+  std::string pagerduty_api_url = "https://api.pagerduty.com";
+  std::string opsgenie_api_url = "https://api.opsgenie.com";
+
+  std::string database_url = "sqlite:data/ogpd.db";
+  Store store = Store::kSqlite;
+  std::string sqlite_path = "data/ogpd.db";
+
+  bool dry_run = false;
+  std::vector<std::string> missing_credentials;  // non-empty => dry_run was switched on for this reason
+
+  std::string log_level = "info";
+  std::string log_format = "text";
+
+  std::size_t body_limit_bytes = 256 * 1024;
+  std::size_t max_connections = 1024;
+  int request_timeout_seconds = 10;
+  int shutdown_grace_seconds = 10;
+};
+
+struct ConfigError {
+  std::string message;  // one line, names the setting, never a secret value
+};
+
+std::variant<Config, ConfigError> validate(const RawSettings& raw);
+
+// Lines describing the effective configuration with secrets hidden ("set (hidden)" / "unset").
+std::vector<std::string> describe(const Config& config);
+
+}  // namespace ogpd::ops

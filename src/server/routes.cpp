@@ -1,0 +1,91 @@
+#include "server/routes.h"
+
+#include "ops/log.h"
+
+namespace ogpd::server {
+namespace {
+
+std::string_view header(const http::request<http::string_body>& request, std::string_view name) {
+  const auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == request.end()) return {};
+  return {it->value().data(), it->value().size()};
+}
+
+Answer ignored(std::string_view reason, std::int64_t event_id = 0) {
+  std::string body = "{\"status\":\"ignored\",\"reason\":" + ops::json_quote(reason);
+  if (event_id > 0) body += ",\"event_id\":" + std::to_string(event_id);
+  return json_answer(http::status::ok, body + "}");
+}
+
+Routed webhook(const RouteContext& context, const http::request<http::string_body>& request, bool opsgenie) {
+  if (request.method() != http::verb::post) {
+    Answer a = error_answer(http::status::method_not_allowed, "use POST");
+    a.allow = "POST";
+    return a;
+  }
+  const webhook::WebhookRequest parts{
+      .body = request.body(),
+      .authorization = header(request, "Authorization"),
+      .webhook_token = header(request, "X-Webhook-Token"),
+      .pagerduty_signature = header(request, "X-PagerDuty-Signature"),
+      .webhook_id = header(request, "X-Webhook-Id"),
+  };
+  webhook::Verdict verdict = opsgenie ? webhook::receive_opsgenie(context.intake, parts)
+                                      : webhook::receive_pagerduty(context.intake, parts);
+  if (auto* store = std::get_if<webhook::Store>(&verdict)) return ToStore{std::move(store->event)};
+  if (auto* ignore = std::get_if<webhook::Ignore>(&verdict)) return ignored(ignore->reason);
+  const auto& reject = std::get<webhook::Reject>(verdict);
+  return error_answer(static_cast<http::status>(reject.status), reject.error);
+}
+
+}  // namespace
+
+Answer json_answer(http::status status, std::string body) {
+  Answer a;
+  a.status = status;
+  a.body = std::move(body);
+  return a;
+}
+
+Answer error_answer(http::status status, std::string_view error) {
+  Answer a = json_answer(status, "{\"error\":" + ops::json_quote(error) + "}");
+  a.retry_after = status == http::status::service_unavailable;
+  return a;
+}
+
+Routed route(const RouteContext& context, const http::request<http::string_body>& request) {
+  std::string_view target(request.target().data(), request.target().size());
+  target = target.substr(0, target.find('?'));
+
+  if (target == "/ops-webhook") return webhook(context, request, true);
+  if (target == "/pd-webhook") return webhook(context, request, false);
+
+  const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
+  if (target == "/healthz" || target == "/readyz") {
+    if (!read) {
+      Answer a = error_answer(http::status::method_not_allowed, "use GET");
+      a.allow = "GET, HEAD";
+      return a;
+    }
+    if (target == "/healthz") return json_answer(http::status::ok, "{\"status\":\"ok\"}");
+    if (context.journal.ready()) return json_answer(http::status::ok, "{\"status\":\"ready\"}");
+    return error_answer(http::status::service_unavailable, "store is not writable");
+  }
+  return error_answer(http::status::not_found, "no such endpoint: " + std::string(target));
+}
+
+Answer answer_stored(const Event& event, const store::AppendResult& result) {
+  const std::string id = std::to_string(result.event_id);
+  switch (result.outcome) {
+    case store::AppendOutcome::kStored:
+      if (is_actionable(event.kind)) return json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
+      return ignored(event.kind == EventKind::kPing ? "ping" : "no action for " + event.type, result.event_id);
+    case store::AppendOutcome::kDuplicate:
+      return json_answer(http::status::ok, "{\"status\":\"duplicate\",\"event_id\":" + id + "}");
+    case store::AppendOutcome::kUnavailable:
+      break;
+  }
+  return error_answer(http::status::service_unavailable, "the event could not be stored; retry later");
+}
+
+}  // namespace ogpd::server

@@ -1,0 +1,50 @@
+// Journal: the durable, deduplicating log of accepted webhook events — the queue the sync engine reads.
+//
+// Who calls it: the HTTP server (append) and the health endpoint (ready). Thread-safe: append may be called from
+// any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives through the
+// callback as kUnavailable when the event could not be made durable (disk full, database locked or gone), so the
+// sender can be told to retry.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/event.h"
+
+namespace ogpd::store {
+
+enum class AppendOutcome {
+  kStored,       // durable (fsync'd) under a new event id
+  kDuplicate,    // the same delivery was stored before; event_id names the first copy
+  kUnavailable,  // could not be stored; nothing was written
+};
+
+struct AppendResult {
+  AppendOutcome outcome = AppendOutcome::kUnavailable;
+  std::int64_t event_id = 0;
+  std::string error;  // for kUnavailable: why, for logs (never contains the body)
+};
+
+// One webhook as received: the parsed event, the exact body, and when it arrived.
+struct Received {
+  Event event;
+  std::string raw_body;
+  std::int64_t received_at_ms = 0;  // Unix time, milliseconds
+};
+
+class Journal {
+ public:
+  using Done = std::function<void(AppendResult)>;
+
+  virtual ~Journal() = default;
+
+  // Queues the event for the next group commit. `done` runs exactly once, on the journal's own thread, after
+  // the commit that made the event durable (or after it was found to be a duplicate, or failed).
+  virtual void append(Received received, Done done) = 0;
+
+  // True while the writer runs and its last write succeeded.
+  virtual bool ready() const = 0;
+};
+
+}  // namespace ogpd::store

@@ -1,0 +1,67 @@
+// SqliteStore: the embedded store (DATABASE_URL=sqlite:<path>), a WAL database with synchronous=FULL.
+//
+// Owns one writer thread and its connection. append() only queues; the writer takes everything queued since
+// its last commit and stores it in ONE transaction with ONE fsync (group commit), then reports each outcome.
+// So no callback runs before its event's commit, and a burst costs one fsync, not one per event.
+// Thread-safe. Construction (open) is the only place that may fail loudly; afterwards failures are outcomes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "store/journal.h"
+#include "store/sqlite_db.h"
+
+namespace ogpd::store {
+
+class SqliteStore final : public Journal {
+ public:
+  // Opens the file, applies pending migrations, starts the writer. On failure returns nullptr and sets `error`.
+  static std::unique_ptr<SqliteStore> open(const std::string& path, std::string* error);
+
+  ~SqliteStore() override;  // stops the writer after everything queued has been committed
+
+  void append(Received received, Done done) override;
+  bool ready() const override;
+
+  // Commits everything queued so far, then stops the writer. Further appends answer kUnavailable.
+  void stop();
+
+  int schema_version() const { return schema_version_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Pending {
+    Received received;
+    Done done;
+  };
+
+  SqliteStore(std::string path, Db db, int schema_version);
+  void run();
+  void commit(std::deque<Pending>& batch);
+
+  const std::string path_;
+  Db db_;  // used only by the writer thread
+  const int schema_version_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+
+  std::atomic<bool> last_write_ok_{true};
+  std::atomic<bool> running_{false};
+  std::thread writer_;
+};
+
+// Applies the numbered migrations of sqlite_schema.h that `db` lacks. Returns the resulting version, or -1 with
+// `error` set.
+int migrate(Db& db, std::string* error);
+
+}  // namespace ogpd::store

@@ -1,0 +1,96 @@
+#include "webhook/opsgenie.h"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "webhook/digest.h"
+#include "webhook/json_fields.h"
+
+namespace ogpd::webhook {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+EventKind kind_of(std::string_view action) {
+  static constexpr std::array<std::pair<std::string_view, EventKind>, 5> kActions{{
+      {"Create", EventKind::kAlertCreated},
+      {"AddNote", EventKind::kAlertNoteAdded},
+      {"Acknowledge", EventKind::kAlertAcknowledged},
+      {"UnAcknowledge", EventKind::kAlertUnacknowledged},
+      {"Close", EventKind::kAlertClosed},
+  }};
+  for (const auto& [name, kind] : kActions)
+    if (iequals(action, name)) return kind;
+  return EventKind::kOther;
+}
+
+}  // namespace
+
+std::optional<std::string> normalise_priority(const boost::json::value* priority) {
+  if (priority == nullptr) return std::nullopt;
+  std::int64_t level = 0;
+  if (const auto* i = priority->if_int64()) {
+    level = *i;
+  } else if (const auto* u = priority->if_uint64()) {
+    level = *u > 9 ? 0 : static_cast<std::int64_t>(*u);
+  } else if (const auto* s = priority->if_string()) {
+    std::string_view text = *s;
+    if (!text.empty() && (text.front() == 'P' || text.front() == 'p')) text.remove_prefix(1);
+    if (text.size() != 1 || text[0] < '0' || text[0] > '9') return std::nullopt;
+    level = text[0] - '0';
+  }
+  if (level < 1 || level > 5) return std::nullopt;
+  return "P" + std::to_string(level);
+}
+
+Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& integration_id) {
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(body, ec);
+  if (ec) return Reject{400, "body is not valid JSON: " + ec.message()};
+  const auto* root = doc.if_object();
+  if (root == nullptr) return Reject{400, "body is not a JSON object"};
+
+  if (integration_id) {
+    const auto sender = text_at(root, "integrationId");
+    if (!sender) return Ignore{"no integrationId: not from the configured Opsgenie integration"};
+    if (*sender != *integration_id) return Ignore{"integrationId " + *sender + " is not the configured integration"};
+  }
+
+  const auto action = nonempty_text_at(root, "action");
+  if (!action) return Reject{400, "missing field: action"};
+  const auto* alert = object_at(root, "alert");
+  if (alert == nullptr) return Reject{400, "missing field: alert"};
+  auto alert_id = nonempty_text_at(alert, "alertId");
+  if (!alert_id) return Reject{400, "missing field: alert.alertId"};
+
+  Event event;
+  event.source = Source::kOpsgenie;
+  event.kind = kind_of(*action);
+  event.type = *action;
+  event.alert_id = std::move(alert_id);
+  event.actor_id = nonempty_text_at(alert, "userId");
+  event.actor_name = nonempty_text_at(alert, "username");
+  if (!event.actor_name) event.actor_name = nonempty_text_at(alert, "userFullName");
+  event.title = nonempty_text_at(alert, "message");
+  event.description = nonempty_text_at(alert, "description");
+  event.priority = normalise_priority(alert->if_contains("priority"));
+  event.note = nonempty_text_at(alert, "note");
+  if (!event.note) event.note = nonempty_text_at(root, "note");  // the earlier proxy's simplified shape
+  event.occurred_at = nonempty_text_at(alert, "updatedAt");
+
+  // Opsgenie sends no delivery id: alert + action + updatedAt names one change; without updatedAt (the
+  // earlier proxy's examples) the body itself is the identity.
+  event.dedupe_key = event.occurred_at
+                         ? "og:" + *event.alert_id + ":" + *action + ":" + *event.occurred_at
+                         : "og:sha256:" + to_hex(sha256(body));
+  return Store{std::move(event)};
+}
+
+}  // namespace ogpd::webhook
