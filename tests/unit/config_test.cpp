@@ -1,0 +1,163 @@
+#include "ops/config.h"
+
+#include <gtest/gtest.h>
+
+namespace ogpd::ops {
+namespace {
+
+Config valid(const RawSettings& raw) {
+  auto result = validate(raw);
+  if (auto* error = std::get_if<ConfigError>(&result)) {
+    ADD_FAILURE() << error->message;
+    return {};
+  }
+  return std::get<Config>(result);
+}
+
+std::string error_of(const RawSettings& raw) {
+  auto result = validate(raw);
+  if (auto* error = std::get_if<ConfigError>(&result)) return error->message;
+  ADD_FAILURE() << "expected a configuration error";
+  return {};
+}
+
+const RawSettings kCredentials{{"PAGERDUTY_API_KEY", "pdkey-hunter2"},
+                               {"PAGERDUTY_SERVICE_ID", "PSVC1"},
+                               {"PAGERDUTY_EMAIL", "bot@example.com"},
+                               {"OPSGENIE_API_KEY", "ogkey-hunter2"}};
+
+TEST(Dotenv, ParsesTheEarlierProxysExampleFile) {
+  const auto s = parse_dotenv(
+      "# PagerDuty Configuration\n"
+      "PAGERDUTY_API_KEY=your_pagerduty_api_key_here\n"
+      "PAGERDUTY_USER=username #Avoids loops processing events\n"
+      "\n"
+      "export OPSGENIE_INTEGRATION_ID=ccb77fcc-3474-4ee3-8140-300926635ed1\n"
+      "QUOTED=\"a b # not a comment\"\n"
+      "SINGLE='x=y'\n"
+      "  SPACED  =  value  \r\n"
+      "no equals sign here\n");
+  EXPECT_EQ(s.at("PAGERDUTY_API_KEY"), "your_pagerduty_api_key_here");
+  EXPECT_EQ(s.at("PAGERDUTY_USER"), "username");
+  EXPECT_EQ(s.at("OPSGENIE_INTEGRATION_ID"), "ccb77fcc-3474-4ee3-8140-300926635ed1");
+  EXPECT_EQ(s.at("QUOTED"), "a b # not a comment");
+  EXPECT_EQ(s.at("SINGLE"), "x=y");
+  EXPECT_EQ(s.at("SPACED"), "value");
+  EXPECT_EQ(s.size(), 6u);
+}
+
+TEST(Settings, EnvironmentWinsOverDotenvAndFlagsWinOverBoth) {
+  const RawSettings dotenv{{"PORT", "6000"}, {"HOST", "127.0.0.1"}, {"LOG_LEVEL", "debug"}};
+  const RawSettings env{{"PORT", "7000"}, {"LOG_LEVEL", "warn"}};
+  const RawSettings flags{{"LOG_LEVEL", "error"}};
+  const Config c = valid(merge_settings(dotenv, env, flags));
+  EXPECT_EQ(c.port, 7000);
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.log_level, "error");
+}
+
+TEST(Settings, DefaultsMatchTheContract) {
+  const Config c = valid({});
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_EQ(c.port, 5001);
+  EXPECT_EQ(c.pagerduty_api_url, "https://api.pagerduty.com");
+  EXPECT_EQ(c.opsgenie_api_url, "https://api.opsgenie.com");
+  EXPECT_EQ(c.store, Store::kSqlite);
+  EXPECT_EQ(c.sqlite_path, "data/ogpd.db");
+  EXPECT_EQ(c.body_limit_bytes, 256u * 1024);
+  EXPECT_EQ(c.log_format, "text");
+}
+
+TEST(Settings, MissingCredentialsSwitchDryRunOnAndSayWhich) {
+  const Config c = valid({{"PAGERDUTY_API_KEY", "k"}});
+  EXPECT_TRUE(c.dry_run);
+  EXPECT_EQ(c.missing_credentials,
+            (std::vector<std::string>{"PAGERDUTY_SERVICE_ID", "PAGERDUTY_EMAIL", "OPSGENIE_API_KEY"}));
+  const Config live = valid(kCredentials);
+  EXPECT_FALSE(live.dry_run);
+  EXPECT_TRUE(live.missing_credentials.empty());
+  RawSettings asked = kCredentials;
+  asked["DRY_RUN"] = "true";
+  EXPECT_TRUE(valid(asked).dry_run);
+}
+
+TEST(Settings, WebhookSecretsSplitOnCommasForRotation) {
+  const Config c = valid({{"PAGERDUTY_WEBHOOK_SECRET", " old , new ,"}});
+  EXPECT_EQ(c.pagerduty_webhook_secrets, (std::vector<std::string>{"old", "new"}));
+}
+
+TEST(Settings, UrlsAcceptEuHostsAndLoopbackFakesAndLoseTrailingSlashes) {
+  const Config c = valid({{"PAGERDUTY_API_URL", "https://api.eu.pagerduty.com/"},
+                          {"OPSGENIE_API_URL", "http://127.0.0.1:8080"}});
+  EXPECT_EQ(c.pagerduty_api_url, "https://api.eu.pagerduty.com");
+  EXPECT_EQ(c.opsgenie_api_url, "http://127.0.0.1:8080");
+}
+
+TEST(Settings, DatabaseUrlForms) {
+  EXPECT_EQ(valid({{"DATABASE_URL", "sqlite:/var/lib/ogpd/ogpd.db"}}).sqlite_path, "/var/lib/ogpd/ogpd.db");
+  EXPECT_EQ(valid({{"DATABASE_URL", "sqlite:///var/lib/ogpd.db"}}).sqlite_path, "/var/lib/ogpd.db");
+  EXPECT_EQ(valid({{"DATABASE_URL", "postgresql://u@db/ogpd"}}).store, Store::kPostgres);
+}
+
+TEST(Settings, EveryInvalidValueStopsWithOneLineNamingTheSetting) {
+  struct Case {
+    std::string name, value, expected_start;
+  };
+  const std::vector<Case> cases{
+      {"PORT", "70000", "PORT: '70000' is not a port number"},
+      {"PORT", "0", "PORT: '0'"},
+      {"PORT", "abc", "PORT: 'abc'"},
+      {"PORT", "50 01", "PORT: '50 01'"},
+      {"HOST", "not-an-address", "HOST: 'not-an-address'"},
+      {"PAGERDUTY_API_URL", "api.pagerduty.com", "PAGERDUTY_API_URL: 'api.pagerduty.com' is not an http(s) URL"},
+      {"OPSGENIE_API_URL", "htp://x", "OPSGENIE_API_URL: 'htp://x'"},
+      {"OPSGENIE_API_URL", "https://", "OPSGENIE_API_URL: 'https://'"},
+      {"OPSGENIE_API_URL", "http://host:99999", "OPSGENIE_API_URL: 'http://host:99999'"},
+      {"DATABASE_URL", "mysql://db/x", "DATABASE_URL: unknown scheme 'mysql'"},
+      {"DATABASE_URL", "sqlite:", "DATABASE_URL: 'sqlite:' needs a file path"},
+      {"DRY_RUN", "maybe", "DRY_RUN: 'maybe' is not a boolean"},
+      {"LOG_LEVEL", "loud", "LOG_LEVEL: 'loud'"},
+      {"LOG_FORMAT", "xml", "LOG_FORMAT: 'xml'"},
+      {"BODY_LIMIT_BYTES", "-1", "BODY_LIMIT_BYTES: '-1'"},
+      {"MAX_CONNECTIONS", "0", "MAX_CONNECTIONS: '0'"},
+      {"REQUEST_TIMEOUT_SECONDS", "1.5", "REQUEST_TIMEOUT_SECONDS: '1.5'"},
+  };
+  for (const auto& c : cases) {
+    const std::string message = error_of({{c.name, c.value}});
+    EXPECT_EQ(message.rfind(c.expected_start, 0), 0u) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+  }
+}
+
+TEST(Settings, DryRunFalseWithoutCredentialsIsAnErrorNamingThem) {
+  const std::string message = error_of({{"DRY_RUN", "false"}, {"PAGERDUTY_API_KEY", "k"}});
+  EXPECT_NE(message.find("PAGERDUTY_SERVICE_ID"), std::string::npos);
+  EXPECT_EQ(message.find("PAGERDUTY_API_KEY"), std::string::npos);
+}
+
+TEST(Settings, SecretsNeverAppearInDescriptionsOrErrors) {
+  RawSettings raw = kCredentials;
+  raw["PAGERDUTY_WEBHOOK_SECRET"] = "whsec-hunter2";
+  raw["OPSGENIE_WEBHOOK_TOKEN"] = "tok-hunter2";
+  raw["DATABASE_URL"] = "sqlite:x.db";
+  for (const auto& line : describe(valid(raw))) EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+  raw["PORT"] = "99999";
+  EXPECT_EQ(error_of(raw).find("hunter2"), std::string::npos);
+  raw.erase("PORT");
+  raw["DATABASE_URL"] = "postgresql://user:pw-hunter2@db/ogpd";
+  for (const auto& line : describe(valid(raw))) EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+}
+
+TEST(Settings, EverySettingHasAFlagAndDescribeListsIt) {
+  const auto lines = describe(valid({}));
+  for (const auto& spec : setting_specs()) {
+    EXPECT_FALSE(flag_name(spec.name).empty());
+    bool listed = false;
+    for (const auto& line : lines) listed |= line.rfind(std::string(spec.name) + "=", 0) == 0;
+    EXPECT_TRUE(listed) << spec.name;
+  }
+  EXPECT_EQ(flag_name("PAGERDUTY_API_KEY"), "pagerduty-api-key");
+}
+
+}  // namespace
+}  // namespace ogpd::ops

@@ -1,0 +1,108 @@
+#include "server/routes.h"
+
+#include <gtest/gtest.h>
+
+namespace ogpd::server {
+namespace {
+
+class FixedJournal : public store::Journal {
+ public:
+  void append(store::Received, Done) override {}
+  bool ready() const override { return ready_; }
+  bool ready_ = true;
+};
+
+http::request<http::string_body> request(http::verb verb, std::string target, std::string body = {}) {
+  http::request<http::string_body> r{verb, target, 11};
+  r.body() = std::move(body);
+  r.prepare_payload();
+  return r;
+}
+
+Answer answer_of(const Routed& routed) {
+  if (const auto* a = std::get_if<Answer>(&routed)) return *a;
+  ADD_FAILURE() << "expected an immediate answer";
+  return {};
+}
+
+class Routes : public ::testing::Test {
+ protected:
+  webhook::IntakeSettings intake;
+  FixedJournal journal;
+  Routed go(http::verb verb, std::string target, std::string body = {}) {
+    return route({intake, journal}, request(verb, std::move(target), std::move(body)));
+  }
+};
+
+TEST_F(Routes, HealthIsAlwaysOkAndReadinessFollowsTheStore) {
+  EXPECT_EQ(answer_of(go(http::verb::get, "/healthz")).status, http::status::ok);
+  EXPECT_EQ(answer_of(go(http::verb::get, "/readyz")).status, http::status::ok);
+  journal.ready_ = false;
+  EXPECT_EQ(answer_of(go(http::verb::get, "/healthz")).status, http::status::ok);
+  const Answer not_ready = answer_of(go(http::verb::get, "/readyz"));
+  EXPECT_EQ(not_ready.status, http::status::service_unavailable);
+  EXPECT_NE(not_ready.body.find("error"), std::string::npos);
+}
+
+TEST_F(Routes, UnknownPathsAre404AndWrongMethods405WithAllow) {
+  EXPECT_EQ(answer_of(go(http::verb::get, "/nope")).status, http::status::not_found);
+  EXPECT_EQ(answer_of(go(http::verb::post, "/")).status, http::status::not_found);
+  const Answer a = answer_of(go(http::verb::get, "/ops-webhook"));
+  EXPECT_EQ(a.status, http::status::method_not_allowed);
+  EXPECT_EQ(a.allow, "POST");
+  EXPECT_EQ(answer_of(go(http::verb::put, "/pd-webhook")).status, http::status::method_not_allowed);
+  EXPECT_EQ(answer_of(go(http::verb::post, "/healthz")).status, http::status::method_not_allowed);
+}
+
+TEST_F(Routes, QueryStringsDoNotChangeTheRoute) {
+  EXPECT_EQ(answer_of(go(http::verb::get, "/healthz?x=1")).status, http::status::ok);
+  EXPECT_TRUE(std::holds_alternative<ToStore>(
+      go(http::verb::post, "/ops-webhook?src=og", R"({"action":"Create","alert":{"alertId":"a"}})")));
+}
+
+TEST_F(Routes, WebhookVerdictsMapOntoTheContractsStatusCodes) {
+  EXPECT_TRUE(std::holds_alternative<ToStore>(
+      go(http::verb::post, "/ops-webhook", R"({"action":"Create","alert":{"alertId":"a"}})")));
+  EXPECT_EQ(answer_of(go(http::verb::post, "/ops-webhook", "{")).status, http::status::bad_request);
+  EXPECT_EQ(answer_of(go(http::verb::post, "/pd-webhook", "")).status, http::status::bad_request);
+  intake.opsgenie_integration_id = "mine";
+  const Answer ignored = answer_of(go(http::verb::post, "/ops-webhook", R"({"integrationId":"other"})"));
+  EXPECT_EQ(ignored.status, http::status::ok);
+  EXPECT_NE(ignored.body.find("\"status\":\"ignored\""), std::string::npos);
+  intake.pagerduty_secrets = {"s"};
+  EXPECT_EQ(answer_of(go(http::verb::post, "/pd-webhook", "{}")).status, http::status::unauthorized);
+}
+
+TEST(StoredAnswers, EachOutcomeHasItsAnswer) {
+  Event create;
+  create.kind = EventKind::kAlertCreated;
+  Event ping;
+  ping.kind = EventKind::kPing;
+  Event other;
+  other.kind = EventKind::kOther;
+  other.type = "AddTags";
+
+  const Answer accepted = answer_stored(create, {store::AppendOutcome::kStored, 7, {}});
+  EXPECT_EQ(accepted.status, http::status::accepted);
+  EXPECT_EQ(accepted.body, R"({"status":"accepted","event_id":7})");
+
+  const Answer pinged = answer_stored(ping, {store::AppendOutcome::kStored, 8, {}});
+  EXPECT_EQ(pinged.status, http::status::ok);
+  EXPECT_EQ(pinged.body, R"({"status":"ignored","reason":"ping","event_id":8})");
+
+  const Answer unsupported = answer_stored(other, {store::AppendOutcome::kStored, 9, {}});
+  EXPECT_EQ(unsupported.status, http::status::ok);
+  EXPECT_EQ(unsupported.body, R"({"status":"ignored","reason":"no action for AddTags","event_id":9})");
+
+  const Answer duplicate = answer_stored(create, {store::AppendOutcome::kDuplicate, 7, {}});
+  EXPECT_EQ(duplicate.status, http::status::ok);
+  EXPECT_EQ(duplicate.body, R"({"status":"duplicate","event_id":7})");
+
+  const Answer unavailable = answer_stored(create, {store::AppendOutcome::kUnavailable, 0, "disk I/O error"});
+  EXPECT_EQ(unavailable.status, http::status::service_unavailable);
+  EXPECT_TRUE(unavailable.retry_after);
+  EXPECT_EQ(unavailable.body.find("disk"), std::string::npos);  // internals stay in the log
+}
+
+}  // namespace
+}  // namespace ogpd::server

@@ -1,0 +1,210 @@
+#include "store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "store/sqlite_db.h"
+
+namespace ogpd::store {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("ogpd-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+Received received(const std::string& key, EventKind kind = EventKind::kAlertCreated,
+                  std::optional<std::string> delivery = std::nullopt) {
+  Received r;
+  r.event.source = Source::kOpsgenie;
+  r.event.kind = kind;
+  r.event.type = "Create";
+  r.event.dedupe_key = key;
+  r.event.delivery_id = std::move(delivery);
+  r.event.alert_id = "alert-" + key;
+  r.event.note = "n";
+  r.raw_body = "{\"k\":\"" + key + "\"}";
+  r.received_at_ms = 1700000000000;
+  return r;
+}
+
+AppendResult append_and_wait(Journal& journal, Received r) {
+  std::promise<AppendResult> promise;
+  auto future = promise.get_future();
+  journal.append(std::move(r), [&promise](AppendResult result) { promise.set_value(std::move(result)); });
+  return future.get();
+}
+
+std::int64_t count_rows(const std::string& path, const std::string& where = "1") {
+  std::string error;
+  auto db = Db::open(path, &error);
+  auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
+  EXPECT_EQ(stmt.step(), SQLITE_ROW);
+  return stmt.column_int(0);
+}
+
+TEST(SqliteStore, StoresAnEventWithItsFieldsAndRawBody) {
+  TempDir dir;
+  const auto path = dir.file("nested/dir/ogpd.db");
+  std::string error;
+  auto store = SqliteStore::open(path, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store->schema_version(), 1);
+  const auto result = append_and_wait(*store, received("k1"));
+  EXPECT_EQ(result.outcome, AppendOutcome::kStored);
+  EXPECT_GT(result.event_id, 0);
+  EXPECT_TRUE(store->ready());
+  store->stop();
+
+  auto db = Db::open(path, &error);
+  auto stmt = db->prepare("SELECT source, kind, alert_id, note, raw_body, status FROM events WHERE id = ?1");
+  stmt.bind(1, result.event_id);
+  ASSERT_EQ(stmt.step(), SQLITE_ROW);
+  EXPECT_EQ(stmt.column_text(0), "opsgenie");
+  EXPECT_EQ(stmt.column_text(1), "alert.created");
+  EXPECT_EQ(stmt.column_text(2), "alert-k1");
+  EXPECT_EQ(stmt.column_text(3), "n");
+  EXPECT_EQ(stmt.column_text(4), "{\"k\":\"k1\"}");
+  EXPECT_EQ(stmt.column_text(5), "pending");
+}
+
+TEST(SqliteStore, EventsWithNothingToDoAreStoredAsIgnored) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  EXPECT_EQ(append_and_wait(*store, received("ping", EventKind::kPing)).outcome, AppendOutcome::kStored);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db"), "status = 'ignored'"), 1);
+}
+
+TEST(SqliteStore, SameDedupeKeyOrDeliveryIdIsADuplicateOfTheFirst) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  const auto first = append_and_wait(*store, received("k1", EventKind::kAlertCreated, "wh-1"));
+  const auto again = append_and_wait(*store, received("k1"));
+  EXPECT_EQ(again.outcome, AppendOutcome::kDuplicate);
+  EXPECT_EQ(again.event_id, first.event_id);
+  const auto same_delivery = append_and_wait(*store, received("k2", EventKind::kAlertCreated, "wh-1"));
+  EXPECT_EQ(same_delivery.outcome, AppendOutcome::kDuplicate);
+  EXPECT_EQ(same_delivery.event_id, first.event_id);
+  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kStored);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
+}
+
+TEST(SqliteStore, ConcurrentAppendsAreGroupCommittedAndAllAnswered) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  constexpr int kThreads = 8, kEach = 250;
+  std::atomic<int> stored{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // every key twice: once from this thread, once from its neighbour
+        const int key = (t * kEach + i) / 2;
+        const auto r = append_and_wait(*store, received("key-" + std::to_string(key)));
+        (r.outcome == AppendOutcome::kStored ? stored : duplicates)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  store->stop();
+  EXPECT_EQ(stored + duplicates, kThreads * kEach);
+  EXPECT_EQ(stored, kThreads * kEach / 2);
+  EXPECT_EQ(count_rows(dir.file("o.db")), kThreads * kEach / 2);
+}
+
+TEST(SqliteStore, DuplicatesWithinOneBatchAreDetected) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  std::vector<std::promise<AppendResult>> promises(50);
+  for (auto& p : promises)
+    store->append(received("same"), [&p](AppendResult r) { p.set_value(std::move(r)); });
+  int stored = 0;
+  for (auto& p : promises) stored += p.get_future().get().outcome == AppendOutcome::kStored;
+  EXPECT_EQ(stored, 1);
+}
+
+TEST(SqliteStore, ALockedDatabaseAnswersUnavailableThenRecovers) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
+
+  auto other = Db::open(dir.file("o.db"), &error);
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  const auto blocked = append_and_wait(*store, received("while-locked"));
+  EXPECT_EQ(blocked.outcome, AppendOutcome::kUnavailable);
+  EXPECT_FALSE(blocked.error.empty());
+  EXPECT_FALSE(store->ready());
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+
+  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kStored);
+  EXPECT_TRUE(store->ready());
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
+  EXPECT_EQ(count_rows(dir.file("o.db"), "dedupe_key = 'while-locked'"), 0);
+}
+
+TEST(SqliteStore, ReopeningKeepsEveryEventAndAppliesNoMigrationTwice) {
+  TempDir dir;
+  std::string error;
+  {
+    auto store = SqliteStore::open(dir.file("o.db"), &error);
+    for (int i = 0; i < 10; ++i) append_and_wait(*store, received("k" + std::to_string(i)));
+  }
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kDuplicate);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 10);
+}
+
+TEST(SqliteStore, ANewerSchemaThanKnownRefusesToOpen) {
+  TempDir dir;
+  std::string error;
+  { SqliteStore::open(dir.file("o.db"), &error); }
+  {
+    auto db = Db::open(dir.file("o.db"), &error);
+    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (99, 0)").ok());
+  }
+  EXPECT_EQ(SqliteStore::open(dir.file("o.db"), &error), nullptr);
+  EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+TEST(SqliteStore, AnUnopenablePathFailsWithTheReason) {
+  std::string error;
+  EXPECT_EQ(SqliteStore::open("/proc/version/ogpd.db", &error), nullptr);
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(SqliteStore, AppendAfterStopIsUnavailable) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  store->stop();
+  EXPECT_EQ(append_and_wait(*store, received("late")).outcome, AppendOutcome::kUnavailable);
+  EXPECT_FALSE(store->ready());
+}
+
+}  // namespace
+}  // namespace ogpd::store
