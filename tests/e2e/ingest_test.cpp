@@ -1,1 +1,401 @@
+// End to end: the real ogpd-proxy binary on a free loopback port, a real SQLite file, real HTTP.
+#include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "e2e/proxy_process.h"
+#include "store/sqlite_db.h"
+#include "support/fixtures.h"
+#include "webhook/digest.h"
+
+namespace ogpd::testing {
+namespace {
+
+constexpr const char* kIntegration = "ccb77fcc-3474-4ee3-8140-300926635ed1";
+constexpr const char* kSecret = "e2e-webhook-secret";
+
+// The earlier proxy's README curl examples, byte for byte.
+const std::vector<std::string> kOpsgenieExamples{
+    R"({"action":"Create","alert":{"alertId":"test-123","message":"Test alert"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})",
+    R"({"action":"AddNote","alert":{"alertId":"test-123","username":"test-user"},"note":"This is a test note","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})",
+    R"({"action":"Acknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})",
+    R"({"action":"UnAcknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})",
+};
+
+std::string pagerduty_example(const std::string& id, const std::string& type, const std::string& status,
+                              const std::string& extra = "") {
+  return R"({
+  "event": {
+    "id": ")" + id + R"(",
+    "event_type": ")" + type + R"(",
+    "resource_type": "incident",
+    "occurred_at": "2025-10-27T15:26:48.576Z",
+    "agent": {
+      "id": "PAGENT123",
+      "type": "user_reference",
+      "self": "https://api.pagerduty.com/users/PAGENT123",
+      "html_url": "https://example.pagerduty.com/users/PAGENT123",
+      "summary": "Test User"
+    },
+    "client": null,
+    "data": {
+      "id": "PDI123",
+      "type": "incident",
+      "status": ")" + status + R"(",
+      "incident_key": "test-123",
+      "title": "Test incident",
+      "service": {
+        "id": "PSERVICE123",
+        "type": "service_reference",
+        "summary": "Test Service"
+      }
+    })" + extra + R"(
+  }
+})";
+}
+
+const std::vector<std::string> kPagerDutyExamples{
+    pagerduty_example("01G3PQ97QLWWR8SGW2AT6K18HE", "incident.acknowledged", "acknowledged"),
+    pagerduty_example("01G3PQ97QLWWR8SGW2AT6K18HF", "incident.unacknowledged", "triggered"),
+    pagerduty_example("01G3PQ97QLWWR8SGW2AT6K18HG", "incident.annotated", "acknowledged", R"(,
+    "note": {
+      "id": "NOTE123",
+      "content": "This is a test note from PagerDuty that should be synced to Opsgenie",
+      "created_at": "2025-10-27T15:40:48.576Z",
+      "user": {
+        "id": "PAGENT123",
+        "type": "user_reference",
+        "summary": "Test User"
+      }
+    })"),
+};
+
+Headers pd_signed(const std::string& body, const std::string& secret = kSecret) {
+  return {{"X-PagerDuty-Signature", "v1=" + webhook::to_hex(webhook::hmac_sha256(secret, body))}};
+}
+
+std::int64_t journal_count(const WorkDir& dir, const std::string& where = "1") {
+  std::string error;
+  auto db = store::Db::open((dir.path() / "data/ogpd.db").string(), &error);
+  if (!db) return -1;
+  auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
+  if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;
+  return stmt.column_int(0);
+}
+
+std::int64_t event_id_of(const HttpReply& reply) {
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(reply.body, ec);
+  if (ec || !doc.is_object() || !doc.as_object().contains("event_id")) return -1;
+  return doc.at("event_id").as_int64();
+}
+
+std::map<std::string, std::string> base_env() {
+  return {{"OPSGENIE_INTEGRATION_ID", kIntegration}, {"PAGERDUTY_WEBHOOK_SECRET", kSecret}};
+}
+
+class Ingest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    proxy_ = std::make_unique<ProxyProcess>(dir_.path(), env_);
+    ASSERT_TRUE(proxy_->start()) << proxy_->output();
+  }
+  HttpReply post(const std::string& path, const std::string& body, const Headers& headers = {}) {
+    return http_request(proxy_->port(), "POST", path, body, headers);
+  }
+
+  WorkDir dir_;
+  std::map<std::string, std::string> env_ = base_env();
+  std::unique_ptr<ProxyProcess> proxy_;
+};
+
+TEST_F(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
+  for (const auto& body : kOpsgenieExamples) {
+    const auto reply = post("/ops-webhook", body, {{"Content-Type", "application/json"}});
+    EXPECT_EQ(reply.status, 202) << body << " -> " << reply.body;
+    EXPECT_EQ(reply.header("content-type"), "application/json");
+    EXPECT_NE(reply.body.find("\"status\":\"accepted\""), std::string::npos);
+  }
+  for (const auto& body : kPagerDutyExamples) {
+    const auto reply = post("/pd-webhook", body, pd_signed(body));
+    EXPECT_EQ(reply.status, 202) << reply.body;
+  }
+  EXPECT_EQ(journal_count(dir_), 7);
+  EXPECT_EQ(journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND status = 'pending'"), 3);
+  EXPECT_EQ(journal_count(dir_, "kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"), 1);
+  EXPECT_EQ(journal_count(dir_, "kind = 'alert.note_added' AND note = 'This is a test note'"), 1);
+}
+
+TEST_F(Ingest, TheSameDeliveryTwiceIsStoredOnce) {
+  const auto first = post("/ops-webhook", kOpsgenieExamples[0]);
+  ASSERT_EQ(first.status, 202);
+  const auto second = post("/ops-webhook", kOpsgenieExamples[0]);
+  EXPECT_EQ(second.status, 200);
+  EXPECT_NE(second.body.find("\"status\":\"duplicate\""), std::string::npos);
+  EXPECT_EQ(event_id_of(second), event_id_of(first));
+
+  // PagerDuty retries carry the same X-Webhook-Id.
+  const std::string body = read_fixture("pagerduty/aldaviva/incident_acknowledged.json");
+  Headers headers = pd_signed(body);
+  headers.emplace_back("X-Webhook-Id", "wh-retry-1");
+  EXPECT_EQ(post("/pd-webhook", body, headers).status, 202);
+  EXPECT_EQ(post("/pd-webhook", body, headers).status, 200);
+  EXPECT_EQ(journal_count(dir_), 2);
+}
+
+TEST_F(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
+  const std::string one_mib(1 << 20, 'x');
+  struct Case {
+    std::string path, body;
+    Headers headers;
+    int status;
+  };
+  const std::string pd = kPagerDutyExamples[0];
+  const std::vector<Case> cases{
+      {"/ops-webhook", "{not json", {}, 400},
+      {"/ops-webhook", "", {}, 400},
+      {"/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})", {}, 400},
+      {"/ops-webhook", one_mib, {}, 413},
+      {"/pd-webhook", one_mib, pd_signed(one_mib), 413},
+      {"/pd-webhook", pd, {}, 401},
+      {"/pd-webhook", pd, pd_signed(pd, "wrong-secret"), 401},
+      {"/pd-webhook", pd, {{"X-PagerDuty-Signature", "v1="}}, 401},
+      {"/pd-webhook", pd + " ", pd_signed(pd), 401},
+  };
+  for (const auto& c : cases) {
+    const auto reply = post(c.path, c.body, c.headers);
+    EXPECT_EQ(reply.status, c.status) << c.path << " " << c.body.substr(0, 60) << " -> " << reply.body;
+    EXPECT_NE(reply.body.find("\"error\""), std::string::npos) << reply.body;
+  }
+  const auto missing = post("/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})");
+  EXPECT_NE(missing.body.find("missing field: alert"), std::string::npos) << missing.body;
+  EXPECT_EQ(journal_count(dir_), 0);
+  // The process is still fine afterwards.
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
+}
+
+TEST_F(Ingest, OtherIntegrationsAndPingsAreAnsweredOkWithAReason) {
+  const auto other = post("/ops-webhook", read_fixture("opsgenie/zulip_create.json"));
+  EXPECT_EQ(other.status, 200);
+  EXPECT_NE(other.body.find("\"status\":\"ignored\""), std::string::npos);
+  EXPECT_EQ(journal_count(dir_), 0);  // not ours: not stored
+
+  const std::string ping = read_fixture("pagerduty/aldaviva/ping_pagey.json");
+  const auto pong = post("/pd-webhook", ping, pd_signed(ping));
+  EXPECT_EQ(pong.status, 200);
+  EXPECT_NE(pong.body.find("\"reason\":\"ping\""), std::string::npos) << pong.body;
+  EXPECT_EQ(journal_count(dir_, "status = 'ignored'"), 1);  // ours: kept for the record, nothing to do
+}
+
+TEST_F(Ingest, RoutingAnswersHealthNotFoundAndMethodNotAllowed) {
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/nowhere").status, 404);
+  const auto wrong = http_request(proxy_->port(), "GET", "/ops-webhook");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "POST");
+}
+
+TEST_F(Ingest, KeepAliveServesManyRequestsOnOneConnection) {
+  HttpConnection connection(proxy_->port());
+  ASSERT_TRUE(connection.open());
+  for (int i = 0; i < 20; ++i) {
+    const std::string body = R"({"action":"Create","alert":{"alertId":"ka-)" + std::to_string(i) +
+                             R"("},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+    EXPECT_EQ(connection.send("POST", "/ops-webhook", body).status, 202);
+    ASSERT_TRUE(connection.open()) << "connection closed after request " << i;
+  }
+  EXPECT_EQ(journal_count(dir_), 20);
+}
+
+TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
+  constexpr int kDeliveries = 200, kThreads = 50;
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kDeliveries; i += kThreads) {
+        const std::string body = R"({"action":"Create","alert":{"alertId":"burst-)" + std::to_string(i) +
+                                 R"(","message":"m"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+        accepted += post("/ops-webhook", body).status == 202;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted, kDeliveries);
+  EXPECT_EQ(journal_count(dir_, "alert_id LIKE 'burst-%'"), kDeliveries);
+}
+
+TEST_F(Ingest, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
+  std::string error;
+  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  const auto refused = post("/ops-webhook", kOpsgenieExamples[0]);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_FALSE(refused.header("retry-after").empty());
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 503);
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);  // the retry lands
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
+  EXPECT_EQ(journal_count(dir_), 1);
+}
+
+TEST_F(Ingest, RestartKeepsTheJournalAndItsDedupe) {
+  std::vector<std::int64_t> ids;
+  for (const auto& body : kOpsgenieExamples) ids.push_back(event_id_of(post("/ops-webhook", body)));
+  EXPECT_EQ(proxy_->stop(SIGTERM), 0);
+
+  ProxyProcess again(dir_.path(), env_);
+  ASSERT_TRUE(again.start()) << again.output();
+  EXPECT_EQ(http_request(again.port(), "GET", "/readyz").status, 200);
+  const auto replay = http_request(again.port(), "POST", "/ops-webhook", kOpsgenieExamples[2]);
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(event_id_of(replay), ids[2]);
+  EXPECT_EQ(journal_count(dir_), 4);
+  EXPECT_EQ(again.stop(SIGINT), 0);
+}
+
+TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
+  std::mutex mu;
+  std::set<std::int64_t> accepted_ids;
+  std::atomic<bool> go{true};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 8; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; go && i < 2000; ++i) {
+        const std::string body = R"({"action":"Create","alert":{"alertId":"crash-)" + std::to_string(t) + "-" +
+                                 std::to_string(i) + R"("},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+        const auto reply = post("/ops-webhook", body);
+        if (reply.status == 202) {
+          std::lock_guard lock(mu);
+          accepted_ids.insert(event_id_of(reply));
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(proxy_->stop(SIGKILL), 128 + SIGKILL);
+  go = false;
+  for (auto& t : senders) t.join();
+  ASSERT_GT(accepted_ids.size(), 10u);
+
+  ProxyProcess again(dir_.path(), env_);
+  ASSERT_TRUE(again.start()) << again.output();
+  std::string error;
+  auto db = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  auto find = db->prepare("SELECT COUNT(*) FROM events WHERE id = ?1");
+  std::size_t found = 0;
+  for (const auto id : accepted_ids) {
+    find.bind(1, id);
+    found += find.step() == SQLITE_ROW && find.column_int(0) == 1;
+    find.reset();
+  }
+  EXPECT_EQ(found, accepted_ids.size());
+}
+
+TEST_F(Ingest, SigtermClosesIdleConnectionsAndExitsZero) {
+  HttpConnection idle(proxy_->port());
+  ASSERT_EQ(idle.send("GET", "/healthz").status, 200);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(proxy_->stop(SIGTERM), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_NE(proxy_->output().find("stopped"), std::string::npos);
+}
+
+TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
+  // Hold the store's lock so the request is in flight (parsed, waiting for its commit) when SIGTERM arrives.
+  std::string error;
+  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  HttpReply reply;
+  std::thread sender([&] { reply = post("/ops-webhook", kOpsgenieExamples[0]); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread stopper([&] { EXPECT_EQ(proxy_->stop(SIGTERM), 0); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 0);  // no longer accepting
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+  sender.join();
+  stopper.join();
+  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.header("connection"), "close");
+  EXPECT_EQ(journal_count(dir_), 1);
+}
+
+class IngestWithToken : public Ingest {
+ protected:
+  void SetUp() override {
+    env_["OPSGENIE_WEBHOOK_TOKEN"] = "og-token-hunter2";
+    Ingest::SetUp();
+  }
+};
+
+TEST_F(IngestWithToken, OpsgenieWebhookNeedsTheToken) {
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 401);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"X-Webhook-Token", "wrong"}}).status, 401);
+  EXPECT_EQ(journal_count(dir_), 0);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer og-token-hunter2"}}).status, 202);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[1], {{"X-Webhook-Token", "og-token-hunter2"}}).status, 202);
+  EXPECT_EQ(proxy_->output().find("hunter2"), std::string::npos);
+}
+
+TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
+  WorkDir dir;
+  struct Case {
+    std::string name, value;
+  };
+  for (const auto& c : std::vector<Case>{{"PORT", "70000"},
+                                         {"PAGERDUTY_API_URL", "not a url"},
+                                         {"DATABASE_URL", "mysql://x"}}) {
+    ProxyProcess proxy(dir.path(), {{c.name, c.value}});
+    std::filesystem::remove(dir.path() / "proxy.log");
+    EXPECT_EQ(proxy.run_to_exit(), 2) << c.name;
+    const std::string out = proxy.output();
+    EXPECT_EQ(out.rfind("ogpd-proxy: configuration error: " + c.name + ":", 0), 0u) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+}
+
+TEST(Startup, DotenvIsReadAndTheEnvironmentWins) {
+  WorkDir dir;
+  std::ofstream(dir.path() / ".env") << "OPSGENIE_INTEGRATION_ID=from-dotenv\nLOG_LEVEL=debug\n"
+                                        "PAGERDUTY_API_KEY=pd-hunter2\n";
+  ProxyProcess proxy(dir.path(), {{"LOG_LEVEL", "warn"}}, {"check-config"});
+  EXPECT_EQ(proxy.run_to_exit(), 0);
+  const std::string out = proxy.output();
+  EXPECT_NE(out.find("OPSGENIE_INTEGRATION_ID=from-dotenv"), std::string::npos) << out;
+  EXPECT_NE(out.find("LOG_LEVEL=warn"), std::string::npos) << out;
+  EXPECT_NE(out.find("PAGERDUTY_API_KEY=set (hidden)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+}
+
+TEST(Startup, FlagsWinOverEverythingAndVersionAndHelpWork) {
+  WorkDir dir;
+  ProxyProcess check(dir.path(), {{"PORT", "6000"}}, {"--port", "6001", "check-config"});
+  EXPECT_EQ(check.run_to_exit(), 0);
+  EXPECT_NE(check.output().find("PORT=6001"), std::string::npos) << check.output();
+  ProxyProcess version(dir.path(), {}, {"--version"});
+  EXPECT_EQ(version.run_to_exit(), 0);
+  EXPECT_NE(version.output().find("ogpd-proxy 0."), std::string::npos);
+  ProxyProcess help(dir.path(), {}, {"--help"});
+  EXPECT_EQ(help.run_to_exit(), 0);
+  EXPECT_NE(help.output().find("--opsgenie-webhook-token"), std::string::npos);
+}
+
+TEST(Startup, MissingCredentialsStartInLoudDryRun) {
+  WorkDir dir;
+  ProxyProcess proxy(dir.path(), {});
+  ASSERT_TRUE(proxy.start()) << proxy.output();
+  EXPECT_NE(proxy.output().find("DRY RUN"), std::string::npos);
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+}  // namespace
+}  // namespace ogpd::testing

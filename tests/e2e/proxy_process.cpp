@@ -1,1 +1,186 @@
+#include "e2e/proxy_process.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace ogpd::testing {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+WorkDir::WorkDir() {
+  std::random_device rd;
+  path_ = std::filesystem::temp_directory_path() / ("ogpd-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  std::filesystem::create_directories(path_);
+}
+
+WorkDir::~WorkDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+unsigned short free_port() {
+  net::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  return acceptor.local_endpoint().port();
+}
+
+ProxyProcess::ProxyProcess(const std::filesystem::path& dir, std::map<std::string, std::string> env,
+                           std::vector<std::string> args)
+    : dir_(dir), env_(std::move(env)), args_(std::move(args)) {
+  if (!env_.count("PORT")) {
+    port_ = free_port();
+    env_["PORT"] = std::to_string(port_);
+  } else {
+    port_ = static_cast<unsigned short>(std::stoi(env_["PORT"]));
+  }
+  if (!env_.count("HOST")) env_["HOST"] = "127.0.0.1";
+}
+
+ProxyProcess::~ProxyProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ProxyProcess::spawn() {
+  std::vector<std::string> argv_storage{OGPD_BINARY};
+  argv_storage.insert(argv_storage.end(), args_.begin(), args_.end());
+  std::vector<std::string> env_storage{"PATH=/usr/bin:/bin"};
+  for (const auto& [k, v] : env_) env_storage.push_back(k + "=" + v);
+  std::vector<char*> argv, envp;
+  for (auto& s : argv_storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : env_storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  const std::string log = (dir_ / "proxy.log").string();
+
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    if (::chdir(dir_.c_str()) != 0) ::_exit(126);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execve(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+}
+
+bool ProxyProcess::start(std::chrono::milliseconds timeout) {
+  spawn();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return false;
+    }
+    if (http_request(port_, "GET", "/healthz").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int ProxyProcess::stop(int signal) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+int ProxyProcess::run_to_exit() {
+  spawn();
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ProxyProcess::output() const {
+  std::ifstream in(dir_ / "proxy.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct HttpConnection::Impl {
+  net::io_context io;
+  beast::tcp_stream stream{io};
+  beast::flat_buffer buffer;
+  bool connected = false;
+};
+
+HttpConnection::HttpConnection(unsigned short port) : impl_(std::make_unique<Impl>()) {
+  beast::error_code ec;
+  impl_->stream.socket().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  impl_->connected = !ec;
+}
+
+HttpConnection::~HttpConnection() {
+  beast::error_code ec;
+  impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
+bool HttpConnection::open() const { return impl_->connected; }
+
+HttpReply HttpConnection::send(const std::string& method, const std::string& target, const std::string& body,
+                               const Headers& headers) {
+  HttpReply reply;
+  if (!impl_->connected) return reply;
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty() || method == "POST") {
+    req.body() = body;
+    if (req.find(http::field::content_type) == req.end()) req.set(http::field::content_type, "application/json");
+  }
+  req.prepare_payload();
+  impl_->stream.expires_after(std::chrono::seconds(30));
+  beast::error_code ec;
+  http::write(impl_->stream, req, ec);
+  // A server may answer early (413) and stop reading; still try to read its answer.
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 << 20);
+  http::read(impl_->stream, impl_->buffer, parser, ec);
+  if (ec && !parser.is_header_done()) {
+    impl_->connected = false;
+    return reply;
+  }
+  const auto& res = parser.get();
+  reply.status = static_cast<int>(res.result_int());
+  reply.body = res.body();
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    reply.headers[name] = std::string(field.value());
+  }
+  if (!res.keep_alive()) impl_->connected = false;
+  return reply;
+}
+
+HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
+                       const std::string& body, const Headers& headers) {
+  HttpConnection connection(port);
+  Headers with_close = headers;
+  with_close.emplace_back("Connection", "close");
+  return connection.send(method, target, body, with_close);
+}
+
+}  // namespace ogpd::testing
