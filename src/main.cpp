@@ -8,10 +8,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "delivery/engine.h"
 #include "ops/config.h"
 #include "ops/log.h"
 #include "server/server.h"
 #include "store/sqlite_store.h"
+#include "store/sqlite_sync_store.h"
+#include "vendor/apis.h"
+#include "vendor/dry_run_client.h"
 
 #ifndef OGPD_VERSION
 #define OGPD_VERSION "0.0.0"
@@ -68,6 +72,39 @@ int serve(const Config& config) {
     return 1;
   }
   spdlog::info("store sqlite:{} schema version {}", config.sqlite_path, store->schema_version());
+  auto sync_store = ogpd::store::SqliteSyncStore::open(config.sqlite_path, &error);
+  if (!sync_store) {
+    spdlog::critical("DATABASE_URL: {}", error);
+    return 1;
+  }
+
+  ogpd::vendor::global_http_init();
+  std::unique_ptr<ogpd::vendor::HttpClient> http;
+  if (config.dry_run) {
+    http = std::make_unique<ogpd::vendor::DryRunHttpClient>();
+  } else {
+    http = std::make_unique<ogpd::vendor::CurlHttpClient>(
+        ogpd::vendor::CurlSettings{.total_timeout = std::chrono::seconds(config.http_timeout_seconds)});
+  }
+  ogpd::vendor::PagerDutyApi pagerduty(*http, {.base_url = config.pagerduty_api_url,
+                                                .api_key = config.pagerduty_api_key.value_or(""),
+                                                .from_email = config.pagerduty_email.value_or(""),
+                                                .service_id = config.pagerduty_service_id.value_or("")});
+  ogpd::vendor::OpsgenieApi opsgenie(*http, {.base_url = config.opsgenie_api_url,
+                                             .api_key = config.opsgenie_api_key.value_or("")});
+  ogpd::delivery::SystemClock clock;
+  ogpd::delivery::EngineSettings engine_settings;
+  engine_settings.sync.urgency_by_priority = config.urgency_by_priority;
+  engine_settings.sync.own_user = config.pagerduty_user;
+  engine_settings.retry.max_attempts = config.retry_max_attempts;
+  engine_settings.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
+  engine_settings.workers = config.delivery_workers;
+  engine_settings.pagerduty_per_second = config.pagerduty_requests_per_minute / 60.0;
+  engine_settings.opsgenie_per_second = config.opsgenie_requests_per_minute / 60.0;
+  if (!config.dry_run) engine_settings.own_email = config.pagerduty_email;
+  ogpd::delivery::Engine engine(*sync_store, pagerduty, opsgenie, engine_settings, clock);
+  store->set_on_commit([&engine] { engine.wake(); });
+  engine.start();
 
   boost::asio::io_context io(1);
   ogpd::server::Server server(
@@ -95,6 +132,7 @@ int serve(const Config& config) {
   });
   io.run();
   store->stop();
+  engine.stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -99,6 +99,14 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MAX_CONNECTIONS", "1024", false, "open connections beyond this are refused"},
       {"REQUEST_TIMEOUT_SECONDS", "10", false, "time allowed to receive one request, and idle keep-alive time"},
       {"SHUTDOWN_GRACE_SECONDS", "10", false, "on SIGTERM, time allowed for in-flight requests to finish"},
+      {"PRIORITY_URGENCY", "P1=high,P2=high,P3=low,P4=low,P5=low", false,
+       "PagerDuty urgency for each Opsgenie priority (unlisted priorities keep their default)"},
+      {"RETRY_MAX_ATTEMPTS", "12", false, "attempts before an action becomes a dead letter"},
+      {"RETRY_MAX_AGE_SECONDS", "86400", false, "age after which a failing action becomes a dead letter"},
+      {"DELIVERY_WORKERS", "4", false, "outbound calls made at once (never two for the same alert/incident pair)"},
+      {"PAGERDUTY_REQUESTS_PER_MINUTE", "900", false, "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
+      {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
+      {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call"},
   };
   return kSpecs;
 }
@@ -225,7 +233,13 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   static constexpr Bounded kBounded[] = {{"BODY_LIMIT_BYTES", 1024, 64LL * 1024 * 1024},
                                          {"MAX_CONNECTIONS", 1, 1000000},
                                          {"REQUEST_TIMEOUT_SECONDS", 1, 3600},
-                                         {"SHUTDOWN_GRACE_SECONDS", 0, 3600}};
+                                         {"SHUTDOWN_GRACE_SECONDS", 0, 3600},
+                                         {"RETRY_MAX_ATTEMPTS", 1, 1000},
+                                         {"RETRY_MAX_AGE_SECONDS", 1, 30LL * 86400},
+                                         {"DELIVERY_WORKERS", 1, 64},
+                                         {"PAGERDUTY_REQUESTS_PER_MINUTE", 1, 100000},
+                                         {"OPSGENIE_REQUESTS_PER_MINUTE", 1, 100000},
+                                         {"HTTP_TIMEOUT_SECONDS", 1, 600}};
   long long values[std::size(kBounded)];
   for (std::size_t i = 0; i < std::size(kBounded); ++i) {
     const auto& b = kBounded[i];
@@ -242,12 +256,26 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   if (values[1] >= 0) c.max_connections = static_cast<std::size_t>(values[1]);
   if (values[2] >= 0) c.request_timeout_seconds = static_cast<int>(values[2]);
   if (values[3] >= 0) c.shutdown_grace_seconds = static_cast<int>(values[3]);
+  if (values[4] >= 0) c.retry_max_attempts = static_cast<int>(values[4]);
+  if (values[5] >= 0) c.retry_max_age_seconds = values[5];
+  if (values[6] >= 0) c.delivery_workers = static_cast<int>(values[6]);
+  if (values[7] >= 0) c.pagerduty_requests_per_minute = static_cast<int>(values[7]);
+  if (values[8] >= 0) c.opsgenie_requests_per_minute = static_cast<int>(values[8]);
+  if (values[9] >= 0) c.http_timeout_seconds = static_cast<int>(values[9]);
+  if (auto map = get(raw, "PRIORITY_URGENCY")) {
+    auto parsed = parse_urgency_map(*map);
+    if (!parsed)
+      return ConfigError{"PRIORITY_URGENCY: '" + *map + "' is not a list like P1=high,P2=high,P3=low"};
+    c.urgency_by_priority = std::move(*parsed);
+  }
   return c;
 }
 
 std::vector<std::string> describe(const Config& c) {
   const auto secret = [](bool set) { return std::string(set ? "set (hidden)" : "unset"); };
   const auto plain = [](const std::optional<std::string>& v) { return v ? *v : std::string("unset"); };
+  std::string urgency;
+  for (const auto& [priority, level] : c.urgency_by_priority) urgency += (urgency.empty() ? "" : ",") + priority + "=" + level;
   std::vector<std::string> lines{
       "HOST=" + c.host,
       "PORT=" + std::to_string(c.port),
@@ -272,8 +300,39 @@ std::vector<std::string> describe(const Config& c) {
       "MAX_CONNECTIONS=" + std::to_string(c.max_connections),
       "REQUEST_TIMEOUT_SECONDS=" + std::to_string(c.request_timeout_seconds),
       "SHUTDOWN_GRACE_SECONDS=" + std::to_string(c.shutdown_grace_seconds),
+      "PRIORITY_URGENCY=" + urgency,
+      "RETRY_MAX_ATTEMPTS=" + std::to_string(c.retry_max_attempts),
+      "RETRY_MAX_AGE_SECONDS=" + std::to_string(c.retry_max_age_seconds),
+      "DELIVERY_WORKERS=" + std::to_string(c.delivery_workers),
+      "PAGERDUTY_REQUESTS_PER_MINUTE=" + std::to_string(c.pagerduty_requests_per_minute),
+      "OPSGENIE_REQUESTS_PER_MINUTE=" + std::to_string(c.opsgenie_requests_per_minute),
+      "HTTP_TIMEOUT_SECONDS=" + std::to_string(c.http_timeout_seconds),
   };
   return lines;
+}
+
+std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text) {
+  std::map<std::string, std::string> out = Config{}.urgency_by_priority;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string priority(item.substr(0, eq));
+    const std::string urgency(item.substr(eq + 1));
+    if (priority.size() == 1 && priority[0] >= '1' && priority[0] <= '5') priority = "P" + priority;
+    if (priority.size() != 2 || (priority[0] != 'P' && priority[0] != 'p') || priority[1] < '1' || priority[1] > '5')
+      return std::nullopt;
+    priority[0] = 'P';
+    if (urgency != "high" && urgency != "low") return std::nullopt;
+    out[priority] = urgency;
+  }
+  return out;
 }
 
 }  // namespace ogpd::ops

@@ -70,7 +70,19 @@ struct Config {
   std::size_t max_connections = 1024;
   int request_timeout_seconds = 10;
   int shutdown_grace_seconds = 10;
+
+  std::map<std::string, std::string> urgency_by_priority{
+      {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
+  int retry_max_attempts = 12;
+  long long retry_max_age_seconds = 86400;
+  int delivery_workers = 4;
+  int pagerduty_requests_per_minute = 900;
+  int opsgenie_requests_per_minute = 600;
+  int http_timeout_seconds = 15;
 };
+
+// "P1=high,P3=low" -> the default map with those entries replaced; nullopt when malformed.
+std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text);
 
 struct ConfigError {
   std::string message;  // one line, names the setting, never a secret value

@@ -17,7 +17,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 2> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -40,6 +40,44 @@ constexpr std::array<std::string_view, 1> kMigrations{
     " status TEXT NOT NULL,"        // pending (the engine will act) | ignored (nothing to do) | done
     " raw_body BLOB NOT NULL);"
     "CREATE INDEX events_pending ON events (id) WHERE status = 'pending';",
+
+    // 2: the sync engine's state: links, outbox, echo ledger, Opsgenie request checks.
+    "ALTER TABLE events ADD COLUMN outcome TEXT;"
+    "CREATE TABLE links ("
+    " alert_id TEXT PRIMARY KEY,"
+    " incident_id TEXT UNIQUE,"     // NULL while the create is pending
+    " incident_key TEXT,"
+    " created_at_ms INTEGER NOT NULL,"
+    " updated_at_ms INTEGER NOT NULL);"
+    "CREATE TABLE outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " event_id INTEGER NOT NULL REFERENCES events (id),"
+    " pair_key TEXT NOT NULL,"      // actions of one pair run one at a time, in id order
+    " target TEXT NOT NULL,"        // opsgenie | pagerduty
+    " kind TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"       // the Action as JSON
+    " state TEXT NOT NULL,"         // pending | done | dead | unpaired
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " ambiguous INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_at_ms INTEGER NOT NULL,"
+    " created_at_ms INTEGER NOT NULL,"
+    " updated_at_ms INTEGER NOT NULL,"
+    " last_error TEXT);"
+    "CREATE INDEX outbox_pending ON outbox (pair_key, id) WHERE state = 'pending';"
+    "CREATE INDEX outbox_state ON outbox (state, id);"
+    "CREATE TABLE echoes ("
+    " id INTEGER PRIMARY KEY,"
+    " side TEXT NOT NULL,"
+    " target_id TEXT NOT NULL,"
+    " verb TEXT NOT NULL,"
+    " note_digest TEXT NOT NULL,"
+    " created_at_ms INTEGER NOT NULL);"
+    "CREATE INDEX echoes_lookup ON echoes (side, target_id, verb, note_digest);"
+    "CREATE TABLE checks ("
+    " request_id TEXT PRIMARY KEY,"
+    " action_id INTEGER NOT NULL REFERENCES outbox (id),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_at_ms INTEGER NOT NULL);",
 };
 
 constexpr std::string_view kInsertEvent =
@@ -47,6 +85,74 @@ constexpr std::string_view kInsertEvent =
     " incident_key, actor_id, actor_name, note, title, description, priority, occurred_at, received_at_ms,"
     " status, raw_body)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+
+constexpr std::string_view kPendingEvents =
+    "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id,"
+    " actor_name, note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+    " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";
+constexpr std::string_view kRecentEvents =
+    "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id,"
+    " actor_name, note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+    " FROM events ORDER BY id DESC LIMIT ?1";
+constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = ?2 WHERE id = ?1";
+
+constexpr std::string_view kLinkByAlert =
+    "SELECT alert_id, incident_id, incident_key FROM links WHERE alert_id = ?1";
+constexpr std::string_view kLinkByIncident =
+    "SELECT alert_id, incident_id, incident_key FROM links WHERE incident_id = ?1";
+// A link, once it has an incident, keeps it: a later "pending" insert never erases a known incident id.
+constexpr std::string_view kSaveLink =
+    "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?4)"
+    " ON CONFLICT (alert_id) DO UPDATE SET incident_id = COALESCE(excluded.incident_id, links.incident_id),"
+    " incident_key = COALESCE(excluded.incident_key, links.incident_key), updated_at_ms = excluded.updated_at_ms";
+
+constexpr std::string_view kFindEcho =
+    "SELECT id FROM echoes WHERE side = ?1 AND target_id = ?2 AND verb = ?3 AND note_digest = ?4"
+    " AND created_at_ms >= ?5 ORDER BY id LIMIT 1";
+constexpr std::string_view kConsumeEcho =
+    "DELETE FROM echoes WHERE id = (SELECT id FROM echoes WHERE side = ?1 AND target_id = ?2 AND verb = ?3"
+    " AND note_digest = ?4 ORDER BY id LIMIT 1)";
+constexpr std::string_view kRecordEcho =
+    "INSERT INTO echoes (side, target_id, verb, note_digest, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr std::string_view kExpireEchoes = "DELETE FROM echoes WHERE created_at_ms < ?1";
+
+constexpr std::string_view kInsertAction =
+    "INSERT INTO outbox (event_id, pair_key, target, kind, payload, state, next_attempt_at_ms, created_at_ms,"
+    " updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)";
+constexpr std::string_view kActionColumns =
+    "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, last_error";
+// The head (lowest id) of every pair with pending actions, when due.
+constexpr std::string_view kDueHeads =
+    "SELECT o.id, o.event_id, o.pair_key, o.payload, o.state, o.attempts, o.ambiguous, o.created_at_ms,"
+    " o.next_attempt_at_ms, o.last_error FROM outbox o"
+    " JOIN (SELECT pair_key, MIN(id) AS head FROM outbox WHERE state = 'pending' GROUP BY pair_key) h"
+    " ON o.id = h.head WHERE o.next_attempt_at_ms <= ?1 ORDER BY o.next_attempt_at_ms, o.id LIMIT ?2";
+constexpr std::string_view kNextDue =
+    "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at_ms) AS t FROM outbox WHERE state = 'pending'"
+    " UNION ALL SELECT MIN(next_at_ms) FROM checks)";
+constexpr std::string_view kCompleteAction =
+    "UPDATE outbox SET state = 'done', updated_at_ms = ?2, last_error = NULL WHERE id = ?1";
+constexpr std::string_view kRescheduleAction =
+    "UPDATE outbox SET attempts = ?2, next_attempt_at_ms = ?3, last_error = ?4, ambiguous = ?5 WHERE id = ?1";
+constexpr std::string_view kFinishAction =
+    "UPDATE outbox SET state = ?2, last_error = ?3, updated_at_ms = ?4 WHERE id = ?1";
+constexpr std::string_view kReplayAction =
+    "UPDATE outbox SET state = 'pending', attempts = 0, ambiguous = 1, next_attempt_at_ms = ?2, created_at_ms = ?2,"
+    " updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
+constexpr std::string_view kActionsInState =
+    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
+    " last_error FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
+constexpr std::string_view kActionById =
+    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
+    " last_error FROM outbox WHERE id = ?1";
+
+constexpr std::string_view kInsertCheck =
+    "INSERT OR IGNORE INTO checks (request_id, action_id, attempts, next_at_ms) VALUES (?1, ?2, 0, ?3)";
+constexpr std::string_view kDueChecks =
+    "SELECT request_id, action_id, attempts FROM checks WHERE next_at_ms <= ?1 ORDER BY next_at_ms LIMIT ?2";
+constexpr std::string_view kRescheduleCheck = "UPDATE checks SET attempts = ?2, next_at_ms = ?3 WHERE request_id = ?1";
+constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?1";
 
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";

@@ -180,7 +180,10 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
     for (auto& result : results) result = {AppendOutcome::kUnavailable, 0, status.message};
   }
   last_write_ok_ = status.ok();
+  bool stored_any = false;
+  for (const auto& r : results) stored_any |= r.outcome == AppendOutcome::kStored;
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  if (stored_any && on_commit_) on_commit_();
 }
 
 }  // namespace ogpd::store

@@ -33,6 +33,9 @@ class SqliteStore final : public Journal {
   // Commits everything queued so far, then stops the writer. Further appends answer kUnavailable.
   void stop();
 
+  // Called on the writer thread after every commit that stored at least one new event. Set before appending.
+  void set_on_commit(std::function<void()> on_commit) { on_commit_ = std::move(on_commit); }
+
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
 
@@ -55,6 +58,7 @@ class SqliteStore final : public Journal {
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
 
+  std::function<void()> on_commit_;
   std::atomic<bool> last_write_ok_{true};
   std::atomic<bool> running_{false};
   std::thread writer_;

@@ -1,0 +1,20 @@
+// Echo: a change the proxy made on one side, as that side's webhook will report it back.
+// Recorded in the store's ledger before the change is made (loop guard 2). Plain value.
+#pragma once
+
+#include <string>
+
+#include "core/action.h"
+
+namespace ogpd {
+
+struct Echo {
+  Side side = Side::kPagerDuty;
+  std::string target_id;    // the alert id (Opsgenie) or incident id (PagerDuty) the change was made on
+  std::string verb;         // acknowledge | unacknowledge | resolve | close | note | create
+  std::string note_digest;  // hex SHA-256 of the note text for notes, else empty
+
+  friend bool operator==(const Echo&, const Echo&) = default;
+};
+
+}  // namespace ogpd

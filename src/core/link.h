@@ -1,0 +1,20 @@
+// Link: the pair of one Opsgenie alert and one PagerDuty incident, as the store keeps it.
+//
+// Made when the proxy plans the incident's creation (incident id still unknown), completed when PagerDuty
+// answers. Plain value.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace ogpd {
+
+struct Link {
+  std::string alert_id;
+  std::optional<std::string> incident_id;   // empty while the create is pending
+  std::optional<std::string> incident_key;  // what the incident was created with (the alert id)
+
+  friend bool operator==(const Link&, const Link&) = default;
+};
+
+}  // namespace ogpd

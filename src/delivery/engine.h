@@ -1,0 +1,127 @@
+// Engine: the sync side of the daemon. One loop thread plans (journal -> outbox, atomically, via the pure
+// sync::plan) and dispatches due actions to a pool of worker threads; workers run actions (Executor) and
+// record their outcome: done, retry later (backoff), dead letter (budget spent or a final error), unpaired.
+//
+// Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs do
+// not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first takes
+// a token from the vendor's bucket, so a burst drains at the allowed rate instead of hammering.
+// Thread-safe: wake() may be called from any thread. start() once; stop() drains in-flight calls and joins.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "delivery/executor.h"
+#include "delivery/retry.h"
+#include "store/sync_store.h"
+#include "sync/plan.h"
+
+namespace ogpd::delivery {
+
+struct EngineSettings {
+  sync::SyncSettings sync;
+  RetryPolicy retry;
+  int workers = 4;
+  double pagerduty_per_second = 15;  // 900/min: under PagerDuty's 960/min per key
+  double opsgenie_per_second = 10;
+  std::optional<std::string> own_email;  // PAGERDUTY_EMAIL: resolved to a user id for loop guard 1
+  milliseconds echo_ttl = std::chrono::hours(1);
+};
+
+// What the engine tells the outside (metrics, logs); all optional.
+struct EngineObserver {
+  virtual ~EngineObserver() = default;
+  virtual void on_planned(const Event&, sync::Outcome, std::size_t /*actions*/) {}
+  virtual void on_attempt(const store::OutboxItem&, const Attempt&) {}
+  virtual void on_retry(const store::OutboxItem&, milliseconds /*delay*/, bool /*rate_limited*/) {}
+  virtual void on_dead_letter(const store::OutboxItem&, const std::string& /*why*/) {}
+  virtual void on_check(bool /*success*/, const std::string& /*status*/) {}
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::int64_t now_ms() = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::int64_t now_ms() override;
+};
+
+// A token bucket per vendor. Thread-safe.
+class RateGate {
+ public:
+  explicit RateGate(double per_second) : per_second_(per_second) {}
+  // Milliseconds to wait before a call may go out; 0 = go now (a token is taken).
+  std::int64_t reserve(std::int64_t now_ms);
+  void pause_until(std::int64_t until_ms);
+
+ private:
+  std::mutex mu_;
+  const double per_second_;
+  double tokens_ = 1;              // guarded by mu_
+  std::int64_t last_ms_ = 0;       // guarded by mu_
+  std::int64_t paused_until_ = 0;  // guarded by mu_
+};
+
+class Engine {
+ public:
+  Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor::OpsgenieApi& opsgenie,
+         EngineSettings settings, Clock& clock, EngineObserver* observer = nullptr);
+  ~Engine();
+
+  void start();
+  void stop();
+  void wake();  // new events in the journal, or a replay
+  bool running() const { return running_; }
+  std::int64_t last_loop_ms() const { return last_loop_ms_; }
+
+ private:
+  void loop();
+  void resolve_own_user();
+  bool plan_pending();
+  void dispatch();
+  void run_item(store::OutboxItem item);
+  void run_check(store::Check check);
+  void finish_item(const store::OutboxItem& item, const Attempt& attempt);
+  RateGate& gate(Side side) { return side == Side::kPagerDuty ? pagerduty_gate_ : opsgenie_gate_; }
+  double jitter();
+
+  store::SyncStore& store_;
+  vendor::PagerDutyApi& pagerduty_;
+  vendor::OpsgenieApi& opsgenie_;
+  EngineSettings settings_;  // own_user_id written by the loop thread only
+  Clock& clock_;
+  EngineObserver* observer_;
+  Executor executor_;
+  RateGate pagerduty_gate_;
+  RateGate opsgenie_gate_;
+
+  std::mutex mu_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;                  // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  std::set<std::string> busy_pairs_;    // guarded by mu_
+  std::set<std::string> busy_checks_;   // guarded by mu_
+  std::deque<std::function<void()>> work_;  // guarded by mu_: items for workers
+  std::condition_variable work_cv_;
+  std::mt19937_64 random_;              // guarded by mu_
+
+  std::atomic<bool> running_{false};
+  std::atomic<std::int64_t> last_loop_ms_{0};
+  std::int64_t next_own_user_try_ms_ = 0;  // loop thread only
+  std::int64_t next_expiry_ms_ = 0;        // loop thread only
+  std::thread loop_thread_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ogpd::delivery

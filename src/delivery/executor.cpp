@@ -1,0 +1,242 @@
+#include "delivery/executor.h"
+
+#include <algorithm>
+
+#include "sync/echo.h"
+
+namespace ogpd::delivery {
+namespace {
+
+CallObserver* g_observer = nullptr;
+
+// One exchange with a vendor, timed and reported.
+template <class F>
+vendor::HttpResult observed(Side vendor, const char* operation, int& calls, F&& call) {
+  const auto start = std::chrono::steady_clock::now();
+  vendor::HttpResult result = call();
+  ++calls;
+  if (g_observer != nullptr)
+    g_observer->on_call(vendor, operation, result,
+                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+  return result;
+}
+
+Attempt from(const Classified& c, Side vendor, int calls) {
+  Attempt a;
+  a.vendor = vendor;
+  a.calls = calls;
+  a.error = c.error;
+  a.ambiguous = c.ambiguous;
+  a.wait_hint = c.wait_hint;
+  a.kind = c.verdict == Verdict::kSuccess ? Attempt::kDone : c.verdict == Verdict::kRetry ? Attempt::kRetry : Attempt::kFailed;
+  return a;
+}
+
+Attempt done(Side vendor, int calls) {
+  Attempt a;
+  a.vendor = vendor;
+  a.calls = calls;
+  return a;
+}
+
+Attempt unpaired(Side vendor, int calls, std::string why) {
+  Attempt a;
+  a.kind = Attempt::kUnpaired;
+  a.vendor = vendor;
+  a.calls = calls;
+  a.error = std::move(why);
+  return a;
+}
+
+bool is_duplicate_key(const vendor::HttpResponse& r) {
+  return r.status == 400 && vendor::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
+}
+
+}  // namespace
+
+void set_call_observer(CallObserver* observer) { g_observer = observer; }
+
+Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
+  switch (item.action.kind) {
+    case ActionKind::kCreateIncident: return create_incident(item, now_ms);
+    case ActionKind::kAddIncidentNote:
+    case ActionKind::kAcknowledgeIncident:
+    case ActionKind::kResolveIncident: return on_incident(item, now_ms);
+    default: return on_alert(item, now_ms);
+  }
+}
+
+Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t now_ms) {
+  const Action& a = item.action;
+  const std::string key = a.incident_key.value_or(a.alert_id.value_or(""));
+  int calls = 0;
+  // The incident may already exist: an earlier attempt that timed out after PagerDuty created it, or an incident
+  // the earlier proxy made with the same key. Look first, create only when there is none.
+  const auto find = [&]() -> std::optional<vendor::HttpResult> {
+    return observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
+  };
+  const auto link_to = [&](const std::string& incident_id) -> Attempt {
+    if (auto r = store_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok) {
+      Attempt retry = done(Side::kPagerDuty, calls);
+      retry.kind = Attempt::kRetry;
+      retry.error = "store: " + r.error;
+      return retry;
+    }
+    return done(Side::kPagerDuty, calls);
+  };
+  if (item.attempts > 0 || item.ambiguous) {
+    const auto found = find();
+    const auto c = classify(*found);
+    if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
+    const auto ids = vendor::pagerduty_incident_ids(found->response.body);
+    if (!ids.empty()) return link_to(ids.front());
+  }
+  const auto created = observed(Side::kPagerDuty, "create_incident", calls,
+                                [&] { return pagerduty_.create_incident(a.title, a.details, a.urgency, key); });
+  const auto c = classify(created);
+  if (c.verdict == Verdict::kSuccess) {
+    const auto id = vendor::pagerduty_incident_id(created.response.body);
+    if (!id) {
+      Attempt failed = done(Side::kPagerDuty, calls);
+      failed.kind = Attempt::kRetry;
+      failed.ambiguous = true;
+      failed.error = "create answered without an incident id";
+      return failed;
+    }
+    return link_to(*id);
+  }
+  if (created.transport == vendor::Transport::kOk && is_duplicate_key(created.response)) {
+    const auto found = find();
+    const auto fc = classify(*found);
+    if (fc.verdict != Verdict::kSuccess) return from(fc, Side::kPagerDuty, calls);
+    const auto ids = vendor::pagerduty_incident_ids(found->response.body);
+    if (!ids.empty()) return link_to(ids.front());
+    Attempt retry = done(Side::kPagerDuty, calls);
+    retry.kind = Attempt::kRetry;
+    retry.error = "duplicate incident key, but no incident found by it";
+    return retry;
+  }
+  Attempt a2 = from(c, Side::kPagerDuty, calls);
+  if (created.transport == vendor::Transport::kOk && a2.kind == Attempt::kFailed)
+    a2.error += ": " + vendor::pagerduty_error_text(created.response.body);
+  return a2;
+}
+
+Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms) {
+  const Action& a = item.action;
+  int calls = 0;
+  std::optional<std::string> incident = a.incident_id;
+  if (!incident && a.alert_id) {
+    if (auto link = store_.link_by_alert(*a.alert_id)) incident = link->incident_id;
+  }
+  if (!incident) {
+    // No link: an alert the proxy never saw created. The earlier proxy keyed incidents by alert id.
+    const std::string key = a.incident_key.value_or(a.alert_id.value_or(""));
+    const auto found = observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
+    const auto c = classify(found);
+    if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
+    const auto ids = vendor::pagerduty_incident_ids(found.response.body);
+    if (ids.empty()) return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);
+    incident = ids.front();
+    if (a.alert_id) store_.save_link({*a.alert_id, incident, key}, now_ms);
+  }
+
+  if (a.kind == ActionKind::kAddIncidentNote && (item.ambiguous || item.attempts > 0)) {
+    const auto listed = observed(Side::kPagerDuty, "list_notes", calls, [&] { return pagerduty_.notes(*incident); });
+    const auto c = classify(listed);
+    if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
+    const auto contents = vendor::pagerduty_note_contents(listed.response.body);
+    if (std::find(contents.begin(), contents.end(), a.note) != contents.end()) return done(Side::kPagerDuty, calls);
+  }
+
+  if (const auto echo = sync::echo_of(a, *incident)) {
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) {
+      Attempt retry = done(Side::kPagerDuty, calls);
+      retry.kind = Attempt::kRetry;
+      retry.error = "store: " + r.error;
+      return retry;
+    }
+  }
+  vendor::HttpResult result;
+  if (a.kind == ActionKind::kAddIncidentNote) {
+    result = observed(Side::kPagerDuty, "add_note", calls, [&] { return pagerduty_.add_note(*incident, a.note); });
+  } else {
+    const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
+    result = observed(Side::kPagerDuty, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", calls,
+                      [&] { return pagerduty_.set_status(*incident, status); });
+    // 1001 already resolved, 1002 already acknowledged: the state we wanted is there.
+    const auto code = result.transport == vendor::Transport::kOk ? vendor::pagerduty_error_code(result.response.body)
+                                                                 : std::nullopt;
+    if (result.response.status == 400 && (code == 1001 || code == 1002)) return done(Side::kPagerDuty, calls);
+  }
+  Attempt out = from(classify(result), Side::kPagerDuty, calls);
+  if (out.kind == Attempt::kFailed) out.error += ": " + vendor::pagerduty_error_text(result.response.body);
+  return out;
+}
+
+Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
+  const Action& a = item.action;
+  int calls = 0;
+  std::optional<std::string> alert = a.alert_id;
+  bool linked = false;
+  if (!alert && a.incident_id) {
+    if (auto link = store_.link_by_incident(*a.incident_id)) {
+      alert = link->alert_id;
+      linked = true;
+    }
+  }
+  if (!alert && a.incident_id) {
+    // Neither a link nor an incident key in the webhook (incident.annotated never has one): ask PagerDuty.
+    const auto got = observed(Side::kPagerDuty, "get_incident", calls, [&] { return pagerduty_.incident(*a.incident_id); });
+    const auto c = classify(got);
+    if (c.verdict == Verdict::kRetry) return from(c, Side::kPagerDuty, calls);
+    if (c.verdict == Verdict::kSuccess) alert = vendor::pagerduty_incident_key(got.response.body);
+    if (!alert) return unpaired(Side::kOpsgenie, calls, "incident " + *a.incident_id + " has no link and no incident key");
+  }
+  if (!alert) return unpaired(Side::kOpsgenie, calls, "no alert id");
+  if (!linked) linked = store_.link_by_alert(*alert).has_value();
+  if (!linked) {
+    // Paired only through an incident key: make sure such an alert exists before changing it (Opsgenie would
+    // answer 202 either way).
+    const auto got = observed(Side::kOpsgenie, "get_alert", calls, [&] { return opsgenie_.alert(*alert); });
+    if (got.transport == vendor::Transport::kOk && got.response.status == 404)
+      return unpaired(Side::kOpsgenie, calls, "no Opsgenie alert " + *alert + " (from incident_key)");
+    const auto c = classify(got);
+    if (c.verdict != Verdict::kSuccess) return from(c, Side::kOpsgenie, calls);
+    if (a.incident_id) store_.save_link({*alert, a.incident_id, a.incident_key}, now_ms);
+  }
+
+  if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
+    const auto listed = observed(Side::kOpsgenie, "list_notes", calls, [&] { return opsgenie_.notes(*alert); });
+    const auto c = classify(listed);
+    if (c.verdict != Verdict::kSuccess) return from(c, Side::kOpsgenie, calls);
+    const auto notes = vendor::opsgenie_note_texts(listed.response.body);
+    if (std::find(notes.begin(), notes.end(), a.note) != notes.end()) return done(Side::kOpsgenie, calls);
+  }
+
+  if (const auto echo = sync::echo_of(a, *alert)) {
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) {
+      Attempt retry = done(Side::kOpsgenie, calls);
+      retry.kind = Attempt::kRetry;
+      retry.error = "store: " + r.error;
+      return retry;
+    }
+  }
+  const char* verb = a.kind == ActionKind::kAcknowledgeAlert     ? "acknowledge"
+                     : a.kind == ActionKind::kUnacknowledgeAlert ? "unacknowledge"
+                     : a.kind == ActionKind::kCloseAlert         ? "close"
+                                                                 : "notes";
+  const auto result = observed(Side::kOpsgenie, verb, calls,
+                               [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
+  Attempt out = from(classify(result), Side::kOpsgenie, calls);
+  if (out.kind == Attempt::kDone) {
+    // 202 means "accepted", not "done": confirm later, without holding this pair's queue.
+    if (auto request_id = vendor::opsgenie_request_id(result.response.body))
+      out.check = store::Check{*request_id, item.id, 0};
+  } else if (out.kind == Attempt::kFailed) {
+    out.error += ": " + result.response.body.substr(0, 200);
+  }
+  return out;
+}
+
+}  // namespace ogpd::delivery

@@ -1,0 +1,57 @@
+#include "store/action_json.h"
+
+#include <boost/json.hpp>
+
+namespace ogpd::store {
+namespace {
+
+void put(boost::json::object& o, const char* key, const std::optional<std::string>& value) {
+  if (value) o[key] = *value;
+}
+void put(boost::json::object& o, const char* key, const std::string& value) {
+  if (!value.empty()) o[key] = value;
+}
+std::optional<std::string> get(const boost::json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+}  // namespace
+
+std::string action_to_json(const Action& a) {
+  boost::json::object o;
+  o["kind"] = to_string(a.kind);
+  put(o, "alert_id", a.alert_id);
+  put(o, "incident_id", a.incident_id);
+  put(o, "incident_key", a.incident_key);
+  put(o, "note", a.note);
+  put(o, "user", a.user);
+  put(o, "title", a.title);
+  put(o, "details", a.details);
+  put(o, "urgency", a.urgency);
+  return boost::json::serialize(o);
+}
+
+std::optional<Action> action_from_json(const std::string& json) {
+  boost::system::error_code ec;
+  const auto doc = boost::json::parse(json, ec);
+  if (ec || !doc.is_object()) return std::nullopt;
+  const auto& o = doc.as_object();
+  const auto kind = get(o, "kind");
+  const auto parsed = kind ? action_kind_from_string(*kind) : std::nullopt;
+  if (!parsed) return std::nullopt;
+  Action a;
+  a.kind = *parsed;
+  a.alert_id = get(o, "alert_id");
+  a.incident_id = get(o, "incident_id");
+  a.incident_key = get(o, "incident_key");
+  a.note = get(o, "note").value_or("");
+  a.user = get(o, "user").value_or("");
+  a.title = get(o, "title").value_or("");
+  a.details = get(o, "details").value_or("");
+  a.urgency = get(o, "urgency").value_or("");
+  return a;
+}
+
+}  // namespace ogpd::store

@@ -1,0 +1,353 @@
+#include "store/sqlite_sync_store.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "store/action_json.h"
+#include "store/sqlite_schema.h"
+
+namespace ogpd::store {
+namespace {
+
+namespace sql = sqlite_sql;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+std::optional<ActionState> state_from_string(std::string_view s) {
+  if (s == "pending") return ActionState::kPending;
+  if (s == "done") return ActionState::kDone;
+  if (s == "dead") return ActionState::kDead;
+  if (s == "unpaired") return ActionState::kUnpaired;
+  return std::nullopt;
+}
+
+std::optional<Link> read_link(Statement& stmt) {
+  if (stmt.step() != SQLITE_ROW) return std::nullopt;
+  return Link{stmt.column_text(0).value_or(""), stmt.column_text(1), stmt.column_text(2)};
+}
+
+// BEGIN IMMEDIATE ... COMMIT around `body`; rolls back when body or commit fails.
+Result transaction(Db& db, const std::function<Result()>& body) {
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return {false, s.message};
+  Result r = body();
+  if (r.ok) {
+    if (auto s = db.exec("COMMIT"); !s.ok()) r = {false, s.message};
+  }
+  if (!r.ok) db.exec("ROLLBACK");
+  return r;
+}
+
+}  // namespace
+
+std::string_view to_string(ActionState state) {
+  switch (state) {
+    case ActionState::kPending: return "pending";
+    case ActionState::kDone: return "done";
+    case ActionState::kDead: return "dead";
+    case ActionState::kUnpaired: return "unpaired";
+  }
+  return "pending";
+}
+
+std::string pair_key_of(const Action& action) {
+  if (action.alert_id) return "alert:" + *action.alert_id;
+  return "incident:" + action.incident_id.value_or(action.incident_key.value_or(""));
+}
+
+std::unique_ptr<SqliteSyncStore> SqliteSyncStore::open(const std::string& path, std::string* error) {
+  auto db = Db::open(path, error);
+  if (!db) return nullptr;
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+    if (auto s = db->exec(pragma); !s.ok()) {
+      *error = path + ": " + pragma + ": " + s.message;
+      return nullptr;
+    }
+  }
+  sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
+  return std::unique_ptr<SqliteSyncStore>(new SqliteSyncStore(std::move(*db)));
+}
+
+Result SqliteSyncStore::run(std::string_view text, const std::function<void(Statement&)>& bind) {
+  auto stmt = db_.prepare(text);
+  if (!stmt.valid()) return {false, db_.last_error().message};
+  bind(stmt);
+  const int rc = stmt.step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return {false, db_.last_error().message};
+  return {};
+}
+
+std::vector<StoredEvent> SqliteSyncStore::read_events(Statement& stmt) {
+  std::vector<StoredEvent> out;
+  while (stmt.step() == SQLITE_ROW) {
+    StoredEvent s;
+    s.id = stmt.column_int(0);
+    Event& e = s.event;
+    e.source = source_from_string(stmt.column_text(1).value_or("")).value_or(Source::kOpsgenie);
+    e.type = stmt.column_text(2).value_or("");
+    e.kind = kind_from_string(stmt.column_text(3).value_or("")).value_or(EventKind::kOther);
+    e.dedupe_key = stmt.column_text(4).value_or("");
+    e.delivery_id = stmt.column_text(5);
+    e.alert_id = stmt.column_text(6);
+    e.incident_id = stmt.column_text(7);
+    e.incident_key = stmt.column_text(8);
+    e.actor_id = stmt.column_text(9);
+    e.actor_name = stmt.column_text(10);
+    e.note = stmt.column_text(11);
+    e.title = stmt.column_text(12);
+    e.description = stmt.column_text(13);
+    e.priority = stmt.column_text(14);
+    e.occurred_at = stmt.column_text(15);
+    s.received_at_ms = stmt.column_int(16);
+    s.status = stmt.column_text(17).value_or("");
+    s.outcome = stmt.column_text(18).value_or("");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<OutboxItem> SqliteSyncStore::read_actions(Statement& stmt) {
+  std::vector<OutboxItem> out;
+  while (stmt.step() == SQLITE_ROW) {
+    OutboxItem item;
+    item.id = stmt.column_int(0);
+    item.event_id = stmt.column_int(1);
+    item.pair_key = stmt.column_text(2).value_or("");
+    auto action = action_from_json(stmt.column_text(3).value_or(""));
+    if (!action) continue;  // unreadable payload: impossible unless the file was edited by hand
+    item.action = std::move(*action);
+    item.state = state_from_string(stmt.column_text(4).value_or("")).value_or(ActionState::kPending);
+    item.attempts = static_cast<int>(stmt.column_int(5));
+    item.ambiguous = stmt.column_int(6) != 0;
+    item.created_at_ms = stmt.column_int(7);
+    item.next_attempt_at_ms = stmt.column_int(8);
+    item.last_error = stmt.column_text(9).value_or("");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::vector<StoredEvent> SqliteSyncStore::pending_events(std::size_t limit) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kPendingEvents);
+  stmt.bind(1, static_cast<std::int64_t>(limit));
+  return read_events(stmt);
+}
+
+std::vector<StoredEvent> SqliteSyncStore::recent_events(std::size_t limit) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kRecentEvents);
+  stmt.bind(1, static_cast<std::int64_t>(limit));
+  return read_events(stmt);
+}
+
+std::optional<Link> SqliteSyncStore::link_by_alert(const std::string& alert_id) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kLinkByAlert);
+  stmt.bind(1, std::string_view(alert_id));
+  return read_link(stmt);
+}
+
+std::optional<Link> SqliteSyncStore::link_by_incident(const std::string& incident_id) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kLinkByIncident);
+  stmt.bind(1, std::string_view(incident_id));
+  return read_link(stmt);
+}
+
+bool SqliteSyncStore::echo_recorded(const Echo& echo, std::int64_t not_before_ms) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kFindEcho);
+  stmt.bind(1, to_string(echo.side));
+  stmt.bind(2, std::string_view(echo.target_id));
+  stmt.bind(3, std::string_view(echo.verb));
+  stmt.bind(4, std::string_view(echo.note_digest));
+  stmt.bind(5, not_before_ms);
+  return stmt.step() == SQLITE_ROW;
+}
+
+Result SqliteSyncStore::commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result {
+    auto insert = db_.prepare(sql::kInsertAction);
+    auto mark = db_.prepare(sql::kMarkEvent);
+    auto link = db_.prepare(sql::kSaveLink);
+    auto consume = db_.prepare(sql::kConsumeEcho);
+    if (!insert.valid() || !mark.valid() || !link.valid() || !consume.valid())
+      return {false, db_.last_error().message};
+    for (const auto& p : plans) {
+      for (const auto& a : p.actions) {
+        insert.bind(1, p.event_id);
+        insert.bind(2, std::string_view(pair_key_of(a)));
+        insert.bind(3, to_string(target_of(a.kind)));
+        insert.bind(4, to_string(a.kind));
+        insert.bind(5, std::string_view(action_to_json(a)));
+        insert.bind(6, now_ms);
+        if (insert.step() != SQLITE_DONE) return {false, db_.last_error().message};
+        insert.reset();
+      }
+      if (p.new_link) {
+        link.bind(1, std::string_view(p.new_link->alert_id));
+        link.bind(2, p.new_link->incident_id);
+        link.bind(3, p.new_link->incident_key);
+        link.bind(4, now_ms);
+        if (link.step() != SQLITE_DONE) return {false, db_.last_error().message};
+        link.reset();
+      }
+      if (p.consume_echo) {
+        consume.bind(1, to_string(p.consume_echo->side));
+        consume.bind(2, std::string_view(p.consume_echo->target_id));
+        consume.bind(3, std::string_view(p.consume_echo->verb));
+        consume.bind(4, std::string_view(p.consume_echo->note_digest));
+        if (consume.step() != SQLITE_DONE) return {false, db_.last_error().message};
+        consume.reset();
+      }
+      mark.bind(1, p.event_id);
+      mark.bind(2, std::string_view(p.outcome));
+      if (mark.step() != SQLITE_DONE) return {false, db_.last_error().message};
+      mark.reset();
+    }
+    return {};
+  });
+}
+
+std::vector<OutboxItem> SqliteSyncStore::due_heads(std::int64_t now_ms, std::size_t limit,
+                                                   const std::vector<std::string>& busy) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kDueHeads);
+  stmt.bind(1, now_ms);
+  stmt.bind(2, static_cast<std::int64_t>(limit + busy.size()));
+  auto items = read_actions(stmt);
+  std::erase_if(items, [&](const OutboxItem& i) {
+    return std::find(busy.begin(), busy.end(), i.pair_key) != busy.end();
+  });
+  if (items.size() > limit) items.resize(limit);
+  return items;
+}
+
+std::optional<std::int64_t> SqliteSyncStore::next_due_ms() {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kNextDue);
+  if (stmt.step() != SQLITE_ROW || !stmt.column_text(0)) return std::nullopt;
+  return stmt.column_int(0);
+}
+
+Result SqliteSyncStore::record_echo(const Echo& echo, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return run(sql::kRecordEcho, [&](Statement& s) {
+    s.bind(1, to_string(echo.side));
+    s.bind(2, std::string_view(echo.target_id));
+    s.bind(3, std::string_view(echo.verb));
+    s.bind(4, std::string_view(echo.note_digest));
+    s.bind(5, now_ms);
+  });
+}
+
+Result SqliteSyncStore::expire_echoes(std::int64_t before_ms) {
+  std::lock_guard lock(mu_);
+  return run(sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
+}
+
+Result SqliteSyncStore::save_link(const Link& link, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return run(sql::kSaveLink, [&](Statement& s) {
+    s.bind(1, std::string_view(link.alert_id));
+    s.bind(2, link.incident_id);
+    s.bind(3, link.incident_key);
+    s.bind(4, now_ms);
+  });
+}
+
+Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result {
+    if (auto r = run(sql::kCompleteAction, [&](Statement& s) {
+          s.bind(1, action_id);
+          s.bind(2, now_ms);
+        });
+        !r.ok)
+      return r;
+    if (!check) return {};
+    return run(sql::kInsertCheck, [&](Statement& s) {
+      s.bind(1, std::string_view(check->request_id));
+      s.bind(2, action_id);
+      s.bind(3, now_ms);
+    });
+  });
+}
+
+Result SqliteSyncStore::reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
+                                   const std::string& error, bool ambiguous) {
+  std::lock_guard lock(mu_);
+  return run(sql::kRescheduleAction, [&](Statement& s) {
+    s.bind(1, action_id);
+    s.bind(2, static_cast<std::int64_t>(attempts));
+    s.bind(3, next_attempt_at_ms);
+    s.bind(4, std::string_view(error));
+    s.bind(5, static_cast<std::int64_t>(ambiguous ? 1 : 0));
+  });
+}
+
+Result SqliteSyncStore::finish(std::int64_t action_id, ActionState state, const std::string& error,
+                               std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return run(sql::kFinishAction, [&](Statement& s) {
+    s.bind(1, action_id);
+    s.bind(2, to_string(state));
+    s.bind(3, std::string_view(error));
+    s.bind(4, now_ms);
+  });
+}
+
+std::vector<Check> SqliteSyncStore::due_checks(std::int64_t now_ms, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kDueChecks);
+  stmt.bind(1, now_ms);
+  stmt.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<Check> out;
+  while (stmt.step() == SQLITE_ROW)
+    out.push_back({stmt.column_text(0).value_or(""), stmt.column_int(1), static_cast<int>(stmt.column_int(2))});
+  return out;
+}
+
+Result SqliteSyncStore::reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) {
+  std::lock_guard lock(mu_);
+  return run(sql::kRescheduleCheck, [&](Statement& s) {
+    s.bind(1, std::string_view(request_id));
+    s.bind(2, static_cast<std::int64_t>(attempts));
+    s.bind(3, next_at_ms);
+  });
+}
+
+Result SqliteSyncStore::drop_check(const std::string& request_id) {
+  std::lock_guard lock(mu_);
+  return run(sql::kDropCheck, [&](Statement& s) { s.bind(1, std::string_view(request_id)); });
+}
+
+std::vector<OutboxItem> SqliteSyncStore::actions_in_state(ActionState state, std::size_t limit) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kActionsInState);
+  stmt.bind(1, to_string(state));
+  stmt.bind(2, static_cast<std::int64_t>(limit));
+  return read_actions(stmt);
+}
+
+std::optional<OutboxItem> SqliteSyncStore::action(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sql::kActionById);
+  stmt.bind(1, id);
+  auto items = read_actions(stmt);
+  if (items.empty()) return std::nullopt;
+  return items.front();
+}
+
+Result SqliteSyncStore::replay(std::int64_t action_id, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Result r = run(sql::kReplayAction, [&](Statement& s) {
+    s.bind(1, action_id);
+    s.bind(2, now_ms);
+  });
+  if (r.ok && sqlite3_changes(db_.handle()) == 0) return {false, "no dead letter with id " + std::to_string(action_id)};
+  return r;
+}
+
+}  // namespace ogpd::store

@@ -1,0 +1,59 @@
+// SqliteSyncStore: SyncStore on the same SQLite file as the journal, through a connection of its own.
+//
+// Thread-safe: one mutex serialises use of the connection (guarded by mu_). Each commit is one transaction with
+// synchronous=FULL, so a planned event and its actions become durable together, or not at all. Open after the
+// journal (SqliteStore::open applies the migrations).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/sqlite_db.h"
+#include "store/sync_store.h"
+
+namespace ogpd::store {
+
+class SqliteSyncStore final : public SyncStore {
+ public:
+  static std::unique_ptr<SqliteSyncStore> open(const std::string& path, std::string* error);
+
+  std::vector<StoredEvent> pending_events(std::size_t limit) override;
+  std::optional<Link> link_by_alert(const std::string& alert_id) override;
+  std::optional<Link> link_by_incident(const std::string& incident_id) override;
+  bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) override;
+  Result commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) override;
+  std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
+                                    const std::vector<std::string>& busy) override;
+  std::optional<std::int64_t> next_due_ms() override;
+  Result record_echo(const Echo& echo, std::int64_t now_ms) override;
+  Result save_link(const Link& link, std::int64_t now_ms) override;
+  Result complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) override;
+  Result reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms, const std::string& error,
+                    bool ambiguous) override;
+  Result finish(std::int64_t action_id, ActionState state, const std::string& error, std::int64_t now_ms) override;
+  std::vector<Check> due_checks(std::int64_t now_ms, std::size_t limit) override;
+  Result reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) override;
+  Result drop_check(const std::string& request_id) override;
+  std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) override;
+  std::optional<OutboxItem> action(std::int64_t id) override;
+  Result replay(std::int64_t action_id, std::int64_t now_ms) override;
+  std::vector<StoredEvent> recent_events(std::size_t limit) override;
+
+  Result expire_echoes(std::int64_t before_ms) override;
+
+ private:
+  explicit SqliteSyncStore(Db db) : db_(std::move(db)) {}
+  Result run(std::string_view sql, const std::function<void(Statement&)>& bind);
+  std::vector<OutboxItem> read_actions(Statement& stmt);
+  std::vector<StoredEvent> read_events(Statement& stmt);
+
+  std::mutex mu_;
+  Db db_;  // guarded by mu_
+};
+
+// Pair key of an action: actions with the same key run strictly one after another, in order.
+std::string pair_key_of(const Action& action);
+
+}  // namespace ogpd::store

@@ -1,0 +1,207 @@
+#include "vendor/apis.h"
+
+#include <boost/json.hpp>
+
+namespace ogpd::vendor {
+namespace {
+
+namespace json = boost::json;
+
+std::optional<json::value> parse(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+const json::value* at(const json::value& v, std::string_view key) {
+  const auto* o = v.if_object();
+  return o ? o->if_contains(key) : nullptr;
+}
+
+std::optional<std::string> string_at(const json::value* v, std::string_view key) {
+  if (v == nullptr) return std::nullopt;
+  const auto* field = at(*v, key);
+  if (field == nullptr || !field->is_string()) return std::nullopt;
+  return std::string(field->as_string());
+}
+
+template <class F>
+void each(const std::string& body, std::string_view list, F&& f) {
+  const auto doc = parse(body);
+  if (!doc) return;
+  const auto* items = at(*doc, list);
+  if (items == nullptr || !items->is_array()) return;
+  for (const auto& item : items->as_array()) f(item);
+}
+
+}  // namespace
+
+std::string url_encode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+HttpResult PagerDutyApi::call(const std::string& method, const std::string& path, const std::string& body,
+                              bool from) {
+  HttpRequest r{method, s_.base_url + path, {}, body};
+  r.headers = {{"Authorization", "Token token=" + s_.api_key},
+               {"Accept", "application/vnd.pagerduty+json;version=2"}};
+  if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
+  if (from) r.headers.emplace_back("From", s_.from_email);
+  return http_.send(r);
+}
+
+HttpResult PagerDutyApi::create_incident(const std::string& title, const std::string& details,
+                                         const std::string& urgency, const std::string& incident_key) {
+  json::object incident{{"type", "incident"},
+                        {"title", title},
+                        {"service", json::object{{"id", s_.service_id}, {"type", "service_reference"}}},
+                        {"incident_key", incident_key}};
+  if (!urgency.empty()) incident["urgency"] = urgency;
+  if (!details.empty()) incident["body"] = json::object{{"type", "incident_body"}, {"details", details}};
+  return call("POST", "/incidents", json::serialize(json::object{{"incident", incident}}), true);
+}
+
+HttpResult PagerDutyApi::incidents_by_key(const std::string& incident_key) {
+  return call("GET", "/incidents?incident_key=" + url_encode(incident_key) + "&date_range=all", "", false);
+}
+
+HttpResult PagerDutyApi::incident(const std::string& id) { return call("GET", "/incidents/" + url_encode(id), "", false); }
+
+HttpResult PagerDutyApi::add_note(const std::string& incident_id, const std::string& content) {
+  return call("POST", "/incidents/" + url_encode(incident_id) + "/notes",
+              json::serialize(json::object{{"note", json::object{{"content", content}}}}), true);
+}
+
+HttpResult PagerDutyApi::notes(const std::string& incident_id) {
+  return call("GET", "/incidents/" + url_encode(incident_id) + "/notes", "", false);
+}
+
+HttpResult PagerDutyApi::set_status(const std::string& incident_id, const std::string& status) {
+  return call("PUT", "/incidents/" + url_encode(incident_id),
+              json::serialize(json::object{
+                  {"incident", json::object{{"type", "incident_reference"}, {"status", status}}}}),
+              true);
+}
+
+HttpResult PagerDutyApi::users(const std::string& query) {
+  return call("GET", "/users?query=" + url_encode(query), "", false);
+}
+
+HttpResult OpsgenieApi::call(const std::string& method, const std::string& path, const std::string& body) {
+  HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}}, body};
+  if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
+  return http_.send(r);
+}
+
+HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::string& verb, const std::string& user,
+                                     const std::string& note) {
+  json::object body{{"source", "ogpd-proxy"}};
+  if (!user.empty()) body["user"] = user;
+  if (!note.empty()) body["note"] = note;
+  return call("POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id", json::serialize(body));
+}
+
+HttpResult OpsgenieApi::alert(const std::string& alert_id) {
+  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "?identifierType=id", "");
+}
+
+HttpResult OpsgenieApi::notes(const std::string& alert_id) {
+  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc", "");
+}
+
+HttpResult OpsgenieApi::request_status(const std::string& request_id) {
+  return call("GET", "/v2/alerts/requests/" + url_encode(request_id), "");
+}
+
+std::optional<std::string> pagerduty_incident_id(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(at(*doc, "incident"), "id") : std::nullopt;
+}
+
+std::optional<std::string> pagerduty_incident_key(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(at(*doc, "incident"), "incident_key") : std::nullopt;
+}
+
+std::vector<std::string> pagerduty_incident_ids(const std::string& body) {
+  std::vector<std::string> out;
+  each(body, "incidents", [&](const json::value& v) {
+    if (auto id = string_at(&v, "id")) out.push_back(*id);
+  });
+  return out;
+}
+
+std::vector<std::string> pagerduty_note_contents(const std::string& body) {
+  std::vector<std::string> out;
+  each(body, "notes", [&](const json::value& v) {
+    if (auto c = string_at(&v, "content")) out.push_back(*c);
+  });
+  return out;
+}
+
+std::optional<std::string> pagerduty_first_user_id(const std::string& body) {
+  std::optional<std::string> out;
+  each(body, "users", [&](const json::value& v) {
+    if (!out) out = string_at(&v, "id");
+  });
+  return out;
+}
+
+std::optional<int> pagerduty_error_code(const std::string& body) {
+  const auto doc = parse(body);
+  if (!doc) return std::nullopt;
+  const auto* error = at(*doc, "error");
+  const auto* code = error ? at(*error, "code") : nullptr;
+  if (code == nullptr || !code->is_int64()) return std::nullopt;
+  return static_cast<int>(code->as_int64());
+}
+
+std::string pagerduty_error_text(const std::string& body) {
+  const auto doc = parse(body);
+  if (!doc) return body.substr(0, 200);
+  const auto* error = at(*doc, "error");
+  std::string text = string_at(error, "message").value_or("");
+  if (const auto* errors = error ? at(*error, "errors") : nullptr; errors && errors->is_array()) {
+    for (const auto& e : errors->as_array())
+      if (e.is_string()) text += std::string(text.empty() ? "" : ": ") + std::string(e.as_string());
+  }
+  return text;
+}
+
+std::optional<std::string> opsgenie_request_id(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(&*doc, "requestId") : std::nullopt;
+}
+
+std::vector<std::string> opsgenie_note_texts(const std::string& body) {
+  std::vector<std::string> out;
+  each(body, "data", [&](const json::value& v) {
+    if (auto n = string_at(&v, "note")) out.push_back(*n);
+  });
+  return out;
+}
+
+std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& body) {
+  const auto doc = parse(body);
+  if (!doc) return std::nullopt;
+  const auto* data = at(*doc, "data");
+  if (data == nullptr) return std::nullopt;
+  const auto* ok = at(*data, "isSuccess");
+  if (ok == nullptr) ok = at(*data, "success");
+  if (ok == nullptr || !ok->is_bool()) return std::nullopt;
+  return OpsgenieRequestStatus{ok->as_bool(), string_at(data, "status").value_or("")};
+}
+
+}  // namespace ogpd::vendor

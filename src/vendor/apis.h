@@ -1,0 +1,82 @@
+// The two vendors' REST APIs as the proxy uses them: request builders over one HttpClient, and readers for
+// the few answer fields that matter. PagerDuty REST v2 and Opsgenie Alert API v2 (reference/*.md).
+//
+// Thread-safe (stateless besides settings). Return the raw HttpResult: deciding what a status means (success,
+// retry, give up) is delivery's job (delivery/attempt.h).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vendor/http_client.h"
+
+namespace ogpd::vendor {
+
+struct PagerDutySettings {
+  std::string base_url;  // https://api.pagerduty.com
+  std::string api_key;
+  std::string from_email;
+  std::string service_id;
+};
+
+class PagerDutyApi {
+ public:
+  PagerDutyApi(HttpClient& http, PagerDutySettings settings) : http_(http), s_(std::move(settings)) {}
+
+  HttpResult create_incident(const std::string& title, const std::string& details, const std::string& urgency,
+                             const std::string& incident_key);
+  HttpResult incidents_by_key(const std::string& incident_key);  // all dates
+  HttpResult incident(const std::string& id);
+  HttpResult add_note(const std::string& incident_id, const std::string& content);
+  HttpResult notes(const std::string& incident_id);
+  HttpResult set_status(const std::string& incident_id, const std::string& status);
+  HttpResult users(const std::string& query);
+
+ private:
+  HttpResult call(const std::string& method, const std::string& path, const std::string& body, bool from);
+  HttpClient& http_;
+  const PagerDutySettings s_;
+};
+
+struct OpsgenieSettings {
+  std::string base_url;  // https://api.opsgenie.com
+  std::string api_key;
+};
+
+class OpsgenieApi {
+ public:
+  OpsgenieApi(HttpClient& http, OpsgenieSettings settings) : http_(http), s_(std::move(settings)) {}
+
+  // verb: acknowledge | unacknowledge | close | notes
+  HttpResult alert_action(const std::string& alert_id, const std::string& verb, const std::string& user,
+                          const std::string& note);
+  HttpResult alert(const std::string& alert_id);
+  HttpResult notes(const std::string& alert_id);
+  HttpResult request_status(const std::string& request_id);
+
+ private:
+  HttpResult call(const std::string& method, const std::string& path, const std::string& body);
+  HttpClient& http_;
+  const OpsgenieSettings s_;
+};
+
+std::string url_encode(const std::string& text);
+
+// Readers. Each returns nullopt when the body is not what the vendor documents.
+std::optional<std::string> pagerduty_incident_id(const std::string& body);       // {"incident":{"id"}}
+std::optional<std::string> pagerduty_incident_key(const std::string& body);      // {"incident":{"incident_key"}}
+std::vector<std::string> pagerduty_incident_ids(const std::string& body);        // {"incidents":[{"id"}]}
+std::vector<std::string> pagerduty_note_contents(const std::string& body);       // {"notes":[{"content"}]}
+std::optional<std::string> pagerduty_first_user_id(const std::string& body);     // {"users":[{"id"}]}
+std::optional<int> pagerduty_error_code(const std::string& body);                // {"error":{"code"}}
+std::string pagerduty_error_text(const std::string& body);                       // message + errors[]
+std::optional<std::string> opsgenie_request_id(const std::string& body);         // {"requestId"}
+std::vector<std::string> opsgenie_note_texts(const std::string& body);           // {"data":[{"note"}]}
+struct OpsgenieRequestStatus {
+  bool success = false;
+  std::string status;
+};
+std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& body);  // {"data":{"isSuccess"}}
+
+}  // namespace ogpd::vendor

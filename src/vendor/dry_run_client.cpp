@@ -1,0 +1,60 @@
+#include "vendor/dry_run_client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+namespace ogpd::vendor {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+HttpResult answer(int status, std::string body) {
+  HttpResult r;
+  r.response.status = status;
+  r.response.headers["content-type"] = "application/json";
+  r.response.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+HttpResult DryRunHttpClient::send(const HttpRequest& request) {
+  std::string path = request.url;
+  if (const auto scheme = path.find("://"); scheme != std::string::npos) {
+    const auto slash = path.find('/', scheme + 3);
+    path = slash == std::string::npos ? "/" : path.substr(slash);
+  }
+  const std::string plain = path.substr(0, path.find('?'));
+  if (request.method != "GET") {
+    spdlog::info("dry-run: would send {} {} {}", request.method, request.url, request.body);
+  } else {
+    spdlog::debug("dry-run: would send {} {}", request.method, request.url);
+  }
+
+  if (plain.rfind("/v2/alerts", 0) == 0) {
+    if (request.method == "POST") return answer(202, R"({"result":"Request will be processed","took":0,"requestId":"dry-run"})");
+    if (plain.rfind("/v2/alerts/requests/", 0) == 0)
+      return answer(200, R"({"data":{"success":true,"isSuccess":true,"status":"dry run"}})");
+    if (ends_with(plain, "/notes")) return answer(200, R"({"data":[]})");
+    return answer(200, R"({"data":{}})");
+  }
+  if (request.method == "POST" && plain == "/incidents") {
+    boost::system::error_code ec;
+    const auto body = boost::json::parse(request.body, ec);
+    std::string key = "unknown";
+    const auto* incident = !ec && body.is_object() ? body.as_object().if_contains("incident") : nullptr;
+    const auto* k = incident && incident->is_object() ? incident->as_object().if_contains("incident_key") : nullptr;
+    if (k != nullptr && k->is_string()) key = std::string(k->as_string());
+    return answer(201, boost::json::serialize(boost::json::object{
+                           {"incident", boost::json::object{{"id", "dry-run-" + key}, {"incident_key", key}}}}));
+  }
+  if (request.method == "GET" && plain == "/incidents") return answer(200, R"({"incidents":[]})");
+  if (request.method == "GET" && plain == "/users") return answer(200, R"({"users":[]})");
+  if (ends_with(plain, "/notes")) return answer(200, request.method == "GET" ? R"({"notes":[]})" : R"({"note":{}})");
+  return answer(200, R"({"incident":{}})");
+}
+
+}  // namespace ogpd::vendor
