@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
 
 namespace ogpd::store {
 namespace {
@@ -63,7 +64,7 @@ TEST(SqliteStore, StoresAnEventWithItsFieldsAndRawBody) {
   std::string error;
   auto store = SqliteStore::open(path, &error);
   ASSERT_TRUE(store) << error;
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
   const auto result = append_and_wait(*store, received("k1"));
   EXPECT_EQ(result.outcome, AppendOutcome::kStored);
   EXPECT_GT(result.event_id, 0);
@@ -173,7 +174,7 @@ TEST(SqliteStore, ReopeningKeepsEveryEventAndAppliesNoMigrationTwice) {
   }
   auto store = SqliteStore::open(dir.file("o.db"), &error);
   ASSERT_TRUE(store) << error;
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
   EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kDuplicate);
   store->stop();
   EXPECT_EQ(count_rows(dir.file("o.db")), 10);

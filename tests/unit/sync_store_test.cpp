@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+
+#include "store/action_json.h"
+#include "store/sqlite_store.h"
+#include "store/sqlite_sync_store.h"
+
+namespace ogpd::store {
+namespace {
+
+class SyncStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("ogpd-sync-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".db"))
+                .string();
+    std::filesystem::remove(path_);
+    std::string error;
+    journal_ = SqliteStore::open(path_, &error);
+    ASSERT_TRUE(journal_) << error;
+    store_ = SqliteSyncStore::open(path_, &error);
+    ASSERT_TRUE(store_) << error;
+  }
+  void TearDown() override {
+    store_.reset();
+    journal_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+
+  std::int64_t journal(const std::string& key, EventKind kind = EventKind::kAlertAcknowledged) {
+    Received r;
+    r.event.source = Source::kOpsgenie;
+    r.event.kind = kind;
+    r.event.type = "Acknowledge";
+    r.event.dedupe_key = key;
+    r.event.alert_id = "A-" + key;
+    r.event.actor_name = "alice";
+    r.raw_body = "{}";
+    std::promise<AppendResult> p;
+    journal_->append(std::move(r), [&p](AppendResult res) { p.set_value(res); });
+    return p.get_future().get().event_id;
+  }
+
+  static Action note(const std::string& alert, const std::string& text) {
+    Action a;
+    a.kind = ActionKind::kAddIncidentNote;
+    a.alert_id = alert;
+    a.note = text;
+    return a;
+  }
+
+  static inline int counter_ = 0;
+  std::string path_;
+  std::unique_ptr<SqliteStore> journal_;
+  std::unique_ptr<SqliteSyncStore> store_;
+};
+
+TEST(ActionJson, RoundTripsEveryField) {
+  Action a;
+  a.kind = ActionKind::kCreateIncident;
+  a.alert_id = "A";
+  a.incident_key = "K";
+  a.title = "t \"quoted\"";
+  a.details = "d\nline";
+  a.urgency = "low";
+  a.note = "n";
+  a.user = "u";
+  EXPECT_EQ(action_from_json(action_to_json(a)), a);
+  EXPECT_FALSE(action_from_json("{}").has_value());
+  EXPECT_FALSE(action_from_json("not json").has_value());
+}
+
+TEST_F(SyncStoreTest, PendingEventsComeInArrivalOrderAndLeaveOncePlanned) {
+  const auto first = journal("e1");
+  const auto second = journal("e2");
+  auto pending = store_->pending_events(10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, first);
+  EXPECT_EQ(pending[1].id, second);
+  EXPECT_EQ(pending[0].event.alert_id, "A-e1");
+  EXPECT_EQ(pending[0].event.kind, EventKind::kAlertAcknowledged);
+
+  ASSERT_TRUE(store_->commit_plans({{first, "mirrored", {note("A-e1", "n1"), note("A-e1", "n2")}, std::nullopt,
+                                     std::nullopt}},
+                                   1000)
+                  .ok);
+  pending = store_->pending_events(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, second);
+}
+
+TEST_F(SyncStoreTest, OnlyTheOldestPendingActionOfEachPairIsDue) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(store_->commit_plans(
+                        {{e, "mirrored", {note("A", "1"), note("A", "2"), note("B", "1")}, std::nullopt, std::nullopt}},
+                        1000)
+                  .ok);
+  auto heads = store_->due_heads(1000, 10, {});
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].action.note, "1");
+  EXPECT_EQ(heads[0].pair_key, "alert:A");
+  EXPECT_EQ(heads[1].pair_key, "alert:B");
+  // A busy pair is skipped; a rescheduled head holds its pair back until it is due.
+  EXPECT_EQ(store_->due_heads(1000, 10, {"alert:A"}).size(), 1u);
+  ASSERT_TRUE(store_->reschedule(heads[0].id, 1, 5000, "HTTP 500", true).ok);
+  heads = store_->due_heads(1000, 10, {});
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].pair_key, "alert:B");
+  EXPECT_EQ(store_->next_due_ms(), 1000);
+  heads = store_->due_heads(5000, 10, {});
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].attempts + heads[1].attempts, 1);
+  // Completing the head makes the next action of the pair due.
+  const auto a_head = heads[0].pair_key == "alert:A" ? heads[0] : heads[1];
+  EXPECT_TRUE(a_head.ambiguous);
+  ASSERT_TRUE(store_->complete(a_head.id, 5000, std::nullopt).ok);
+  heads = store_->due_heads(5000, 10, {"alert:B"});
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].action.note, "2");
+}
+
+TEST_F(SyncStoreTest, DeadLettersAreListedAndReplayable) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(store_->commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000).ok);
+  const auto head = store_->due_heads(1000, 1, {}).at(0);
+  ASSERT_TRUE(store_->finish(head.id, ActionState::kDead, "gave up after 12 attempts: HTTP 500", 2000).ok);
+  EXPECT_TRUE(store_->due_heads(9999, 10, {}).empty());
+  const auto dead = store_->actions_in_state(ActionState::kDead, 10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].last_error, "gave up after 12 attempts: HTTP 500");
+  ASSERT_TRUE(store_->replay(head.id, 3000).ok);
+  EXPECT_FALSE(store_->replay(head.id, 3000).ok);  // no longer dead
+  const auto again = store_->due_heads(3000, 10, {});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempts, 0);
+  EXPECT_TRUE(again[0].ambiguous);  // it may have landed before: look first
+  EXPECT_FALSE(store_->replay(424242, 3000).ok);
+}
+
+TEST_F(SyncStoreTest, LinksKeepAKnownIncident) {
+  ASSERT_TRUE(store_->save_link({"A", std::nullopt, "A"}, 1).ok);
+  EXPECT_EQ(store_->link_by_alert("A"), (Link{"A", std::nullopt, "A"}));
+  ASSERT_TRUE(store_->save_link({"A", "Q1", "A"}, 2).ok);
+  EXPECT_EQ(store_->link_by_incident("Q1")->alert_id, "A");
+  ASSERT_TRUE(store_->save_link({"A", std::nullopt, std::nullopt}, 3).ok);
+  EXPECT_EQ(store_->link_by_alert("A")->incident_id, "Q1");
+  EXPECT_FALSE(store_->link_by_alert("nope").has_value());
+}
+
+TEST_F(SyncStoreTest, EchoesAreFoundConsumedOnceAndExpire) {
+  const Echo echo{Side::kOpsgenie, "A", "acknowledge", ""};
+  ASSERT_TRUE(store_->record_echo(echo, 1000).ok);
+  EXPECT_TRUE(store_->echo_recorded(echo, 0));
+  EXPECT_FALSE(store_->echo_recorded(echo, 2000));  // older than the window
+  EXPECT_FALSE(store_->echo_recorded({Side::kOpsgenie, "A", "close", ""}, 0));
+  const auto e = journal("e1");
+  ASSERT_TRUE(store_->commit_plans({{e, "echo", {}, std::nullopt, echo}}, 1500).ok);
+  EXPECT_FALSE(store_->echo_recorded(echo, 0));
+  ASSERT_TRUE(store_->record_echo(echo, 1000).ok);
+  ASSERT_TRUE(store_->expire_echoes(1001).ok);
+  EXPECT_FALSE(store_->echo_recorded(echo, 0));
+}
+
+TEST_F(SyncStoreTest, OpsgenieChecksAreScheduledWithTheCompletion) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(store_->commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000).ok);
+  const auto head = store_->due_heads(1000, 1, {}).at(0);
+  ASSERT_TRUE(store_->complete(head.id, 1000, Check{"req-1", head.id, 0}).ok);
+  auto checks = store_->due_checks(1000, 10);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].request_id, "req-1");
+  ASSERT_TRUE(store_->reschedule_check("req-1", 1, 4000).ok);
+  EXPECT_TRUE(store_->due_checks(3999, 10).empty());
+  EXPECT_EQ(store_->next_due_ms(), 4000);
+  ASSERT_TRUE(store_->drop_check("req-1").ok);
+  EXPECT_FALSE(store_->next_due_ms().has_value());
+}
+
+TEST_F(SyncStoreTest, AFailedCommitChangesNothing) {
+  const auto e = journal("e1");
+  std::string error;
+  Db other = std::move(*Db::open(path_, &error));
+  ASSERT_TRUE(other.exec("BEGIN EXCLUSIVE").ok());
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(6));  // past the store's busy timeout
+    other.exec("ROLLBACK");
+  });
+  const auto r = store_->commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000);
+  release.join();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(store_->pending_events(10).size(), 1u);
+  EXPECT_TRUE(store_->due_heads(1000, 10, {}).empty());
+}
+
+}  // namespace
+}  // namespace ogpd::store
