@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/dead_letters.h"
 #include "delivery/engine.h"
 #include "ops/config.h"
 #include "ops/log.h"
@@ -41,6 +42,27 @@ RawSettings read_dotenv(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return ogpd::ops::parse_dotenv(text.str());
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int run_command(const Config& config, const ogpd::cli::DeadLetterCommand& command) {
+  if (config.store == ogpd::ops::Store::kPostgres) {
+    std::cerr << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
+    return 2;
+  }
+  std::string error;
+  auto journal = ogpd::store::SqliteStore::open(config.sqlite_path, &error);  // applies pending migrations
+  if (journal) journal->stop();
+  auto store = journal ? ogpd::store::SqliteSyncStore::open(config.sqlite_path, &error) : nullptr;
+  if (!store) {
+    std::cerr << "ogpd-proxy: DATABASE_URL: " << error << "\n";
+    return 1;
+  }
+  return ogpd::cli::run_dead_letters(*store, command, std::cout, std::cerr, now_ms());
 }
 
 int serve(const Config& config) {
@@ -156,6 +178,20 @@ int main(int argc, char** argv) {
     flag_options.emplace_back(name, option);
   }
   auto* check = app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
+
+  ogpd::cli::DeadLetterCommand dead_letter;
+  auto* dead = app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
+  dead->require_subcommand(1);
+  for (const char* verb : {"list", "show", "replay", "discard"}) {
+    auto* sub = dead->add_subcommand(verb, std::string(verb) + " dead letters");
+    sub->add_flag("--json", dead_letter.json, "JSON output");
+    if (std::string(verb) == "show" || std::string(verb) == "discard") sub->add_option("id", dead_letter.id)->required();
+    if (std::string(verb) == "replay") {
+      sub->add_option("id", dead_letter.id, "the action id (see list)");
+      sub->add_flag("--all", dead_letter.all, "replay every dead letter");
+    }
+    sub->callback([&dead_letter, verb] { dead_letter.verb = verb; });
+  }
   CLI11_PARSE(app, argc, argv);
 
   RawSettings flags;
@@ -179,6 +215,13 @@ int main(int argc, char** argv) {
     if (!config.missing_credentials.empty()) std::cout << "note: credentials missing, so DRY_RUN is on\n";
     std::cout << "configuration OK\n";
     return 0;
+  }
+  if (dead->parsed()) {
+    if (dead_letter.verb == "replay" && !dead_letter.all && dead_letter.id.empty()) {
+      std::cerr << "ogpd-proxy: dead-letters replay needs an action id or --all\n";
+      return 2;
+    }
+    return run_command(config, dead_letter);
   }
   return serve(config);
 }

@@ -56,7 +56,7 @@ constexpr std::array<std::string_view, 2> kMigrations{
     " target TEXT NOT NULL,"        // opsgenie | pagerduty
     " kind TEXT NOT NULL,"
     " payload TEXT NOT NULL,"       // the Action as JSON
-    " state TEXT NOT NULL,"         // pending | done | dead | unpaired
+    " state TEXT NOT NULL,"         // pending | done | dead | unpaired | discarded
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " ambiguous INTEGER NOT NULL DEFAULT 0,"
     " next_attempt_at_ms INTEGER NOT NULL,"
@@ -140,6 +140,8 @@ constexpr std::string_view kFinishAction =
 constexpr std::string_view kReplayAction =
     "UPDATE outbox SET state = 'pending', attempts = 0, ambiguous = 1, next_attempt_at_ms = ?2, created_at_ms = ?2,"
     " updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
+constexpr std::string_view kDiscardAction =
+    "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
 constexpr std::string_view kActionsInState =
     "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
     " last_error FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";

@@ -18,6 +18,7 @@ std::optional<ActionState> state_from_string(std::string_view s) {
   if (s == "done") return ActionState::kDone;
   if (s == "dead") return ActionState::kDead;
   if (s == "unpaired") return ActionState::kUnpaired;
+  if (s == "discarded") return ActionState::kDiscarded;
   return std::nullopt;
 }
 
@@ -45,6 +46,7 @@ std::string_view to_string(ActionState state) {
     case ActionState::kDone: return "done";
     case ActionState::kDead: return "dead";
     case ActionState::kUnpaired: return "unpaired";
+    case ActionState::kDiscarded: return "discarded";
   }
   return "pending";
 }
@@ -343,6 +345,20 @@ std::optional<OutboxItem> SqliteSyncStore::action(std::int64_t id) {
 Result SqliteSyncStore::replay(std::int64_t action_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   Result r = run(sql::kReplayAction, [&](Statement& s) {
+    s.bind(1, action_id);
+    s.bind(2, now_ms);
+  });
+  if (r.ok && sqlite3_changes(db_.handle()) == 0) return {false, "no dead letter with id " + std::to_string(action_id)};
+  return r;
+}
+
+}  // namespace ogpd::store
+
+namespace ogpd::store {
+
+Result SqliteSyncStore::discard(std::int64_t action_id, std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  Result r = run(sqlite_sql::kDiscardAction, [&](Statement& s) {
     s.bind(1, action_id);
     s.bind(2, now_ms);
   });

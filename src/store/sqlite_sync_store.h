@@ -39,6 +39,7 @@ class SqliteSyncStore final : public SyncStore {
   std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) override;
   std::optional<OutboxItem> action(std::int64_t id) override;
   Result replay(std::int64_t action_id, std::int64_t now_ms) override;
+  Result discard(std::int64_t action_id, std::int64_t now_ms) override;
   std::vector<StoredEvent> recent_events(std::size_t limit) override;
 
   Result expire_echoes(std::int64_t before_ms) override;

@@ -35,7 +35,7 @@ struct PlannedEvent {
   std::optional<Echo> consume_echo;
 };
 
-enum class ActionState { kPending, kDone, kDead, kUnpaired };
+enum class ActionState { kPending, kDone, kDead, kUnpaired, kDiscarded };
 std::string_view to_string(ActionState state);
 
 struct OutboxItem {
@@ -94,6 +94,7 @@ class SyncStore {
   virtual std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) = 0;
   virtual std::optional<OutboxItem> action(std::int64_t id) = 0;
   virtual Result replay(std::int64_t action_id, std::int64_t now_ms) = 0;  // dead/unpaired -> pending, fresh budget
+  virtual Result discard(std::int64_t action_id, std::int64_t now_ms) = 0;  // dead/unpaired -> discarded
   virtual std::vector<StoredEvent> recent_events(std::size_t limit) = 0;
 
   // Removes ledger entries older than `before_ms`: an echo that never came back must not hide a later human
