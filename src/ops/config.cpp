@@ -103,6 +103,7 @@ const std::vector<SettingSpec>& setting_specs() {
        "PagerDuty urgency for each Opsgenie priority (unlisted priorities keep their default)"},
       {"RETRY_MAX_ATTEMPTS", "12", false, "attempts before an action becomes a dead letter"},
       {"RETRY_MAX_AGE_SECONDS", "86400", false, "age after which a failing action becomes a dead letter"},
+      {"RETRY_BASE_DELAY_MS", "1000", false, "first retry delay; doubles each attempt (with jitter), at most 5 minutes"},
       {"DELIVERY_WORKERS", "4", false, "outbound calls made at once (never two for the same alert/incident pair)"},
       {"PAGERDUTY_REQUESTS_PER_MINUTE", "900", false, "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
       {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
@@ -239,7 +240,8 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
                                          {"DELIVERY_WORKERS", 1, 64},
                                          {"PAGERDUTY_REQUESTS_PER_MINUTE", 1, 100000},
                                          {"OPSGENIE_REQUESTS_PER_MINUTE", 1, 100000},
-                                         {"HTTP_TIMEOUT_SECONDS", 1, 600}};
+                                         {"HTTP_TIMEOUT_SECONDS", 1, 600},
+                                         {"RETRY_BASE_DELAY_MS", 1, 600000}};
   long long values[std::size(kBounded)];
   for (std::size_t i = 0; i < std::size(kBounded); ++i) {
     const auto& b = kBounded[i];
@@ -262,6 +264,7 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   if (values[7] >= 0) c.pagerduty_requests_per_minute = static_cast<int>(values[7]);
   if (values[8] >= 0) c.opsgenie_requests_per_minute = static_cast<int>(values[8]);
   if (values[9] >= 0) c.http_timeout_seconds = static_cast<int>(values[9]);
+  if (values[10] >= 0) c.retry_base_delay_ms = static_cast<int>(values[10]);
   if (auto map = get(raw, "PRIORITY_URGENCY")) {
     auto parsed = parse_urgency_map(*map);
     if (!parsed)
@@ -303,6 +306,7 @@ std::vector<std::string> describe(const Config& c) {
       "PRIORITY_URGENCY=" + urgency,
       "RETRY_MAX_ATTEMPTS=" + std::to_string(c.retry_max_attempts),
       "RETRY_MAX_AGE_SECONDS=" + std::to_string(c.retry_max_age_seconds),
+      "RETRY_BASE_DELAY_MS=" + std::to_string(c.retry_base_delay_ms),
       "DELIVERY_WORKERS=" + std::to_string(c.delivery_workers),
       "PAGERDUTY_REQUESTS_PER_MINUTE=" + std::to_string(c.pagerduty_requests_per_minute),
       "OPSGENIE_REQUESTS_PER_MINUTE=" + std::to_string(c.opsgenie_requests_per_minute),

@@ -75,6 +75,7 @@ struct Config {
       {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
   int retry_max_attempts = 12;
   long long retry_max_age_seconds = 86400;
+  int retry_base_delay_ms = 1000;
   int delivery_workers = 4;
   int pagerduty_requests_per_minute = 900;
   int opsgenie_requests_per_minute = 600;
