@@ -10,6 +10,8 @@
 
 #include "cli/dead_letters.h"
 #include "delivery/engine.h"
+#include "delivery/metrics_observer.h"
+#include "ops/metrics.h"
 #include "ops/config.h"
 #include "ops/log.h"
 #include "server/server.h"
@@ -125,7 +127,11 @@ int serve(const Config& config) {
   engine_settings.pagerduty_per_second = config.pagerduty_requests_per_minute / 60.0;
   engine_settings.opsgenie_per_second = config.opsgenie_requests_per_minute / 60.0;
   if (!config.dry_run) engine_settings.own_email = config.pagerduty_email;
-  ogpd::delivery::Engine engine(*sync_store, pagerduty, opsgenie, engine_settings, clock);
+  ogpd::ops::Metrics metrics;
+  ogpd::ops::describe_ogpd_metrics(metrics, OGPD_VERSION);
+  ogpd::delivery::MetricsObserver observer(metrics);
+  if (!config.dry_run) ogpd::delivery::set_call_observer(&observer);  // dry runs make no calls to count
+  ogpd::delivery::Engine engine(*sync_store, pagerduty, opsgenie, engine_settings, clock, &observer);
   store->set_on_commit([&engine] { engine.wake(); });
   engine.start();
 
@@ -139,12 +145,21 @@ int serve(const Config& config) {
       {.opsgenie_integration_id = config.opsgenie_integration_id,
        .opsgenie_webhook_token = config.opsgenie_webhook_token,
        .pagerduty_secrets = config.pagerduty_webhook_secrets},
-      *store);
+      *store,
+      {.metrics = &metrics,
+       .render_metrics =
+           [&] {
+             return metrics.render([&](std::string& out) {
+               ogpd::delivery::render_queue_metrics(sync_store->queue_stats(), clock.now_ms(), out);
+               ogpd::ops::render_process_metrics(out);
+             });
+           },
+       .workers_ready = [&] { return engine.running() && clock.now_ms() - engine.last_loop_ms() < 30'000; }});
   if (auto failed = server.listen(config.host, config.port); !failed.empty()) {
     spdlog::critical("{}", failed);
     return 1;
   }
-  spdlog::info("listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz)", config.host,
+  spdlog::info("listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)", config.host,
                server.port());
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "ops/log.h"
 #include "sync/echo.h"
 
 namespace ogpd::delivery {
@@ -157,6 +158,7 @@ bool Engine::plan_pending() {
     return std::string(to_string(e.side)) + "|" + e.target_id + "|" + e.verb + "|" + e.note_digest;
   };
   for (const auto& stored : events) {
+    const ops::CorrelationScope correlation(stored.id);
     const Event& e = stored.event;
     std::optional<Link> link;
     const auto by_alert = [&](const std::string& alert_id) -> std::optional<Link> {
@@ -176,7 +178,7 @@ bool Engine::plan_pending() {
     if (plan.consume_echo && echo) ++batch_consumed[echo_key(*echo)];
     if (plan.new_link) batch_links[plan.new_link->alert_id] = *plan.new_link;
     if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
-    spdlog::info("event id={} source={} type={} outcome={} actions={}", stored.id, to_string(e.source), e.type,
+    spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
                  sync::to_string(plan.outcome), plan.actions.size());
     plans.push_back({stored.id, std::string(sync::to_string(plan.outcome)), std::move(plan.actions),
                      std::move(plan.new_link), plan.consume_echo ? echo : std::nullopt});
@@ -217,6 +219,7 @@ void Engine::dispatch() {
 }
 
 void Engine::run_item(store::OutboxItem item) {
+  const ops::CorrelationScope correlation(item.event_id);
   const Attempt attempt = executor_.run(item, clock_.now_ms());
   finish_item(item, attempt);
   {

@@ -12,6 +12,18 @@
 namespace ogpd::ops {
 namespace {
 
+thread_local std::int64_t t_correlation = 0;
+
+class CorrelationFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    if (t_correlation == 0) return;
+    const std::string text = "evt=" + std::to_string(t_correlation) + " ";
+    dest.append(text.data(), text.data() + text.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<CorrelationFlag>(); }
+};
+
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -28,6 +40,7 @@ class JsonFormatter final : public spdlog::formatter {
     line += "\",\"level\":";
     const auto level = spdlog::level::to_string_view(msg.level);
     line += json_quote(std::string_view(level.data(), level.size()));
+    if (t_correlation != 0) line += ",\"event_id\":" + std::to_string(t_correlation);
     line += ",\"msg\":";
     line += json_quote(std::string_view(msg.payload.data(), msg.payload.size()));
     line += "}\n";
@@ -37,6 +50,10 @@ class JsonFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
+
+CorrelationScope::CorrelationScope(std::int64_t event_id) : previous_(t_correlation) { t_correlation = event_id; }
+CorrelationScope::~CorrelationScope() { t_correlation = previous_; }
+std::int64_t current_correlation() { return t_correlation; }
 
 std::string json_quote(std::string_view text) {
   std::string out;
@@ -69,7 +86,9 @@ void configure_logging(const std::string& level, const std::string& format) {
   if (format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<CorrelationFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*%v");
+    logger->set_formatter(std::move(formatter));
   }
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);

@@ -4,11 +4,27 @@
 // thread-safe. Messages are plain `key=value` text; never pass a secret or a full note body at info level.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace ogpd::ops {
 
 void configure_logging(const std::string& level, const std::string& format);
+
+// The correlation id of log lines written on this thread: the journal id of the event being handled, so one
+// event can be followed from its webhook to its vendor calls (text: "evt=12 ", JSON: "event_id":12).
+class CorrelationScope {
+ public:
+  explicit CorrelationScope(std::int64_t event_id);
+  ~CorrelationScope();
+  CorrelationScope(const CorrelationScope&) = delete;
+  CorrelationScope& operator=(const CorrelationScope&) = delete;
+
+ private:
+  std::int64_t previous_;
+};
+std::int64_t current_correlation();  // 0 when none
 
 // JSON string escaping (quotes included), shared by the JSON log format and the HTTP answers.
 std::string json_quote(std::string_view text);

@@ -61,15 +61,23 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
   if (target == "/pd-webhook") return webhook(context, request, false);
 
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
-  if (target == "/healthz" || target == "/readyz") {
+  if (target == "/healthz" || target == "/readyz" || target == "/metrics") {
     if (!read) {
       Answer a = error_answer(http::status::method_not_allowed, "use GET");
       a.allow = "GET, HEAD";
       return a;
     }
     if (target == "/healthz") return json_answer(http::status::ok, "{\"status\":\"ok\"}");
-    if (context.journal.ready()) return json_answer(http::status::ok, "{\"status\":\"ready\"}");
-    return error_answer(http::status::service_unavailable, "store is not writable");
+    if (target == "/metrics") {
+      if (!context.metrics) return error_answer(http::status::not_found, "metrics are not enabled");
+      Answer a = json_answer(http::status::ok, context.metrics());
+      a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return a;
+    }
+    if (!context.journal.ready()) return error_answer(http::status::service_unavailable, "store is not writable");
+    if (context.workers_ready && !context.workers_ready())
+      return error_answer(http::status::service_unavailable, "delivery workers have stalled");
+    return json_answer(http::status::ok, "{\"status\":\"ready\"}");
   }
   return error_answer(http::status::not_found, "no such endpoint: " + std::string(target));
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <string>
 #include <variant>
 
@@ -33,6 +34,8 @@ using Routed = std::variant<Answer, ToStore>;
 struct RouteContext {
   const webhook::IntakeSettings& intake;
   const store::Journal& journal;
+  std::function<bool()> workers_ready;   // /readyz also asks this when set
+  std::function<std::string()> metrics;  // /metrics renders this when set
 };
 
 Routed route(const RouteContext& context, const http::request<http::string_body>& request);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "ops/log.h"
 #include "server/routes.h"
 
 namespace ogpd::server {
@@ -87,7 +88,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
     request_ = parser_->release();
     const bool keep_alive = request_.keep_alive();
-    Routed routed = route({server_.intake(), server_.journal()}, request_);
+    Routed routed = route({server_.intake(), server_.journal(), server_.probes().workers_ready,
+                           server_.probes().render_metrics},
+                          request_);
     if (auto* answer = std::get_if<Answer>(&routed)) return reply(std::move(*answer), keep_alive);
 
     // Store first, answer after the commit. The tracked executor keeps io_context::run() alive meanwhile.
@@ -99,6 +102,7 @@ class Session : public std::enable_shared_from_this<Session> {
           net::post(ex, [self, event, keep_alive, result = std::move(result)] {
             if (result.outcome == store::AppendOutcome::kUnavailable)
               spdlog::error("journal write failed: {}", result.error);
+            ops::CorrelationScope correlation(result.event_id);
             self->reply(answer_stored(*event, result), keep_alive, event.get());
           });
         });
@@ -128,8 +132,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void log(const Answer& answer, const Event* event) const {
     const std::string_view target(request_.target().data(), request_.target().size());
     const int status = static_cast<int>(answer.status);
-    if (target.rfind("/ops-webhook", 0) != 0 && target.rfind("/pd-webhook", 0) != 0 && status < 400) return;
+    const bool webhook = target.rfind("/ops-webhook", 0) == 0 || target.rfind("/pd-webhook", 0) == 0;
+    if (!webhook && status < 400) return;
     const auto outcome = outcome_name(answer.status, answer.body);
+    if (webhook && server_.probes().metrics != nullptr) {
+      server_.probes().metrics->add("ogpd_webhooks_received_total",
+                                    {{"source", target.rfind("/ops-webhook", 0) == 0 ? "opsgenie" : "pagerduty"},
+                                     {"outcome", std::string(outcome)}});
+    }
     if (event == nullptr) {
       const auto level = status >= 500 ? spdlog::level::err : status >= 400 ? spdlog::level::warn : spdlog::level::info;
       spdlog::log(level, "request path={} status={} outcome={} detail={}", target, status, outcome, answer.body);
@@ -171,11 +181,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool busy_ = false;
 };
 
-Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal)
+Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal,
+               Probes probes)
     : io_(io),
       limits_(limits),
       intake_(std::move(intake)),
       journal_(journal),
+      probes_(std::move(probes)),
       acceptor_(net::make_strand(io)),
       grace_timer_(io) {}
 

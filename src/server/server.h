@@ -15,6 +15,7 @@
 #include <list>
 #include <string>
 
+#include "ops/metrics.h"
 #include "store/journal.h"
 #include "webhook/intake.h"
 
@@ -30,9 +31,17 @@ struct Limits {
 
 class Session;
 
+// What the server reports and asks beyond the journal; every part optional.
+struct Probes {
+  ops::Metrics* metrics = nullptr;        // webhook counters; GET /metrics renders render_metrics()
+  std::function<std::string()> render_metrics;
+  std::function<bool()> workers_ready;    // part of GET /readyz
+};
+
 class Server {
  public:
-  Server(boost::asio::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal);
+  Server(boost::asio::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal,
+         Probes probes = {});
 
   // Binds and starts accepting. Returns an error text on failure (address in use, permission).
   std::string listen(const std::string& host, unsigned short port);
@@ -44,6 +53,7 @@ class Server {
   const Limits& limits() const { return limits_; }
   const webhook::IntakeSettings& intake() const { return intake_; }
   store::Journal& journal() { return journal_; }
+  const Probes& probes() const { return probes_; }
   bool draining() const { return draining_; }
   std::list<Session*>::iterator enroll(Session* session);
   void leave(std::list<Session*>::iterator where);
@@ -55,6 +65,7 @@ class Server {
   const Limits limits_;
   const webhook::IntakeSettings intake_;
   store::Journal& journal_;
+  const Probes probes_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer grace_timer_;
   std::list<Session*> sessions_;

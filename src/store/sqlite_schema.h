@@ -156,6 +156,14 @@ constexpr std::string_view kDueChecks =
 constexpr std::string_view kRescheduleCheck = "UPDATE checks SET attempts = ?2, next_at_ms = ?3 WHERE request_id = ?1";
 constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?1";
 
+constexpr std::string_view kQueueStats =
+    "SELECT target, state, COUNT(*), MIN(created_at_ms), MAX(updated_at_ms) FROM outbox"
+    " WHERE state IN ('pending', 'dead', 'unpaired', 'done') GROUP BY target, state";
+constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHERE status = 'pending'";
+constexpr std::string_view kLinksMatching =
+    "SELECT alert_id, incident_id, incident_key FROM links WHERE (?1 IS NULL OR alert_id = ?1)"
+    " AND (?2 IS NULL OR incident_id = ?2) ORDER BY created_at_ms DESC LIMIT 1000";
+
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";
 

@@ -367,3 +367,44 @@ Result SqliteSyncStore::discard(std::int64_t action_id, std::int64_t now_ms) {
 }
 
 }  // namespace ogpd::store
+
+namespace ogpd::store {
+
+QueueStats SqliteSyncStore::queue_stats() {
+  std::lock_guard lock(mu_);
+  QueueStats stats;
+  stats.vendors["pagerduty"];
+  stats.vendors["opsgenie"];
+  auto stmt = db_.prepare(sqlite_sql::kQueueStats);
+  while (stmt.step() == SQLITE_ROW) {
+    auto& v = stats.vendors[stmt.column_text(0).value_or("")];
+    const std::string state = stmt.column_text(1).value_or("");
+    const std::int64_t count = stmt.column_int(2);
+    if (state == "pending") {
+      v.pending = count;
+      v.oldest_pending_ms = stmt.column_int(3);
+    } else if (state == "dead") {
+      v.dead = count;
+    } else if (state == "unpaired") {
+      v.unpaired = count;
+    } else if (state == "done") {
+      v.last_success_ms = stmt.column_int(4);
+    }
+  }
+  auto events = db_.prepare(sqlite_sql::kPendingEventCount);
+  if (events.step() == SQLITE_ROW) stats.events_pending = events.column_int(0);
+  return stats;
+}
+
+std::vector<Link> SqliteSyncStore::links(const std::optional<std::string>& alert_id,
+                                         const std::optional<std::string>& incident_id) {
+  std::lock_guard lock(mu_);
+  auto stmt = db_.prepare(sqlite_sql::kLinksMatching);
+  stmt.bind(1, alert_id);
+  stmt.bind(2, incident_id);
+  std::vector<Link> out;
+  while (auto link = read_link(stmt)) out.push_back(*link);
+  return out;
+}
+
+}  // namespace ogpd::store

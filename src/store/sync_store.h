@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,19 @@ struct Result {
   std::string error;
 };
 
+struct VendorQueue {
+  std::int64_t pending = 0;
+  std::optional<std::int64_t> oldest_pending_ms;  // when the oldest pending action was queued
+  std::int64_t dead = 0;
+  std::int64_t unpaired = 0;
+  std::optional<std::int64_t> last_success_ms;
+};
+
+struct QueueStats {
+  std::int64_t events_pending = 0;            // journaled, not yet planned
+  std::map<std::string, VendorQueue> vendors;  // "pagerduty", "opsgenie" (always both)
+};
+
 class SyncStore {
  public:
   virtual ~SyncStore() = default;
@@ -100,6 +114,10 @@ class SyncStore {
   // Removes ledger entries older than `before_ms`: an echo that never came back must not hide a later human
   // change forever.
   virtual Result expire_echoes(std::int64_t before_ms) = 0;
+
+  virtual QueueStats queue_stats() = 0;
+  virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
+                                  const std::optional<std::string>& incident_id) = 0;
 };
 
 }  // namespace ogpd::store
