@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/dead_letters.h"
+#include "cli/inspect.h"
 #include "delivery/engine.h"
 #include "delivery/metrics_observer.h"
 #include "ops/metrics.h"
@@ -51,7 +52,8 @@ std::int64_t now_ms() {
       .count();
 }
 
-int run_command(const Config& config, const ogpd::cli::DeadLetterCommand& command) {
+// Opens the daemon's store for an operator command (migrating it first, as the daemon would) and runs `command`.
+int with_store(const Config& config, const std::function<int(ogpd::store::SyncStore&)>& command) {
   if (config.store == ogpd::ops::Store::kPostgres) {
     std::cerr << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
     return 2;
@@ -64,7 +66,7 @@ int run_command(const Config& config, const ogpd::cli::DeadLetterCommand& comman
     std::cerr << "ogpd-proxy: DATABASE_URL: " << error << "\n";
     return 1;
   }
-  return ogpd::cli::run_dead_letters(*store, command, std::cout, std::cerr, now_ms());
+  return command(*store);
 }
 
 int serve(const Config& config) {
@@ -208,6 +210,18 @@ int main(int argc, char** argv) {
     }
     sub->callback([&dead_letter, verb] { dead_letter.verb = verb; });
   }
+  bool json_output = false;
+  auto* status = app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
+  status->add_flag("--json", json_output, "JSON output");
+  std::optional<std::string> link_alert, link_incident;
+  auto* links = app.add_subcommand("links", "the alert <-> incident pairs (all, or one)");
+  links->add_option("--alert", link_alert, "an Opsgenie alert id");
+  links->add_option("--incident", link_incident, "a PagerDuty incident id");
+  links->add_flag("--json", json_output, "JSON output");
+  std::size_t last_events = 20;
+  auto* events = app.add_subcommand("events", "the most recent webhooks in the journal, newest first");
+  events->add_option("--last", last_events, "how many")->capture_default_str()->check(CLI::Range(1, 100000));
+  events->add_flag("--json", json_output, "JSON output");
   CLI11_PARSE(app, argc, argv);
 
   RawSettings flags;
@@ -232,12 +246,21 @@ int main(int argc, char** argv) {
     std::cout << "configuration OK\n";
     return 0;
   }
+  if (status->parsed() || links->parsed() || events->parsed()) {
+    return with_store(config, [&](ogpd::store::SyncStore& store) {
+      if (status->parsed()) return ogpd::cli::run_status(store, json_output, std::cout, now_ms());
+      if (links->parsed()) return ogpd::cli::run_links(store, link_alert, link_incident, json_output, std::cout, std::cerr);
+      return ogpd::cli::run_events(store, last_events, json_output, std::cout);
+    });
+  }
   if (dead->parsed()) {
     if (dead_letter.verb == "replay" && !dead_letter.all && dead_letter.id.empty()) {
       std::cerr << "ogpd-proxy: dead-letters replay needs an action id or --all\n";
       return 2;
     }
-    return run_command(config, dead_letter);
+    return with_store(config, [&](ogpd::store::SyncStore& store) {
+      return ogpd::cli::run_dead_letters(store, dead_letter, std::cout, std::cerr, now_ms());
+    });
   }
   return serve(config);
 }

@@ -134,7 +134,8 @@ void Engine::resolve_own_user() {
   const std::int64_t now = clock_.now_ms();
   if (now < next_own_user_try_ms_) return;
   next_own_user_try_ms_ = now + 5 * 60'000;
-  const auto result = pagerduty_.users(*settings_.own_email);
+  const auto result =
+      observe_call(Side::kPagerDuty, "find_user", [&] { return pagerduty_.users(*settings_.own_email); });
   if (classify(result).verdict == Verdict::kSuccess) {
     if (auto id = vendor::pagerduty_first_user_id(result.response.body)) {
       settings_.sync.own_user_id = *id;
@@ -273,7 +274,8 @@ void Engine::finish_item(const store::OutboxItem& item, const Attempt& attempt) 
 }
 
 void Engine::run_check(store::Check check) {
-  const auto result = opsgenie_.request_status(check.request_id);
+  const auto result =
+      observe_call(Side::kOpsgenie, "request_status", [&] { return opsgenie_.request_status(check.request_id); });
   const std::int64_t now = clock_.now_ms();
   const auto status = result.transport == vendor::Transport::kOk && result.response.status == 200
                           ? vendor::opsgenie_request_status(result.response.body)

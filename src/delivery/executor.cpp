@@ -9,16 +9,10 @@ namespace {
 
 CallObserver* g_observer = nullptr;
 
-// One exchange with a vendor, timed and reported.
 template <class F>
 vendor::HttpResult observed(Side vendor, const char* operation, int& calls, F&& call) {
-  const auto start = std::chrono::steady_clock::now();
-  vendor::HttpResult result = call();
   ++calls;
-  if (g_observer != nullptr)
-    g_observer->on_call(vendor, operation, result,
-                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
-  return result;
+  return observe_call(vendor, operation, call);
 }
 
 Attempt from(const Classified& c, Side vendor, int calls) {
@@ -55,6 +49,15 @@ bool is_duplicate_key(const vendor::HttpResponse& r) {
 }  // namespace
 
 void set_call_observer(CallObserver* observer) { g_observer = observer; }
+
+vendor::HttpResult observe_call(Side vendor, const char* operation, const std::function<vendor::HttpResult()>& call) {
+  const auto start = std::chrono::steady_clock::now();
+  vendor::HttpResult result = call();
+  if (g_observer != nullptr)
+    g_observer->on_call(vendor, operation, result,
+                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+  return result;
+}
 
 Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
   switch (item.action.kind) {

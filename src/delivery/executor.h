@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -49,5 +50,8 @@ struct CallObserver {
                        std::chrono::microseconds took) = 0;
 };
 void set_call_observer(CallObserver* observer);
+
+// Makes one vendor call through `call`, timed and reported to the observer.
+vendor::HttpResult observe_call(Side vendor, const char* operation, const std::function<vendor::HttpResult()>& call);
 
 }  // namespace ogpd::delivery

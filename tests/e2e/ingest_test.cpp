@@ -127,7 +127,7 @@ TEST_F(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
     EXPECT_EQ(reply.status, 202) << reply.body;
   }
   EXPECT_EQ(journal_count(dir_), 7);
-  EXPECT_EQ(journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND status = 'pending'"), 3);
+  EXPECT_EQ(journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND incident_id = 'PDI123'"), 3);
   EXPECT_EQ(journal_count(dir_, "kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"), 1);
   EXPECT_EQ(journal_count(dir_, "kind = 'alert.note_added' AND note = 'This is a test note'"), 1);
 }

@@ -1,0 +1,100 @@
+#include "cli/inspect.h"
+
+#include <boost/json.hpp>
+#include <ctime>
+#include <ostream>
+
+namespace ogpd::cli {
+namespace {
+
+namespace json = boost::json;
+
+std::string iso(std::int64_t ms) {
+  const std::time_t t = ms / 1000;
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+json::value opt(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
+
+}  // namespace
+
+int run_status(store::SyncStore& store, bool as_json, std::ostream& out, std::int64_t now_ms) {
+  const auto stats = store.queue_stats();
+  if (as_json) {
+    json::object vendors;
+    for (const auto& [name, q] : stats.vendors) {
+      vendors[name] = json::object{
+          {"pending", q.pending},
+          {"oldest_pending_age_seconds", q.oldest_pending_ms ? json::value((now_ms - *q.oldest_pending_ms) / 1000.0)
+                                                             : json::value(nullptr)},
+          {"dead_letters", q.dead},
+          {"unpaired", q.unpaired},
+          {"last_success", q.last_success_ms ? json::value(iso(*q.last_success_ms)) : json::value(nullptr)}};
+    }
+    out << json::serialize(json::object{{"events_pending", stats.events_pending}, {"vendors", vendors}}) << "\n";
+    return 0;
+  }
+  out << "events waiting to be planned: " << stats.events_pending << "\n";
+  for (const auto& [name, q] : stats.vendors) {
+    out << name << ": " << q.pending << " pending";
+    if (q.oldest_pending_ms) out << " (oldest " << (now_ms - *q.oldest_pending_ms) / 1000 << " s)";
+    out << ", " << q.dead << " dead letters, " << q.unpaired << " unpaired, last success "
+        << (q.last_success_ms ? iso(*q.last_success_ms) : std::string("never")) << "\n";
+  }
+  return 0;
+}
+
+int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
+              const std::optional<std::string>& incident_id, bool as_json, std::ostream& out, std::ostream& err) {
+  const auto links = store.links(alert_id, incident_id);
+  if (as_json) {
+    json::array list;
+    for (const auto& l : links)
+      list.push_back(json::object{{"alert_id", l.alert_id}, {"incident_id", opt(l.incident_id)},
+                                  {"incident_key", opt(l.incident_key)}});
+    out << json::serialize(list) << "\n";
+  } else {
+    for (const auto& l : links)
+      out << "alert " << l.alert_id << " <-> incident " << l.incident_id.value_or("(being created)") << "  key "
+          << l.incident_key.value_or("-") << "\n";
+  }
+  if (links.empty() && (alert_id || incident_id)) {
+    err << "no link found\n";
+    return 1;
+  }
+  return 0;
+}
+
+int run_events(store::SyncStore& store, std::size_t last, bool as_json, std::ostream& out) {
+  const auto events = store.recent_events(last);
+  if (as_json) {
+    json::array list;
+    for (const auto& s : events) {
+      const Event& e = s.event;
+      list.push_back(json::object{{"id", s.id},
+                                  {"received_at", iso(s.received_at_ms)},
+                                  {"source", to_string(e.source)},
+                                  {"type", e.type},
+                                  {"status", s.status},
+                                  {"outcome", s.outcome},
+                                  {"alert_id", opt(e.alert_id)},
+                                  {"incident_id", opt(e.incident_id)},
+                                  {"actor", opt(e.actor_name)}});
+    }
+    out << json::serialize(list) << "\n";
+    return 0;
+  }
+  for (const auto& s : events) {
+    const Event& e = s.event;
+    out << s.id << "  " << iso(s.received_at_ms) << "  " << to_string(e.source) << "  " << e.type << "  "
+        << s.status << (s.outcome.empty() ? "" : "/" + s.outcome) << "  alert=" << e.alert_id.value_or("-")
+        << " incident=" << e.incident_id.value_or("-") << " by=" << e.actor_name.value_or("-") << "\n";
+  }
+  return 0;
+}
+
+}  // namespace ogpd::cli

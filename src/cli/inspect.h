@@ -1,0 +1,19 @@
+// Read-only operator commands against the daemon's store (safe while it runs): status, links, events.
+// Human-readable output by default, one JSON document with --json.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "store/sync_store.h"
+
+namespace ogpd::cli {
+
+int run_status(store::SyncStore& store, bool json, std::ostream& out, std::int64_t now_ms);
+int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
+              const std::optional<std::string>& incident_id, bool json, std::ostream& out, std::ostream& err);
+int run_events(store::SyncStore& store, std::size_t last, bool json, std::ostream& out);
+
+}  // namespace ogpd::cli

@@ -1,0 +1,207 @@
+// Operating it: /metrics after a known sequence, JSON logs with one correlation id end to end, operator
+// commands against a store with known content, readiness.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "e2e/sync_fixture.h"
+#include "store/sqlite_db.h"
+#include "webhook/digest.h"
+
+namespace ogpd::testing {
+namespace {
+
+// Value of the sample with exactly this name and label set in a Prometheus exposition; -1 when absent.
+double sample(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+bool promtool_accepts(const WorkDir& dir, const std::string& exposition) {
+  const auto file = dir.path() / "metrics.txt";
+  std::ofstream(file) << exposition;
+  const std::string command = "promtool check metrics < " + file.string() + " > " + (dir.path() / "promtool.out").string() + " 2>&1";
+  return std::system(command.c_str()) == 0;
+}
+
+TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
+  env_["PAGERDUTY_WEBHOOK_SECRET"] = "s3cret";
+  opsgenie_.add_alert("m-1");
+  start();
+  const std::string create = og("Create", "m-1", R"(,"updatedAt":1)");
+  ASSERT_EQ(post("/ops-webhook", create), 202);
+  ASSERT_EQ(post("/ops-webhook", create), 200);                                       // duplicate
+  ASSERT_EQ(post("/ops-webhook", read_fixture("opsgenie/zulip_create.json")), 200);    // other integration
+  ASSERT_EQ(post("/ops-webhook", "{"), 400);
+  ASSERT_EQ(post("/ops-webhook", std::string(300 * 1024, 'x')), 413);
+  ASSERT_EQ(post("/pd-webhook", pd("E1", "incident.acknowledged", "Q", "m-1")), 401);  // unsigned
+  ASSERT_TRUE(eventually([&] { return only_incident("m-1").has_value(); }));
+  const std::string body = pd("E2", "incident.acknowledged", only_incident("m-1")->id, "m-1");
+  const auto signature = "v1=" + webhook::to_hex(webhook::hmac_sha256("s3cret", body));
+  ASSERT_EQ(http_request(proxy_->port(), "POST", "/pd-webhook", body, {{"X-PagerDuty-Signature", signature}}).status,
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("m-1")->acknowledged; }));
+  settle();
+
+  const auto scrape = http_request(proxy_->port(), "GET", "/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  EXPECT_EQ(scrape.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string& m = scrape.body;
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="accepted"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="duplicate"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="ignored"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="bad_request"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="too_large"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="pagerduty",outcome="unauthorized"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="pagerduty",outcome="accepted"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_events_processed_total{source="opsgenie",kind="alert.created",outcome="mirrored"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_events_processed_total{source="pagerduty",kind="incident.acknowledged",outcome="mirrored"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="2xx"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="opsgenie",operation="acknowledge",status="2xx"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_actions_completed_total{vendor="opsgenie",action="opsgenie.acknowledge"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_outbox_pending{vendor="pagerduty"})"), 0);
+  EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 0);
+  EXPECT_EQ(sample(m, R"(ogpd_build_info{version="0.1.0"})"), 1);
+  EXPECT_GT(sample(m, "process_resident_memory_bytes"), 1e6);
+  EXPECT_GT(sample(m, "process_open_fds"), 3);
+  EXPECT_GE(sample(m, R"(ogpd_vendor_call_duration_seconds_count{vendor="pagerduty"})"), 2);  // users lookup too
+  EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
+}
+
+TEST_F(Sync, FailuresShowInMetrics) {
+  env_["RETRY_MAX_ATTEMPTS"] = "2";
+  pagerduty_.inject("POST /incidents", Fault{.status = 503, .headers = {{"ratelimit-reset", "1"}}}, 10);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "f-1")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("f-1") != std::string::npos; }, 20s));
+  ASSERT_EQ(post("/pd-webhook", pd("E-loop", "incident.acknowledged", "Q", "f-1", "PBOT001")), 202);  // own user
+  settle();
+  const std::string m = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_EQ(sample(m, R"(ogpd_retries_total{vendor="pagerduty"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_rate_limit_waits_total{vendor="pagerduty"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_dead_letters_total{vendor="pagerduty"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_loop_echoes_suppressed_total{guard="own_user"})"), 1);
+  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="5xx"})"), 2);
+  EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
+}
+
+TEST_F(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
+  env_["LOG_FORMAT"] = "json";
+  start();
+  const auto reply = http_request(proxy_->port(), "POST", "/ops-webhook", og("Create", "log-1", R"(,"note":"secret body")"));
+  ASSERT_EQ(reply.status, 202);
+  const auto event_id = boost::json::parse(reply.body).at("event_id").as_int64();
+  ASSERT_TRUE(eventually([&] { return only_incident("log-1").has_value(); }));
+  settle();
+  ASSERT_EQ(proxy_->stop(), 0);
+
+  std::istringstream lines(proxy_->output());
+  std::set<std::string> stages;
+  int parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    ASSERT_TRUE(doc.is_object());
+    ++parsed;
+    EXPECT_TRUE(doc.as_object().contains("time"));
+    EXPECT_TRUE(doc.as_object().contains("level"));
+    const std::string msg(doc.at("msg").as_string());
+    EXPECT_EQ(msg.find("pd-test-key"), std::string::npos);
+    if (!doc.as_object().contains("event_id") || doc.at("event_id").as_int64() != event_id) continue;
+    for (const char* stage : {"webhook ", "event planned", "vendor call", "action pagerduty.create_incident"})
+      if (msg.rfind(stage, 0) == 0) stages.insert(stage);
+  }
+  EXPECT_GT(parsed, 5);
+  EXPECT_EQ(stages.size(), 4u) << proxy_->output();
+}
+
+TEST_F(Sync, OperatorCommandsShowAStoreWithKnownContent) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 403}, 1);
+  opsgenie_.add_alert("op-ok");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "op-dead")), 202);  // 403: a dead letter
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("op-dead") != std::string::npos; }));
+  ASSERT_EQ(post("/ops-webhook", og("Create", "op-ok")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("op-ok").has_value(); }));
+  settle();
+
+  auto [code, out] = cli({"status", "--json"});
+  ASSERT_EQ(code, 0) << out;
+  auto status = boost::json::parse(out);
+  EXPECT_EQ(status.at("events_pending").as_int64(), 0);
+  EXPECT_EQ(status.at("vendors").at("pagerduty").at("dead_letters").as_int64(), 1);
+  EXPECT_EQ(status.at("vendors").at("pagerduty").at("pending").as_int64(), 0);
+  EXPECT_TRUE(status.at("vendors").at("pagerduty").at("last_success").is_string());
+  EXPECT_TRUE(status.at("vendors").at("opsgenie").at("last_success").is_null());
+  std::tie(code, out) = cli({"status"});
+  EXPECT_NE(out.find("pagerduty: 0 pending, 1 dead letters"), std::string::npos) << out;
+
+  std::tie(code, out) = cli({"links", "--alert", "op-ok", "--json"});
+  ASSERT_EQ(code, 0) << out;
+  const auto links = boost::json::parse(out).as_array();
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].at("incident_id").as_string(), only_incident("op-ok")->id);
+  std::tie(code, out) = cli({"links", "--incident", only_incident("op-ok")->id});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("alert op-ok <-> incident " + only_incident("op-ok")->id), std::string::npos) << out;
+  std::tie(code, out) = cli({"links", "--alert", "no-such-alert"});
+  EXPECT_EQ(code, 1);
+
+  std::tie(code, out) = cli({"events", "--last", "2", "--json"});
+  ASSERT_EQ(code, 0) << out;
+  const auto events = boost::json::parse(out).as_array();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].at("alert_id").as_string(), "op-ok");  // newest first
+  EXPECT_EQ(events[1].at("alert_id").as_string(), "op-dead");
+  EXPECT_EQ(events[0].at("outcome").as_string(), "mirrored");
+
+  const auto dead = boost::json::parse(dead_letters_json()).as_array();
+  ASSERT_EQ(dead.size(), 1u);
+  const std::string id = std::to_string(dead[0].at("id").as_int64());
+  std::tie(code, out) = cli({"dead-letters", "show", id, "--json"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(boost::json::parse(out).at("action").as_string(), "pagerduty.create_incident");
+  std::tie(code, out) = cli({"dead-letters", "replay", id});
+  EXPECT_EQ(code, 0) << out;
+  ASSERT_TRUE(eventually([&] { return only_incident("op-dead").has_value(); })) << proxy_->output();
+  std::tie(code, out) = cli({"dead-letters", "replay", id});  // no longer a dead letter
+  EXPECT_EQ(code, 1);
+  std::tie(code, out) = cli({"dead-letters", "show", "abc"});
+  EXPECT_EQ(code, 1);
+}
+
+TEST_F(Sync, ADiscardedDeadLetterLeavesTheList) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "disc-1")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("disc-1") != std::string::npos; }));
+  const auto id = std::to_string(boost::json::parse(dead_letters_json()).as_array()[0].at("id").as_int64());
+  auto [code, out] = cli({"dead-letters", "discard", id});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(boost::json::parse(dead_letters_json()).as_array().size(), 0u);
+  std::tie(code, out) = cli({"dead-letters", "list"});
+  EXPECT_NE(out.find("no dead letters"), std::string::npos);
+}
+
+TEST_F(Sync, HealthzIsAliveWhileReadyzFollowsTheStore) {
+  start();
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
+  std::string error;
+  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  EXPECT_EQ(post("/ops-webhook", og("Create", "r-1")), 503);
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 503);
+  EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
+  other->exec("ROLLBACK");
+}
+
+}  // namespace
+}  // namespace ogpd::testing

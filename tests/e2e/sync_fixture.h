@@ -1,0 +1,103 @@
+// Test support: the real ogpd-proxy between fake PagerDuty and Opsgenie servers, and webhook builders.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "e2e/proxy_process.h"
+#include "fakes/fake_opsgenie.h"
+#include "fakes/fake_pagerduty.h"
+#include "support/fixtures.h"
+
+namespace ogpd::testing {
+
+using namespace std::chrono_literals;
+using fakes::FakeOpsgenie;
+using fakes::FakePagerDuty;
+using fakes::Fault;
+
+inline constexpr const char* kIntegration = "ccb77fcc-3474-4ee3-8140-300926635ed1";
+
+inline std::string og(const std::string& action, const std::string& alert, const std::string& extra = "") {
+  return R"({"action":")" + action + R"(","alert":{"alertId":")" + alert + R"(","username":"test-user")" + extra +
+         R"(},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+}
+
+inline std::string pd(const std::string& id, const std::string& type, const std::string& incident, const std::string& key,
+               const std::string& agent_id = "PHUMAN1", const std::string& note = "") {
+  std::string data = note.empty()
+                         ? R"({"id":")" + incident + R"(","type":"incident","incident_key":")" + key + R"("})"
+                         : R"({"incident":{"id":")" + incident + R"(","type":"incident_reference"},"id":"N1","content":)" +
+                               boost::json::serialize(boost::json::value(note)) + R"(,"type":"incident_note"})";
+  return R"({"event":{"id":")" + id + R"(","event_type":")" + type + R"(","agent":{"id":")" + agent_id +
+         R"(","type":"user_reference","summary":"Human One"},"data":)" + data + "}}";
+}
+
+class Sync : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = {{"PAGERDUTY_API_KEY", "pd-test-key"},
+            {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+            {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+            {"OPSGENIE_API_KEY", "og-test-key"},
+            {"OPSGENIE_INTEGRATION_ID", kIntegration},
+            {"PAGERDUTY_API_URL", pagerduty_.url()},
+            {"OPSGENIE_API_URL", opsgenie_.url()},
+            {"RETRY_BASE_DELAY_MS", "100"},
+            {"HTTP_TIMEOUT_SECONDS", "2"},
+            {"PAGERDUTY_REQUESTS_PER_MINUTE", "60000"},
+            {"OPSGENIE_REQUESTS_PER_MINUTE", "60000"}};
+  }
+  void start() {
+    proxy_ = std::make_unique<ProxyProcess>(dir_.path(), env_);
+    ASSERT_TRUE(proxy_->start()) << proxy_->output();
+  }
+  int post(const std::string& path, const std::string& body) {
+    return http_request(proxy_->port(), "POST", path, body).status;
+  }
+  bool eventually(const std::function<bool()>& predicate, std::chrono::milliseconds timeout = 10s) {
+    return pagerduty_.wait_until(predicate, timeout);
+  }
+  std::size_t calls() const { return pagerduty_.requests().size() + opsgenie_.requests().size(); }
+  // Waits until the proxy has nothing left to do: every event planned, no pending action.
+  void settle() {
+    for (int i = 0; i < 3; ++i) {
+      std::size_t before = calls();
+      std::this_thread::sleep_for(300ms);
+      if (calls() == before) return;
+    }
+  }
+  // Runs `ogpd-proxy <args>` against the same store and configuration; returns (exit code, output).
+  std::pair<int, std::string> cli(const std::vector<std::string>& args) {
+    ProxyProcess command(dir_.path(), env_, args);
+    std::filesystem::remove(dir_.path() / "proxy.log");
+    const int code = command.run_to_exit();
+    return {code, command.output()};
+  }
+  std::string dead_letters_json() {
+    ProxyProcess cli(dir_.path(), env_, {"dead-letters", "list", "--json"});
+    std::filesystem::remove(dir_.path() / "proxy.log");
+    EXPECT_EQ(cli.run_to_exit(), 0);
+    return cli.output();
+  }
+  std::optional<FakePagerDuty::Incident> only_incident(const std::string& key) {
+    const auto all = pagerduty_.incidents_with_key(key);
+    if (all.size() != 1) return std::nullopt;
+    return all.front();
+  }
+
+  FakePagerDuty pagerduty_;
+  FakeOpsgenie opsgenie_;
+  WorkDir dir_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<ProxyProcess> proxy_;
+};
+
+}  // namespace ogpd::testing

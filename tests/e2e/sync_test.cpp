@@ -1,0 +1,299 @@
+// End to end, both directions: the real ogpd-proxy binary between fake PagerDuty and Opsgenie servers on
+// loopback. Webhooks go in over HTTP; the assertions are on what the fakes received and hold.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "e2e/sync_fixture.h"
+
+namespace ogpd::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using fakes::Fault;
+
+TEST_F(Sync, EarlierProxyReadmeExamplesProduceTheExpectedVendorCalls) {
+  opsgenie_.add_alert("test-123", "Test alert");
+  start();
+  ASSERT_EQ(post("/ops-webhook", R"({"action":"Create","alert":{"alertId":"test-123","message":"Test alert"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("test-123").has_value(); })) << proxy_->output();
+  auto incident = *only_incident("test-123");
+  EXPECT_EQ(incident.title, "Test alert");
+  EXPECT_EQ(incident.urgency, "high");
+
+  ASSERT_EQ(post("/ops-webhook", R"({"action":"AddNote","alert":{"alertId":"test-123","username":"test-user"},"note":"This is a test note","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
+  ASSERT_EQ(post("/ops-webhook", R"({"action":"Acknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
+  ASSERT_EQ(post("/ops-webhook", R"({"action":"UnAcknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident.id)->notes.size() == 3; })) << proxy_->output();
+  incident = *pagerduty_.incident(incident.id);
+  EXPECT_EQ(incident.status, "acknowledged");
+  EXPECT_EQ(incident.notes[0].content, "[from Opsgenie] test-user: This is a test note");
+  EXPECT_EQ(incident.notes[1].content, "[from Opsgenie] Acknowledged in Opsgenie by test-user");
+  EXPECT_EQ(incident.notes[2].content, "[from Opsgenie] Unacknowledged in Opsgenie by test-user");
+
+  // PagerDuty -> Opsgenie with the README's own payloads: incident PDI123 (never issued), key test-123.
+  const auto example = [](const std::string& id, const std::string& type, const std::string& extra) {
+    return R"({"event":{"id":")" + id + R"(","event_type":")" + type +
+           R"(","resource_type":"incident","occurred_at":"2025-10-27T15:26:48.576Z","agent":{"id":"PAGENT123","type":"user_reference","summary":"Test User"},"client":null,"data":{"id":"PDI123","type":"incident","status":"acknowledged","incident_key":"test-123","title":"Test incident","service":{"id":"PSERVICE123","type":"service_reference","summary":"Test Service"}})" +
+           extra + "}}";
+  };
+  ASSERT_EQ(post("/pd-webhook", example("01G3PQ97QLWWR8SGW2AT6K18HE", "incident.acknowledged", "")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("test-123")->acknowledged; })) << proxy_->output();
+  ASSERT_EQ(post("/pd-webhook", example("01G3PQ97QLWWR8SGW2AT6K18HF", "incident.unacknowledged", "")), 202);
+  ASSERT_TRUE(eventually([&] { return !opsgenie_.alert("test-123")->acknowledged; })) << proxy_->output();
+  ASSERT_EQ(post("/pd-webhook", example("01G3PQ97QLWWR8SGW2AT6K18HG", "incident.annotated",
+                                        R"(,"note":{"id":"NOTE123","content":"This is a test note from PagerDuty that should be synced to Opsgenie","user":{"id":"PAGENT123","summary":"Test User"}})")),
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("test-123")->notes.size() == 1; })) << proxy_->output();
+  const auto alert = *opsgenie_.alert("test-123");
+  EXPECT_EQ(alert.notes[0].note,
+            "[from PagerDuty] Test User: This is a test note from PagerDuty that should be synced to Opsgenie");
+  EXPECT_EQ(alert.notes[0].owner, "Test User");
+  const auto acks = opsgenie_.count("POST", "/v2/alerts/test-123/acknowledge");
+  EXPECT_EQ(acks, 1u);
+  const auto ack_request = opsgenie_.requests();
+  bool saw_user = false;
+  for (const auto& r : ack_request)
+    saw_user |= r.path == "/v2/alerts/test-123/acknowledge" && r.body.find("\"user\":\"Test User\"") != std::string::npos;
+  EXPECT_TRUE(saw_user);
+  // Every request carried the vendors' auth headers (the fakes refuse anything else with 401).
+  for (const auto& r : pagerduty_.requests()) EXPECT_EQ(r.headers.at("authorization"), "Token token=pd-test-key");
+  for (const auto& r : opsgenie_.requests()) EXPECT_EQ(r.headers.at("authorization"), "GenieKey og-test-key");
+}
+
+TEST_F(Sync, RealFixturePayloadsAreMirrored) {
+  env_.erase("OPSGENIE_INTEGRATION_ID");
+  // A real PagerDuty incident (the aldaviva capture) whose key names an Opsgenie alert the proxy never linked.
+  FakePagerDuty::Incident seed;
+  seed.id = "Q2CKYRLH85UNN4";
+  seed.incident_key = "alert-from-before";
+  seed.title = "Test";
+  pagerduty_.add_incident(seed);
+  opsgenie_.add_alert("alert-from-before");
+  start();
+  ASSERT_EQ(post("/ops-webhook", read_fixture("opsgenie/relay_create_P3_responders.json")), 202);
+  ASSERT_TRUE(eventually([&] {
+    return only_incident("7ec331d7-f5f3-4f78-a49c-2ad886df69fe-1593475564295").has_value();
+  })) << proxy_->output();
+  EXPECT_EQ(only_incident("7ec331d7-f5f3-4f78-a49c-2ad886df69fe-1593475564295")->urgency, "low");  // P3
+
+  // incident.annotated carries neither a link nor a key: the proxy asks PagerDuty for the incident's key.
+  ASSERT_EQ(post("/pd-webhook", read_fixture("pagerduty/aldaviva/incident_annotated.json")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->notes.size() == 1; })) << proxy_->output();
+  EXPECT_EQ(opsgenie_.alert("alert-from-before")->notes[0].note, "[from PagerDuty] Ben: Resolution Note: I'm resolving it");
+  ASSERT_EQ(post("/pd-webhook", read_fixture("pagerduty/aldaviva/incident_resolved.json")), 202);
+  // resolved carries key dfead9d8...; but the link made by the note (Q2CK... <-> alert-from-before) wins.
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->status == "closed"; })) << proxy_->output();
+}
+
+TEST_F(Sync, LoopEchoesProduceNoCalls) {
+  opsgenie_.add_alert("A1", "Disk full");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "A1", R"(,"message":"Disk full")")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("A1").has_value(); }));
+  const std::string incident = only_incident("A1")->id;
+  ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "A1")), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->notes.size() == 1; }));
+  settle();
+  const std::size_t pd_before = pagerduty_.requests().size(), og_before = opsgenie_.requests().size();
+
+  // PagerDuty reports the proxy's own changes back: triggered, acknowledged (by the proxy's user, resolved
+  // from PAGERDUTY_EMAIL), and the mirrored note (with its marker).
+  ASSERT_EQ(post("/pd-webhook", pd("E-trig", "incident.triggered", incident, "A1", "PBOT001")), 200);
+  ASSERT_EQ(post("/pd-webhook", pd("E-ack", "incident.acknowledged", incident, "A1", "PBOT001")), 202);
+  ASSERT_EQ(post("/pd-webhook", pd("E-note", "incident.annotated", incident, "A1", "PBOT001",
+                                   pagerduty_.incident(incident)->notes[0].content)),
+            202);
+  settle();
+  EXPECT_EQ(opsgenie_.requests().size(), og_before) << proxy_->output();
+
+  // A human resolves it in PagerDuty: mirrored once.
+  ASSERT_EQ(post("/pd-webhook", pd("E-res", "incident.resolved", incident, "A1")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("A1")->status == "closed"; }));
+  settle();
+  // Opsgenie now reports that close back (as whoever the proxy named): the echo ledger swallows it.
+  ASSERT_EQ(post("/ops-webhook", og("Close", "A1")), 202);
+  // And a human's note in PagerDuty reaches Opsgenie; Opsgenie's AddNote echo of it does not come back.
+  ASSERT_EQ(post("/pd-webhook", pd("E-n2", "incident.annotated", incident, "A1", "PHUMAN1", "rolled back")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("A1")->notes.size() == 1; }));
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "A1", R"(,"note":"[from PagerDuty] Human One: rolled back")")), 202);
+  settle();
+  EXPECT_EQ(pagerduty_.count("PUT", "/incidents/"), 1u) << "only the Opsgenie acknowledge";
+  EXPECT_EQ(pagerduty_.incident(incident)->notes.size(), 1u) << proxy_->output();
+  EXPECT_EQ(pagerduty_.incident(incident)->status, "acknowledged") << "the echoed Close did not resolve it";
+  EXPECT_EQ(pagerduty_.requests().size(), pd_before) << proxy_->output();
+}
+
+TEST_F(Sync, ADuplicateDeliveryProducesOneCall) {
+  start();
+  const std::string body = og("Create", "dup-1", R"(,"message":"m","updatedAt":1507738044302000106)");
+  ASSERT_EQ(post("/ops-webhook", body), 202);
+  ASSERT_EQ(post("/ops-webhook", body), 200);
+  ASSERT_TRUE(eventually([&] { return only_incident("dup-1").has_value(); }));
+  settle();
+  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);
+}
+
+TEST_F(Sync, ARepeatedCreateForALinkedAlertDoesNothing) {
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "rc-1", R"(,"updatedAt":1)")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("Create", "rc-1", R"(,"updatedAt":2)")), 202);  // a team added: same alert
+  ASSERT_TRUE(eventually([&] { return only_incident("rc-1").has_value(); }));
+  settle();
+  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);
+}
+
+TEST_F(Sync, ThreeServerErrorsThenSuccessMakeOneIncident) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 500}, 3);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "r500", R"(,"message":"m")")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("r500").has_value(); }, 20s)) << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incidents_with_key("r500").size(), 1u);
+  EXPECT_NE(proxy_->output().find("retrying in"), std::string::npos);
+}
+
+TEST_F(Sync, ADroppedResponseMakesOneIncidentAndTheNextNoteLandsOnIt) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 0, .apply_then_drop = true}, 1);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "drop-1", R"(,"message":"m")")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "drop-1", R"(,"note":"after the drop")")), 202);
+  ASSERT_TRUE(eventually([&] {
+    const auto i = only_incident("drop-1");
+    return i && i->notes.size() == 1;
+  }, 20s)) << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incidents_with_key("drop-1").size(), 1u);
+  EXPECT_EQ(only_incident("drop-1")->notes[0].content, "[from Opsgenie] test-user: after the drop");
+}
+
+TEST_F(Sync, ADroppedNoteIsNotPostedTwice) {
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "dn-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("dn-1").has_value(); }));
+  pagerduty_.inject("POST /incidents/", Fault{.status = 0, .apply_then_drop = true}, 1);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "dn-1", R"(,"note":"only once")")), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; }, 20s)) << proxy_->output();
+  settle();
+  EXPECT_EQ(only_incident("dn-1")->notes.size(), 1u) << proxy_->output();
+}
+
+TEST_F(Sync, RateLimitHeadersAreHonoured) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 429, .headers = {{"ratelimit-reset", "2"}}}, 1);
+  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}}, 1);
+  opsgenie_.add_alert("rl-1");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "rl-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("rl-1").has_value(); }, 20s)) << proxy_->output();
+  const auto creates = pagerduty_.requests();
+  std::vector<std::chrono::steady_clock::time_point> at;
+  for (const auto& r : creates)
+    if (r.method == "POST" && r.path == "/incidents") at.push_back(r.at);
+  ASSERT_EQ(at.size(), 2u);
+  EXPECT_GE(at[1] - at[0], 1900ms);  // waited for ratelimit-reset
+
+  ASSERT_EQ(post("/pd-webhook", pd("E-rl", "incident.acknowledged", only_incident("rl-1")->id, "rl-1")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("rl-1")->acknowledged; }, 20s)) << proxy_->output();
+  EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/rl-1/acknowledge"), 2u);
+}
+
+TEST_F(Sync, AFinalErrorBecomesADeadLetterThatCanBeReplayed) {
+  pagerduty_.inject("POST /incidents", Fault{.status = 403}, 1);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "dl-1")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("dl-1") != std::string::npos; }))
+      << proxy_->output();
+  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);  // a 403 is not retried
+  const auto list = boost::json::parse(dead_letters_json());
+  ASSERT_EQ(list.as_array().size(), 1u);
+  EXPECT_EQ(list.as_array()[0].at("state").as_string(), "dead");
+  EXPECT_NE(std::string(list.as_array()[0].at("error").as_string()).find("HTTP 403"), std::string::npos);
+
+  ProxyProcess replay(dir_.path(), env_, {"dead-letters", "replay", "--all"});
+  EXPECT_EQ(replay.run_to_exit(), 0);
+  ASSERT_TRUE(eventually([&] { return only_incident("dl-1").has_value(); })) << proxy_->output();
+  EXPECT_EQ(boost::json::parse(dead_letters_json()).as_array().size(), 0u);
+}
+
+TEST_F(Sync, RetriesStopAtTheBudgetAndLeaveADeadLetter) {
+  env_["RETRY_MAX_ATTEMPTS"] = "3";
+  pagerduty_.inject("POST /incidents", Fault{.status = 502}, 100);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "budget-1")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("budget-1") != std::string::npos; }, 20s));
+  // attempts 2 and 3 look for an incident first (the 502 may have created it), then try again
+  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 3u);
+  EXPECT_NE(dead_letters_json().find("gave up after 3 attempts"), std::string::npos);
+}
+
+TEST_F(Sync, AnEventThatCannotBePairedIsNotRetriedForever) {
+  start();
+  ASSERT_EQ(post("/pd-webhook", pd("E-x", "incident.annotated", "QNOSUCHINCIDENT", "", "PHUMAN1", "hello")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("unpaired") != std::string::npos; }));
+  settle();
+  EXPECT_EQ(opsgenie_.requests().size(), 0u);
+  EXPECT_EQ(pagerduty_.count("GET", "/incidents/QNOSUCHINCIDENT"), 1u);
+}
+
+TEST_F(Sync, OpsgenieAcceptsThenFailsAndTheFailureIsLogged) {
+  start();
+  // Linked through a create, but the alert is gone in Opsgenie: 202 first, failure only in the request status.
+  ASSERT_EQ(post("/ops-webhook", og("Create", "gone-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("gone-1").has_value(); }));
+  ASSERT_EQ(post("/pd-webhook", pd("E-gone", "incident.acknowledged", only_incident("gone-1")->id, "gone-1")), 202);
+  ASSERT_TRUE(eventually([&] { return proxy_->output().find("Opsgenie did not apply request") != std::string::npos; }))
+      << proxy_->output();
+  EXPECT_GE(opsgenie_.count("GET", "/v2/alerts/requests/"), 2u);  // 404 while pending, then the outcome
+}
+
+TEST_F(Sync, DryRunSendsNothingAndStillDrains) {
+  env_.erase("PAGERDUTY_API_KEY");
+  env_.erase("OPSGENIE_API_KEY");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "dry-1", R"(,"message":"m")")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "dry-1", R"(,"note":"n")")), 202);
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("dry-run: would send POST " + pagerduty_.url() + "/incidents/dry-run-dry-1/notes") !=
+           std::string::npos;
+  })) << proxy_->output();
+  EXPECT_EQ(calls(), 0u);
+  EXPECT_EQ(proxy_->output().find("pd-test-key"), std::string::npos);
+}
+
+TEST_F(Sync, Kill9DuringABurstThenRestartGivesEveryAcceptedAlertExactlyOneIncident) {
+  pagerduty_.set_latency(40ms);
+  start();
+  std::mutex mu;
+  std::set<std::string> accepted;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = t; i < 200; i += 4) {
+        const std::string alert = "burst-" + std::to_string(i);
+        if (post("/ops-webhook", og("Create", alert, R"(,"message":"m")")) == 202) {
+          std::lock_guard lock(mu);
+          accepted.insert(alert);
+        }
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  ASSERT_EQ(accepted.size(), 200u);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= 20; }, 20s));
+  EXPECT_EQ(proxy_->stop(SIGKILL), 128 + SIGKILL);
+  ASSERT_LT(pagerduty_.incidents().size(), 200u) << "the burst finished before the kill: slow the fake down";
+
+  start();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= 200; }, 60s)) << proxy_->output();
+  settle();
+  for (const auto& alert : accepted) EXPECT_EQ(pagerduty_.incidents_with_key(alert).size(), 1u) << alert;
+  EXPECT_EQ(pagerduty_.incidents().size(), 200u);
+}
+
+}  // namespace
+}  // namespace ogpd::testing

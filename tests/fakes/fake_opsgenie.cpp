@@ -1,0 +1,227 @@
+#include "fakes/fake_opsgenie.h"
+
+#include <boost/json.hpp>
+#include <utility>
+
+namespace ogpd::fakes {
+
+namespace json = boost::json;
+
+namespace {
+
+// "took" as Opsgenie writes it (Boost.JSON would print 0.004 as 4E-3).
+constexpr std::string_view kTook = "0.004";
+
+struct Action {
+  std::string_view path, name, done;  // URL segment, request-status action, request-status text on success
+};
+constexpr Action kActions[] = {{"acknowledge", "Acknowledge", "Alert acknowledged"},
+                               {"unacknowledge", "UnAcknowledge", "Alert unacknowledged"},
+                               {"close", "Close", "Alert closed"},
+                               {"notes", "AddNote", "Note added"}};
+
+// Every Opsgenie body ends with "took" and "requestId".
+Response answer(int status, json::object body, std::string_view took = kTook,
+                std::string request_id = random_uuid()) {
+  body["requestId"] = std::move(request_id);
+  std::string text = json::serialize(body);
+  text.insert(text.size() - 1, ",\"took\":" + std::string(took));
+  return {.status = status, .body = std::move(text)};
+}
+
+Response error(int status, std::string_view message, json::object errors = {},
+               std::string_view took = kTook) {
+  json::object body{{"message", message}};
+  if (!errors.empty()) body["errors"] = std::move(errors);
+  return answer(status, std::move(body), took);
+}
+
+json::object to_json(const FakeOpsgenie::Note& note) {
+  return {
+      {"note", note.note}, {"owner", note.owner}, {"createdAt", note.created_at}, {"offset", note.offset}};
+}
+
+json::object to_json(const FakeOpsgenie::Alert& alert) {
+  return {{"id", alert.id},         {"tinyId", "1"},
+          {"alias", alert.id},      {"message", alert.message},
+          {"status", alert.status}, {"acknowledged", alert.acknowledged},
+          {"isSeen", true},         {"tags", json::array()},
+          {"snoozed", false},       {"count", 1},
+          {"source", "fake"},       {"owner", ""},
+          {"priority", "P3"},       {"responders", json::array()}};
+}
+
+}  // namespace
+
+FakeOpsgenie::FakeOpsgenie() : FakeOpsgenie(Options{}) {}
+
+FakeOpsgenie::FakeOpsgenie(Options options) : options_(std::move(options)), integration_id_(random_uuid()) {
+  start(options_.port);
+}
+
+FakeOpsgenie::~FakeOpsgenie() {
+  stop();
+}
+
+void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
+  std::lock_guard lock(mu_);
+  if (Alert* existing = find(id)) {
+    existing->message = std::move(message);
+    return;
+  }
+  alerts_.push_back({.id = id, .message = std::move(message)});
+}
+
+std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& a : alerts_) {
+    if (a.id == id) return a;
+  }
+  return std::nullopt;
+}
+
+std::vector<FakeOpsgenie::Alert> FakeOpsgenie::alerts() const {
+  std::lock_guard lock(mu_);
+  return alerts_;
+}
+
+std::vector<FakeOpsgenie::RequestOutcome> FakeOpsgenie::request_outcomes() const {
+  std::lock_guard lock(mu_);
+  return outcomes_;
+}
+
+FakeOpsgenie::Alert* FakeOpsgenie::find(const std::string& id) {
+  for (auto& a : alerts_) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+Response FakeOpsgenie::handle(const RecordedRequest& request) {
+  if (request.header("authorization") != "GenieKey " + options_.api_key) {
+    return error(401, "Key format is not valid!");
+  }
+  const auto path = request.segments();
+  if (path.size() < 3 || path[0] != "v2" || path[1] != "alerts") return error(404, "Could not find resource");
+  std::lock_guard lock(mu_);
+  if (path[2] == "requests") {
+    if (path.size() == 4 && request.method == "GET") return request_status(path[3]);
+    return error(404, "Could not find resource");
+  }
+  const std::string identifier_type = request.param("identifierType");
+  if (!identifier_type.empty() && identifier_type != "id") {
+    return error(400, "identifierType '" + identifier_type + "' is not supported by the fake; use id");
+  }
+  const std::string& alert_id = path[2];
+  if (path.size() == 4 && request.method == "POST") return act(alert_id, path[3], request);
+  if (request.method != "GET" || path.size() > 4 || (path.size() == 4 && path[3] != "notes")) {
+    return error(404, "Could not find resource");
+  }
+  const Alert* alert = find(alert_id);
+  if (!alert) return error(404, "Alert does not exist");
+  if (path.size() == 3) return answer(200, {{"data", to_json(*alert)}});
+  json::array notes;
+  for (const auto& n : alert->notes) notes.emplace_back(to_json(n));
+  return answer(200, {{"data", std::move(notes)}, {"paging", json::object()}});
+}
+
+Response FakeOpsgenie::act(const std::string& alert_id, const std::string& action_path,
+                           const RecordedRequest& request) {
+  const Action* action = nullptr;
+  for (const auto& a : kActions) {
+    if (a.path == action_path) action = &a;
+  }
+  if (!action) return error(404, "Could not find resource");
+
+  json::object body;
+  if (!request.body.empty()) {
+    json::error_code ec;
+    json::value parsed = json::parse(request.body, ec);
+    if (ec || !parsed.is_object()) return error(400, "Could not parse the request body as a JSON object");
+    body = std::move(parsed.get_object());
+  }
+  json::object problems;
+  const auto field = [&](std::string_view name) {
+    bool bad = false;
+    auto value = string_at(body, name, bad);
+    if (bad) problems[name] = "must be a string";
+    return value;
+  };
+  const auto user = field("user");
+  field("source");  // validated only: the fake keeps no alert log
+  const auto note = field("note");
+  if (action->name == "AddNote" && (!note || note->empty())) problems["note"] = "must not be empty";
+  if (!problems.empty()) {
+    return error(422, "Request body is not processable. Please check the errors.", std::move(problems));
+  }
+
+  RequestOutcome outcome{.request_id = random_uuid(),
+                         .action = std::string(action->name),
+                         .alert_id = alert_id,
+                         .processed_at = iso8601_now()};
+  if (Alert* alert = find(alert_id)) {
+    if (action->name == "Acknowledge") alert->acknowledged = true;
+    if (action->name == "UnAcknowledge") alert->acknowledged = false;
+    if (action->name == "Close") alert->status = "closed";
+    if (note && !note->empty()) {
+      alert->notes.push_back({.note = *note,
+                              .owner = user && !user->empty() ? *user : "API",
+                              .created_at = outcome.processed_at,
+                              .offset = std::to_string(alert->notes.size() + 1)});
+    }
+    outcome.success = true;
+    outcome.status = std::string(action->done);
+  } else {
+    outcome.status = "Alert does not exist";
+  }
+  outcome_by_id_[outcome.request_id] = outcomes_.size();
+  outcomes_.push_back(outcome);
+  return answer(202, {{"result", "Request will be processed"}}, kTook, outcome.request_id);
+}
+
+Response FakeOpsgenie::request_status(const std::string& request_id) {
+  const auto it = outcome_by_id_.find(request_id);
+  if (it == outcome_by_id_.end() || outcomes_[it->second].polls++ < options_.request_status_pending_polls) {
+    return error(404, "Request not found. It might not be processed yet.");
+  }
+  const RequestOutcome& outcome = outcomes_[it->second];
+  const std::string id = outcome.success ? outcome.alert_id : "";
+  return answer(200, {{"data",
+                       {{"success", outcome.success},
+                        {"action", outcome.action},
+                        {"processedAt", outcome.processed_at},
+                        {"integrationId", integration_id_},
+                        {"isSuccess", outcome.success},
+                        {"status", outcome.status},
+                        {"alertId", id},
+                        {"alias", id}}}});
+}
+
+Response FakeOpsgenie::throttled(const RateLimitInfo&) const {
+  Response response = error(
+      429, "You are making too many requests! To avoid errors, we recommend you limit requests.", {}, "0.0");
+  response.headers = {{"X-RateLimit-State", "THROTTLED"},
+                      {"X-RateLimit-Reason", "ACCOUNT"},
+                      {"X-RateLimit-Period-In-Sec", "1"}};
+  return response;
+}
+
+std::string FakeOpsgenie::error_body(int status) const {
+  return error(status, reason_phrase(status)).body;
+}
+
+void FakeOpsgenie::describe(json::object& state) const {
+  std::lock_guard lock(mu_);
+  json::array list;
+  for (const auto& a : alerts_) {
+    json::object item = to_json(a);
+    json::array notes;
+    for (const auto& n : a.notes) notes.emplace_back(to_json(n));
+    item["notes"] = std::move(notes);
+    list.emplace_back(std::move(item));
+  }
+  state["alerts"] = std::move(list);
+  state["accepted_requests"] = outcomes_.size();
+}
+
+}  // namespace ogpd::fakes

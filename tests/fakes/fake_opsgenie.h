@@ -1,0 +1,81 @@
+// Test support: an in-memory Opsgenie Alert API v2 on 127.0.0.1, for tests and benchmarks. Like the real
+// API, the alert actions (acknowledge, unacknowledge, close, notes) answer 202 "Request will be processed"
+// even for an alert that does not exist; the outcome is only told by GET /v2/alerts/requests/{requestId},
+// which answers 404 "not processed yet" for the first `request_status_pending_polls` polls. Also
+// GET /v2/alerts/{id} and GET /v2/alerts/{id}/notes. Only identifierType=id is supported (alias/tiny: 400).
+// Faults, rate limit, latency and request records: see FakeVendor.
+//
+// Thread-safety: all methods may be called from any thread. Accessors return copies.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fakes/fake_vendor.h"
+
+namespace ogpd::fakes {
+
+struct FakeOpsgenieOptions {
+  std::string api_key = "og-test-key";
+  int request_status_pending_polls = 1;  // GET request-status polls answered 404 before the outcome
+  unsigned short port = 0;               // 0: ephemeral
+};
+
+class FakeOpsgenie final : public FakeVendor {
+ public:
+  using Options = FakeOpsgenieOptions;
+
+  struct Note {
+    std::string note, owner, created_at;
+    std::string offset;  // position in the alert's notes, as the API pages them
+  };
+  struct Alert {
+    std::string id;
+    std::string message;
+    std::string status = "open";  // open | closed
+    bool acknowledged = false;
+    std::vector<Note> notes;
+  };
+  // What an accepted (202) action did, as GET /v2/alerts/requests/{request_id} tells it.
+  struct RequestOutcome {
+    std::string request_id;
+    std::string action;    // Acknowledge | UnAcknowledge | Close | AddNote
+    std::string alert_id;  // as requested
+    bool success = false;
+    std::string status;  // "Alert acknowledged", "Alert does not exist", ...
+    std::string processed_at;
+    int polls = 0;  // GET request-status polls so far
+  };
+
+  FakeOpsgenie();
+  explicit FakeOpsgenie(Options options);
+  ~FakeOpsgenie() override;
+
+  const Options& options() const { return options_; }
+  void add_alert(const std::string& id, std::string message = "alert");
+  std::optional<Alert> alert(const std::string& id) const;
+  std::vector<Alert> alerts() const;
+  std::vector<RequestOutcome> request_outcomes() const;  // in the order the requests were accepted
+
+ private:
+  Response handle(const RecordedRequest& request) override;
+  Response throttled(const RateLimitInfo& info) const override;
+  std::string error_body(int status) const override;
+  void describe(boost::json::object& state) const override;
+
+  // Each requires mu_.
+  Response act(const std::string& alert_id, const std::string& action, const RecordedRequest& request);
+  Response request_status(const std::string& request_id);
+  Alert* find(const std::string& id);
+
+  const Options options_;
+  mutable std::mutex mu_;
+  std::vector<Alert> alerts_;                         // guarded by mu_; in creation order
+  std::vector<RequestOutcome> outcomes_;              // guarded by mu_
+  std::map<std::string, std::size_t> outcome_by_id_;  // guarded by mu_; request id -> index in outcomes_
+  std::string integration_id_;                        // the API integration the fake's key belongs to
+};
+
+}  // namespace ogpd::fakes

@@ -1,0 +1,358 @@
+#include "fakes/fake_pagerduty.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <utility>
+
+namespace ogpd::fakes {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxNotesPerIncident = 2000;
+constexpr std::string_view kAcceptV2 = "application/vnd.pagerduty+json;version=2";
+constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+Response error(int status, std::string_view message, std::optional<int> code = std::nullopt,
+               std::vector<std::string> errors = {}) {
+  json::object detail{{"message", message}};
+  if (code) detail["code"] = *code;
+  if (!errors.empty()) {
+    json::array list;
+    for (auto& e : errors) list.emplace_back(std::move(e));
+    detail["errors"] = std::move(list);
+  }
+  return {.status = status, .body = json::serialize(json::object{{"error", std::move(detail)}})};
+}
+
+Response invalid_input(std::string problem) {
+  return error(400, "Invalid Input Provided", 2001, {std::move(problem)});
+}
+
+Response not_found() {
+  return error(404, "Not Found", 2100);
+}
+
+Response ok(int status, json::object body) {
+  return {.status = status, .body = json::serialize(body)};
+}
+
+}  // namespace
+
+FakePagerDuty::FakePagerDuty() : FakePagerDuty(Options{}) {}
+
+FakePagerDuty::FakePagerDuty(Options options) : options_(std::move(options)) {
+  start(options_.port);
+}
+
+FakePagerDuty::~FakePagerDuty() {
+  stop();
+}
+
+std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents() const {
+  std::lock_guard lock(mu_);
+  return incidents_;
+}
+
+std::optional<FakePagerDuty::Incident> FakePagerDuty::incident(const std::string& id) const {
+  std::lock_guard lock(mu_);
+  for (const auto& i : incidents_) {
+    if (i.id == id) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents_with_key(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  std::vector<Incident> out;
+  std::copy_if(incidents_.begin(), incidents_.end(), std::back_inserter(out),
+               [&](const Incident& i) { return i.incident_key == key; });
+  return out;
+}
+
+std::string FakePagerDuty::add_incident(Incident seed) {
+  std::lock_guard lock(mu_);
+  return insert(std::move(seed));
+}
+
+FakePagerDuty::Incident* FakePagerDuty::find(const std::string& id) {
+  for (auto& i : incidents_) {
+    if (i.id == id) return &i;
+  }
+  return nullptr;
+}
+
+std::string FakePagerDuty::insert(Incident incident) {
+  while (incident.id.empty() || find(incident.id)) incident.id = "Q" + random_string(13, kIdAlphabet);
+  if (incident.number == 0) incident.number = next_number_;
+  next_number_ = std::max(next_number_, incident.number) + 1;
+  if (incident.incident_key.empty()) incident.incident_key = random_string(32, "0123456789abcdef");
+  if (incident.service_id.empty()) incident.service_id = options_.service_id;
+  if (incident.created_at.empty()) incident.created_at = iso8601_now();
+  incidents_.push_back(std::move(incident));
+  return incidents_.back().id;
+}
+
+Response FakePagerDuty::handle(const RecordedRequest& request) {
+  if (request.header("authorization") != "Token token=" + options_.api_key) {
+    return error(401, "Unauthorized", 2006);
+  }
+  if (request.header("accept").find(kAcceptV2) == std::string::npos) {
+    return error(406, "Not Acceptable", std::nullopt, {"Accept must be " + std::string(kAcceptV2)});
+  }
+  const auto path = request.segments();
+  const auto& method = request.method;
+  const bool incidents_route = !path.empty() && path[0] == "incidents";
+  const bool writes =
+      incidents_route && ((path.size() == 1 && method == "POST") || (path.size() == 2 && method == "PUT") ||
+                          (path.size() == 3 && path[2] == "notes" && method == "POST"));
+  if (writes) {
+    if (request.header("from") != options_.from_email) return invalid_input("Requester User Not Found");
+    if (!request.header("content-type").starts_with("application/json")) {
+      return invalid_input("Content-Type must be application/json");
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  if (incidents_route && path.size() == 1) {
+    if (method == "POST") return create_incident(request);
+    if (method == "GET") return list_incidents(request);
+  } else if (incidents_route && path.size() <= 3) {
+    Incident* incident = find(path[1]);
+    const bool notes = path.size() == 3 && path[2] == "notes";
+    if (path.size() == 2 && method == "GET")
+      return incident ? ok(200, {{"incident", to_json(*incident)}}) : not_found();
+    if (path.size() == 2 && method == "PUT")
+      return incident ? update_incident(*incident, request) : not_found();
+    if (notes && method == "POST") return incident ? add_note(*incident, request) : not_found();
+    if (notes && method == "GET") {
+      if (!incident) return not_found();
+      json::array list;
+      for (const auto& n : incident->notes) list.emplace_back(to_json(n));
+      return ok(200, {{"notes", std::move(list)}});
+    }
+  } else if (path.size() == 1 && path[0] == "users" && method == "GET") {
+    return list_users(request);
+  }
+  return not_found();
+}
+
+Response FakePagerDuty::create_incident(const RecordedRequest& request) {
+  json::error_code ec;
+  const json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return invalid_input("Request body is not a JSON object");
+  const auto* in = object_at(body.get_object(), "incident");
+  if (!in) return invalid_input("incident must be an object");
+  bool bad = false;
+  const auto type = string_at(*in, "type", bad);
+  if (type != "incident") return invalid_input("incident.type must be \"incident\"");
+  const auto title = string_at(*in, "title", bad);
+  if (bad || !title || title->empty()) return invalid_input("incident.title must be a non-empty string");
+  const auto* service = object_at(*in, "service");
+  const auto service_id = service ? string_at(*service, "id", bad) : std::nullopt;
+  if (bad || !service_id || service_id->empty()) return invalid_input("incident.service.id is required");
+  if (string_at(*service, "type", bad) != "service_reference") {
+    return invalid_input("incident.service.type must be \"service_reference\"");
+  }
+  if (*service_id != options_.service_id) return invalid_input("Service Not Found");
+  const auto urgency = string_at(*in, "urgency", bad);
+  if (urgency && *urgency != "high" && *urgency != "low")
+    return invalid_input("incident.urgency must be high or low");
+  const auto key = string_at(*in, "incident_key", bad);
+  if (bad) return invalid_input("incident.incident_key must be a string");
+  std::optional<std::string> details;
+  if (in->contains("body")) {
+    const auto* text = object_at(*in, "body");
+    if (!text) return invalid_input("incident.body must be an object");
+    const auto body_type = string_at(*text, "type", bad);
+    if (body_type && *body_type != "incident_body")
+      return invalid_input("incident.body.type must be \"incident_body\"");
+    details = string_at(*text, "details", bad);
+    if (bad) return invalid_input("incident.body.details must be a string");
+  }
+  if (key && !key->empty()) {
+    for (const auto& other : incidents_) {
+      if (other.incident_key == *key && other.service_id == *service_id && other.status != "resolved") {
+        return invalid_input("Open incident with matching dedup key already exists on this service");
+      }
+    }
+  }
+
+  Incident incident;
+  incident.title = *title;
+  incident.urgency = urgency.value_or("high");
+  incident.incident_key = key.value_or("");
+  incident.service_id = *service_id;
+  incident.details = details.value_or("");
+  const std::string id = insert(std::move(incident));
+  const auto now = std::chrono::steady_clock::now();
+  if (!first_create_) first_create_ = now;
+  last_create_ = now;
+  ++creates_;
+  return ok(201, {{"incident", to_json(*find(id))}});
+}
+
+Response FakePagerDuty::list_incidents(const RecordedRequest& request) const {
+  const std::string key = request.param("incident_key");
+  const std::string status = request.param("statuses[]");
+  std::vector<const Incident*> matching;
+  for (const auto& i : incidents_) {
+    if ((key.empty() || i.incident_key == key) && (status.empty() || i.status == status))
+      matching.push_back(&i);
+  }
+  std::size_t limit = 25, offset = 0;
+  try {
+    if (!request.param("limit").empty())
+      limit = std::clamp<std::size_t>(std::stoul(request.param("limit")), 1, 100);
+    if (!request.param("offset").empty()) offset = std::stoul(request.param("offset"));
+  } catch (const std::exception&) {
+    return invalid_input("limit and offset must be non-negative integers");
+  }
+  json::array page;
+  for (std::size_t i = offset; i < matching.size() && i < offset + limit; ++i)
+    page.emplace_back(to_json(*matching[i]));
+  json::object out{{"incidents", std::move(page)},
+                   {"limit", limit},
+                   {"offset", offset},
+                   {"more", offset + limit < matching.size()},
+                   {"total", nullptr}};
+  if (request.param("total") == "true") out["total"] = matching.size();
+  return ok(200, std::move(out));
+}
+
+Response FakePagerDuty::update_incident(Incident& incident, const RecordedRequest& request) {
+  json::error_code ec;
+  const json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return invalid_input("Request body is not a JSON object");
+  const auto* in = object_at(body.get_object(), "incident");
+  if (!in) return invalid_input("incident must be an object");
+  bool bad = false;
+  const auto type = string_at(*in, "type", bad);
+  if (type != "incident_reference" && type != "incident") {
+    return invalid_input("incident.type must be \"incident_reference\" or \"incident\"");
+  }
+  const auto status = string_at(*in, "status", bad);
+  if (status && *status != "acknowledged" && *status != "resolved") {
+    return invalid_input("incident.status must be acknowledged or resolved");
+  }
+  const auto urgency = string_at(*in, "urgency", bad);
+  if (urgency && *urgency != "high" && *urgency != "low")
+    return invalid_input("incident.urgency must be high or low");
+  const auto title = string_at(*in, "title", bad);
+  if (bad) return invalid_input("incident fields must be strings");
+  if (status == "resolved" && incident.status == "resolved") {
+    return error(400, "Incident Already Resolved", 1001, {"Incident Already Resolved"});
+  }
+  if (status == "acknowledged" && incident.status == "acknowledged") {
+    return error(400, "Incident Already Acknowledged", 1002, {"Incident Already Acknowledged"});
+  }
+  if (status) incident.status = *status;  // acknowledging a resolved incident reopens it (since 2025-09-18)
+  if (urgency) incident.urgency = *urgency;
+  if (title && !title->empty()) incident.title = *title;
+  return ok(200, {{"incident", to_json(incident)}});
+}
+
+Response FakePagerDuty::add_note(Incident& incident, const RecordedRequest& request) {
+  json::error_code ec;
+  const json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return invalid_input("Request body is not a JSON object");
+  const auto* in = object_at(body.get_object(), "note");
+  bool bad = false;
+  const auto content = in ? string_at(*in, "content", bad) : std::nullopt;
+  if (bad || !content || content->empty()) return invalid_input("Note content must be a non-empty string");
+  if (incident.notes.size() >= kMaxNotesPerIncident)
+    return invalid_input("Incident has reached the maximum of notes");
+  Note note{.id = "Q" + random_string(13, kIdAlphabet),
+            .content = *content,
+            .created_at = iso8601_now(),
+            .user_id = options_.own_user_id,
+            .user_summary = options_.own_user_name};
+  incident.notes.push_back(note);
+  return ok(200, {{"note", to_json(note)}});
+}
+
+Response FakePagerDuty::list_users(const RecordedRequest& request) const {
+  json::array users;
+  if (options_.from_email.find(request.param("query")) != std::string::npos) {
+    users.emplace_back(
+        json::object{{"id", options_.own_user_id},
+                     {"type", "user"},
+                     {"summary", options_.own_user_name},
+                     {"name", options_.own_user_name},
+                     {"email", options_.from_email},
+                     {"self", url() + "/users/" + options_.own_user_id},
+                     {"html_url", "https://fake.pagerduty.com/users/" + options_.own_user_id}});
+  }
+  return ok(200, {{"users", std::move(users)}, {"limit", 25}, {"offset", 0}, {"more", false}});
+}
+
+json::object FakePagerDuty::to_json(const Incident& incident) const {
+  return {{"id", incident.id},
+          {"type", "incident"},
+          {"summary", "[#" + std::to_string(incident.number) + "] " + incident.title},
+          {"self", url() + "/incidents/" + incident.id},
+          {"html_url", "https://fake.pagerduty.com/incidents/" + incident.id},
+          {"incident_number", incident.number},
+          {"title", incident.title},
+          {"created_at", incident.created_at},
+          {"status", incident.status},
+          {"incident_key", incident.incident_key},
+          {"service",
+           {{"id", incident.service_id},
+            {"type", "service_reference"},
+            {"summary", "Fake service"},
+            {"self", url() + "/services/" + incident.service_id},
+            {"html_url", "https://fake.pagerduty.com/service-directory/" + incident.service_id}}},
+          {"assignments", json::array()},
+          {"acknowledgements", json::array()},
+          {"urgency", incident.urgency}};
+}
+
+json::object FakePagerDuty::to_json(const Note& note) const {
+  return {{"id", note.id},
+          {"user",
+           {{"id", note.user_id},
+            {"type", "user_reference"},
+            {"summary", note.user_summary},
+            {"self", url() + "/users/" + note.user_id},
+            {"html_url", "https://fake.pagerduty.com/users/" + note.user_id}}},
+          {"channel", {{"summary", "The PagerDuty website or APIs"}}},
+          {"content", note.content},
+          {"created_at", note.created_at}};
+}
+
+Response FakePagerDuty::throttled(const RateLimitInfo& info) const {
+  Response response = error(429, "Rate Limit Exceeded", 2020);
+  response.headers = rate_limit_headers(info);
+  return response;
+}
+
+std::string FakePagerDuty::error_body(int status) const {
+  return error(status, reason_phrase(status)).body;
+}
+
+Headers FakePagerDuty::rate_limit_headers(const RateLimitInfo& info) const {
+  return {{"ratelimit-limit", std::to_string(info.limit)},
+          {"ratelimit-remaining", std::to_string(info.remaining)},
+          {"ratelimit-reset", std::to_string(info.reset_seconds)}};
+}
+
+void FakePagerDuty::describe(json::object& state) const {
+  std::lock_guard lock(mu_);
+  json::array list;
+  for (const auto& i : incidents_) {
+    json::object item = to_json(i);
+    item["details"] = i.details;
+    json::array notes;
+    for (const auto& n : i.notes) notes.emplace_back(to_json(n));
+    item["notes"] = std::move(notes);
+    list.emplace_back(std::move(item));
+  }
+  state["incidents"] = std::move(list);
+  state["creates"] = creates_;
+  state["first_create_ms"] = first_create_ ? json::value(steady_ms(*first_create_)) : json::value(nullptr);
+  state["last_create_ms"] = last_create_ ? json::value(steady_ms(*last_create_)) : json::value(nullptr);
+}
+
+}  // namespace ogpd::fakes

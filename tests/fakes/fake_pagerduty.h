@@ -1,0 +1,85 @@
+// Test support: an in-memory PagerDuty REST API v2 on 127.0.0.1, for tests and benchmarks. It answers
+// like the real vendor for the calls ogpd-proxy makes: POST/GET /incidents, GET/PUT /incidents/{id},
+// POST/GET /incidents/{id}/notes and GET /users, with PagerDuty's headers checks (Authorization, Accept,
+// From, Content-Type), error bodies and codes (2001 invalid input and open dedup key, 1001/1002 already
+// resolved/acknowledged, 2006 unauthorized, 2100 not found, 2020 rate limit). Faults, rate limit, latency
+// and request records: see FakeVendor.
+//
+// Thread-safety: all methods may be called from any thread. Accessors return copies.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fakes/fake_vendor.h"
+
+namespace ogpd::fakes {
+
+struct FakePagerDutyOptions {
+  std::string api_key = "pd-test-key";
+  std::string from_email = "ogpd-bot@example.com";
+  std::string service_id = "PSVC001";
+  std::string own_user_id = "PBOT001";
+  std::string own_user_name = "ogpd bot";
+  unsigned short port = 0;  // 0: ephemeral
+};
+
+class FakePagerDuty final : public FakeVendor {
+ public:
+  using Options = FakePagerDutyOptions;
+
+  struct Note {
+    std::string id, content, created_at;
+    std::string user_id, user_summary;
+  };
+  struct Incident {
+    std::string id;  // 'Q' + 13 upper-case letters/digits; generated when seeded empty
+    int number = 0;  // generated when seeded 0
+    std::string title;
+    std::string status = "triggered";  // triggered | acknowledged | resolved
+    std::string urgency = "high";
+    std::string incident_key;  // generated (32 hex) when seeded empty
+    std::string service_id;    // the options' service when seeded empty
+    std::string details;
+    std::string created_at;  // generated when seeded empty
+    std::vector<Note> notes;
+  };
+
+  FakePagerDuty();
+  explicit FakePagerDuty(Options options);
+  ~FakePagerDuty() override;
+
+  const Options& options() const { return options_; }
+  std::vector<Incident> incidents() const;
+  std::optional<Incident> incident(const std::string& id) const;
+  std::vector<Incident> incidents_with_key(const std::string& key) const;
+  std::string add_incident(Incident seed);  // returns the id
+
+ private:
+  Response handle(const RecordedRequest& request) override;
+  Response throttled(const RateLimitInfo& info) const override;
+  std::string error_body(int status) const override;
+  void describe(boost::json::object& state) const override;
+  Headers rate_limit_headers(const RateLimitInfo& info) const override;
+
+  // Each requires mu_.
+  Response create_incident(const RecordedRequest& request);
+  Response list_incidents(const RecordedRequest& request) const;
+  Response update_incident(Incident& incident, const RecordedRequest& request);
+  Response add_note(Incident& incident, const RecordedRequest& request);
+  Response list_users(const RecordedRequest& request) const;
+  Incident* find(const std::string& id);
+  std::string insert(Incident incident);
+  boost::json::object to_json(const Incident& incident) const;
+  boost::json::object to_json(const Note& note) const;
+
+  const Options options_;
+  mutable std::mutex mu_;
+  std::vector<Incident> incidents_;  // guarded by mu_; in creation order
+  int next_number_ = 1;              // guarded by mu_
+  std::optional<std::chrono::steady_clock::time_point> first_create_, last_create_;  // guarded by mu_
+  std::size_t creates_ = 0;                                                          // guarded by mu_
+};
+
+}  // namespace ogpd::fakes
