@@ -42,6 +42,7 @@ class ProxyProcess {
   int run_to_exit();
 
   unsigned short port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string output() const;  // everything the child wrote to stdout/stderr so far
   const std::filesystem::path& dir() const { return dir_; }
 

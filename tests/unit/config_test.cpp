@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace ogpd::ops {
 namespace {
 
@@ -157,6 +160,21 @@ TEST(Settings, EverySettingHasAFlagAndDescribeListsIt) {
     EXPECT_TRUE(listed) << spec.name;
   }
   EXPECT_EQ(flag_name("PAGERDUTY_API_KEY"), "pagerduty-api-key");
+}
+
+TEST(EnvExample, DocumentsEverySettingAndIsAValidConfiguration) {
+  std::ifstream in(std::string(OGPD_SOURCE_DIR) + "/.env.example");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto settings = parse_dotenv(text.str());
+  for (const auto& spec : setting_specs()) EXPECT_TRUE(settings.count(std::string(spec.name))) << spec.name;
+  for (const auto& [name, value] : settings) {
+    bool known = false;
+    for (const auto& spec : setting_specs()) known |= spec.name == name;
+    EXPECT_TRUE(known) << name << " is not a setting";
+  }
+  EXPECT_TRUE(std::holds_alternative<Config>(validate(settings)));
 }
 
 }  // namespace

@@ -1,0 +1,230 @@
+// ogpd_bench_sync: the measurements wrk cannot make. Starts the real ogpd-proxy (Release) between in-process
+// fake vendors and drives it over loopback:
+//   accept   — accept latency (p50/p99/p99.9) at a fixed request rate, open loop (latency counted from each
+//              request's scheduled time, so a stall is not hidden by the client waiting), plus RSS and CPU;
+//   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
+//              POST /incidents it causes;
+//   storm    — N Creates as fast as possible against a PagerDuty that allows R requests/s and answers 429 beyond:
+//              every incident exactly once, the drain rate, the 429s received.
+// Prints one markdown table row per figure. --quick shrinks every run to seconds (a smoke test, no targets).
+#include <boost/json.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/proxy_process.h"
+#include "fakes/fake_opsgenie.h"
+#include "fakes/fake_pagerduty.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using ogpd::testing::HttpConnection;
+using ogpd::testing::ProxyProcess;
+using ogpd::testing::WorkDir;
+
+std::string create_body(const std::string& alert) {
+  return R"({"action":"Create","alert":{"alertId":")" + alert +
+         R"(","message":"CPU load high on web-17","tinyId":"42","entity":"web-17","alias":")" + alert +
+         R"(","priority":"P2","username":"monitor@example.com","userId":"8d43133c-a002-4e95-bf2b-2d6f95e47c96",)"
+         R"("responders":[{"id":"4513b7ea","type":"team","name":"ops"}],"tags":["web"],"description":"load 12.3"},)"
+         R"("source":{"name":"web","type":"API"},"integrationId":"bench-integration","integrationName":"Webhook"})";
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto i = static_cast<std::size_t>(std::min<double>(v.size() - 1, p / 100.0 * v.size()));
+  return v[i];
+}
+
+long rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::vector<std::string> f;
+  for (std::string x; fields >> x;) f.push_back(x);
+  return (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct Load {
+  std::vector<double> latency_ms;
+  std::map<std::string, Clock::time_point> sent;  // alert id -> send time
+  int accepted = 0;
+  int failed = 0;
+  double seconds = 0;
+};
+
+// Open loop: request i is due at start + i / rate; `connections` keep-alive clients share the schedule.
+Load drive(unsigned short port, const std::string& prefix, int total, double rate, int connections) {
+  Load load;
+  std::mutex mu;
+  std::atomic<int> next{0};
+  const auto start = Clock::now() + 50ms;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < connections; ++c) {
+    threads.emplace_back([&] {
+      auto connection = std::make_unique<HttpConnection>(port);
+      for (int i; (i = next++) < total;) {
+        const auto due = start + std::chrono::nanoseconds(static_cast<long long>(i * 1e9 / rate));
+        std::this_thread::sleep_until(due);
+        const std::string alert = prefix + std::to_string(i);
+        const auto sent_at = Clock::now();
+        if (!connection->open()) connection = std::make_unique<HttpConnection>(port);
+        const auto reply = connection->send("POST", "/ops-webhook", create_body(alert));
+        const auto done = Clock::now();
+        std::lock_guard lock(mu);
+        load.latency_ms.push_back(std::chrono::duration<double, std::milli>(done - due).count());
+        load.sent[alert] = sent_at;
+        (reply.status == 202 ? load.accepted : load.failed)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  load.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return load;
+}
+
+std::map<std::string, std::string> proxy_env(const ogpd::fakes::FakePagerDuty& pd, const ogpd::fakes::FakeOpsgenie& og,
+                                             const std::string& pd_per_minute) {
+  return {{"PAGERDUTY_API_KEY", "pd-test-key"},      {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+          {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"}, {"OPSGENIE_API_KEY", "og-test-key"},
+          {"OPSGENIE_INTEGRATION_ID", "bench-integration"}, {"PAGERDUTY_API_URL", pd.url()},
+          {"OPSGENIE_API_URL", og.url()},             {"PAGERDUTY_REQUESTS_PER_MINUTE", pd_per_minute},
+          {"LOG_LEVEL", "warn"},                      {"RETRY_BASE_DELAY_MS", "200"}};
+}
+
+void row(const std::string& figure, const std::string& value, const std::string& note = "") {
+  std::cout << "| " << figure << " | " << value << " | " << note << " |" << std::endl;
+}
+
+std::string fmt(double v, int decimals = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+int accept_and_sync(bool quick) {
+  ogpd::fakes::FakePagerDuty pd;
+  ogpd::fakes::FakeOpsgenie og;
+  WorkDir dir;
+  ProxyProcess proxy(dir.path(), proxy_env(pd, og, "6000000"));
+  if (!proxy.start()) {
+    std::cerr << proxy.output();
+    return 1;
+  }
+  std::this_thread::sleep_for(1s);
+  const long idle_rss = rss_kib(proxy.pid());
+  row("resident memory, idle", fmt(idle_rss / 1024.0, 1) + " MiB", "VmRSS 1 s after start");
+
+  const double rate = quick ? 200 : 1000;
+  const int total = static_cast<int>(rate * (quick ? 2 : 20));
+  std::atomic<long> peak_rss{idle_rss};
+  std::atomic<bool> sampling{true};
+  std::thread sampler([&] {
+    while (sampling) {
+      peak_rss = std::max(peak_rss.load(), rss_kib(proxy.pid()));
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  const double cpu_before = cpu_seconds(proxy.pid());
+  const Load load = drive(proxy.port(), "lat-", total, rate, 32);
+  // The pipeline finishes: every event mirrored to the fake PagerDuty.
+  pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(load.accepted); }, 120s);
+  const double cpu = cpu_seconds(proxy.pid()) - cpu_before;
+  sampling = false;
+  sampler.join();
+
+  row("accept latency p50 / p99 / p99.9 at " + fmt(rate, 0) + " req/s",
+      fmt(percentile(load.latency_ms, 50)) + " / " + fmt(percentile(load.latency_ms, 99)) + " / " +
+          fmt(percentile(load.latency_ms, 99.9)) + " ms",
+      std::to_string(load.accepted) + " accepted, " + std::to_string(load.failed) + " failed; 32 keep-alive connections, each 202 after fsync");
+  row("resident memory, under load", fmt(peak_rss / 1024.0, 1) + " MiB", "peak VmRSS sampled every 100 ms");
+  row("CPU seconds per 10k events", fmt(cpu / load.accepted * 10000, 2),
+      "whole pipeline: accept, journal, plan, deliver to the fake PagerDuty");
+
+  std::vector<double> to_vendor;
+  for (const auto& r : pd.requests()) {
+    if (r.method != "POST" || r.path != "/incidents") continue;
+    boost::system::error_code ec;
+    const auto body = boost::json::parse(r.body, ec);
+    if (ec) continue;
+    const std::string key(body.at("incident").at("incident_key").as_string());
+    if (const auto it = load.sent.find(key); it != load.sent.end())
+      to_vendor.push_back(std::chrono::duration<double, std::milli>(r.at - it->second).count());
+  }
+  row("webhook-to-vendor latency p50 / p99 at " + fmt(rate, 0) + " events/s",
+      fmt(percentile(to_vendor, 50)) + " / " + fmt(percentile(to_vendor, 99)) + " ms",
+      std::to_string(to_vendor.size()) + " incidents created");
+  proxy.stop();
+  return load.failed == 0 ? 0 : 1;
+}
+
+int storm(bool quick) {
+  const int creates = quick ? 120 : 3000;
+  const double allowed = 60;
+  ogpd::fakes::FakePagerDuty pd;
+  ogpd::fakes::FakeOpsgenie og;
+  pd.set_rate_limit(allowed, static_cast<int>(allowed));
+  WorkDir dir;
+  ProxyProcess proxy(dir.path(), proxy_env(pd, og, std::to_string(static_cast<int>(allowed * 60))));
+  if (!proxy.start()) {
+    std::cerr << proxy.output();
+    return 1;
+  }
+  const Load load = drive(proxy.port(), "storm-", creates, 100000, 16);
+  const bool drained = pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(creates); },
+                                     std::chrono::seconds(static_cast<int>(creates / allowed * 3 + 30)));
+  int exactly_once = 0;
+  for (const auto& [alert, when] : load.sent) exactly_once += pd.incidents_with_key(alert).size() == 1;
+  const auto state = ogpd::testing::http_request(pd.port(), "GET", "/_fake/state");
+  const auto doc = boost::json::parse(state.body);
+  const double first = doc.at("first_create_ms").to_number<double>();
+  const double last = doc.at("last_create_ms").to_number<double>();
+  const double drain_rate = (creates - 1) / ((last - first) / 1000.0);
+  row("storm: " + std::to_string(creates) + " Creates sent in", fmt(load.seconds, 2) + " s",
+      std::to_string(load.accepted) + " accepted");
+  row("storm: incidents created exactly once", std::to_string(exactly_once) + " / " + std::to_string(creates),
+      drained ? "all drained" : "NOT all drained");
+  row("storm: drain rate (allowed " + fmt(allowed, 0) + "/s)", fmt(drain_rate, 1) + " /s",
+      fmt((drain_rate / allowed - 1) * 100, 1) + " % off the allowed rate");
+  row("storm: 429s received", std::to_string(pd.rate_limited()), "");
+  proxy.stop();
+  return drained && exactly_once == creates ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  std::string what = "all";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
+      quick = true;
+    } else {
+      what = arg;
+    }
+  }
+  int rc = 0;
+  if (what == "all" || what == "accept") rc |= accept_and_sync(quick);
+  if (what == "all" || what == "storm") rc |= storm(quick);
+  return rc;
+}
