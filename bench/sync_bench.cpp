@@ -125,7 +125,7 @@ int accept_and_sync(bool quick) {
   ogpd::fakes::FakePagerDuty pd;
   ogpd::fakes::FakeOpsgenie og;
   WorkDir dir;
-  ProxyProcess proxy(dir.path(), proxy_env(pd, og, "6000000"));
+  ProxyProcess proxy(dir.path(), proxy_env(pd, og, "100000"));
   if (!proxy.start()) {
     std::cerr << proxy.output();
     return 1;

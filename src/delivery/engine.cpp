@@ -58,6 +58,7 @@ Engine::Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor:
 Engine::~Engine() { stop(); }
 
 void Engine::start() {
+  if (auto r = store_.mark_pending_ambiguous(); !r.ok) spdlog::error("could not mark pending actions: {}", r.error);
   running_ = true;
   loop_thread_ = std::thread([this] { loop(); });
   for (int i = 0; i < std::max(1, settings_.workers); ++i) {

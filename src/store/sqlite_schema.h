@@ -156,6 +156,8 @@ constexpr std::string_view kDueChecks =
 constexpr std::string_view kRescheduleCheck = "UPDATE checks SET attempts = ?2, next_at_ms = ?3 WHERE request_id = ?1";
 constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?1";
 
+constexpr std::string_view kMarkPendingAmbiguous =
+    "UPDATE outbox SET ambiguous = 1 WHERE state = 'pending' AND ambiguous = 0";
 constexpr std::string_view kQueueStats =
     "SELECT target, state, COUNT(*), MIN(created_at_ms), MAX(updated_at_ms) FROM outbox"
     " WHERE state IN ('pending', 'dead', 'unpaired', 'done') GROUP BY target, state";

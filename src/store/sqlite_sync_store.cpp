@@ -370,6 +370,11 @@ Result SqliteSyncStore::discard(std::int64_t action_id, std::int64_t now_ms) {
 
 namespace ogpd::store {
 
+Result SqliteSyncStore::mark_pending_ambiguous() {
+  std::lock_guard lock(mu_);
+  return run(sqlite_sql::kMarkPendingAmbiguous, [](Statement&) {});
+}
+
 QueueStats SqliteSyncStore::queue_stats() {
   std::lock_guard lock(mu_);
   QueueStats stats;

@@ -43,6 +43,7 @@ class SqliteSyncStore final : public SyncStore {
   std::vector<StoredEvent> recent_events(std::size_t limit) override;
 
   Result expire_echoes(std::int64_t before_ms) override;
+  Result mark_pending_ambiguous() override;
   QueueStats queue_stats() override;
   std::vector<Link> links(const std::optional<std::string>& alert_id,
                           const std::optional<std::string>& incident_id) override;

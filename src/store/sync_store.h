@@ -115,6 +115,10 @@ class SyncStore {
   // change forever.
   virtual Result expire_echoes(std::int64_t before_ms) = 0;
 
+  // At start-up: any pending action may have been in flight when the process died, so each looks before it
+  // acts on its next attempt.
+  virtual Result mark_pending_ambiguous() = 0;
+
   virtual QueueStats queue_stats() = 0;
   virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
                                   const std::optional<std::string>& incident_id) = 0;

@@ -295,5 +295,20 @@ TEST_F(Sync, Kill9DuringABurstThenRestartGivesEveryAcceptedAlertExactlyOneIncide
   EXPECT_EQ(pagerduty_.incidents().size(), 200u);
 }
 
+TEST_F(Sync, Kill9WhileANoteIsInFlightDoesNotPostItTwice) {
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "k9-note")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("k9-note").has_value(); }));
+  // PagerDuty stores the note, then takes 3 s to answer; the proxy dies meanwhile.
+  pagerduty_.inject("POST /incidents/", Fault{.status = 0, .delay = 3000ms}, 1);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "k9-note", R"(,"note":"exactly once")")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("k9-note")->notes.size() == 1; }));
+  EXPECT_EQ(proxy_->stop(SIGKILL), 128 + SIGKILL);
+  start();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; })) << proxy_->output();
+  settle();
+  EXPECT_EQ(only_incident("k9-note")->notes.size(), 1u) << proxy_->output();
+}
+
 }  // namespace
 }  // namespace ogpd::testing
