@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sync/plan.h"
 #include "webhook/opsgenie.h"
 #include "webhook/pagerduty.h"
 #include "webhook/signature.h"
@@ -39,6 +40,23 @@ void VerifyPagerDutySignature(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(ogpd::webhook::pagerduty_signature_valid(secrets, header, body));
 }
 BENCHMARK(VerifyPagerDutySignature);
+
+void PlanOpsgenieAcknowledge(benchmark::State& state) {
+  auto verdict = ogpd::webhook::parse_opsgenie(slurp("opsgenie/zulip_acknowledge.json"), std::nullopt);
+  const ogpd::Event event = std::get<ogpd::webhook::Store>(verdict).event;
+  const ogpd::Link link{"052652ac-5d1c-464a-812a-7dd18bbfba8c", "Q1", "052652ac-5d1c-464a-812a-7dd18bbfba8c"};
+  const ogpd::sync::SyncSettings settings;
+  for (auto _ : state) benchmark::DoNotOptimize(ogpd::sync::plan(event, link, false, settings));
+}
+BENCHMARK(PlanOpsgenieAcknowledge);
+
+void PlanPagerDutyAnnotated(benchmark::State& state) {
+  auto verdict = ogpd::webhook::parse_pagerduty(slurp("pagerduty/aldaviva/incident_annotated.json"), "");
+  const ogpd::Event event = std::get<ogpd::webhook::Store>(verdict).event;
+  const ogpd::sync::SyncSettings settings;
+  for (auto _ : state) benchmark::DoNotOptimize(ogpd::sync::plan(event, std::nullopt, false, settings));
+}
+BENCHMARK(PlanPagerDutyAnnotated);
 
 }  // namespace
 

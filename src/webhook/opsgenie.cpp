@@ -47,7 +47,7 @@ std::optional<std::string> normalise_priority(const boost::json::value* priority
     level = text[0] - '0';
   }
   if (level < 1 || level > 5) return std::nullopt;
-  return "P" + std::to_string(level);
+  return std::string{'P', static_cast<char>('0' + level)};
 }
 
 Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& integration_id) {
