@@ -134,6 +134,7 @@ int serve(const Config& config) {
   ogpd::delivery::MetricsObserver observer(metrics);
   if (!config.dry_run) ogpd::delivery::set_call_observer(&observer);  // dry runs make no calls to count
   ogpd::delivery::Engine engine(*sync_store, pagerduty, opsgenie, engine_settings, clock, &observer);
+  store->set_planner(&engine.planner());
   store->set_on_commit([&engine] { engine.wake(); });
   engine.start();
 

@@ -1,5 +1,6 @@
 #include "delivery/engine.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -22,19 +23,30 @@ std::int64_t SystemClock::now_ms() {
       .count();
 }
 
-std::int64_t RateGate::reserve(std::int64_t now_ms) {
+void RateGate::refill(std::int64_t now_ms) {
+  const double burst = std::max(1.0, per_second_);  // at most one second's worth at once
+  if (last_ms_ == 0) last_ms_ = now_ms;
+  tokens_ = std::min(burst, tokens_ + static_cast<double>(now_ms - last_ms_) * per_second_ / 1000.0);
+  last_ms_ = now_ms;
+}
+
+std::int64_t RateGate::wait_ms(std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   if (now_ms < paused_until_) return paused_until_ - now_ms;
   if (per_second_ <= 0) return 0;
-  const double burst = std::max(1.0, per_second_);  // at most one second's worth at once
-  if (last_ms_ == 0) last_ms_ = now_ms;
-  tokens_ = std::min(burst, tokens_ + (now_ms - last_ms_) * per_second_ / 1000.0);
-  last_ms_ = now_ms;
-  if (tokens_ >= 1) {
-    tokens_ -= 1;
-    return 0;
-  }
+  refill(now_ms);
+  if (tokens_ >= 1) return 0;
   return static_cast<std::int64_t>((1 - tokens_) * 1000.0 / per_second_) + 1;
+}
+
+bool RateGate::take(std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (now_ms < paused_until_) return false;
+  if (per_second_ <= 0) return true;
+  refill(now_ms);
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
 }
 
 void RateGate::pause_until(std::int64_t until_ms) {
@@ -51,6 +63,7 @@ Engine::Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor:
       clock_(clock),
       observer_(observer),
       executor_(store, pagerduty, opsgenie),
+      planner_(settings_.sync, settings_.echo_ttl, observer),
       pagerduty_gate_(settings_.pagerduty_per_second),
       opsgenie_gate_(settings_.opsgenie_per_second),
       random_(std::random_device{}()) {}
@@ -60,9 +73,13 @@ Engine::~Engine() { stop(); }
 void Engine::start() {
   if (auto r = store_.mark_pending_ambiguous(); !r.ok) spdlog::error("could not mark pending actions: {}", r.error);
   running_ = true;
-  loop_thread_ = std::thread([this] { loop(); });
+  loop_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ogpd-engine");
+    loop();
+  });
   for (int i = 0; i < std::max(1, settings_.workers); ++i) {
     workers_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "ogpd-worker");
       for (;;) {
         std::function<void()> job;
         {
@@ -121,17 +138,20 @@ void Engine::loop() {
       next_expiry_ms_ = now + 60'000;
     }
     const bool more = plan_pending();
-    dispatch();
+    const std::int64_t gate_opens = dispatch();
 
+    // Sleep until the next retry is due or a rate-limited vendor may be called again (work that is due but
+    // waiting for a gate must not make this loop spin); a wake() cuts it short.
     std::int64_t wait_ms = more ? 0 : 1000;
-    if (auto due = store_.next_due_ms()) wait_ms = std::min<std::int64_t>(wait_ms, std::max<std::int64_t>(*due - now, 5));
+    if (auto due = store_.next_due_ms(); due && *due > now) wait_ms = std::min(wait_ms, *due - now);
+    if (gate_opens > 0) wait_ms = std::min(wait_ms, std::max<std::int64_t>(gate_opens - now, 1));
     std::unique_lock lock(mu_);
     wake_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || stopping_; });
   }
 }
 
 void Engine::resolve_own_user() {
-  if (!settings_.own_email || settings_.sync.own_user_id) return;
+  if (!settings_.own_email || planner_.knows_own_user_id()) return;
   const std::int64_t now = clock_.now_ms();
   if (now < next_own_user_try_ms_) return;
   next_own_user_try_ms_ = now + 5 * 60'000;
@@ -139,7 +159,7 @@ void Engine::resolve_own_user() {
       observe_call(Side::kPagerDuty, "find_user", [&] { return pagerduty_.users(*settings_.own_email); });
   if (classify(result).verdict == Verdict::kSuccess) {
     if (auto id = vendor::pagerduty_first_user_id(result.response.body)) {
-      settings_.sync.own_user_id = *id;
+      planner_.set_own_user_id(*id);
       spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
       return;
     }
@@ -149,50 +169,21 @@ void Engine::resolve_own_user() {
                                                           : result.error);
 }
 
+// Events the journal stored without planning them (written by an older version, or with no planner set):
+// planned one at a time, each with its actions in one transaction.
 bool Engine::plan_pending() {
   const auto events = store_.pending_events(kPlanBatch);
-  if (events.empty()) return false;
-  const std::int64_t now = clock_.now_ms();
-  std::vector<store::PlannedEvent> plans;
-  std::map<std::string, Link> batch_links;           // links planned earlier in this batch
-  std::map<std::string, int> batch_consumed;         // echoes consumed earlier in this batch
-  const auto echo_key = [](const Echo& e) {
-    return std::string(to_string(e.side)) + "|" + e.target_id + "|" + e.verb + "|" + e.note_digest;
-  };
   for (const auto& stored : events) {
-    const ops::CorrelationScope correlation(stored.id);
-    const Event& e = stored.event;
-    std::optional<Link> link;
-    const auto by_alert = [&](const std::string& alert_id) -> std::optional<Link> {
-      if (auto it = batch_links.find(alert_id); it != batch_links.end()) return it->second;
-      return store_.link_by_alert(alert_id);
-    };
-    if (e.source == Source::kOpsgenie && e.alert_id) {
-      link = by_alert(*e.alert_id);
-    } else if (e.source == Source::kPagerDuty) {
-      if (e.incident_id) link = store_.link_by_incident(*e.incident_id);
-      if (!link && e.incident_key) link = by_alert(*e.incident_key);
+    const store::PlannedEvent plan = planner_.plan(stored.id, stored.event, store_);
+    if (auto r = store_.commit_plans({plan}, clock_.now_ms()); !r.ok) {
+      spdlog::error("could not store planned actions (will retry): {}", r.error);
+      return false;
     }
-    const auto echo = sync::echo_of(e);
-    bool recorded = echo && store_.echo_recorded(*echo, now - settings_.echo_ttl.count());
-    if (recorded && batch_consumed[echo_key(*echo)] > 0) recorded = false;  // that entry is already spoken for
-    sync::Plan plan = sync::plan(e, link, recorded, settings_.sync);
-    if (plan.consume_echo && echo) ++batch_consumed[echo_key(*echo)];
-    if (plan.new_link) batch_links[plan.new_link->alert_id] = *plan.new_link;
-    if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
-    spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
-                 sync::to_string(plan.outcome), plan.actions.size());
-    plans.push_back({stored.id, std::string(sync::to_string(plan.outcome)), std::move(plan.actions),
-                     std::move(plan.new_link), plan.consume_echo ? echo : std::nullopt});
-  }
-  if (auto r = store_.commit_plans(plans, now); !r.ok) {
-    spdlog::error("could not store planned actions (will retry): {}", r.error);
-    return false;
   }
   return events.size() == kPlanBatch;
 }
 
-void Engine::dispatch() {
+std::int64_t Engine::dispatch() {
   const std::int64_t now = clock_.now_ms();
   std::vector<std::string> busy;
   std::size_t free_slots = 0;
@@ -203,14 +194,31 @@ void Engine::dispatch() {
     const std::size_t capacity = static_cast<std::size_t>(std::max(1, settings_.workers)) * 2;
     free_slots = in_flight < capacity ? capacity - in_flight : 0;
   }
-  if (free_slots == 0) return;
-  for (auto& item : store_.due_heads(now, free_slots, busy)) {
-    // A vendor that is rate-limited (bucket empty, or paused by a 429) keeps its actions queued.
-    if (gate(target_of(item.action.kind)).reserve(now) > 0) continue;
-    std::lock_guard lock(mu_);
-    busy_pairs_.insert(item.pair_key);
-    work_.push_back([this, item = std::move(item)]() mutable { run_item(std::move(item)); });
-    work_cv_.notify_one();
+  if (free_slots == 0) return 0;
+  std::int64_t gate_opens = 0;
+  const auto note_wait = [&](std::int64_t wait) {
+    if (wait > 0) gate_opens = gate_opens == 0 ? now + wait : std::min(gate_opens, now + wait);
+  };
+  // Each vendor on its own: one that is rate-limited (bucket empty, or paused by a 429) keeps its actions
+  // queued without holding back the other.
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    if (const auto wait = gate(side).wait_ms(now); wait > 0) {
+      note_wait(wait);
+      continue;
+    }
+    for (auto& item : store_.due_heads(now, free_slots, busy, side)) {
+      if (!gate(side).take(now)) {
+        note_wait(gate(side).wait_ms(now));
+        break;
+      }
+      std::lock_guard lock(mu_);
+      busy_pairs_.insert(item.pair_key);
+      busy.push_back(item.pair_key);
+      --free_slots;
+      work_.push_back([this, item = std::move(item)]() mutable { run_item(std::move(item)); });
+      work_cv_.notify_one();
+    }
+    if (free_slots == 0) return gate_opens;
   }
   for (auto& check : store_.due_checks(now, free_slots)) {
     std::lock_guard lock(mu_);
@@ -218,6 +226,7 @@ void Engine::dispatch() {
     work_.push_back([this, check = std::move(check)]() mutable { run_check(std::move(check)); });
     work_cv_.notify_one();
   }
+  return gate_opens;
 }
 
 void Engine::run_item(store::OutboxItem item) {

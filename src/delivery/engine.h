@@ -19,7 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "delivery/engine_observer.h"
 #include "delivery/executor.h"
+#include "delivery/planner.h"
 #include "delivery/retry.h"
 #include "store/sync_store.h"
 #include "sync/plan.h"
@@ -34,16 +36,6 @@ struct EngineSettings {
   double opsgenie_per_second = 10;
   std::optional<std::string> own_email;  // PAGERDUTY_EMAIL: resolved to a user id for loop guard 1
   milliseconds echo_ttl = std::chrono::hours(1);
-};
-
-// What the engine tells the outside (metrics, logs); all optional.
-struct EngineObserver {
-  virtual ~EngineObserver() = default;
-  virtual void on_planned(const Event&, sync::Outcome, std::size_t /*actions*/) {}
-  virtual void on_attempt(const store::OutboxItem&, const Attempt&) {}
-  virtual void on_retry(const store::OutboxItem&, milliseconds /*delay*/, bool /*rate_limited*/) {}
-  virtual void on_dead_letter(const store::OutboxItem&, const std::string& /*why*/) {}
-  virtual void on_check(bool /*success*/, const std::string& /*status*/) {}
 };
 
 class Clock {
@@ -61,11 +53,14 @@ class SystemClock final : public Clock {
 class RateGate {
  public:
   explicit RateGate(double per_second) : per_second_(per_second) {}
-  // Milliseconds to wait before a call may go out; 0 = go now (a token is taken).
-  std::int64_t reserve(std::int64_t now_ms);
+  // Milliseconds until a call may go out (0: now). Takes nothing.
+  std::int64_t wait_ms(std::int64_t now_ms);
+  // Takes a token when one is there.
+  bool take(std::int64_t now_ms);
   void pause_until(std::int64_t until_ms);
 
  private:
+  void refill(std::int64_t now_ms);  // requires mu_
   std::mutex mu_;
   const double per_second_;
   double tokens_ = 1;              // guarded by mu_
@@ -79,6 +74,9 @@ class Engine {
          EngineSettings settings, Clock& clock, EngineObserver* observer = nullptr);
   ~Engine();
 
+  // The planner the journal should call (set with SqliteStore::set_planner before webhooks arrive).
+  EventPlanner& planner() { return planner_; }
+
   void start();
   void stop();
   void wake();  // new events in the journal, or a replay
@@ -89,7 +87,8 @@ class Engine {
   void loop();
   void resolve_own_user();
   bool plan_pending();
-  void dispatch();
+  // Hands due work to the workers; returns when a rate-limited vendor may be called again (0: none waiting).
+  std::int64_t dispatch();
   void run_item(store::OutboxItem item);
   void run_check(store::Check check);
   void finish_item(const store::OutboxItem& item, const Attempt& attempt);
@@ -103,6 +102,7 @@ class Engine {
   Clock& clock_;
   EngineObserver* observer_;
   Executor executor_;
+  EventPlanner planner_;
   RateGate pagerduty_gate_;
   RateGate opsgenie_gate_;
 

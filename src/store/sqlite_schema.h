@@ -17,7 +17,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 2> kMigrations{
+constexpr std::array<std::string_view, 3> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -78,6 +78,13 @@ constexpr std::array<std::string_view, 2> kMigrations{
     " action_id INTEGER NOT NULL REFERENCES outbox (id),"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " next_at_ms INTEGER NOT NULL);",
+
+    // 3: mark the head (oldest pending action) of each pair, so finding due work is an index range scan
+    // instead of a GROUP BY over every pending action.
+    "ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE outbox SET head = 1 WHERE id IN"
+    " (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY pair_key);"
+    "CREATE INDEX outbox_due ON outbox (target, next_attempt_at_ms, id) WHERE state = 'pending' AND head = 1;",
 };
 
 constexpr std::string_view kInsertEvent =
@@ -119,17 +126,31 @@ constexpr std::string_view kExpireEchoes = "DELETE FROM echoes WHERE created_at_
 
 constexpr std::string_view kInsertAction =
     "INSERT INTO outbox (event_id, pair_key, target, kind, payload, state, next_attempt_at_ms, created_at_ms,"
-    " updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6)";
+    " updated_at_ms, head) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?6,"
+    " NOT EXISTS (SELECT 1 FROM outbox WHERE pair_key = ?2 AND state = 'pending'))";
+// After an action leaves 'pending': the next pending action of its pair becomes the head.
+constexpr std::string_view kPromoteHead =
+    "UPDATE outbox SET head = 1 WHERE id = (SELECT MIN(id) FROM outbox WHERE state = 'pending'"
+    " AND pair_key = (SELECT pair_key FROM outbox WHERE id = ?1))";
+constexpr std::string_view kClearHead = "UPDATE outbox SET head = 0 WHERE id = ?1";
+// After a replay: exactly the oldest pending action of the pair is the head.
+constexpr std::string_view kRecomputeHeads =
+    "UPDATE outbox SET head = (id = (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND pair_key = ?1))"
+    " WHERE state = 'pending' AND pair_key = ?1";
 constexpr std::string_view kActionColumns =
     "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, last_error";
 // The head (lowest id) of every pair with pending actions, when due.
+// INDEXED BY: without statistics SQLite would pick outbox_state and scan every pending action.
 constexpr std::string_view kDueHeads =
-    "SELECT o.id, o.event_id, o.pair_key, o.payload, o.state, o.attempts, o.ambiguous, o.created_at_ms,"
-    " o.next_attempt_at_ms, o.last_error FROM outbox o"
-    " JOIN (SELECT pair_key, MIN(id) AS head FROM outbox WHERE state = 'pending' GROUP BY pair_key) h"
-    " ON o.id = h.head WHERE o.next_attempt_at_ms <= ?1 ORDER BY o.next_attempt_at_ms, o.id LIMIT ?2";
+    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
+    " last_error FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
+    " AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2";
 constexpr std::string_view kNextDue =
-    "SELECT MIN(t) FROM (SELECT MIN(next_attempt_at_ms) AS t FROM outbox WHERE state = 'pending'"
+    "SELECT MIN(t) FROM ("
+    "SELECT MIN(next_attempt_at_ms) AS t FROM outbox INDEXED BY outbox_due"
+    " WHERE state = 'pending' AND head = 1 AND target = 'pagerduty'"
+    " UNION ALL SELECT MIN(next_attempt_at_ms) FROM outbox INDEXED BY outbox_due"
+    " WHERE state = 'pending' AND head = 1 AND target = 'opsgenie'"
     " UNION ALL SELECT MIN(next_at_ms) FROM checks)";
 constexpr std::string_view kCompleteAction =
     "UPDATE outbox SET state = 'done', updated_at_ms = ?2, last_error = NULL WHERE id = ?1";

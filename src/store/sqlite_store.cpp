@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <chrono>
 
 #include "store/sqlite_schema.h"
@@ -77,7 +79,10 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
 SqliteStore::SqliteStore(std::string path, Db db, int schema_version)
     : path_(std::move(path)), db_(std::move(db)), schema_version_(schema_version) {
   running_ = true;
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ogpd-journal");
+    run();
+  });
 }
 
 SqliteStore::~SqliteStore() { stop(); }
@@ -162,6 +167,15 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
       insert.reset();
       if (sqlite3_changes(db_.handle()) == 1) {
         results[i] = {AppendOutcome::kStored, sqlite3_last_insert_rowid(db_.handle()), {}};
+        if (planner_ != nullptr && is_actionable(e.kind)) {
+          if (!plans_) plans_ = std::make_unique<PlanStatements>(db_);
+          SqlitePlanningView view(*plans_);
+          const PlannedEvent plan = planner_->plan(results[i].event_id, e, view);
+          if (auto written = plans_->write(db_, plan, r.received_at_ms); !written.ok) {
+            status = Status{SQLITE_ERROR, written.error};
+            break;
+          }
+        }
         continue;
       }
       find.bind(1, std::string_view(e.dedupe_key));

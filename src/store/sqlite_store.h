@@ -17,6 +17,8 @@
 
 #include "store/journal.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_plans.h"
+#include "store/sync_store.h"
 
 namespace ogpd::store {
 
@@ -35,6 +37,9 @@ class SqliteStore final : public Journal {
 
   // Called on the writer thread after every commit that stored at least one new event. Set before appending.
   void set_on_commit(std::function<void()> on_commit) { on_commit_ = std::move(on_commit); }
+  // Plans each new actionable event inside the transaction that stores it. Set before appending; may be null
+  // (events then stay 'pending' for the engine to plan).
+  void set_planner(Planner* planner) { planner_ = planner; }
 
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
@@ -59,6 +64,8 @@ class SqliteStore final : public Journal {
   bool stopping_ = false;      // guarded by mu_
 
   std::function<void()> on_commit_;
+  Planner* planner_ = nullptr;
+  std::unique_ptr<PlanStatements> plans_;  // writer thread only
   std::atomic<bool> last_write_ok_{true};
   std::atomic<bool> running_{false};
   std::thread writer_;

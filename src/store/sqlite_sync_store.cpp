@@ -1,9 +1,11 @@
 #include "store/sqlite_sync_store.h"
 
 #include <algorithm>
+#include <tuple>
 #include <functional>
 
 #include "store/action_json.h"
+#include "store/sqlite_plans.h"
 #include "store/sqlite_schema.h"
 
 namespace ogpd::store {
@@ -69,11 +71,22 @@ std::unique_ptr<SqliteSyncStore> SqliteSyncStore::open(const std::string& path, 
   return std::unique_ptr<SqliteSyncStore>(new SqliteSyncStore(std::move(*db)));
 }
 
+SqliteSyncStore::Cached SqliteSyncStore::cached(std::string_view sql) {
+  auto it = statements_.find(sql.data());
+  if (it == statements_.end()) it = statements_.emplace(sql.data(), db_.prepare(sql)).first;
+  return Cached(it->second);
+}
+
+Result SqliteSyncStore::leave_pending(std::int64_t action_id) {
+  if (auto r = run(sqlite_sql::kClearHead, [&](Statement& s) { s.bind(1, action_id); }); !r.ok) return r;
+  return run(sqlite_sql::kPromoteHead, [&](Statement& s) { s.bind(1, action_id); });
+}
+
 Result SqliteSyncStore::run(std::string_view text, const std::function<void(Statement&)>& bind) {
-  auto stmt = db_.prepare(text);
-  if (!stmt.valid()) return {false, db_.last_error().message};
-  bind(stmt);
-  const int rc = stmt.step();
+  auto stmt = cached(text);
+  if (!stmt->valid()) return {false, db_.last_error().message};
+  bind(*stmt);
+  const int rc = stmt->step();
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) return {false, db_.last_error().message};
   return {};
 }
@@ -130,97 +143,60 @@ std::vector<OutboxItem> SqliteSyncStore::read_actions(Statement& stmt) {
 
 std::vector<StoredEvent> SqliteSyncStore::pending_events(std::size_t limit) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kPendingEvents);
-  stmt.bind(1, static_cast<std::int64_t>(limit));
-  return read_events(stmt);
+  auto stmt = cached(sql::kPendingEvents);
+  stmt->bind(1, static_cast<std::int64_t>(limit));
+  return read_events(*stmt);
 }
 
 std::vector<StoredEvent> SqliteSyncStore::recent_events(std::size_t limit) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kRecentEvents);
-  stmt.bind(1, static_cast<std::int64_t>(limit));
-  return read_events(stmt);
+  auto stmt = cached(sql::kRecentEvents);
+  stmt->bind(1, static_cast<std::int64_t>(limit));
+  return read_events(*stmt);
 }
 
 std::optional<Link> SqliteSyncStore::link_by_alert(const std::string& alert_id) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kLinkByAlert);
-  stmt.bind(1, std::string_view(alert_id));
-  return read_link(stmt);
+  return plans_.link_by_alert(alert_id);
 }
 
 std::optional<Link> SqliteSyncStore::link_by_incident(const std::string& incident_id) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kLinkByIncident);
-  stmt.bind(1, std::string_view(incident_id));
-  return read_link(stmt);
+  return plans_.link_by_incident(incident_id);
 }
 
 bool SqliteSyncStore::echo_recorded(const Echo& echo, std::int64_t not_before_ms) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kFindEcho);
-  stmt.bind(1, to_string(echo.side));
-  stmt.bind(2, std::string_view(echo.target_id));
-  stmt.bind(3, std::string_view(echo.verb));
-  stmt.bind(4, std::string_view(echo.note_digest));
-  stmt.bind(5, not_before_ms);
-  return stmt.step() == SQLITE_ROW;
+  return plans_.echo_recorded(echo, not_before_ms);
 }
 
 Result SqliteSyncStore::commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result {
-    auto insert = db_.prepare(sql::kInsertAction);
-    auto mark = db_.prepare(sql::kMarkEvent);
-    auto link = db_.prepare(sql::kSaveLink);
-    auto consume = db_.prepare(sql::kConsumeEcho);
-    if (!insert.valid() || !mark.valid() || !link.valid() || !consume.valid())
-      return {false, db_.last_error().message};
-    for (const auto& p : plans) {
-      for (const auto& a : p.actions) {
-        insert.bind(1, p.event_id);
-        insert.bind(2, std::string_view(pair_key_of(a)));
-        insert.bind(3, to_string(target_of(a.kind)));
-        insert.bind(4, to_string(a.kind));
-        insert.bind(5, std::string_view(action_to_json(a)));
-        insert.bind(6, now_ms);
-        if (insert.step() != SQLITE_DONE) return {false, db_.last_error().message};
-        insert.reset();
-      }
-      if (p.new_link) {
-        link.bind(1, std::string_view(p.new_link->alert_id));
-        link.bind(2, p.new_link->incident_id);
-        link.bind(3, p.new_link->incident_key);
-        link.bind(4, now_ms);
-        if (link.step() != SQLITE_DONE) return {false, db_.last_error().message};
-        link.reset();
-      }
-      if (p.consume_echo) {
-        consume.bind(1, to_string(p.consume_echo->side));
-        consume.bind(2, std::string_view(p.consume_echo->target_id));
-        consume.bind(3, std::string_view(p.consume_echo->verb));
-        consume.bind(4, std::string_view(p.consume_echo->note_digest));
-        if (consume.step() != SQLITE_DONE) return {false, db_.last_error().message};
-        consume.reset();
-      }
-      mark.bind(1, p.event_id);
-      mark.bind(2, std::string_view(p.outcome));
-      if (mark.step() != SQLITE_DONE) return {false, db_.last_error().message};
-      mark.reset();
-    }
+    for (const auto& p : plans)
+      if (auto r = plans_.write(db_, p, now_ms); !r.ok) return r;
     return {};
   });
 }
 
 std::vector<OutboxItem> SqliteSyncStore::due_heads(std::int64_t now_ms, std::size_t limit,
-                                                   const std::vector<std::string>& busy) {
+                                                   const std::vector<std::string>& busy, std::optional<Side> target) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kDueHeads);
-  stmt.bind(1, now_ms);
-  stmt.bind(2, static_cast<std::int64_t>(limit + busy.size()));
-  auto items = read_actions(stmt);
+  std::vector<OutboxItem> items;
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    if (target && *target != side) continue;
+    auto stmt = cached(sql::kDueHeads);
+    stmt->bind(1, now_ms);
+    stmt->bind(2, static_cast<std::int64_t>(limit + busy.size()));
+    stmt->bind(3, to_string(side));
+    auto found = read_actions(*stmt);
+    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
   std::erase_if(items, [&](const OutboxItem& i) {
     return std::find(busy.begin(), busy.end(), i.pair_key) != busy.end();
+  });
+  std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) {
+    return std::tie(a.next_attempt_at_ms, a.id) < std::tie(b.next_attempt_at_ms, b.id);
   });
   if (items.size() > limit) items.resize(limit);
   return items;
@@ -228,9 +204,9 @@ std::vector<OutboxItem> SqliteSyncStore::due_heads(std::int64_t now_ms, std::siz
 
 std::optional<std::int64_t> SqliteSyncStore::next_due_ms() {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kNextDue);
-  if (stmt.step() != SQLITE_ROW || !stmt.column_text(0)) return std::nullopt;
-  return stmt.column_int(0);
+  auto stmt = cached(sql::kNextDue);
+  if (stmt->step() != SQLITE_ROW || !stmt->column_text(0)) return std::nullopt;
+  return stmt->column_int(0);
 }
 
 Result SqliteSyncStore::record_echo(const Echo& echo, std::int64_t now_ms) {
@@ -268,6 +244,7 @@ Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms, co
         });
         !r.ok)
       return r;
+    if (auto r = leave_pending(action_id); !r.ok) return r;
     if (!check) return {};
     return run(sql::kInsertCheck, [&](Statement& s) {
       s.bind(1, std::string_view(check->request_id));
@@ -292,22 +269,27 @@ Result SqliteSyncStore::reschedule(std::int64_t action_id, int attempts, std::in
 Result SqliteSyncStore::finish(std::int64_t action_id, ActionState state, const std::string& error,
                                std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return run(sql::kFinishAction, [&](Statement& s) {
-    s.bind(1, action_id);
-    s.bind(2, to_string(state));
-    s.bind(3, std::string_view(error));
-    s.bind(4, now_ms);
+  return transaction(db_, [&]() -> Result {
+    if (auto r = run(sql::kFinishAction, [&](Statement& s) {
+          s.bind(1, action_id);
+          s.bind(2, to_string(state));
+          s.bind(3, std::string_view(error));
+          s.bind(4, now_ms);
+        });
+        !r.ok)
+      return r;
+    return leave_pending(action_id);
   });
 }
 
 std::vector<Check> SqliteSyncStore::due_checks(std::int64_t now_ms, std::size_t limit) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kDueChecks);
-  stmt.bind(1, now_ms);
-  stmt.bind(2, static_cast<std::int64_t>(limit));
+  auto stmt = cached(sql::kDueChecks);
+  stmt->bind(1, now_ms);
+  stmt->bind(2, static_cast<std::int64_t>(limit));
   std::vector<Check> out;
-  while (stmt.step() == SQLITE_ROW)
-    out.push_back({stmt.column_text(0).value_or(""), stmt.column_int(1), static_cast<int>(stmt.column_int(2))});
+  while (stmt->step() == SQLITE_ROW)
+    out.push_back({stmt->column_text(0).value_or(""), stmt->column_int(1), static_cast<int>(stmt->column_int(2))});
   return out;
 }
 
@@ -327,29 +309,37 @@ Result SqliteSyncStore::drop_check(const std::string& request_id) {
 
 std::vector<OutboxItem> SqliteSyncStore::actions_in_state(ActionState state, std::size_t limit) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kActionsInState);
-  stmt.bind(1, to_string(state));
-  stmt.bind(2, static_cast<std::int64_t>(limit));
-  return read_actions(stmt);
+  auto stmt = cached(sql::kActionsInState);
+  stmt->bind(1, to_string(state));
+  stmt->bind(2, static_cast<std::int64_t>(limit));
+  return read_actions(*stmt);
 }
 
 std::optional<OutboxItem> SqliteSyncStore::action(std::int64_t id) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sql::kActionById);
-  stmt.bind(1, id);
-  auto items = read_actions(stmt);
+  auto stmt = cached(sql::kActionById);
+  stmt->bind(1, id);
+  auto items = read_actions(*stmt);
   if (items.empty()) return std::nullopt;
   return items.front();
 }
 
 Result SqliteSyncStore::replay(std::int64_t action_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  Result r = run(sql::kReplayAction, [&](Statement& s) {
-    s.bind(1, action_id);
-    s.bind(2, now_ms);
+  return transaction(db_, [&]() -> Result {
+    Result r = run(sql::kReplayAction, [&](Statement& s) {
+      s.bind(1, action_id);
+      s.bind(2, now_ms);
+    });
+    if (r.ok && sqlite3_changes(db_.handle()) == 0)
+      return {false, "no dead letter with id " + std::to_string(action_id)};
+    if (!r.ok) return r;
+    auto key = db_.prepare("SELECT pair_key FROM outbox WHERE id = ?1");
+    key.bind(1, action_id);
+    if (key.step() != SQLITE_ROW) return {false, db_.last_error().message};
+    const std::string pair = key.column_text(0).value_or("");
+    return run(sql::kRecomputeHeads, [&](Statement& s) { s.bind(1, std::string_view(pair)); });
   });
-  if (r.ok && sqlite3_changes(db_.handle()) == 0) return {false, "no dead letter with id " + std::to_string(action_id)};
-  return r;
 }
 
 }  // namespace ogpd::store
@@ -380,35 +370,35 @@ QueueStats SqliteSyncStore::queue_stats() {
   QueueStats stats;
   stats.vendors["pagerduty"];
   stats.vendors["opsgenie"];
-  auto stmt = db_.prepare(sqlite_sql::kQueueStats);
-  while (stmt.step() == SQLITE_ROW) {
-    auto& v = stats.vendors[stmt.column_text(0).value_or("")];
-    const std::string state = stmt.column_text(1).value_or("");
-    const std::int64_t count = stmt.column_int(2);
+  auto stmt = cached(sqlite_sql::kQueueStats);
+  while (stmt->step() == SQLITE_ROW) {
+    auto& v = stats.vendors[stmt->column_text(0).value_or("")];
+    const std::string state = stmt->column_text(1).value_or("");
+    const std::int64_t count = stmt->column_int(2);
     if (state == "pending") {
       v.pending = count;
-      v.oldest_pending_ms = stmt.column_int(3);
+      v.oldest_pending_ms = stmt->column_int(3);
     } else if (state == "dead") {
       v.dead = count;
     } else if (state == "unpaired") {
       v.unpaired = count;
     } else if (state == "done") {
-      v.last_success_ms = stmt.column_int(4);
+      v.last_success_ms = stmt->column_int(4);
     }
   }
-  auto events = db_.prepare(sqlite_sql::kPendingEventCount);
-  if (events.step() == SQLITE_ROW) stats.events_pending = events.column_int(0);
+  auto events = cached(sqlite_sql::kPendingEventCount);
+  if (events->step() == SQLITE_ROW) stats.events_pending = events->column_int(0);
   return stats;
 }
 
 std::vector<Link> SqliteSyncStore::links(const std::optional<std::string>& alert_id,
                                          const std::optional<std::string>& incident_id) {
   std::lock_guard lock(mu_);
-  auto stmt = db_.prepare(sqlite_sql::kLinksMatching);
-  stmt.bind(1, alert_id);
-  stmt.bind(2, incident_id);
+  auto stmt = cached(sqlite_sql::kLinksMatching);
+  stmt->bind(1, alert_id);
+  stmt->bind(2, incident_id);
   std::vector<Link> out;
-  while (auto link = read_link(stmt)) out.push_back(*link);
+  while (auto found = read_link(*stmt)) out.push_back(*found);
   return out;
 }
 

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_plans.h"
 #include "store/sync_store.h"
 
 namespace ogpd::store {
@@ -24,8 +26,8 @@ class SqliteSyncStore final : public SyncStore {
   std::optional<Link> link_by_incident(const std::string& incident_id) override;
   bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) override;
   Result commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) override;
-  std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
-                                    const std::vector<std::string>& busy) override;
+  std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit, const std::vector<std::string>& busy,
+                                    std::optional<Side> target = std::nullopt) override;
   std::optional<std::int64_t> next_due_ms() override;
   Result record_echo(const Echo& echo, std::int64_t now_ms) override;
   Result save_link(const Link& link, std::int64_t now_ms) override;
@@ -49,13 +51,31 @@ class SqliteSyncStore final : public SyncStore {
                           const std::optional<std::string>& incident_id) override;
 
  private:
-  explicit SqliteSyncStore(Db db) : db_(std::move(db)) {}
+  // A prepared statement kept for reuse; reset (ending its read) when the guard goes out of scope.
+  class Cached {
+   public:
+    explicit Cached(Statement& statement) : statement_(statement) {}
+    ~Cached() { statement_.reset(); }
+    Cached(const Cached&) = delete;
+    Cached& operator=(const Cached&) = delete;
+    Statement* operator->() { return &statement_; }
+    Statement& operator*() { return statement_; }
+
+   private:
+    Statement& statement_;
+  };
+
+  explicit SqliteSyncStore(Db db) : db_(std::move(db)), plans_(db_) {}
+  Cached cached(std::string_view sql);  // requires mu_; `sql` must be a constant (keyed by address)
   Result run(std::string_view sql, const std::function<void(Statement&)>& bind);
+  Result leave_pending(std::int64_t action_id);  // requires mu_, inside a transaction
   std::vector<OutboxItem> read_actions(Statement& stmt);
   std::vector<StoredEvent> read_events(Statement& stmt);
 
   std::mutex mu_;
-  Db db_;  // guarded by mu_
+  Db db_;                                            // guarded by mu_
+  std::map<const char*, Statement> statements_;      // guarded by mu_
+  PlanStatements plans_;                             // guarded by mu_
 };
 
 // Pair key of an action: actions with the same key run strictly one after another, in order.

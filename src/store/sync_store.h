@@ -76,19 +76,34 @@ struct QueueStats {
   std::map<std::string, VendorQueue> vendors;  // "pagerduty", "opsgenie" (always both)
 };
 
-class SyncStore {
+// What a planner may read: the pairs and the echo ledger, as of the transaction it plans in.
+class PlanningView {
+ public:
+  virtual ~PlanningView() = default;
+  virtual std::optional<Link> link_by_alert(const std::string& alert_id) = 0;
+  virtual std::optional<Link> link_by_incident(const std::string& incident_id) = 0;
+  virtual bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) = 0;
+};
+
+// Turns one stored event into its plan. The journal calls it inside the transaction that stores the event, so
+// an event and its actions become durable together, with one fsync for the whole group.
+class Planner {
+ public:
+  virtual ~Planner() = default;
+  virtual PlannedEvent plan(std::int64_t event_id, const Event& event, PlanningView& view) = 0;
+};
+
+class SyncStore : public PlanningView {
  public:
   virtual ~SyncStore() = default;
 
   virtual std::vector<StoredEvent> pending_events(std::size_t limit) = 0;
-  virtual std::optional<Link> link_by_alert(const std::string& alert_id) = 0;
-  virtual std::optional<Link> link_by_incident(const std::string& incident_id) = 0;
-  virtual bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) = 0;
   virtual Result commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) = 0;
 
-  // The oldest pending action of each pair that is due, skipping pairs in `busy`; at most `limit`.
-  virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
-                                            const std::vector<std::string>& busy) = 0;
+  // The oldest pending action of each pair that is due, skipping pairs in `busy`; at most `limit`; only actions
+  // on `target` when given.
+  virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit, const std::vector<std::string>& busy,
+                                            std::optional<Side> target = std::nullopt) = 0;
   // When the next pending action or check becomes due (nullopt: nothing pending).
   virtual std::optional<std::int64_t> next_due_ms() = 0;
 

@@ -1,0 +1,48 @@
+#include "delivery/planner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "ops/log.h"
+#include "sync/echo.h"
+
+namespace ogpd::delivery {
+
+void EventPlanner::set_own_user_id(const std::string& id) {
+  std::lock_guard lock(mu_);
+  settings_.own_user_id = id;
+}
+
+bool EventPlanner::knows_own_user_id() const {
+  std::lock_guard lock(mu_);
+  return settings_.own_user_id.has_value();
+}
+
+store::PlannedEvent EventPlanner::plan(std::int64_t event_id, const Event& e, store::PlanningView& view) {
+  const ops::CorrelationScope correlation(event_id);
+  std::optional<Link> link;
+  if (e.source == Source::kOpsgenie && e.alert_id) {
+    link = view.link_by_alert(*e.alert_id);
+  } else if (e.source == Source::kPagerDuty) {
+    if (e.incident_id) link = view.link_by_incident(*e.incident_id);
+    if (!link && e.incident_key) link = view.link_by_alert(*e.incident_key);
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto echo = sync::echo_of(e);
+  const bool recorded = echo && view.echo_recorded(*echo, now - echo_ttl_.count());
+  sync::Plan plan;
+  {
+    std::lock_guard lock(mu_);
+    plan = sync::plan(e, link, recorded, settings_);
+  }
+  if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
+  spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
+               sync::to_string(plan.outcome), plan.actions.size());
+  return {event_id, std::string(sync::to_string(plan.outcome)), std::move(plan.actions), std::move(plan.new_link),
+          plan.consume_echo ? echo : std::nullopt};
+}
+
+}  // namespace ogpd::delivery
