@@ -174,11 +174,13 @@ void Engine::resolve_own_user() {
 bool Engine::plan_pending() {
   const auto events = store_.pending_events(kPlanBatch);
   for (const auto& stored : events) {
-    const store::PlannedEvent plan = planner_.plan(stored.id, stored.event, store_);
+    store::PlannedEvent plan = planner_.plan(stored.event, store_);
+    plan.event_id = stored.id;
     if (auto r = store_.commit_plans({plan}, clock_.now_ms()); !r.ok) {
       spdlog::error("could not store planned actions (will retry): {}", r.error);
       return false;
     }
+    planner_.planned(stored.id, stored.event, plan);
   }
   return events.size() == kPlanBatch;
 }

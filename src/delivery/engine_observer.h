@@ -13,7 +13,7 @@ namespace ogpd::delivery {
 
 struct EngineObserver {
   virtual ~EngineObserver() = default;
-  virtual void on_planned(const Event&, sync::Outcome, std::size_t /*actions*/) {}
+  virtual void on_planned(const Event&, const std::string& /*outcome*/, std::size_t /*actions*/) {}
   virtual void on_attempt(const store::OutboxItem&, const Attempt&) {}
   virtual void on_retry(const store::OutboxItem&, milliseconds /*delay*/, bool /*rate_limited*/) {}
   virtual void on_dead_letter(const store::OutboxItem&, const std::string& /*why*/) {}

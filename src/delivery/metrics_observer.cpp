@@ -4,12 +4,12 @@
 
 namespace ogpd::delivery {
 
-void MetricsObserver::on_planned(const Event& event, sync::Outcome outcome, std::size_t) {
-  metrics_.add("ogpd_events_processed_total", {{"source", std::string(to_string(event.source))},
-                                               {"kind", std::string(to_string(event.kind))},
-                                               {"outcome", std::string(sync::to_string(outcome))}});
-  if (outcome == sync::Outcome::kOwnUser || outcome == sync::Outcome::kEcho || outcome == sync::Outcome::kMarker)
-    metrics_.add("ogpd_loop_echoes_suppressed_total", {{"guard", std::string(sync::to_string(outcome))}});
+void MetricsObserver::on_planned(const Event& event, const std::string& outcome, std::size_t) {
+  metrics_.add("ogpd_events_processed_total",
+               {{"source", std::string(to_string(event.source))}, {"kind", std::string(to_string(event.kind))},
+                {"outcome", outcome}});
+  if (outcome == "own_user" || outcome == "echo" || outcome == "marker")
+    metrics_.add("ogpd_loop_echoes_suppressed_total", {{"guard", outcome}});
 }
 
 void MetricsObserver::on_attempt(const store::OutboxItem& item, const Attempt& attempt) {

@@ -12,7 +12,7 @@ class MetricsObserver final : public EngineObserver, public CallObserver {
  public:
   explicit MetricsObserver(ops::Metrics& metrics) : metrics_(metrics) {}
 
-  void on_planned(const Event& event, sync::Outcome outcome, std::size_t actions) override;
+  void on_planned(const Event& event, const std::string& outcome, std::size_t actions) override;
   void on_attempt(const store::OutboxItem& item, const Attempt& attempt) override;
   void on_retry(const store::OutboxItem& item, milliseconds delay, bool rate_limited) override;
   void on_dead_letter(const store::OutboxItem& item, const std::string& why) override;

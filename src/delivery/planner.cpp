@@ -19,8 +19,7 @@ bool EventPlanner::knows_own_user_id() const {
   return settings_.own_user_id.has_value();
 }
 
-store::PlannedEvent EventPlanner::plan(std::int64_t event_id, const Event& e, store::PlanningView& view) {
-  const ops::CorrelationScope correlation(event_id);
+store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view) {
   std::optional<Link> link;
   if (e.source == Source::kOpsgenie && e.alert_id) {
     link = view.link_by_alert(*e.alert_id);
@@ -38,11 +37,15 @@ store::PlannedEvent EventPlanner::plan(std::int64_t event_id, const Event& e, st
     std::lock_guard lock(mu_);
     plan = sync::plan(e, link, recorded, settings_);
   }
-  if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
-  spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
-               sync::to_string(plan.outcome), plan.actions.size());
-  return {event_id, std::string(sync::to_string(plan.outcome)), std::move(plan.actions), std::move(plan.new_link),
+  return {0, std::string(sync::to_string(plan.outcome)), std::move(plan.actions), std::move(plan.new_link),
           plan.consume_echo ? echo : std::nullopt};
+}
+
+void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::PlannedEvent& plan) {
+  const ops::CorrelationScope correlation(event_id);
+  if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
+  spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type, plan.outcome,
+               plan.actions.size());
 }
 
 }  // namespace ogpd::delivery

@@ -19,7 +19,8 @@ class EventPlanner final : public store::Planner {
   EventPlanner(sync::SyncSettings settings, std::chrono::milliseconds echo_ttl, EngineObserver* observer)
       : settings_(std::move(settings)), echo_ttl_(echo_ttl), observer_(observer) {}
 
-  store::PlannedEvent plan(std::int64_t event_id, const Event& event, store::PlanningView& view) override;
+  store::PlannedEvent plan(const Event& event, store::PlanningView& view) override;
+  void planned(std::int64_t event_id, const Event& event, const store::PlannedEvent& plan) override;
 
   void set_own_user_id(const std::string& id);
   bool knows_own_user_id() const;

@@ -97,7 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto event = std::make_shared<Event>(std::move(std::get<ToStore>(routed).event));
     auto ex = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
     server_.journal().append(
-        {*event, std::string(request_.body()), now_ms()},
+        {*event, std::move(request_.body()), now_ms()},
         [self = shared_from_this(), ex, event, keep_alive](store::AppendResult result) {
           net::post(ex, [self, event, keep_alive, result = std::move(result)] {
             if (result.outcome == store::AppendOutcome::kUnavailable)

@@ -55,7 +55,7 @@ bool PlanStatements::echo_recorded(const Echo& echo, std::int64_t not_before_ms)
   return found;
 }
 
-Result PlanStatements::write(const Db& db, const PlannedEvent& p, std::int64_t now_ms) {
+Result PlanStatements::write(const Db& db, const PlannedEvent& p, std::int64_t now_ms, bool mark_event) {
   for (const auto& a : p.actions) {
     insert_action_.bind(1, p.event_id);
     insert_action_.bind(2, std::string_view(pair_key_of(a)));
@@ -79,6 +79,7 @@ Result PlanStatements::write(const Db& db, const PlannedEvent& p, std::int64_t n
     consume_echo_.bind(4, std::string_view(p.consume_echo->note_digest));
     if (auto r = step_done(db, consume_echo_); !r.ok) return r;
   }
+  if (!mark_event) return {};
   mark_event_.bind(1, p.event_id);
   mark_event_.bind(2, std::string_view(p.outcome));
   return step_done(db, mark_event_);

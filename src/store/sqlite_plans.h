@@ -19,8 +19,9 @@ class PlanStatements {
   std::optional<Link> link_by_alert(const std::string& alert_id);
   std::optional<Link> link_by_incident(const std::string& incident_id);
   bool echo_recorded(const Echo& echo, std::int64_t not_before_ms);
-  // Inside a transaction. Fails (and the caller rolls back) on any SQLite error.
-  Result write(const Db& db, const PlannedEvent& plan, std::int64_t now_ms);
+  // Inside a transaction. `mark_event`: also set the stored event's status to done (when it was stored
+  // before). Fails (and the caller rolls back) on any SQLite error.
+  Result write(const Db& db, const PlannedEvent& plan, std::int64_t now_ms, bool mark_event = true);
 
  private:
   Statement link_by_alert_, link_by_incident_, find_echo_, insert_action_, mark_event_, save_link_, consume_echo_;

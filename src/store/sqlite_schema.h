@@ -90,8 +90,8 @@ constexpr std::array<std::string_view, 3> kMigrations{
 constexpr std::string_view kInsertEvent =
     "INSERT OR IGNORE INTO events (source, type, kind, dedupe_key, delivery_id, alert_id, incident_id,"
     " incident_key, actor_id, actor_name, note, title, description, priority, occurred_at, received_at_ms,"
-    " status, raw_body)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+    " status, raw_body, outcome)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 constexpr std::string_view kPendingEvents =
     "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id,"

@@ -142,6 +142,14 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
     for (std::size_t i = 0; status.ok() && i < batch.size(); ++i) {
       const Received& r = batch[i].received;
       const Event& e = r.event;
+      // Plan first (it reads only links and the ledger), so the event is written once, already 'done', and
+      // its actions join it in this transaction. A duplicate's plan is simply dropped.
+      std::optional<PlannedEvent> plan;
+      if (planner_ != nullptr && is_actionable(e.kind)) {
+        if (!plans_) plans_ = std::make_unique<PlanStatements>(db_);
+        SqlitePlanningView view(*plans_);
+        plan = planner_->plan(e, view);
+      }
       insert.bind(1, to_string(e.source));
       insert.bind(2, std::string_view(e.type));
       insert.bind(3, to_string(e.kind));
@@ -158,8 +166,9 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
       insert.bind(14, e.priority);
       insert.bind(15, e.occurred_at);
       insert.bind(16, r.received_at_ms);
-      insert.bind(17, std::string_view(is_actionable(e.kind) ? "pending" : "ignored"));
+      insert.bind(17, std::string_view(plan ? "done" : is_actionable(e.kind) ? "pending" : "ignored"));
       insert.bind_blob(18, r.raw_body);
+      insert.bind(19, plan ? std::optional<std::string>(plan->outcome) : std::nullopt);
       if (insert.step() != SQLITE_DONE) {
         status = db_.last_error();
         break;
@@ -167,14 +176,13 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
       insert.reset();
       if (sqlite3_changes(db_.handle()) == 1) {
         results[i] = {AppendOutcome::kStored, sqlite3_last_insert_rowid(db_.handle()), {}};
-        if (planner_ != nullptr && is_actionable(e.kind)) {
-          if (!plans_) plans_ = std::make_unique<PlanStatements>(db_);
-          SqlitePlanningView view(*plans_);
-          const PlannedEvent plan = planner_->plan(results[i].event_id, e, view);
-          if (auto written = plans_->write(db_, plan, r.received_at_ms); !written.ok) {
+        if (plan) {
+          plan->event_id = results[i].event_id;
+          if (auto written = plans_->write(db_, *plan, r.received_at_ms, /*mark_event=*/false); !written.ok) {
             status = Status{SQLITE_ERROR, written.error};
             break;
           }
+          planner_->planned(plan->event_id, e, *plan);
         }
         continue;
       }

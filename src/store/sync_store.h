@@ -90,7 +90,10 @@ class PlanningView {
 class Planner {
  public:
   virtual ~Planner() = default;
-  virtual PlannedEvent plan(std::int64_t event_id, const Event& event, PlanningView& view) = 0;
+  // The plan for `event` (its event_id still 0: the event may not be stored yet).
+  virtual PlannedEvent plan(const Event& event, PlanningView& view) = 0;
+  // Told once the event and its plan are written (in the same transaction) under `event_id`.
+  virtual void planned(std::int64_t event_id, const Event& event, const PlannedEvent& plan) = 0;
 };
 
 class SyncStore : public PlanningView {

@@ -9,7 +9,10 @@
 #include <set>
 #include <thread>
 
+#include <future>
+
 #include "e2e/sync_fixture.h"
+#include "store/sqlite_store.h"
 
 namespace ogpd::testing {
 namespace {
@@ -308,6 +311,29 @@ TEST_F(Sync, Kill9WhileANoteIsInFlightDoesNotPostItTwice) {
   ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; })) << proxy_->output();
   settle();
   EXPECT_EQ(only_incident("k9-note")->notes.size(), 1u) << proxy_->output();
+}
+
+TEST_F(Sync, EventsJournaledWithoutAPlanAreMirroredAfterStart) {
+  {
+    // A journal written without planning (as by an older version): the engine plans what it finds pending.
+    std::string error;
+    auto journal = store::SqliteStore::open((dir_.path() / "data/ogpd.db").string(), &error);
+    ASSERT_TRUE(journal) << error;
+    store::Received r;
+    r.event.source = Source::kOpsgenie;
+    r.event.kind = EventKind::kAlertCreated;
+    r.event.type = "Create";
+    r.event.dedupe_key = "left-1";
+    r.event.alert_id = "left-1";
+    r.event.title = "left over";
+    r.raw_body = "{}";
+    std::promise<store::AppendResult> stored;
+    journal->append(std::move(r), [&](store::AppendResult result) { stored.set_value(result); });
+    ASSERT_EQ(stored.get_future().get().outcome, store::AppendOutcome::kStored);
+  }
+  start();
+  ASSERT_TRUE(eventually([&] { return only_incident("left-1").has_value(); })) << proxy_->output();
+  EXPECT_EQ(only_incident("left-1")->title, "left over");
 }
 
 }  // namespace
