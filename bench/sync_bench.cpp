@@ -160,20 +160,32 @@ int accept_and_sync(bool quick) {
   row("CPU seconds per 10k events", fmt(cpu / load.accepted * 10000, 2),
       "whole pipeline: accept, journal, plan, deliver to the fake PagerDuty");
 
-  std::vector<double> to_vendor;
+  // The first POST /incidents for each alert (a retry would be later still).
+  std::map<std::string, Clock::time_point> first_call;
   for (const auto& r : pd.requests()) {
     if (r.method != "POST" || r.path != "/incidents") continue;
     boost::system::error_code ec;
     const auto body = boost::json::parse(r.body, ec);
     if (ec) continue;
-    const std::string key(body.at("incident").at("incident_key").as_string());
-    if (const auto it = load.sent.find(key); it != load.sent.end())
-      to_vendor.push_back(std::chrono::duration<double, std::milli>(r.at - it->second).count());
+    first_call.emplace(std::string(body.at("incident").at("incident_key").as_string()), r.at);
   }
+  std::vector<double> to_vendor;
+  for (const auto& [key, at] : first_call)
+    if (const auto it = load.sent.find(key); it != load.sent.end())
+      to_vendor.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+  std::map<std::string, int> per_key;
+  for (const auto& incident : pd.incidents()) ++per_key[incident.incident_key];
+  int doubled = 0;
+  for (const auto& [key, n] : per_key) doubled += n > 1;
+  row("alerts with more than one incident", std::to_string(doubled), "must be 0");
   row("webhook-to-vendor latency p50 / p99 at " + fmt(rate, 0) + " events/s",
       fmt(percentile(to_vendor, 50)) + " / " + fmt(percentile(to_vendor, 99)) + " ms",
       std::to_string(to_vendor.size()) + " incidents created");
   proxy.stop();
+  if (load.failed > 0) {
+    const std::string out = proxy.output();
+    std::cerr << "proxy log (last 3000 bytes):\n" << out.substr(out.size() > 3000 ? out.size() - 3000 : 0) << "\n";
+  }
   return load.failed == 0 ? 0 : 1;
 }
 

@@ -98,11 +98,7 @@ int serve(const Config& config) {
     return 1;
   }
   spdlog::info("store sqlite:{} schema version {}", config.sqlite_path, store->schema_version());
-  auto sync_store = ogpd::store::SqliteSyncStore::open(config.sqlite_path, &error);
-  if (!sync_store) {
-    spdlog::critical("DATABASE_URL: {}", error);
-    return 1;
-  }
+  auto sync_store = ogpd::store::SqliteSyncStore::attach(*store);
 
   ogpd::vendor::global_http_init();
   std::unique_ptr<ogpd::vendor::HttpClient> http;

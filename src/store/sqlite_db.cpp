@@ -1,6 +1,9 @@
 #include "store/sqlite_db.h"
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <thread>
 #include <system_error>
 
 namespace ogpd::store {
@@ -87,6 +90,8 @@ Status Db::exec(std::string_view sql) {
   sqlite3_free(message);
   return status;
 }
+
+void Db::wait_for_locks(int timeout_ms) { sqlite3_busy_timeout(db_, timeout_ms); }
 
 Status Db::last_error() const { return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)}; }
 

@@ -56,6 +56,10 @@ class Db {
   Statement prepare(std::string_view sql) const { return Statement(db_, sql); }
   Status last_error() const;
 
+  // Waits up to `timeout_ms` for a lock held by another connection (another process: inside ogpd-proxy every
+  // writer shares one connection).
+  void wait_for_locks(int timeout_ms);
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;

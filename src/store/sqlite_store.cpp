@@ -67,7 +67,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
       return nullptr;
     }
   }
-  sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
+  db->wait_for_locks(kBusyTimeoutMs);
   const int version = migrate(*db, error);
   if (version < 0) {
     *error = path + ": " + *error;
@@ -134,6 +134,7 @@ void SqliteStore::run() {
 
 void SqliteStore::commit(std::deque<Pending>& batch) {
   std::vector<AppendResult> results(batch.size());
+  std::unique_lock db_lock(db_mu_);
   Status status = db_.exec("BEGIN IMMEDIATE");
   if (status.ok()) {
     auto insert = db_.prepare(sqlite_sql::kInsertEvent);
@@ -201,6 +202,7 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
     db_.exec("ROLLBACK");
     for (auto& result : results) result = {AppendOutcome::kUnavailable, 0, status.message};
   }
+  db_lock.unlock();
   last_write_ok_ = status.ok();
   bool stored_any = false;
   for (const auto& r : results) stored_any |= r.outcome == AppendOutcome::kStored;

@@ -42,6 +42,11 @@ class SqliteStore final : public Journal {
   void set_planner(Planner* planner) { planner_ = planner; }
 
   int schema_version() const { return schema_version_; }
+
+  // The connection and its lock, for a SqliteSyncStore in the same process: one connection for every write
+  // means no SQLITE_BUSY between them, and one WAL writer.
+  Db& shared_db() { return db_; }
+  std::mutex& shared_db_mutex() { return db_mu_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -55,7 +60,8 @@ class SqliteStore final : public Journal {
   void commit(std::deque<Pending>& batch);
 
   const std::string path_;
-  Db db_;  // used only by the writer thread
+  std::mutex db_mu_;
+  Db db_;  // guarded by db_mu_ (the writer thread, and an attached SqliteSyncStore)
   const int schema_version_;
 
   mutable std::mutex mu_;

@@ -29,14 +29,21 @@ std::optional<Link> read_link(Statement& stmt) {
   return Link{stmt.column_text(0).value_or(""), stmt.column_text(1), stmt.column_text(2)};
 }
 
-// BEGIN IMMEDIATE ... COMMIT around `body`; rolls back when body or commit fails.
-Result transaction(Db& db, const std::function<Result()>& body) {
-  if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return {false, s.message};
-  Result r = body();
-  if (r.ok) {
-    if (auto s = db.exec("COMMIT"); !s.ok()) r = {false, s.message};
+// BEGIN IMMEDIATE ... COMMIT around `body`; rolls back when body or commit fails. On the journal's connection
+// the commit is made with synchronous=NORMAL (see open()), and FULL is restored for the journal's next commit.
+Result transaction(Db& db, bool shared, const std::function<Result()>& body) {
+  if (shared) db.exec("PRAGMA synchronous=NORMAL");
+  Result r;
+  if (auto s = db.exec("BEGIN IMMEDIATE"); !s.ok()) {
+    r = {false, s.message};
+  } else {
+    r = body();
+    if (r.ok) {
+      if (auto c = db.exec("COMMIT"); !c.ok()) r = {false, c.message};
+    }
+    if (!r.ok) db.exec("ROLLBACK");
   }
-  if (!r.ok) db.exec("ROLLBACK");
+  if (shared) db.exec("PRAGMA synchronous=FULL");
   return r;
 }
 
@@ -61,20 +68,42 @@ std::string pair_key_of(const Action& action) {
 std::unique_ptr<SqliteSyncStore> SqliteSyncStore::open(const std::string& path, std::string* error) {
   auto db = Db::open(path, error);
   if (!db) return nullptr;
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+  // synchronous=NORMAL for the sync store's writes (outcomes, links, the echo ledger): in WAL mode they survive
+  // a crash of the process (kill -9) but not of the machine, and an outcome lost that way only makes an action
+  // run again, looking before it acts (pending actions are marked ambiguous at start-up).
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (auto s = db->exec(pragma); !s.ok()) {
       *error = path + ": " + pragma + ": " + s.message;
       return nullptr;
     }
   }
-  sqlite3_busy_timeout(db->handle(), kBusyTimeoutMs);
-  return std::unique_ptr<SqliteSyncStore>(new SqliteSyncStore(std::move(*db)));
+  db->wait_for_locks(kBusyTimeoutMs);
+  return std::unique_ptr<SqliteSyncStore>(
+      new SqliteSyncStore(std::make_unique<Db>(std::move(*db)), nullptr, nullptr));
+}
+
+std::unique_ptr<SqliteSyncStore> SqliteSyncStore::attach(SqliteStore& journal) {
+  return std::unique_ptr<SqliteSyncStore>(
+      new SqliteSyncStore(nullptr, &journal.shared_db(), &journal.shared_db_mutex()));
 }
 
 SqliteSyncStore::Cached SqliteSyncStore::cached(std::string_view sql) {
   auto it = statements_.find(sql.data());
   if (it == statements_.end()) it = statements_.emplace(sql.data(), db_.prepare(sql)).first;
   return Cached(it->second);
+}
+
+Result SqliteSyncStore::write(std::string_view sql, const std::function<void(Statement&)>& bind) {
+  // BEGIN IMMEDIATE takes the write lock first, so a busy database is waited for; a single auto-commit
+  // statement would instead fail at once when its read snapshot went stale (SQLITE_BUSY_SNAPSHOT).
+  int changes = 0;
+  Result r = transaction(db_, shared_, [&] {
+    Result inner = run(sql, bind);
+    changes = sqlite3_changes(db_.handle());
+    return inner;
+  });
+  last_changes_ = changes;
+  return r;
 }
 
 Result SqliteSyncStore::leave_pending(std::int64_t action_id) {
@@ -172,7 +201,7 @@ bool SqliteSyncStore::echo_recorded(const Echo& echo, std::int64_t not_before_ms
 
 Result SqliteSyncStore::commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return transaction(db_, [&]() -> Result {
+  return transaction(db_, shared_, [&]() -> Result {
     for (const auto& p : plans)
       if (auto r = plans_.write(db_, p, now_ms); !r.ok) return r;
     return {};
@@ -211,7 +240,7 @@ std::optional<std::int64_t> SqliteSyncStore::next_due_ms() {
 
 Result SqliteSyncStore::record_echo(const Echo& echo, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return run(sql::kRecordEcho, [&](Statement& s) {
+  return write(sql::kRecordEcho, [&](Statement& s) {
     s.bind(1, to_string(echo.side));
     s.bind(2, std::string_view(echo.target_id));
     s.bind(3, std::string_view(echo.verb));
@@ -222,12 +251,12 @@ Result SqliteSyncStore::record_echo(const Echo& echo, std::int64_t now_ms) {
 
 Result SqliteSyncStore::expire_echoes(std::int64_t before_ms) {
   std::lock_guard lock(mu_);
-  return run(sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
+  return write(sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
 }
 
 Result SqliteSyncStore::save_link(const Link& link, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return run(sql::kSaveLink, [&](Statement& s) {
+  return write(sql::kSaveLink, [&](Statement& s) {
     s.bind(1, std::string_view(link.alert_id));
     s.bind(2, link.incident_id);
     s.bind(3, link.incident_key);
@@ -237,7 +266,7 @@ Result SqliteSyncStore::save_link(const Link& link, std::int64_t now_ms) {
 
 Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) {
   std::lock_guard lock(mu_);
-  return transaction(db_, [&]() -> Result {
+  return transaction(db_, shared_, [&]() -> Result {
     if (auto r = run(sql::kCompleteAction, [&](Statement& s) {
           s.bind(1, action_id);
           s.bind(2, now_ms);
@@ -257,7 +286,7 @@ Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms, co
 Result SqliteSyncStore::reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
                                    const std::string& error, bool ambiguous) {
   std::lock_guard lock(mu_);
-  return run(sql::kRescheduleAction, [&](Statement& s) {
+  return write(sql::kRescheduleAction, [&](Statement& s) {
     s.bind(1, action_id);
     s.bind(2, static_cast<std::int64_t>(attempts));
     s.bind(3, next_attempt_at_ms);
@@ -269,7 +298,7 @@ Result SqliteSyncStore::reschedule(std::int64_t action_id, int attempts, std::in
 Result SqliteSyncStore::finish(std::int64_t action_id, ActionState state, const std::string& error,
                                std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return transaction(db_, [&]() -> Result {
+  return transaction(db_, shared_, [&]() -> Result {
     if (auto r = run(sql::kFinishAction, [&](Statement& s) {
           s.bind(1, action_id);
           s.bind(2, to_string(state));
@@ -295,7 +324,7 @@ std::vector<Check> SqliteSyncStore::due_checks(std::int64_t now_ms, std::size_t 
 
 Result SqliteSyncStore::reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) {
   std::lock_guard lock(mu_);
-  return run(sql::kRescheduleCheck, [&](Statement& s) {
+  return write(sql::kRescheduleCheck, [&](Statement& s) {
     s.bind(1, std::string_view(request_id));
     s.bind(2, static_cast<std::int64_t>(attempts));
     s.bind(3, next_at_ms);
@@ -304,7 +333,7 @@ Result SqliteSyncStore::reschedule_check(const std::string& request_id, int atte
 
 Result SqliteSyncStore::drop_check(const std::string& request_id) {
   std::lock_guard lock(mu_);
-  return run(sql::kDropCheck, [&](Statement& s) { s.bind(1, std::string_view(request_id)); });
+  return write(sql::kDropCheck, [&](Statement& s) { s.bind(1, std::string_view(request_id)); });
 }
 
 std::vector<OutboxItem> SqliteSyncStore::actions_in_state(ActionState state, std::size_t limit) {
@@ -326,7 +355,7 @@ std::optional<OutboxItem> SqliteSyncStore::action(std::int64_t id) {
 
 Result SqliteSyncStore::replay(std::int64_t action_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  return transaction(db_, [&]() -> Result {
+  return transaction(db_, shared_, [&]() -> Result {
     Result r = run(sql::kReplayAction, [&](Statement& s) {
       s.bind(1, action_id);
       s.bind(2, now_ms);
@@ -348,11 +377,11 @@ namespace ogpd::store {
 
 Result SqliteSyncStore::discard(std::int64_t action_id, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
-  Result r = run(sqlite_sql::kDiscardAction, [&](Statement& s) {
+  Result r = write(sqlite_sql::kDiscardAction, [&](Statement& s) {
     s.bind(1, action_id);
     s.bind(2, now_ms);
   });
-  if (r.ok && sqlite3_changes(db_.handle()) == 0) return {false, "no dead letter with id " + std::to_string(action_id)};
+  if (r.ok && last_changes_ == 0) return {false, "no dead letter with id " + std::to_string(action_id)};
   return r;
 }
 
@@ -362,7 +391,7 @@ namespace ogpd::store {
 
 Result SqliteSyncStore::mark_pending_ambiguous() {
   std::lock_guard lock(mu_);
-  return run(sqlite_sql::kMarkPendingAmbiguous, [](Statement&) {});
+  return write(sqlite_sql::kMarkPendingAmbiguous, [](Statement&) {});
 }
 
 QueueStats SqliteSyncStore::queue_stats() {

@@ -13,13 +13,17 @@
 
 #include "store/sqlite_db.h"
 #include "store/sqlite_plans.h"
+#include "store/sqlite_store.h"
 #include "store/sync_store.h"
 
 namespace ogpd::store {
 
 class SqliteSyncStore final : public SyncStore {
  public:
+  // Its own connection (operator commands, tests).
   static std::unique_ptr<SqliteSyncStore> open(const std::string& path, std::string* error);
+  // The daemon: shares the journal's connection and lock (the journal must outlive it).
+  static std::unique_ptr<SqliteSyncStore> attach(SqliteStore& journal);
 
   std::vector<StoredEvent> pending_events(std::size_t limit) override;
   std::optional<Link> link_by_alert(const std::string& alert_id) override;
@@ -65,17 +69,28 @@ class SqliteSyncStore final : public SyncStore {
     Statement& statement_;
   };
 
-  explicit SqliteSyncStore(Db db) : db_(std::move(db)), plans_(db_) {}
+  // Either its own connection (`owned`), or the journal's (`shared_db` with its lock).
+  SqliteSyncStore(std::unique_ptr<Db> owned, Db* shared_db, std::mutex* shared_mu)
+      : owned_(std::move(owned)),
+        db_(shared_db != nullptr ? *shared_db : *owned_),
+        mu_(shared_mu != nullptr ? *shared_mu : own_mu_),
+        shared_(shared_db != nullptr),
+        plans_(db_) {}
   Cached cached(std::string_view sql);  // requires mu_; `sql` must be a constant (keyed by address)
   Result run(std::string_view sql, const std::function<void(Statement&)>& bind);
   Result leave_pending(std::int64_t action_id);  // requires mu_, inside a transaction
+  Result write(std::string_view sql, const std::function<void(Statement&)>& bind);  // requires mu_; own transaction
   std::vector<OutboxItem> read_actions(Statement& stmt);
   std::vector<StoredEvent> read_events(Statement& stmt);
 
-  std::mutex mu_;
-  Db db_;                                            // guarded by mu_
+  std::unique_ptr<Db> owned_;  // when opened on its own
+  std::mutex own_mu_;
+  Db& db_;                     // guarded by mu_
+  std::mutex& mu_;             // its own, or the journal's
+  const bool shared_;          // the journal's connection: switch to synchronous=NORMAL only for our commits
   std::map<const char*, Statement> statements_;      // guarded by mu_
   PlanStatements plans_;                             // guarded by mu_
+  int last_changes_ = 0;                             // guarded by mu_: rows changed by the last write()
 };
 
 // Pair key of an action: actions with the same key run strictly one after another, in order.

@@ -11,6 +11,29 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
+// Note texts are replaced by their length at info level (the exact request is logged at debug level).
+void redact_notes(boost::json::value& v) {
+  if (auto* o = v.if_object()) {
+    for (auto& [key, field] : *o) {
+      if ((key == "content" || key == "note") && field.is_string()) {
+        field = "<" + std::to_string(field.as_string().size()) + " characters>";
+      } else {
+        redact_notes(field);
+      }
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& item : *a) redact_notes(item);
+  }
+}
+
+std::string for_info_log(const std::string& body) {
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(body, ec);
+  if (ec) return "<" + std::to_string(body.size()) + " bytes>";
+  redact_notes(doc);
+  return boost::json::serialize(doc);
+}
+
 HttpResult answer(int status, std::string body) {
   HttpResult r;
   r.response.status = status;
@@ -29,7 +52,11 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
   }
   const std::string plain = path.substr(0, path.find('?'));
   if (request.method != "GET") {
-    spdlog::info("dry-run: would send {} {} {}", request.method, request.url, request.body);
+    if (spdlog::should_log(spdlog::level::debug)) {
+      spdlog::debug("dry-run: would send {} {} {}", request.method, request.url, request.body);
+    } else {
+      spdlog::info("dry-run: would send {} {} {}", request.method, request.url, for_info_log(request.body));
+    }
   } else {
     spdlog::debug("dry-run: would send {} {}", request.method, request.url);
   }

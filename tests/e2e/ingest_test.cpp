@@ -323,7 +323,7 @@ TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   ASSERT_TRUE(other->exec("COMMIT").ok());
   sender.join();
   stopper.join();
-  EXPECT_EQ(reply.status, 202) << reply.body;
+  EXPECT_EQ(reply.status, 202) << reply.body << proxy_->output();
   EXPECT_EQ(reply.header("connection"), "close");
   EXPECT_EQ(journal_count(dir_), 1);
 }

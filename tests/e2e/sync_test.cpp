@@ -175,6 +175,22 @@ TEST_F(Sync, ADroppedResponseMakesOneIncidentAndTheNextNoteLandsOnIt) {
   EXPECT_EQ(only_incident("drop-1")->notes[0].content, "[from Opsgenie] test-user: after the drop");
 }
 
+TEST_F(Sync, AnAnswerSlowerThanTheTimeoutMakesOneIncident) {
+  // PagerDuty creates the incident but answers after the proxy's 2 s timeout: ambiguous, so the retry looks
+  // it up by key instead of creating another.
+  pagerduty_.inject("POST /incidents", Fault{.status = 0, .delay = 3000ms}, 1);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "slow-1")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "slow-1", R"(,"note":"after the timeout")")), 202);
+  ASSERT_TRUE(eventually([&] {
+    const auto i = only_incident("slow-1");
+    return i && i->notes.size() == 1;
+  }, 20s)) << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incidents_with_key("slow-1").size(), 1u);
+  EXPECT_NE(proxy_->output().find("Timeout was reached"), std::string::npos);
+}
+
 TEST_F(Sync, ADroppedNoteIsNotPostedTwice) {
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "dn-1")), 202);
@@ -266,6 +282,9 @@ TEST_F(Sync, DryRunSendsNothingAndStillDrains) {
   })) << proxy_->output();
   EXPECT_EQ(calls(), 0u);
   EXPECT_EQ(proxy_->output().find("pd-test-key"), std::string::npos);
+  // Note texts stay out of the info log; their length shows what would be sent.
+  EXPECT_EQ(proxy_->output().find("test-user: n"), std::string::npos) << proxy_->output();
+  EXPECT_NE(proxy_->output().find(R"({"note":{"content":"<28 characters>"}})"), std::string::npos) << proxy_->output();
 }
 
 TEST_F(Sync, Kill9DuringABurstThenRestartGivesEveryAcceptedAlertExactlyOneIncident) {
