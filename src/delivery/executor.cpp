@@ -42,6 +42,26 @@ Attempt unpaired(Side vendor, int calls, std::string why) {
   return a;
 }
 
+// The store could not record what the next step depends on: try again later rather than act unguarded.
+Attempt store_failure(Side vendor, int calls, const std::string& error) {
+  Attempt a = done(vendor, calls);
+  a.kind = Attempt::kRetry;
+  a.error = "store: " + error;
+  return a;
+}
+
+// Before repeating a note after an ambiguous attempt: is it there already? nullopt = go ahead and post it.
+template <class List, class Texts>
+std::optional<Attempt> note_already_posted(Side vendor, const char* operation, int& calls, List&& list, Texts&& texts,
+                                           const std::string& note) {
+  const auto listed = observed(vendor, operation, calls, list);
+  const auto c = classify(listed);
+  if (c.verdict != Verdict::kSuccess) return from(c, vendor, calls);
+  const auto existing = texts(listed.response.body);
+  if (std::find(existing.begin(), existing.end(), note) != existing.end()) return done(vendor, calls);
+  return std::nullopt;
+}
+
 bool is_duplicate_key(const vendor::HttpResponse& r) {
   return r.status == 400 && vendor::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
 }
@@ -79,12 +99,8 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     return observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
   };
   const auto link_to = [&](const std::string& incident_id) -> Attempt {
-    if (auto r = store_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok) {
-      Attempt retry = done(Side::kPagerDuty, calls);
-      retry.kind = Attempt::kRetry;
-      retry.error = "store: " + r.error;
-      return retry;
-    }
+    if (auto r = store_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok)
+      return store_failure(Side::kPagerDuty, calls, r.error);
     return done(Side::kPagerDuty, calls);
   };
   if (item.attempts > 0 || item.ambiguous) {
@@ -145,20 +161,13 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   }
 
   if (a.kind == ActionKind::kAddIncidentNote && (item.ambiguous || item.attempts > 0)) {
-    const auto listed = observed(Side::kPagerDuty, "list_notes", calls, [&] { return pagerduty_.notes(*incident); });
-    const auto c = classify(listed);
-    if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
-    const auto contents = vendor::pagerduty_note_contents(listed.response.body);
-    if (std::find(contents.begin(), contents.end(), a.note) != contents.end()) return done(Side::kPagerDuty, calls);
+    if (auto found = note_already_posted(
+            Side::kPagerDuty, "list_notes", calls, [&] { return pagerduty_.notes(*incident); },
+            vendor::pagerduty_note_contents, a.note))
+      return *found;
   }
-
   if (const auto echo = sync::echo_of(a, *incident)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) {
-      Attempt retry = done(Side::kPagerDuty, calls);
-      retry.kind = Attempt::kRetry;
-      retry.error = "store: " + r.error;
-      return retry;
-    }
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) return store_failure(Side::kPagerDuty, calls, r.error);
   }
   vendor::HttpResult result;
   if (a.kind == ActionKind::kAddIncidentNote) {
@@ -210,20 +219,13 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   }
 
   if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
-    const auto listed = observed(Side::kOpsgenie, "list_notes", calls, [&] { return opsgenie_.notes(*alert); });
-    const auto c = classify(listed);
-    if (c.verdict != Verdict::kSuccess) return from(c, Side::kOpsgenie, calls);
-    const auto notes = vendor::opsgenie_note_texts(listed.response.body);
-    if (std::find(notes.begin(), notes.end(), a.note) != notes.end()) return done(Side::kOpsgenie, calls);
+    if (auto found = note_already_posted(
+            Side::kOpsgenie, "list_notes", calls, [&] { return opsgenie_.notes(*alert); },
+            vendor::opsgenie_note_texts, a.note))
+      return *found;
   }
-
   if (const auto echo = sync::echo_of(a, *alert)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) {
-      Attempt retry = done(Side::kOpsgenie, calls);
-      retry.kind = Attempt::kRetry;
-      retry.error = "store: " + r.error;
-      return retry;
-    }
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) return store_failure(Side::kOpsgenie, calls, r.error);
   }
   const char* verb = a.kind == ActionKind::kAcknowledgeAlert     ? "acknowledge"
                      : a.kind == ActionKind::kUnacknowledgeAlert ? "unacknowledge"

@@ -93,6 +93,16 @@ Status Db::exec(std::string_view sql) {
 
 void Db::wait_for_locks(int timeout_ms) { sqlite3_busy_timeout(db_, timeout_ms); }
 
+std::string Db::configure(const char* synchronous, int busy_timeout_ms) {
+  const std::string pragmas[] = {"PRAGMA journal_mode=WAL", std::string("PRAGMA synchronous=") + synchronous,
+                                 "PRAGMA foreign_keys=ON"};
+  for (const auto& pragma : pragmas) {
+    if (auto s = exec(pragma); !s.ok()) return pragma + ": " + s.message;
+  }
+  wait_for_locks(busy_timeout_ms);
+  return {};
+}
+
 Status Db::last_error() const { return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)}; }
 
 }  // namespace ogpd::store

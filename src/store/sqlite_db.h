@@ -56,6 +56,10 @@ class Db {
   Statement prepare(std::string_view sql) const { return Statement(db_, sql); }
   Status last_error() const;
 
+  // WAL, the given synchronous level, foreign keys, and waiting up to `busy_timeout_ms` for other processes'
+  // locks. Returns an error text naming the failed setting, or empty.
+  std::string configure(const char* synchronous, int busy_timeout_ms);
+
   // Waits up to `timeout_ms` for a lock held by another connection (another process: inside ogpd-proxy every
   // writer shares one connection).
   void wait_for_locks(int timeout_ms);

@@ -5,6 +5,13 @@
 #include <array>
 #include <string_view>
 
+// Column lists read by several statements; string literals, so they concatenate at compile time.
+#define OGPD_EVENT_COLUMNS                                                                                 \
+  "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, actor_name," \
+  " note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+#define OGPD_ACTION_COLUMNS \
+  "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, last_error"
+
 namespace ogpd::store::sqlite_sql {
 
 constexpr std::string_view kCreateMigrations =
@@ -94,12 +101,10 @@ constexpr std::string_view kInsertEvent =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 constexpr std::string_view kPendingEvents =
-    "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id,"
-    " actor_name, note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+    "SELECT " OGPD_EVENT_COLUMNS
     " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";
 constexpr std::string_view kRecentEvents =
-    "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id,"
-    " actor_name, note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+    "SELECT " OGPD_EVENT_COLUMNS
     " FROM events ORDER BY id DESC LIMIT ?1";
 constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = ?2 WHERE id = ?1";
 
@@ -137,13 +142,10 @@ constexpr std::string_view kClearHead = "UPDATE outbox SET head = 0 WHERE id = ?
 constexpr std::string_view kRecomputeHeads =
     "UPDATE outbox SET head = (id = (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND pair_key = ?1))"
     " WHERE state = 'pending' AND pair_key = ?1";
-constexpr std::string_view kActionColumns =
-    "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, last_error";
 // The head (lowest id) of every pair with pending actions, when due.
 // INDEXED BY: without statistics SQLite would pick outbox_state and scan every pending action.
 constexpr std::string_view kDueHeads =
-    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
-    " last_error FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
+    "SELECT " OGPD_ACTION_COLUMNS " FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
     " AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2";
 constexpr std::string_view kNextDue =
     "SELECT MIN(t) FROM ("
@@ -164,11 +166,9 @@ constexpr std::string_view kReplayAction =
 constexpr std::string_view kDiscardAction =
     "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
 constexpr std::string_view kActionsInState =
-    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
-    " last_error FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
+    "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kActionById =
-    "SELECT id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms,"
-    " last_error FROM outbox WHERE id = ?1";
+    "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kInsertCheck =
     "INSERT OR IGNORE INTO checks (request_id, action_id, attempts, next_at_ms) VALUES (?1, ?2, 0, ?3)";

@@ -61,13 +61,10 @@ int migrate(Db& db, std::string* error) {
 std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::string* error) {
   auto db = Db::open(path, error);
   if (!db) return nullptr;
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-    if (auto s = db->exec(pragma); !s.ok()) {
-      *error = path + ": " + pragma + ": " + s.message;
-      return nullptr;
-    }
+  if (auto failed = db->configure("FULL", kBusyTimeoutMs); !failed.empty()) {
+    *error = path + ": " + failed;
+    return nullptr;
   }
-  db->wait_for_locks(kBusyTimeoutMs);
   const int version = migrate(*db, error);
   if (version < 0) {
     *error = path + ": " + *error;

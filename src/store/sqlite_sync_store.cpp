@@ -71,13 +71,10 @@ std::unique_ptr<SqliteSyncStore> SqliteSyncStore::open(const std::string& path, 
   // synchronous=NORMAL for the sync store's writes (outcomes, links, the echo ledger): in WAL mode they survive
   // a crash of the process (kill -9) but not of the machine, and an outcome lost that way only makes an action
   // run again, looking before it acts (pending actions are marked ambiguous at start-up).
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
-    if (auto s = db->exec(pragma); !s.ok()) {
-      *error = path + ": " + pragma + ": " + s.message;
-      return nullptr;
-    }
+  if (auto failed = db->configure("NORMAL", kBusyTimeoutMs); !failed.empty()) {
+    *error = path + ": " + failed;
+    return nullptr;
   }
-  db->wait_for_locks(kBusyTimeoutMs);
   return std::unique_ptr<SqliteSyncStore>(
       new SqliteSyncStore(std::make_unique<Db>(std::move(*db)), nullptr, nullptr));
 }
