@@ -37,7 +37,8 @@ void VerifyPagerDutySignature(benchmark::State& state) {
   const std::string body = slurp("pagerduty/aldaviva/incident_triggered.json");
   const std::vector<std::string> secrets{"HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz"};
   const std::string header = "v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49";
-  for (auto _ : state) benchmark::DoNotOptimize(ogpd::webhook::pagerduty_signature_valid(secrets, header, body));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(ogpd::webhook::pagerduty_signature_valid(secrets, header, body));
 }
 BENCHMARK(VerifyPagerDutySignature);
 

@@ -4,12 +4,13 @@
 //              request's scheduled time, so a stall is not hidden by the client waiting), plus RSS and CPU;
 //   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
 //              POST /incidents it causes;
-//   storm    — N Creates as fast as possible against a PagerDuty that allows R requests/s and answers 429 beyond:
+//   storm    — N Creates as fast as possible against a PagerDuty that allows R requests/s and answers 429
+//   beyond:
 //              every incident exactly once, the drain rate, the 429s received.
 // Prints one markdown table row per figure. --quick shrinks every run to seconds (a smoke test, no targets).
-#include <boost/json.hpp>
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -102,13 +103,19 @@ Load drive(unsigned short port, const std::string& prefix, int total, double rat
   return load;
 }
 
-std::map<std::string, std::string> proxy_env(const ogpd::fakes::FakePagerDuty& pd, const ogpd::fakes::FakeOpsgenie& og,
+std::map<std::string, std::string> proxy_env(const ogpd::fakes::FakePagerDuty& pd,
+                                             const ogpd::fakes::FakeOpsgenie& og,
                                              const std::string& pd_per_minute) {
-  return {{"PAGERDUTY_API_KEY", "pd-test-key"},      {"PAGERDUTY_SERVICE_ID", "PSVC001"},
-          {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"}, {"OPSGENIE_API_KEY", "og-test-key"},
-          {"OPSGENIE_INTEGRATION_ID", "bench-integration"}, {"PAGERDUTY_API_URL", pd.url()},
-          {"OPSGENIE_API_URL", og.url()},             {"PAGERDUTY_REQUESTS_PER_MINUTE", pd_per_minute},
-          {"LOG_LEVEL", "warn"},                      {"RETRY_BASE_DELAY_MS", "200"}};
+  return {{"PAGERDUTY_API_KEY", "pd-test-key"},
+          {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+          {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+          {"OPSGENIE_API_KEY", "og-test-key"},
+          {"OPSGENIE_INTEGRATION_ID", "bench-integration"},
+          {"PAGERDUTY_API_URL", pd.url()},
+          {"OPSGENIE_API_URL", og.url()},
+          {"PAGERDUTY_REQUESTS_PER_MINUTE", pd_per_minute},
+          {"LOG_LEVEL", "warn"},
+          {"RETRY_BASE_DELAY_MS", "200"}};
 }
 
 void row(const std::string& figure, const std::string& value, const std::string& note = "") {
@@ -155,7 +162,8 @@ int accept_and_sync(bool quick) {
   row("accept latency p50 / p99 / p99.9 at " + fmt(rate, 0) + " req/s",
       fmt(percentile(load.latency_ms, 50)) + " / " + fmt(percentile(load.latency_ms, 99)) + " / " +
           fmt(percentile(load.latency_ms, 99.9)) + " ms",
-      std::to_string(load.accepted) + " accepted, " + std::to_string(load.failed) + " failed; 32 keep-alive connections, each 202 after fsync");
+      std::to_string(load.accepted) + " accepted, " + std::to_string(load.failed) +
+          " failed; 32 keep-alive connections, each 202 after fsync");
   row("resident memory, under load", fmt(peak_rss / 1024.0, 1) + " MiB", "peak VmRSS sampled every 100 ms");
   row("CPU seconds per 10k events", fmt(cpu / load.accepted * 10000, 2),
       "whole pipeline: accept, journal, plan, deliver to the fake PagerDuty");
@@ -184,7 +192,8 @@ int accept_and_sync(bool quick) {
   proxy.stop();
   if (load.failed > 0) {
     const std::string out = proxy.output();
-    std::cerr << "proxy log (last 3000 bytes):\n" << out.substr(out.size() > 3000 ? out.size() - 3000 : 0) << "\n";
+    std::cerr << "proxy log (last 3000 bytes):\n"
+              << out.substr(out.size() > 3000 ? out.size() - 3000 : 0) << "\n";
   }
   return load.failed == 0 ? 0 : 1;
 }
@@ -202,8 +211,9 @@ int storm(bool quick) {
     return 1;
   }
   const Load load = drive(proxy.port(), "storm-", creates, 100000, 16);
-  const bool drained = pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(creates); },
-                                     std::chrono::seconds(static_cast<int>(creates / allowed * 3 + 30)));
+  const bool drained =
+      pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(creates); },
+                    std::chrono::seconds(static_cast<int>(creates / allowed * 3 + 30)));
   int exactly_once = 0;
   for (const auto& [alert, when] : load.sent) exactly_once += pd.incidents_with_key(alert).size() == 1;
   const auto state = ogpd::testing::http_request(pd.port(), "GET", "/_fake/state");

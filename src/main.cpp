@@ -12,9 +12,9 @@
 #include "cli/inspect.h"
 #include "delivery/engine.h"
 #include "delivery/metrics_observer.h"
-#include "ops/metrics.h"
 #include "ops/config.h"
 #include "ops/log.h"
+#include "ops/metrics.h"
 #include "server/server.h"
 #include "store/sqlite_store.h"
 #include "store/sqlite_sync_store.h"
@@ -48,11 +48,13 @@ RawSettings read_dotenv(const std::string& path) {
 }
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// Opens the daemon's store for an operator command (migrating it first, as the daemon would) and runs `command`.
+// Opens the daemon's store for an operator command (migrating it first, as the daemon would) and runs
+// `command`.
 int with_store(const Config& config, const std::function<int(ogpd::store::SyncStore&)>& command) {
   if (config.store == ogpd::ops::Store::kPostgres) {
     std::cerr << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
@@ -73,7 +75,8 @@ int serve(const Config& config) {
   ogpd::ops::configure_logging(config.log_level, config.log_format);
   spdlog::info("ogpd-proxy {} starting", OGPD_VERSION);
   if (config.store == ogpd::ops::Store::kPostgres) {
-    spdlog::critical("DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<path>");
+    spdlog::critical(
+        "DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<path>");
     return 2;
   }
   if (!config.missing_credentials.empty()) {
@@ -109,11 +112,11 @@ int serve(const Config& config) {
         ogpd::vendor::CurlSettings{.total_timeout = std::chrono::seconds(config.http_timeout_seconds)});
   }
   ogpd::vendor::PagerDutyApi pagerduty(*http, {.base_url = config.pagerduty_api_url,
-                                                .api_key = config.pagerduty_api_key.value_or(""),
-                                                .from_email = config.pagerduty_email.value_or(""),
-                                                .service_id = config.pagerduty_service_id.value_or("")});
-  ogpd::vendor::OpsgenieApi opsgenie(*http, {.base_url = config.opsgenie_api_url,
-                                             .api_key = config.opsgenie_api_key.value_or("")});
+                                               .api_key = config.pagerduty_api_key.value_or(""),
+                                               .from_email = config.pagerduty_email.value_or(""),
+                                               .service_id = config.pagerduty_service_id.value_or("")});
+  ogpd::vendor::OpsgenieApi opsgenie(
+      *http, {.base_url = config.opsgenie_api_url, .api_key = config.opsgenie_api_key.value_or("")});
   ogpd::delivery::SystemClock clock;
   ogpd::delivery::EngineSettings engine_settings;
   engine_settings.sync.urgency_by_priority = config.urgency_by_priority;
@@ -158,8 +161,9 @@ int serve(const Config& config) {
     spdlog::critical("{}", failed);
     return 1;
   }
-  spdlog::info("listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)", config.host,
-               server.port());
+  spdlog::info(
+      "listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)",
+      config.host, server.port());
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
@@ -177,8 +181,9 @@ int serve(const Config& config) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"ogpd-proxy: keeps Opsgenie alerts and PagerDuty incidents in sync, both ways.\n"
-               "Every setting is read from its flag, else the environment, else ./.env, else its default."};
+  CLI::App app{
+      "ogpd-proxy: keeps Opsgenie alerts and PagerDuty incidents in sync, both ways.\n"
+      "Every setting is read from its flag, else the environment, else ./.env, else its default."};
   app.set_version_flag("--version", std::string("ogpd-proxy ") + OGPD_VERSION);
   std::string env_file = ".env";
   app.add_option("--env-file", env_file, "the .env file to read")->capture_default_str();
@@ -192,15 +197,18 @@ int main(int argc, char** argv) {
     auto* option = app.add_option("--" + ogpd::ops::flag_name(spec.name), flag_values[name], help);
     flag_options.emplace_back(name, option);
   }
-  auto* check = app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
+  auto* check =
+      app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
 
   ogpd::cli::DeadLetterCommand dead_letter;
-  auto* dead = app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
+  auto* dead =
+      app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);
   for (const char* verb : {"list", "show", "replay", "discard"}) {
     auto* sub = dead->add_subcommand(verb, std::string(verb) + " dead letters");
     sub->add_flag("--json", dead_letter.json, "JSON output");
-    if (std::string(verb) == "show" || std::string(verb) == "discard") sub->add_option("id", dead_letter.id)->required();
+    if (std::string(verb) == "show" || std::string(verb) == "discard")
+      sub->add_option("id", dead_letter.id)->required();
     if (std::string(verb) == "replay") {
       sub->add_option("id", dead_letter.id, "the action id (see list)");
       sub->add_flag("--all", dead_letter.all, "replay every dead letter");
@@ -208,7 +216,8 @@ int main(int argc, char** argv) {
     sub->callback([&dead_letter, verb] { dead_letter.verb = verb; });
   }
   bool json_output = false;
-  auto* status = app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
+  auto* status =
+      app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
   status->add_flag("--json", json_output, "JSON output");
   std::optional<std::string> link_alert, link_incident;
   auto* links = app.add_subcommand("links", "the alert <-> incident pairs (all, or one)");
@@ -235,8 +244,9 @@ int main(int argc, char** argv) {
   if (check->parsed()) {
     for (const auto& line : ogpd::ops::describe(config)) std::cout << line << "\n";
     if (config.store == ogpd::ops::Store::kPostgres) {
-      std::cerr << "ogpd-proxy: configuration error: DATABASE_URL: the PostgreSQL store is not available in this "
-                   "version; use sqlite:<path>\n";
+      std::cerr
+          << "ogpd-proxy: configuration error: DATABASE_URL: the PostgreSQL store is not available in this "
+             "version; use sqlite:<path>\n";
       return 2;
     }
     if (!config.missing_credentials.empty()) std::cout << "note: credentials missing, so DRY_RUN is on\n";
@@ -246,7 +256,8 @@ int main(int argc, char** argv) {
   if (status->parsed() || links->parsed() || events->parsed()) {
     return with_store(config, [&](ogpd::store::SyncStore& store) {
       if (status->parsed()) return ogpd::cli::run_status(store, json_output, std::cout, now_ms());
-      if (links->parsed()) return ogpd::cli::run_links(store, link_alert, link_incident, json_output, std::cout, std::cerr);
+      if (links->parsed())
+        return ogpd::cli::run_links(store, link_alert, link_incident, json_output, std::cout, std::cerr);
       return ogpd::cli::run_events(store, last_events, json_output, std::cout);
     });
   }

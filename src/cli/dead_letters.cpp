@@ -37,8 +37,8 @@ std::optional<std::int64_t> parse_id(const std::string& text) {
 
 }  // namespace
 
-int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::ostream& out, std::ostream& err,
-                     std::int64_t now_ms) {
+int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::ostream& out,
+                     std::ostream& err, std::int64_t now_ms) {
   if (c.verb == "list") {
     const auto items = dead_letters(store);
     if (c.json) {
@@ -82,7 +82,9 @@ int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::o
     if (c.json) {
       out << boost::json::serialize(o) << "\n";
     } else {
-      for (const auto& [k, v] : o) out << std::string(k) << ": " << (v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v)) << "\n";
+      for (const auto& [k, v] : o)
+        out << std::string(k) << ": "
+            << (v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v)) << "\n";
     }
     return 0;
   }

@@ -18,7 +18,9 @@ std::string iso(std::int64_t ms) {
   return buf;
 }
 
-json::value opt(const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); }
+json::value opt(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
 
 }  // namespace
 
@@ -29,13 +31,15 @@ int run_status(store::SyncStore& store, bool as_json, std::ostream& out, std::in
     for (const auto& [name, q] : stats.vendors) {
       vendors[name] = json::object{
           {"pending", q.pending},
-          {"oldest_pending_age_seconds", q.oldest_pending_ms ? json::value((now_ms - *q.oldest_pending_ms) / 1000.0)
-                                                             : json::value(nullptr)},
+          {"oldest_pending_age_seconds", q.oldest_pending_ms
+                                             ? json::value((now_ms - *q.oldest_pending_ms) / 1000.0)
+                                             : json::value(nullptr)},
           {"dead_letters", q.dead},
           {"unpaired", q.unpaired},
           {"last_success", q.last_success_ms ? json::value(iso(*q.last_success_ms)) : json::value(nullptr)}};
     }
-    out << json::serialize(json::object{{"events_pending", stats.events_pending}, {"vendors", vendors}}) << "\n";
+    out << json::serialize(json::object{{"events_pending", stats.events_pending}, {"vendors", vendors}})
+        << "\n";
     return 0;
   }
   out << "events waiting to be planned: " << stats.events_pending << "\n";
@@ -49,18 +53,20 @@ int run_status(store::SyncStore& store, bool as_json, std::ostream& out, std::in
 }
 
 int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
-              const std::optional<std::string>& incident_id, bool as_json, std::ostream& out, std::ostream& err) {
+              const std::optional<std::string>& incident_id, bool as_json, std::ostream& out,
+              std::ostream& err) {
   const auto links = store.links(alert_id, incident_id);
   if (as_json) {
     json::array list;
     for (const auto& l : links)
-      list.push_back(json::object{{"alert_id", l.alert_id}, {"incident_id", opt(l.incident_id)},
+      list.push_back(json::object{{"alert_id", l.alert_id},
+                                  {"incident_id", opt(l.incident_id)},
                                   {"incident_key", opt(l.incident_key)}});
     out << json::serialize(list) << "\n";
   } else {
     for (const auto& l : links)
-      out << "alert " << l.alert_id << " <-> incident " << l.incident_id.value_or("(being created)") << "  key "
-          << l.incident_key.value_or("-") << "\n";
+      out << "alert " << l.alert_id << " <-> incident " << l.incident_id.value_or("(being created)")
+          << "  key " << l.incident_key.value_or("-") << "\n";
   }
   if (links.empty() && (alert_id || incident_id)) {
     err << "no link found\n";

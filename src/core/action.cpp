@@ -19,7 +19,9 @@ constexpr std::array<std::pair<ActionKind, std::string_view>, 8> kNames{{
 
 }  // namespace
 
-std::string_view to_string(Side side) { return side == Side::kOpsgenie ? "opsgenie" : "pagerduty"; }
+std::string_view to_string(Side side) {
+  return side == Side::kOpsgenie ? "opsgenie" : "pagerduty";
+}
 
 std::string_view to_string(ActionKind kind) {
   for (const auto& [k, name] : kNames)

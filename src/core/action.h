@@ -33,14 +33,14 @@ Side target_of(ActionKind kind);
 struct Action {
   ActionKind kind = ActionKind::kAddIncidentNote;
 
-  // The pair. Known ids are filled in when planned; a missing one is found when the action runs (the link made
-  // by an earlier create, or the incident key).
+  // The pair. Known ids are filled in when planned; a missing one is found when the action runs (the link
+  // made by an earlier create, or the incident key).
   std::optional<std::string> alert_id;
   std::optional<std::string> incident_id;
   std::optional<std::string> incident_key;
 
-  std::string note;   // note text, marker included (notes), or empty
-  std::string user;   // Opsgenie `user` (the PagerDuty agent's name); empty for PagerDuty actions
+  std::string note;  // note text, marker included (notes), or empty
+  std::string user;  // Opsgenie `user` (the PagerDuty agent's name); empty for PagerDuty actions
 
   // kCreateIncident only
   std::string title;

@@ -13,8 +13,8 @@ namespace ogpd {
 
 enum class Source { kOpsgenie, kPagerDuty };
 
-// What happened, in the words of the side that sent it. Kinds the engine does not act on are kept (and stored)
-// as kOther / kTriggered / kPing so they stay visible in the journal, logs and metrics.
+// What happened, in the words of the side that sent it. Kinds the engine does not act on are kept (and
+// stored) as kOther / kTriggered / kPing so they stay visible in the journal, logs and metrics.
 enum class EventKind {
   // Opsgenie alert actions
   kAlertCreated,
@@ -62,7 +62,8 @@ struct Event {
   std::optional<std::string> title;        // Opsgenie message, PagerDuty incident title
   std::optional<std::string> description;  // Opsgenie description
   std::optional<std::string> priority;     // Opsgenie priority normalised to "P1".."P5"
-  std::optional<std::string> occurred_at;  // vendor timestamp as sent (Opsgenie updatedAt, PagerDuty occurred_at)
+  std::optional<std::string>
+      occurred_at;  // vendor timestamp as sent (Opsgenie updatedAt, PagerDuty occurred_at)
 
   friend bool operator==(const Event&, const Event&) = default;
 };

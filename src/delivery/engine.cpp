@@ -19,7 +19,8 @@ constexpr int kMaxCheckAttempts = 8;
 }  // namespace
 
 std::int64_t SystemClock::now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -68,10 +69,13 @@ Engine::Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor:
       opsgenie_gate_(settings_.opsgenie_per_second),
       random_(std::random_device{}()) {}
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::start() {
-  if (auto r = store_.mark_pending_ambiguous(); !r.ok) spdlog::error("could not mark pending actions: {}", r.error);
+  if (auto r = store_.mark_pending_ambiguous(); !r.ok)
+    spdlog::error("could not mark pending actions: {}", r.error);
   running_ = true;
   loop_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ogpd-engine");
@@ -286,8 +290,8 @@ void Engine::finish_item(const store::OutboxItem& item, const Attempt& attempt) 
 }
 
 void Engine::run_check(store::Check check) {
-  const auto result =
-      observe_call(Side::kOpsgenie, "request_status", [&] { return opsgenie_.request_status(check.request_id); });
+  const auto result = observe_call(Side::kOpsgenie, "request_status",
+                                   [&] { return opsgenie_.request_status(check.request_id); });
   const std::int64_t now = clock_.now_ms();
   const auto status = result.transport == vendor::Transport::kOk && result.response.status == 200
                           ? vendor::opsgenie_request_status(result.response.body)

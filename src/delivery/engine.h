@@ -2,9 +2,9 @@
 // sync::plan) and dispatches due actions to a pool of worker threads; workers run actions (Executor) and
 // record their outcome: done, retry later (backoff), dead letter (budget spent or a final error), unpaired.
 //
-// Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs do
-// not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first takes
-// a token from the vendor's bucket, so a burst drains at the allowed rate instead of hammering.
+// Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs
+// do not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first
+// takes a token from the vendor's bucket, so a burst drains at the allowed rate instead of hammering.
 // Thread-safe: wake() may be called from any thread. start() once; stop() drains in-flight calls and joins.
 #pragma once
 
@@ -108,13 +108,13 @@ class Engine {
 
   std::mutex mu_;
   std::condition_variable wake_cv_;
-  bool woken_ = false;                  // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::set<std::string> busy_pairs_;    // guarded by mu_
-  std::set<std::string> busy_checks_;   // guarded by mu_
+  bool woken_ = false;                      // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
+  std::set<std::string> busy_pairs_;        // guarded by mu_
+  std::set<std::string> busy_checks_;       // guarded by mu_
   std::deque<std::function<void()>> work_;  // guarded by mu_: items for workers
   std::condition_variable work_cv_;
-  std::mt19937_64 random_;              // guarded by mu_
+  std::mt19937_64 random_;  // guarded by mu_
 
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> last_loop_ms_{0};

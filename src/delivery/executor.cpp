@@ -22,7 +22,9 @@ Attempt from(const Classified& c, Side vendor, int calls) {
   a.error = c.error;
   a.ambiguous = c.ambiguous;
   a.wait_hint = c.wait_hint;
-  a.kind = c.verdict == Verdict::kSuccess ? Attempt::kDone : c.verdict == Verdict::kRetry ? Attempt::kRetry : Attempt::kFailed;
+  a.kind = c.verdict == Verdict::kSuccess ? Attempt::kDone
+           : c.verdict == Verdict::kRetry ? Attempt::kRetry
+                                          : Attempt::kFailed;
   return a;
 }
 
@@ -52,8 +54,8 @@ Attempt store_failure(Side vendor, int calls, const std::string& error) {
 
 // Before repeating a note after an ambiguous attempt: is it there already? nullopt = go ahead and post it.
 template <class List, class Texts>
-std::optional<Attempt> note_already_posted(Side vendor, const char* operation, int& calls, List&& list, Texts&& texts,
-                                           const std::string& note) {
+std::optional<Attempt> note_already_posted(Side vendor, const char* operation, int& calls, List&& list,
+                                           Texts&& texts, const std::string& note) {
   const auto listed = observed(vendor, operation, calls, list);
   const auto c = classify(listed);
   if (c.verdict != Verdict::kSuccess) return from(c, vendor, calls);
@@ -63,29 +65,37 @@ std::optional<Attempt> note_already_posted(Side vendor, const char* operation, i
 }
 
 bool is_duplicate_key(const vendor::HttpResponse& r) {
-  return r.status == 400 && vendor::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
+  return r.status == 400 &&
+         vendor::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
 }
 
 }  // namespace
 
-void set_call_observer(CallObserver* observer) { g_observer = observer; }
+void set_call_observer(CallObserver* observer) {
+  g_observer = observer;
+}
 
-vendor::HttpResult observe_call(Side vendor, const char* operation, const std::function<vendor::HttpResult()>& call) {
+vendor::HttpResult observe_call(Side vendor, const char* operation,
+                                const std::function<vendor::HttpResult()>& call) {
   const auto start = std::chrono::steady_clock::now();
   vendor::HttpResult result = call();
   if (g_observer != nullptr)
-    g_observer->on_call(vendor, operation, result,
-                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+    g_observer->on_call(
+        vendor, operation, result,
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
   return result;
 }
 
 Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
   switch (item.action.kind) {
-    case ActionKind::kCreateIncident: return create_incident(item, now_ms);
+    case ActionKind::kCreateIncident:
+      return create_incident(item, now_ms);
     case ActionKind::kAddIncidentNote:
     case ActionKind::kAcknowledgeIncident:
-    case ActionKind::kResolveIncident: return on_incident(item, now_ms);
-    default: return on_alert(item, now_ms);
+    case ActionKind::kResolveIncident:
+      return on_incident(item, now_ms);
+    default:
+      return on_alert(item, now_ms);
   }
 }
 
@@ -93,10 +103,11 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
   const Action& a = item.action;
   const std::string key = a.incident_key.value_or(a.alert_id.value_or(""));
   int calls = 0;
-  // The incident may already exist: an earlier attempt that timed out after PagerDuty created it, or an incident
-  // the earlier proxy made with the same key. Look first, create only when there is none.
+  // The incident may already exist: an earlier attempt that timed out after PagerDuty created it, or an
+  // incident the earlier proxy made with the same key. Look first, create only when there is none.
   const auto find = [&]() -> std::optional<vendor::HttpResult> {
-    return observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
+    return observed(Side::kPagerDuty, "find_incident", calls,
+                    [&] { return pagerduty_.incidents_by_key(key); });
   };
   const auto link_to = [&](const std::string& incident_id) -> Attempt {
     if (auto r = store_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok)
@@ -110,8 +121,9 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto ids = vendor::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
-  const auto created = observed(Side::kPagerDuty, "create_incident", calls,
-                                [&] { return pagerduty_.create_incident(a.title, a.details, a.urgency, key); });
+  const auto created = observed(Side::kPagerDuty, "create_incident", calls, [&] {
+    return pagerduty_.create_incident(a.title, a.details, a.urgency, key);
+  });
   const auto c = classify(created);
   if (c.verdict == Verdict::kSuccess) {
     const auto id = vendor::pagerduty_incident_id(created.response.body);
@@ -151,11 +163,13 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   if (!incident) {
     // No link: an alert the proxy never saw created. The earlier proxy keyed incidents by alert id.
     const std::string key = a.incident_key.value_or(a.alert_id.value_or(""));
-    const auto found = observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
+    const auto found =
+        observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
     const auto c = classify(found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
     const auto ids = vendor::pagerduty_incident_ids(found.response.body);
-    if (ids.empty()) return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);
+    if (ids.empty())
+      return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);
     incident = ids.front();
     if (a.alert_id) store_.save_link({*a.alert_id, incident, key}, now_ms);
   }
@@ -167,18 +181,22 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *incident)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) return store_failure(Side::kPagerDuty, calls, r.error);
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok)
+      return store_failure(Side::kPagerDuty, calls, r.error);
   }
   vendor::HttpResult result;
   if (a.kind == ActionKind::kAddIncidentNote) {
-    result = observed(Side::kPagerDuty, "add_note", calls, [&] { return pagerduty_.add_note(*incident, a.note); });
+    result =
+        observed(Side::kPagerDuty, "add_note", calls, [&] { return pagerduty_.add_note(*incident, a.note); });
   } else {
     const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
-    result = observed(Side::kPagerDuty, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", calls,
-                      [&] { return pagerduty_.set_status(*incident, status); });
+    result =
+        observed(Side::kPagerDuty, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve",
+                 calls, [&] { return pagerduty_.set_status(*incident, status); });
     // 1001 already resolved, 1002 already acknowledged: the state we wanted is there.
-    const auto code = result.transport == vendor::Transport::kOk ? vendor::pagerduty_error_code(result.response.body)
-                                                                 : std::nullopt;
+    const auto code = result.transport == vendor::Transport::kOk
+                          ? vendor::pagerduty_error_code(result.response.body)
+                          : std::nullopt;
     if (result.response.status == 400 && (code == 1001 || code == 1002)) return done(Side::kPagerDuty, calls);
   }
   Attempt out = from(classify(result), Side::kPagerDuty, calls);
@@ -199,11 +217,14 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   }
   if (!alert && a.incident_id) {
     // Neither a link nor an incident key in the webhook (incident.annotated never has one): ask PagerDuty.
-    const auto got = observed(Side::kPagerDuty, "get_incident", calls, [&] { return pagerduty_.incident(*a.incident_id); });
+    const auto got = observed(Side::kPagerDuty, "get_incident", calls,
+                              [&] { return pagerduty_.incident(*a.incident_id); });
     const auto c = classify(got);
     if (c.verdict == Verdict::kRetry) return from(c, Side::kPagerDuty, calls);
     if (c.verdict == Verdict::kSuccess) alert = vendor::pagerduty_incident_key(got.response.body);
-    if (!alert) return unpaired(Side::kOpsgenie, calls, "incident " + *a.incident_id + " has no link and no incident key");
+    if (!alert)
+      return unpaired(Side::kOpsgenie, calls,
+                      "incident " + *a.incident_id + " has no link and no incident key");
   }
   if (!alert) return unpaired(Side::kOpsgenie, calls, "no alert id");
   if (!linked) linked = store_.link_by_alert(*alert).has_value();
@@ -225,7 +246,8 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *alert)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok) return store_failure(Side::kOpsgenie, calls, r.error);
+    if (auto r = store_.record_echo(*echo, now_ms); !r.ok)
+      return store_failure(Side::kOpsgenie, calls, r.error);
   }
   const char* verb = a.kind == ActionKind::kAcknowledgeAlert     ? "acknowledge"
                      : a.kind == ActionKind::kUnacknowledgeAlert ? "unacknowledge"

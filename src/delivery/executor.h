@@ -23,7 +23,7 @@ struct Attempt {
   std::optional<milliseconds> wait_hint;
   std::optional<store::Check> check;  // an Opsgenie request to confirm later
   Side vendor = Side::kPagerDuty;
-  int calls = 0;                     // HTTP calls made
+  int calls = 0;  // HTTP calls made
 };
 
 class Executor {
@@ -52,6 +52,7 @@ struct CallObserver {
 void set_call_observer(CallObserver* observer);
 
 // Makes one vendor call through `call`, timed and reported to the observer.
-vendor::HttpResult observe_call(Side vendor, const char* operation, const std::function<vendor::HttpResult()>& call);
+vendor::HttpResult observe_call(Side vendor, const char* operation,
+                                const std::function<vendor::HttpResult()>& call);
 
 }  // namespace ogpd::delivery

@@ -5,9 +5,9 @@
 namespace ogpd::delivery {
 
 void MetricsObserver::on_planned(const Event& event, const std::string& outcome, std::size_t) {
-  metrics_.add("ogpd_events_processed_total",
-               {{"source", std::string(to_string(event.source))}, {"kind", std::string(to_string(event.kind))},
-                {"outcome", outcome}});
+  metrics_.add("ogpd_events_processed_total", {{"source", std::string(to_string(event.source))},
+                                               {"kind", std::string(to_string(event.kind))},
+                                               {"outcome", outcome}});
   if (outcome == "own_user" || outcome == "echo" || outcome == "marker")
     metrics_.add("ogpd_loop_echoes_suppressed_total", {{"guard", outcome}});
 }
@@ -15,7 +15,8 @@ void MetricsObserver::on_planned(const Event& event, const std::string& outcome,
 void MetricsObserver::on_attempt(const store::OutboxItem& item, const Attempt& attempt) {
   const std::string vendor(to_string(target_of(item.action.kind)));
   if (attempt.kind == Attempt::kDone)
-    metrics_.add("ogpd_actions_completed_total", {{"vendor", vendor}, {"action", std::string(to_string(item.action.kind))}});
+    metrics_.add("ogpd_actions_completed_total",
+                 {{"vendor", vendor}, {"action", std::string(to_string(item.action.kind))}});
   if (attempt.kind == Attempt::kUnpaired) metrics_.add("ogpd_unpaired_total", {{"vendor", vendor}});
 }
 
@@ -36,13 +37,16 @@ void MetricsObserver::on_check(bool success, const std::string&) {
 void MetricsObserver::on_call(Side vendor, const std::string& operation, const vendor::HttpResult& result,
                               std::chrono::microseconds took) {
   std::string status_class = "network";
-  if (result.transport == vendor::Transport::kOk) status_class = std::to_string(result.response.status / 100) + "xx";
+  if (result.transport == vendor::Transport::kOk)
+    status_class = std::to_string(result.response.status / 100) + "xx";
   const std::string name(to_string(vendor));
-  metrics_.add("ogpd_vendor_calls_total", {{"vendor", name}, {"operation", operation}, {"status", status_class}});
+  metrics_.add("ogpd_vendor_calls_total",
+               {{"vendor", name}, {"operation", operation}, {"status", status_class}});
   metrics_.observe("ogpd_vendor_call_duration_seconds", {{"vendor", name}}, took.count() / 1e6);
-  spdlog::info("vendor call vendor={} operation={} status={} took_ms={:.1f}{}", name, operation,
-               result.transport == vendor::Transport::kOk ? std::to_string(result.response.status) : "network",
-               took.count() / 1000.0, result.error.empty() ? "" : " error=" + result.error);
+  spdlog::info(
+      "vendor call vendor={} operation={} status={} took_ms={:.1f}{}", name, operation,
+      result.transport == vendor::Transport::kOk ? std::to_string(result.response.status) : "network",
+      took.count() / 1000.0, result.error.empty() ? "" : " error=" + result.error);
 }
 
 void render_queue_metrics(const store::QueueStats& stats, std::int64_t now_ms, std::string& out) {
@@ -54,7 +58,8 @@ void render_queue_metrics(const store::QueueStats& stats, std::int64_t now_ms, s
   family("ogpd_outbox_pending", "Actions waiting to be delivered, by vendor.");
   for (const auto& [vendor, q] : stats.vendors)
     out += ops::sample("ogpd_outbox_pending", {{"vendor", vendor}}, static_cast<double>(q.pending));
-  family("ogpd_outbox_oldest_pending_age_seconds", "Age of the oldest pending action, by vendor (0 when none).");
+  family("ogpd_outbox_oldest_pending_age_seconds",
+         "Age of the oldest pending action, by vendor (0 when none).");
   for (const auto& [vendor, q] : stats.vendors)
     out += ops::sample("ogpd_outbox_oldest_pending_age_seconds", {{"vendor", vendor}},
                        q.oldest_pending_ms ? (now_ms - *q.oldest_pending_ms) / 1000.0 : 0.0);

@@ -44,8 +44,8 @@ store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view
 void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::PlannedEvent& plan) {
   const ops::CorrelationScope correlation(event_id);
   if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
-  spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type, plan.outcome,
-               plan.actions.size());
+  spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
+               plan.outcome, plan.actions.size());
 }
 
 }  // namespace ogpd::delivery

@@ -1,7 +1,8 @@
-// EventPlanner: store::Planner over the pure sync rules. Looks up the event's pair and echo through the view it
-// is given (the journal's transaction, or the sync store), calls sync::plan, reports the outcome.
+// EventPlanner: store::Planner over the pure sync rules. Looks up the event's pair and echo through the view
+// it is given (the journal's transaction, or the sync store), calls sync::plan, reports the outcome.
 //
-// Thread-safe: plan() runs on the journal's writer thread while the engine may update the proxy's own user id.
+// Thread-safe: plan() runs on the journal's writer thread while the engine may update the proxy's own user
+// id.
 #pragma once
 
 #include <mutex>

@@ -40,8 +40,8 @@ Classified classify(const vendor::HttpResult& result) {
 
 milliseconds backoff(const RetryPolicy& policy, int attempts, double unit, std::optional<milliseconds> hint) {
   const double exponent = std::min(attempts - 1, 30);
-  const double ceiling =
-      std::min(static_cast<double>(policy.max_delay.count()), policy.base_delay.count() * std::pow(2.0, exponent));
+  const double ceiling = std::min(static_cast<double>(policy.max_delay.count()),
+                                  policy.base_delay.count() * std::pow(2.0, exponent));
   // "Equal jitter": at least half the exponential delay, so retries spread out but never bunch up at zero.
   auto delay = milliseconds(static_cast<long long>(ceiling / 2 + unit * ceiling / 2));
   if (hint && *hint > delay) delay = *hint;

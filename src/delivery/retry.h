@@ -1,9 +1,9 @@
-// Retry policy: what one attempt's answer means, and when to try again. Pure functions; the randomness comes in
-// as an argument, so a test asserts exact delays.
+// Retry policy: what one attempt's answer means, and when to try again. Pure functions; the randomness comes
+// in as an argument, so a test asserts exact delays.
 //
-// Network errors, 408, 429 and 5xx are retried with exponential backoff and full jitter, never sooner than the
-// vendor asked (ratelimit-reset, Retry-After, X-RateLimit-Period-In-Sec); other 4xx are final. After the budget
-// (attempts or age) the action becomes a dead letter.
+// Network errors, 408, 429 and 5xx are retried with exponential backoff and full jitter, never sooner than
+// the vendor asked (ratelimit-reset, Retry-After, X-RateLimit-Period-In-Sec); other 4xx are final. After the
+// budget (attempts or age) the action becomes a dead letter.
 #pragma once
 
 #include <chrono>
@@ -28,7 +28,7 @@ enum class Verdict { kSuccess, kRetry, kFinal };
 
 struct Classified {
   Verdict verdict = Verdict::kFinal;
-  bool ambiguous = false;                // the request may have taken effect
+  bool ambiguous = false;                 // the request may have taken effect
   std::optional<milliseconds> wait_hint;  // what the vendor asked for
   std::string error;                      // for logs and dead letters
 };

@@ -82,9 +82,11 @@ const std::vector<SettingSpec>& setting_specs() {
       {"PAGERDUTY_API_KEY", "", true, "PagerDuty REST API key"},
       {"PAGERDUTY_SERVICE_ID", "", false, "PagerDuty service that incidents are created on"},
       {"PAGERDUTY_WEBHOOK_SECRET", "", true,
-       "PagerDuty webhook signing secret(s), comma-separated; when set, /pd-webhook requires a valid signature"},
+       "PagerDuty webhook signing secret(s), comma-separated; when set, /pd-webhook requires a valid "
+       "signature"},
       {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From"},
-      {"PAGERDUTY_USER", "", false, "the proxy's own PagerDuty user (id or name); its events are never mirrored"},
+      {"PAGERDUTY_USER", "", false,
+       "the proxy's own PagerDuty user (id or name); its events are never mirrored"},
       {"OPSGENIE_API_KEY", "", true, "Opsgenie API key"},
       {"OPSGENIE_INTEGRATION_ID", "", false, "only alerts from this Opsgenie webhook integration are synced"},
       {"OPSGENIE_WEBHOOK_TOKEN", "", true,
@@ -92,20 +94,25 @@ const std::vector<SettingSpec>& setting_specs() {
       {"PAGERDUTY_API_URL", "https://api.pagerduty.com", false, "PagerDuty REST base URL"},
       {"OPSGENIE_API_URL", "https://api.opsgenie.com", false, "Opsgenie API base URL"},
       {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://..."},
-      {"DRY_RUN", "", false, "log outbound calls instead of making them (default: true when credentials are missing)"},
+      {"DRY_RUN", "", false,
+       "log outbound calls instead of making them (default: true when credentials are missing)"},
       {"LOG_LEVEL", "info", false, "trace, debug, info, warn, error or off"},
       {"LOG_FORMAT", "text", false, "text, or json for one JSON object per line"},
       {"BODY_LIMIT_BYTES", "262144", false, "largest webhook body accepted; larger ones get 413"},
       {"MAX_CONNECTIONS", "1024", false, "open connections beyond this are refused"},
-      {"REQUEST_TIMEOUT_SECONDS", "10", false, "time allowed to receive one request, and idle keep-alive time"},
+      {"REQUEST_TIMEOUT_SECONDS", "10", false,
+       "time allowed to receive one request, and idle keep-alive time"},
       {"SHUTDOWN_GRACE_SECONDS", "10", false, "on SIGTERM, time allowed for in-flight requests to finish"},
       {"PRIORITY_URGENCY", "P1=high,P2=high,P3=low,P4=low,P5=low", false,
        "PagerDuty urgency for each Opsgenie priority (unlisted priorities keep their default)"},
       {"RETRY_MAX_ATTEMPTS", "12", false, "attempts before an action becomes a dead letter"},
       {"RETRY_MAX_AGE_SECONDS", "86400", false, "age after which a failing action becomes a dead letter"},
-      {"RETRY_BASE_DELAY_MS", "1000", false, "first retry delay; doubles each attempt (with jitter), at most 5 minutes"},
-      {"DELIVERY_WORKERS", "4", false, "outbound calls made at once (never two for the same alert/incident pair)"},
-      {"PAGERDUTY_REQUESTS_PER_MINUTE", "900", false, "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
+      {"RETRY_BASE_DELAY_MS", "1000", false,
+       "first retry delay; doubles each attempt (with jitter), at most 5 minutes"},
+      {"DELIVERY_WORKERS", "4", false,
+       "outbound calls made at once (never two for the same alert/incident pair)"},
+      {"PAGERDUTY_REQUESTS_PER_MINUTE", "900", false,
+       "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
       {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
       {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call"},
   };
@@ -144,7 +151,8 @@ RawSettings parse_dotenv(std::string_view text) {
   return out;
 }
 
-RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environment, const RawSettings& flags) {
+RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environment,
+                           const RawSettings& flags) {
   RawSettings out = dotenv;
   for (const auto& [k, v] : environment) out[k] = v;
   for (const auto& [k, v] : flags) out[k] = v;
@@ -168,7 +176,8 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
 
   c.pagerduty_api_key = get(raw, "PAGERDUTY_API_KEY");
   c.pagerduty_service_id = get(raw, "PAGERDUTY_SERVICE_ID");
-  if (auto secrets = get(raw, "PAGERDUTY_WEBHOOK_SECRET")) c.pagerduty_webhook_secrets = split_secrets(*secrets);
+  if (auto secrets = get(raw, "PAGERDUTY_WEBHOOK_SECRET"))
+    c.pagerduty_webhook_secrets = split_secrets(*secrets);
   c.pagerduty_email = get(raw, "PAGERDUTY_EMAIL");
   c.pagerduty_user = get(raw, "PAGERDUTY_USER");
   c.opsgenie_api_key = get(raw, "OPSGENIE_API_KEY");
@@ -178,7 +187,8 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   for (auto [name, target] : {std::pair{"PAGERDUTY_API_URL", &c.pagerduty_api_url},
                               std::pair{"OPSGENIE_API_URL", &c.opsgenie_api_url}}) {
     if (auto url = get(raw, name)) {
-      if (!is_http_url(*url)) return ConfigError{std::string(name) + ": '" + *url + "' is not an http(s) URL"};
+      if (!is_http_url(*url))
+        return ConfigError{std::string(name) + ": '" + *url + "' is not an http(s) URL"};
       while (url->size() > 1 && url->back() == '/') url->pop_back();
       *target = *url;
     }
@@ -189,14 +199,16 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
     if (url->rfind("sqlite:", 0) == 0) {
       std::string path = url->substr(7);
       if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs/path and sqlite://rel both work
-      if (path.empty()) return ConfigError{"DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:data/ogpd.db"};
+      if (path.empty())
+        return ConfigError{"DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:data/ogpd.db"};
       c.store = Store::kSqlite;
       c.sqlite_path = path;
     } else if (url->rfind("postgresql://", 0) == 0 || url->rfind("postgres://", 0) == 0) {
       c.store = Store::kPostgres;
     } else {
       const auto colon = url->find(':');
-      return ConfigError{"DATABASE_URL: unknown scheme '" + (colon == std::string::npos ? *url : url->substr(0, colon)) +
+      return ConfigError{"DATABASE_URL: unknown scheme '" +
+                         (colon == std::string::npos ? *url : url->substr(0, colon)) +
                          "' (use sqlite:<path> or postgresql://...)"};
     }
   }
@@ -223,11 +235,13 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
     static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
     bool known = false;
     for (auto l : kLevels) known |= *level == l;
-    if (!known) return ConfigError{"LOG_LEVEL: '" + *level + "' is not one of trace, debug, info, warn, error, off"};
+    if (!known)
+      return ConfigError{"LOG_LEVEL: '" + *level + "' is not one of trace, debug, info, warn, error, off"};
     c.log_level = *level;
   }
   if (auto format = get(raw, "LOG_FORMAT")) {
-    if (*format != "text" && *format != "json") return ConfigError{"LOG_FORMAT: '" + *format + "' is not text or json"};
+    if (*format != "text" && *format != "json")
+      return ConfigError{"LOG_FORMAT: '" + *format + "' is not text or json"};
     c.log_format = *format;
   }
 
@@ -249,8 +263,8 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
     if (auto text = get(raw, b.name)) {
       const auto v = parse_integer(*text);
       if (!v || *v < b.min || *v > b.max)
-        return ConfigError{std::string(b.name) + ": '" + *text + "' is not an integer in " + std::to_string(b.min) +
-                           "-" + std::to_string(b.max)};
+        return ConfigError{std::string(b.name) + ": '" + *text + "' is not an integer in " +
+                           std::to_string(b.min) + "-" + std::to_string(b.max)};
       values[i] = *v;
     }
   }
@@ -278,24 +292,28 @@ std::vector<std::string> describe(const Config& c) {
   const auto secret = [](bool set) { return std::string(set ? "set (hidden)" : "unset"); };
   const auto plain = [](const std::optional<std::string>& v) { return v ? *v : std::string("unset"); };
   std::string urgency;
-  for (const auto& [priority, level] : c.urgency_by_priority) urgency += (urgency.empty() ? "" : ",") + priority + "=" + level;
+  for (const auto& [priority, level] : c.urgency_by_priority)
+    urgency += (urgency.empty() ? "" : ",") + priority + "=" + level;
   std::vector<std::string> lines{
       "HOST=" + c.host,
       "PORT=" + std::to_string(c.port),
       "PAGERDUTY_API_KEY=" + secret(c.pagerduty_api_key.has_value()),
       "PAGERDUTY_SERVICE_ID=" + plain(c.pagerduty_service_id),
-      "PAGERDUTY_WEBHOOK_SECRET=" + (c.pagerduty_webhook_secrets.empty()
-                                         ? std::string("unset (signatures not checked)")
-                                         : std::to_string(c.pagerduty_webhook_secrets.size()) + " secret(s) set (hidden)"),
+      "PAGERDUTY_WEBHOOK_SECRET=" +
+          (c.pagerduty_webhook_secrets.empty()
+               ? std::string("unset (signatures not checked)")
+               : std::to_string(c.pagerduty_webhook_secrets.size()) + " secret(s) set (hidden)"),
       "PAGERDUTY_EMAIL=" + plain(c.pagerduty_email),
       "PAGERDUTY_USER=" + plain(c.pagerduty_user),
       "OPSGENIE_API_KEY=" + secret(c.opsgenie_api_key.has_value()),
-      "OPSGENIE_INTEGRATION_ID=" + (c.opsgenie_integration_id ? *c.opsgenie_integration_id
-                                                              : std::string("unset (every integration is synced)")),
+      "OPSGENIE_INTEGRATION_ID=" + (c.opsgenie_integration_id
+                                        ? *c.opsgenie_integration_id
+                                        : std::string("unset (every integration is synced)")),
       "OPSGENIE_WEBHOOK_TOKEN=" + secret(c.opsgenie_webhook_token.has_value()),
       "PAGERDUTY_API_URL=" + c.pagerduty_api_url,
       "OPSGENIE_API_URL=" + c.opsgenie_api_url,
-      "DATABASE_URL=" + std::string(c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : "postgresql://(hidden)"),
+      "DATABASE_URL=" +
+          std::string(c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : "postgresql://(hidden)"),
       "DRY_RUN=" + std::string(c.dry_run ? "true" : "false"),
       "LOG_LEVEL=" + c.log_level,
       "LOG_FORMAT=" + c.log_format,
@@ -330,7 +348,8 @@ std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::s
     std::string priority(item.substr(0, eq));
     const std::string urgency(item.substr(eq + 1));
     if (priority.size() == 1 && priority[0] >= '1' && priority[0] <= '5') priority = "P" + priority;
-    if (priority.size() != 2 || (priority[0] != 'P' && priority[0] != 'p') || priority[1] < '1' || priority[1] > '5')
+    if (priority.size() != 2 || (priority[0] != 'P' && priority[0] != 'p') || priority[1] < '1' ||
+        priority[1] > '5')
       return std::nullopt;
     priority[0] = 'P';
     if (urgency != "high" && urgency != "low") return std::nullopt;

@@ -37,7 +37,8 @@ using RawSettings = std::map<std::string, std::string, std::less<>>;
 RawSettings parse_dotenv(std::string_view text);
 
 // `environment` wins over `dotenv`; `flags` win over both.
-RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environment, const RawSettings& flags);
+RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environment,
+                           const RawSettings& flags);
 
 enum class Store { kSqlite, kPostgres };
 

@@ -21,7 +21,9 @@ class CorrelationFlag final : public spdlog::custom_flag_formatter {
     const std::string text = "evt=" + std::to_string(t_correlation) + " ";
     dest.append(text.data(), text.data() + text.size());
   }
-  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<CorrelationFlag>(); }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<CorrelationFlag>();
+  }
 };
 
 class JsonFormatter final : public spdlog::formatter {
@@ -51,9 +53,15 @@ class JsonFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-CorrelationScope::CorrelationScope(std::int64_t event_id) : previous_(t_correlation) { t_correlation = event_id; }
-CorrelationScope::~CorrelationScope() { t_correlation = previous_; }
-std::int64_t current_correlation() { return t_correlation; }
+CorrelationScope::CorrelationScope(std::int64_t event_id) : previous_(t_correlation) {
+  t_correlation = event_id;
+}
+CorrelationScope::~CorrelationScope() {
+  t_correlation = previous_;
+}
+std::int64_t current_correlation() {
+  return t_correlation;
+}
 
 std::string json_quote(std::string_view text) {
   std::string out;
@@ -62,11 +70,21 @@ std::string json_quote(std::string_view text) {
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];

@@ -13,9 +13,12 @@ namespace {
 
 const char* type_name(Metrics::Type type) {
   switch (type) {
-    case Metrics::Type::kCounter: return "counter";
-    case Metrics::Type::kGauge: return "gauge";
-    case Metrics::Type::kHistogram: return "histogram";
+    case Metrics::Type::kCounter:
+      return "counter";
+    case Metrics::Type::kGauge:
+      return "gauge";
+    case Metrics::Type::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -84,7 +87,8 @@ std::string sample(const std::string& name, const Labels& labels, double value) 
   return out;
 }
 
-void Metrics::describe(const std::string& name, Type type, const std::string& help, std::vector<double> buckets) {
+void Metrics::describe(const std::string& name, Type type, const std::string& help,
+                       std::vector<double> buckets) {
   std::lock_guard lock(mu_);
   auto& f = families_[name];
   f.type = type;
@@ -165,9 +169,11 @@ void render_process_metrics(std::string& out) {
   long pages_total = 0, pages_resident = 0;
   if (std::ifstream statm("/proc/self/statm"); statm) statm >> pages_total >> pages_resident;
   header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  out += sample("process_resident_memory_bytes", {}, static_cast<double>(pages_resident) * static_cast<double>(page));
+  out += sample("process_resident_memory_bytes", {},
+                static_cast<double>(pages_resident) * static_cast<double>(page));
   header(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  out += sample("process_virtual_memory_bytes", {}, static_cast<double>(pages_total) * static_cast<double>(page));
+  out += sample("process_virtual_memory_bytes", {},
+                static_cast<double>(pages_total) * static_cast<double>(page));
 
   std::ifstream stat("/proc/self/stat");
   std::string line;
@@ -184,8 +190,10 @@ void render_process_metrics(std::string& out) {
     double uptime = 0;
     if (std::ifstream up("/proc/uptime"); up) up >> uptime;
     const double boot = static_cast<double>(time(nullptr)) - uptime;
-    header(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-    out += sample("process_start_time_seconds", {}, std::floor(boot + std::stod(f[19]) / static_cast<double>(ticks)));
+    header(out, "process_start_time_seconds", "gauge",
+           "Start time of the process since unix epoch in seconds.");
+    out += sample("process_start_time_seconds", {},
+                  std::floor(boot + std::stod(f[19]) / static_cast<double>(ticks)));
   }
   int fds = 0;
   if (DIR* dir = opendir("/proc/self/fd")) {
@@ -201,12 +209,14 @@ void describe_ogpd_metrics(Metrics& m, const std::string& version) {
   using T = Metrics::Type;
   m.describe("ogpd_build_info", T::kGauge, "Build information; always 1.");
   m.set("ogpd_build_info", {{"version", version}}, 1);
-  m.describe("ogpd_webhooks_received_total", T::kCounter,
-             "Webhook deliveries received, by source and outcome (accepted, duplicate, ignored, unauthorized, "
-             "bad_request, too_large, unavailable).");
-  m.describe("ogpd_events_processed_total", T::kCounter,
-             "Stored events planned by the sync engine, by source, kind and outcome (mirrored, echo, own_user, "
-             "marker, already_linked, no_action).");
+  m.describe(
+      "ogpd_webhooks_received_total", T::kCounter,
+      "Webhook deliveries received, by source and outcome (accepted, duplicate, ignored, unauthorized, "
+      "bad_request, too_large, unavailable).");
+  m.describe(
+      "ogpd_events_processed_total", T::kCounter,
+      "Stored events planned by the sync engine, by source, kind and outcome (mirrored, echo, own_user, "
+      "marker, already_linked, no_action).");
   m.describe("ogpd_loop_echoes_suppressed_total", T::kCounter,
              "Webhooks not mirrored because the proxy caused them, by guard (own_user, echo, marker).");
   m.describe("ogpd_vendor_calls_total", T::kCounter,
@@ -218,9 +228,11 @@ void describe_ogpd_metrics(Metrics& m, const std::string& version) {
   m.describe("ogpd_rate_limit_waits_total", T::kCounter,
              "Retries delayed by a vendor's rate-limit answer (429 with a reset hint), by vendor.");
   m.describe("ogpd_dead_letters_total", T::kCounter, "Actions that became dead letters, by vendor.");
-  m.describe("ogpd_unpaired_total", T::kCounter, "Actions whose alert/incident pair could not be found, by vendor.");
-  m.describe("ogpd_opsgenie_request_failures_total", T::kCounter,
-             "Opsgenie requests accepted with 202 that its request status reported as failed or never confirmed.");
+  m.describe("ogpd_unpaired_total", T::kCounter,
+             "Actions whose alert/incident pair could not be found, by vendor.");
+  m.describe(
+      "ogpd_opsgenie_request_failures_total", T::kCounter,
+      "Opsgenie requests accepted with 202 that its request status reported as failed or never confirmed.");
 }
 
 }  // namespace ogpd::ops

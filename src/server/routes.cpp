@@ -74,7 +74,8 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
       a.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return a;
     }
-    if (!context.journal.ready()) return error_answer(http::status::service_unavailable, "store is not writable");
+    if (!context.journal.ready())
+      return error_answer(http::status::service_unavailable, "store is not writable");
     if (context.workers_ready && !context.workers_ready())
       return error_answer(http::status::service_unavailable, "delivery workers have stalled");
     return json_answer(http::status::ok, "{\"status\":\"ready\"}");
@@ -86,8 +87,10 @@ Answer answer_stored(const Event& event, const store::AppendResult& result) {
   const std::string id = std::to_string(result.event_id);
   switch (result.outcome) {
     case store::AppendOutcome::kStored:
-      if (is_actionable(event.kind)) return json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
-      return ignored(event.kind == EventKind::kPing ? "ping" : "no action for " + event.type, result.event_id);
+      if (is_actionable(event.kind))
+        return json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
+      return ignored(event.kind == EventKind::kPing ? "ping" : "no action for " + event.type,
+                     result.event_id);
     case store::AppendOutcome::kDuplicate:
       return json_answer(http::status::ok, "{\"status\":\"duplicate\",\"event_id\":" + id + "}");
     case store::AppendOutcome::kUnavailable:

@@ -19,10 +19,10 @@ namespace http = boost::beast::http;
 
 struct Answer {
   http::status status = http::status::ok;
-  std::string body;              // JSON (or Prometheus text for /metrics)
+  std::string body;  // JSON (or Prometheus text for /metrics)
   std::string content_type = "application/json";
-  std::string allow;             // for 405
-  bool retry_after = false;      // for 503: tell the sender when to come back
+  std::string allow;         // for 405
+  bool retry_after = false;  // for 503: tell the sender when to come back
 };
 
 struct ToStore {

@@ -19,19 +19,27 @@ using tcp = net::ip::tcp;
 namespace {
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 std::string_view outcome_name(http::status status, std::string_view body) {
   switch (status) {
-    case http::status::accepted: return "accepted";
-    case http::status::unauthorized: return "unauthorized";
-    case http::status::bad_request: return "bad_request";
-    case http::status::payload_too_large: return "too_large";
-    case http::status::service_unavailable: return "unavailable";
-    case http::status::ok: return body.find("\"duplicate\"") != std::string_view::npos ? "duplicate" : "ignored";
-    default: return "other";
+    case http::status::accepted:
+      return "accepted";
+    case http::status::unauthorized:
+      return "unauthorized";
+    case http::status::bad_request:
+      return "bad_request";
+    case http::status::payload_too_large:
+      return "too_large";
+    case http::status::service_unavailable:
+      return "unavailable";
+    case http::status::ok:
+      return body.find("\"duplicate\"") != std::string_view::npos ? "duplicate" : "ignored";
+    default:
+      return "other";
   }
 }
 
@@ -62,13 +70,14 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.limits().body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.limits().header_bytes));
     stream_.expires_after(server_.limits().request_timeout);
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     busy_ = true;
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset || ec == net::error::eof) {
       return close();
     }
     if (ec) {  // keep what was read of the request line, for the log
@@ -84,7 +93,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == http::error::header_limit) {
       return reply(error_answer(http::status::request_header_fields_too_large, "headers too large"), false);
     }
-    if (ec) return reply(error_answer(http::status::bad_request, "malformed HTTP request: " + ec.message()), false);
+    if (ec)
+      return reply(error_answer(http::status::bad_request, "malformed HTTP request: " + ec.message()), false);
 
     request_ = parser_->release();
     const bool keep_alive = request_.keep_alive();
@@ -96,16 +106,15 @@ class Session : public std::enable_shared_from_this<Session> {
     // Store first, answer after the commit. The tracked executor keeps io_context::run() alive meanwhile.
     auto event = std::make_shared<Event>(std::move(std::get<ToStore>(routed).event));
     auto ex = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-    server_.journal().append(
-        {*event, std::move(request_.body()), now_ms()},
-        [self = shared_from_this(), ex, event, keep_alive](store::AppendResult result) {
-          net::post(ex, [self, event, keep_alive, result = std::move(result)] {
-            if (result.outcome == store::AppendOutcome::kUnavailable)
-              spdlog::error("journal write failed: {}", result.error);
-            ops::CorrelationScope correlation(result.event_id);
-            self->reply(answer_stored(*event, result), keep_alive, event.get());
-          });
-        });
+    server_.journal().append({*event, std::move(request_.body()), now_ms()},
+                             [self = shared_from_this(), ex, event, keep_alive](store::AppendResult result) {
+                               net::post(ex, [self, event, keep_alive, result = std::move(result)] {
+                                 if (result.outcome == store::AppendOutcome::kUnavailable)
+                                   spdlog::error("journal write failed: {}", result.error);
+                                 ops::CorrelationScope correlation(result.event_id);
+                                 self->reply(answer_stored(*event, result), keep_alive, event.get());
+                               });
+                             });
   }
 
   void reply(Answer answer, bool keep_alive, const Event* event = nullptr) {
@@ -136,13 +145,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!webhook && status < 400) return;
     const auto outcome = outcome_name(answer.status, answer.body);
     if (webhook && server_.probes().metrics != nullptr) {
-      server_.probes().metrics->add("ogpd_webhooks_received_total",
-                                    {{"source", target.rfind("/ops-webhook", 0) == 0 ? "opsgenie" : "pagerduty"},
-                                     {"outcome", std::string(outcome)}});
+      server_.probes().metrics->add(
+          "ogpd_webhooks_received_total",
+          {{"source", target.rfind("/ops-webhook", 0) == 0 ? "opsgenie" : "pagerduty"},
+           {"outcome", std::string(outcome)}});
     }
     if (event == nullptr) {
-      const auto level = status >= 500 ? spdlog::level::err : status >= 400 ? spdlog::level::warn : spdlog::level::info;
-      spdlog::log(level, "request path={} status={} outcome={} detail={}", target, status, outcome, answer.body);
+      const auto level = status >= 500   ? spdlog::level::err
+                         : status >= 400 ? spdlog::level::warn
+                                         : spdlog::level::info;
+      spdlog::log(level, "request path={} status={} outcome={} detail={}", target, status, outcome,
+                  answer.body);
       return;
     }
     spdlog::log(status >= 500 ? spdlog::level::err : spdlog::level::info,
@@ -162,11 +175,12 @@ class Session : public std::enable_shared_from_this<Session> {
     discard();
   }
   void discard() {
-    stream_.async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-      self->discarded_ += n;
-      if (ec || self->discarded_ > (8u << 20)) return self->close();
-      self->discard();
-    });
+    stream_.async_read_some(net::buffer(sink_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->discarded_ += n;
+                              if (ec || self->discarded_ > (8u << 20)) return self->close();
+                              self->discard();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -227,7 +241,9 @@ void Server::accept() {
   });
 }
 
-std::list<Session*>::iterator Server::enroll(Session* session) { return sessions_.insert(sessions_.end(), session); }
+std::list<Session*>::iterator Server::enroll(Session* session) {
+  return sessions_.insert(sessions_.end(), session);
+}
 
 void Server::leave(std::list<Session*>::iterator where) {
   sessions_.erase(where);

@@ -1,11 +1,11 @@
 // Server: the HTTP/1.1 listener and its sessions (Boost.Beast on Asio).
 //
-// Owns the acceptor and every connection. All of it runs on ONE io_context thread — sessions, the registry and
-// the drain state have that thread as their only owner, so nothing here takes a lock. Heavy work is elsewhere:
-// parsing is microseconds, and the journal's fsync happens on its own thread.
-// Every input is bounded: body size (413), header size (431), time to receive a request and keep-alive idle
-// time, number of open connections. shutdown() stops accepting, lets in-flight requests finish (bounded by the
-// grace period), closes idle connections; io_context::run() then returns.
+// Owns the acceptor and every connection. All of it runs on ONE io_context thread — sessions, the registry
+// and the drain state have that thread as their only owner, so nothing here takes a lock. Heavy work is
+// elsewhere: parsing is microseconds, and the journal's fsync happens on its own thread. Every input is
+// bounded: body size (413), header size (431), time to receive a request and keep-alive idle time, number of
+// open connections. shutdown() stops accepting, lets in-flight requests finish (bounded by the grace period),
+// closes idle connections; io_context::run() then returns.
 #pragma once
 
 #include <boost/asio.hpp>
@@ -33,9 +33,9 @@ class Session;
 
 // What the server reports and asks beyond the journal; every part optional.
 struct Probes {
-  ops::Metrics* metrics = nullptr;        // webhook counters; GET /metrics renders render_metrics()
+  ops::Metrics* metrics = nullptr;  // webhook counters; GET /metrics renders render_metrics()
   std::function<std::string()> render_metrics;
-  std::function<bool()> workers_ready;    // part of GET /readyz
+  std::function<bool()> workers_ready;  // part of GET /readyz
 };
 
 class Server {

@@ -1,9 +1,9 @@
 // Journal: the durable, deduplicating log of accepted webhook events — the queue the sync engine reads.
 //
-// Who calls it: the HTTP server (append) and the health endpoint (ready). Thread-safe: append may be called from
-// any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives through the
-// callback as kUnavailable when the event could not be made durable (disk full, database locked or gone), so the
-// sender can be told to retry.
+// Who calls it: the HTTP server (append) and the health endpoint (ready). Thread-safe: append may be called
+// from any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives through the
+// callback as kUnavailable when the event could not be made durable (disk full, database locked or gone), so
+// the sender can be told to retry.
 #pragma once
 
 #include <cstdint>

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <thread>
 #include <system_error>
+#include <thread>
 
 namespace ogpd::store {
 
@@ -24,7 +24,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 void Statement::bind(int index, std::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -42,21 +44,28 @@ void Statement::bind_blob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
 }
 
-void Statement::bind(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
+void Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+}
 
-int Statement::step() { return sqlite3_step(stmt_); }
+int Statement::step() {
+  return sqlite3_step(stmt_);
+}
 
 void Statement::reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
 
 std::optional<std::string> Statement::column_text(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return std::nullopt;
-  return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
 std::optional<Db> Db::open(const std::string& path, std::string* error) {
@@ -70,8 +79,8 @@ std::optional<Db> Db::open(const std::string& path, std::string* error) {
     }
   }
   sqlite3* handle = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &handle,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     *error = "cannot open " + path + ": " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
     sqlite3_close(handle);
@@ -80,7 +89,9 @@ std::optional<Db> Db::open(const std::string& path, std::string* error) {
   return Db(handle);
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  sqlite3_close(db_);
+}
 
 Status Db::exec(std::string_view sql) {
   const std::string text(sql);
@@ -91,7 +102,9 @@ Status Db::exec(std::string_view sql) {
   return status;
 }
 
-void Db::wait_for_locks(int timeout_ms) { sqlite3_busy_timeout(db_, timeout_ms); }
+void Db::wait_for_locks(int timeout_ms) {
+  sqlite3_busy_timeout(db_, timeout_ms);
+}
 
 std::string Db::configure(const char* synchronous, int busy_timeout_ms) {
   const std::string pragmas[] = {"PRAGMA journal_mode=WAL", std::string("PRAGMA synchronous=") + synchronous,
@@ -103,6 +116,8 @@ std::string Db::configure(const char* synchronous, int busy_timeout_ms) {
   return {};
 }
 
-Status Db::last_error() const { return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)}; }
+Status Db::last_error() const {
+  return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
+}
 
 }  // namespace ogpd::store

@@ -1,5 +1,5 @@
-// Thin RAII wrappers over the SQLite C API: a connection and a prepared statement. Errors are values (Status),
-// never exceptions. Not thread-safe: each thread owns its own Db.
+// Thin RAII wrappers over the SQLite C API: a connection and a prepared statement. Errors are values
+// (Status), never exceptions. Not thread-safe: each thread owns its own Db.
 #pragma once
 
 #include <sqlite3.h>

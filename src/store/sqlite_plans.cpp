@@ -11,7 +11,8 @@ namespace sql = sqlite_sql;
 
 std::optional<Link> read_one_link(Statement& stmt) {
   std::optional<Link> link;
-  if (stmt.step() == SQLITE_ROW) link = Link{stmt.column_text(0).value_or(""), stmt.column_text(1), stmt.column_text(2)};
+  if (stmt.step() == SQLITE_ROW)
+    link = Link{stmt.column_text(0).value_or(""), stmt.column_text(1), stmt.column_text(2)};
   stmt.reset();
   return link;
 }

@@ -24,7 +24,8 @@ class PlanStatements {
   Result write(const Db& db, const PlannedEvent& plan, std::int64_t now_ms, bool mark_event = true);
 
  private:
-  Statement link_by_alert_, link_by_incident_, find_echo_, insert_action_, mark_event_, save_link_, consume_echo_;
+  Statement link_by_alert_, link_by_incident_, find_echo_, insert_action_, mark_event_, save_link_,
+      consume_echo_;
 };
 
 // The view of links and ledger a planner reads, over one connection (and so inside its transaction).

@@ -6,11 +6,13 @@
 #include <string_view>
 
 // Column lists read by several statements; string literals, so they concatenate at compile time.
-#define OGPD_EVENT_COLUMNS                                                                                 \
-  "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, actor_name," \
+#define OGPD_EVENT_COLUMNS                                                                           \
+  "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, " \
+  "actor_name,"                                                                                      \
   " note, title, description, priority, occurred_at, received_at_ms, status, outcome"
-#define OGPD_ACTION_COLUMNS \
-  "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, last_error"
+#define OGPD_ACTION_COLUMNS                                                                          \
+  "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, " \
+  "last_error"
 
 namespace ogpd::store::sqlite_sql {
 
@@ -28,11 +30,11 @@ constexpr std::array<std::string_view, 3> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
-    " source TEXT NOT NULL,"        // opsgenie | pagerduty
-    " type TEXT NOT NULL,"          // the vendor's action / event_type
-    " kind TEXT NOT NULL,"          // the normalised EventKind
+    " source TEXT NOT NULL,"  // opsgenie | pagerduty
+    " type TEXT NOT NULL,"    // the vendor's action / event_type
+    " kind TEXT NOT NULL,"    // the normalised EventKind
     " dedupe_key TEXT NOT NULL UNIQUE,"
-    " delivery_id TEXT UNIQUE,"     // X-Webhook-Id; NULLs never collide
+    " delivery_id TEXT UNIQUE,"  // X-Webhook-Id; NULLs never collide
     " alert_id TEXT,"
     " incident_id TEXT,"
     " incident_key TEXT,"
@@ -44,7 +46,7 @@ constexpr std::array<std::string_view, 3> kMigrations{
     " priority TEXT,"
     " occurred_at TEXT,"
     " received_at_ms INTEGER NOT NULL,"
-    " status TEXT NOT NULL,"        // pending (the engine will act) | ignored (nothing to do) | done
+    " status TEXT NOT NULL,"  // pending (the engine will act) | ignored (nothing to do) | done
     " raw_body BLOB NOT NULL);"
     "CREATE INDEX events_pending ON events (id) WHERE status = 'pending';",
 
@@ -52,18 +54,18 @@ constexpr std::array<std::string_view, 3> kMigrations{
     "ALTER TABLE events ADD COLUMN outcome TEXT;"
     "CREATE TABLE links ("
     " alert_id TEXT PRIMARY KEY,"
-    " incident_id TEXT UNIQUE,"     // NULL while the create is pending
+    " incident_id TEXT UNIQUE,"  // NULL while the create is pending
     " incident_key TEXT,"
     " created_at_ms INTEGER NOT NULL,"
     " updated_at_ms INTEGER NOT NULL);"
     "CREATE TABLE outbox ("
     " id INTEGER PRIMARY KEY,"
     " event_id INTEGER NOT NULL REFERENCES events (id),"
-    " pair_key TEXT NOT NULL,"      // actions of one pair run one at a time, in id order
-    " target TEXT NOT NULL,"        // opsgenie | pagerduty
+    " pair_key TEXT NOT NULL,"  // actions of one pair run one at a time, in id order
+    " target TEXT NOT NULL,"    // opsgenie | pagerduty
     " kind TEXT NOT NULL,"
-    " payload TEXT NOT NULL,"       // the Action as JSON
-    " state TEXT NOT NULL,"         // pending | done | dead | unpaired | discarded
+    " payload TEXT NOT NULL,"  // the Action as JSON
+    " state TEXT NOT NULL,"    // pending | done | dead | unpaired | discarded
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " ambiguous INTEGER NOT NULL DEFAULT 0,"
     " next_attempt_at_ms INTEGER NOT NULL,"
@@ -91,7 +93,8 @@ constexpr std::array<std::string_view, 3> kMigrations{
     "ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;"
     "UPDATE outbox SET head = 1 WHERE id IN"
     " (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY pair_key);"
-    "CREATE INDEX outbox_due ON outbox (target, next_attempt_at_ms, id) WHERE state = 'pending' AND head = 1;",
+    "CREATE INDEX outbox_due ON outbox (target, next_attempt_at_ms, id) WHERE state = 'pending' AND head = "
+    "1;",
 };
 
 constexpr std::string_view kInsertEvent =
@@ -101,11 +104,9 @@ constexpr std::string_view kInsertEvent =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 constexpr std::string_view kPendingEvents =
-    "SELECT " OGPD_EVENT_COLUMNS
-    " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";
+    "SELECT " OGPD_EVENT_COLUMNS " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";
 constexpr std::string_view kRecentEvents =
-    "SELECT " OGPD_EVENT_COLUMNS
-    " FROM events ORDER BY id DESC LIMIT ?1";
+    "SELECT " OGPD_EVENT_COLUMNS " FROM events ORDER BY id DESC LIMIT ?1";
 constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = ?2 WHERE id = ?1";
 
 constexpr std::string_view kLinkByAlert =
@@ -117,7 +118,8 @@ constexpr std::string_view kSaveLink =
     "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms)"
     " VALUES (?1, ?2, ?3, ?4, ?4)"
     " ON CONFLICT (alert_id) DO UPDATE SET incident_id = COALESCE(excluded.incident_id, links.incident_id),"
-    " incident_key = COALESCE(excluded.incident_key, links.incident_key), updated_at_ms = excluded.updated_at_ms";
+    " incident_key = COALESCE(excluded.incident_key, links.incident_key), updated_at_ms = "
+    "excluded.updated_at_ms";
 
 constexpr std::string_view kFindEcho =
     "SELECT id FROM echoes WHERE side = ?1 AND target_id = ?2 AND verb = ?3 AND note_digest = ?4"
@@ -145,7 +147,8 @@ constexpr std::string_view kRecomputeHeads =
 // The head (lowest id) of every pair with pending actions, when due.
 // INDEXED BY: without statistics SQLite would pick outbox_state and scan every pending action.
 constexpr std::string_view kDueHeads =
-    "SELECT " OGPD_ACTION_COLUMNS " FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
+    "SELECT " OGPD_ACTION_COLUMNS
+    " FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
     " AND next_attempt_at_ms <= ?1 ORDER BY next_attempt_at_ms, id LIMIT ?2";
 constexpr std::string_view kNextDue =
     "SELECT MIN(t) FROM ("
@@ -161,20 +164,22 @@ constexpr std::string_view kRescheduleAction =
 constexpr std::string_view kFinishAction =
     "UPDATE outbox SET state = ?2, last_error = ?3, updated_at_ms = ?4 WHERE id = ?1";
 constexpr std::string_view kReplayAction =
-    "UPDATE outbox SET state = 'pending', attempts = 0, ambiguous = 1, next_attempt_at_ms = ?2, created_at_ms = ?2,"
+    "UPDATE outbox SET state = 'pending', attempts = 0, ambiguous = 1, next_attempt_at_ms = ?2, "
+    "created_at_ms = ?2,"
     " updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
 constexpr std::string_view kDiscardAction =
-    "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', 'unpaired')";
+    "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', "
+    "'unpaired')";
 constexpr std::string_view kActionsInState =
     "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
-constexpr std::string_view kActionById =
-    "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE id = ?1";
+constexpr std::string_view kActionById = "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kInsertCheck =
     "INSERT OR IGNORE INTO checks (request_id, action_id, attempts, next_at_ms) VALUES (?1, ?2, 0, ?3)";
 constexpr std::string_view kDueChecks =
     "SELECT request_id, action_id, attempts FROM checks WHERE next_at_ms <= ?1 ORDER BY next_at_ms LIMIT ?2";
-constexpr std::string_view kRescheduleCheck = "UPDATE checks SET attempts = ?2, next_at_ms = ?3 WHERE request_id = ?1";
+constexpr std::string_view kRescheduleCheck =
+    "UPDATE checks SET attempts = ?2, next_at_ms = ?3 WHERE request_id = ?1";
 constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?1";
 
 constexpr std::string_view kMarkPendingAmbiguous =

@@ -9,14 +9,15 @@
 namespace ogpd::store {
 namespace {
 
-// A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by another
-// process is reported as "unavailable" so the sender retries, rather than answered late.
+// A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
+// another process is reported as "unavailable" so the sender retries, rather than answered late.
 constexpr int kBusyTimeoutMs = 2000;
 // Bounds one transaction, so a huge backlog is committed in slices and the first callers hear back sooner.
 constexpr std::size_t kMaxBatch = 4096;
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -82,7 +83,9 @@ SqliteStore::SqliteStore(std::string path, Db db, int schema_version)
   });
 }
 
-SqliteStore::~SqliteStore() { stop(); }
+SqliteStore::~SqliteStore() {
+  stop();
+}
 
 void SqliteStore::stop() {
   {
@@ -105,7 +108,9 @@ void SqliteStore::append(Received received, Done done) {
   done({AppendOutcome::kUnavailable, 0, "store is shutting down"});
 }
 
-bool SqliteStore::ready() const { return running_ && last_write_ok_; }
+bool SqliteStore::ready() const {
+  return running_ && last_write_ok_;
+}
 
 void SqliteStore::run() {
   std::deque<Pending> batch;

@@ -24,7 +24,8 @@ namespace ogpd::store {
 
 class SqliteStore final : public Journal {
  public:
-  // Opens the file, applies pending migrations, starts the writer. On failure returns nullptr and sets `error`.
+  // Opens the file, applies pending migrations, starts the writer. On failure returns nullptr and sets
+  // `error`.
   static std::unique_ptr<SqliteStore> open(const std::string& path, std::string* error);
 
   ~SqliteStore() override;  // stops the writer after everything queued has been committed
@@ -77,8 +78,8 @@ class SqliteStore final : public Journal {
   std::thread writer_;
 };
 
-// Applies the numbered migrations of sqlite_schema.h that `db` lacks. Returns the resulting version, or -1 with
-// `error` set.
+// Applies the numbered migrations of sqlite_schema.h that `db` lacks. Returns the resulting version, or -1
+// with `error` set.
 int migrate(Db& db, std::string* error);
 
 }  // namespace ogpd::store

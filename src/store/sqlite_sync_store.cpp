@@ -1,8 +1,8 @@
 #include "store/sqlite_sync_store.h"
 
 #include <algorithm>
-#include <tuple>
 #include <functional>
+#include <tuple>
 
 #include "store/action_json.h"
 #include "store/sqlite_plans.h"
@@ -30,7 +30,8 @@ std::optional<Link> read_link(Statement& stmt) {
 }
 
 // BEGIN IMMEDIATE ... COMMIT around `body`; rolls back when body or commit fails. On the journal's connection
-// the commit is made with synchronous=NORMAL (see open()), and FULL is restored for the journal's next commit.
+// the commit is made with synchronous=NORMAL (see open()), and FULL is restored for the journal's next
+// commit.
 Result transaction(Db& db, bool shared, const std::function<Result()>& body) {
   if (shared) db.exec("PRAGMA synchronous=NORMAL");
   Result r;
@@ -51,11 +52,16 @@ Result transaction(Db& db, bool shared, const std::function<Result()>& body) {
 
 std::string_view to_string(ActionState state) {
   switch (state) {
-    case ActionState::kPending: return "pending";
-    case ActionState::kDone: return "done";
-    case ActionState::kDead: return "dead";
-    case ActionState::kUnpaired: return "unpaired";
-    case ActionState::kDiscarded: return "discarded";
+    case ActionState::kPending:
+      return "pending";
+    case ActionState::kDone:
+      return "done";
+    case ActionState::kDead:
+      return "dead";
+    case ActionState::kUnpaired:
+      return "unpaired";
+    case ActionState::kDiscarded:
+      return "discarded";
   }
   return "pending";
 }
@@ -68,9 +74,9 @@ std::string pair_key_of(const Action& action) {
 std::unique_ptr<SqliteSyncStore> SqliteSyncStore::open(const std::string& path, std::string* error) {
   auto db = Db::open(path, error);
   if (!db) return nullptr;
-  // synchronous=NORMAL for the sync store's writes (outcomes, links, the echo ledger): in WAL mode they survive
-  // a crash of the process (kill -9) but not of the machine, and an outcome lost that way only makes an action
-  // run again, looking before it acts (pending actions are marked ambiguous at start-up).
+  // synchronous=NORMAL for the sync store's writes (outcomes, links, the echo ledger): in WAL mode they
+  // survive a crash of the process (kill -9) but not of the machine, and an outcome lost that way only makes
+  // an action run again, looking before it acts (pending actions are marked ambiguous at start-up).
   if (auto failed = db->configure("NORMAL", kBusyTimeoutMs); !failed.empty()) {
     *error = path + ": " + failed;
     return nullptr;
@@ -206,7 +212,8 @@ Result SqliteSyncStore::commit_plans(const std::vector<PlannedEvent>& plans, std
 }
 
 std::vector<OutboxItem> SqliteSyncStore::due_heads(std::int64_t now_ms, std::size_t limit,
-                                                   const std::vector<std::string>& busy, std::optional<Side> target) {
+                                                   const std::vector<std::string>& busy,
+                                                   std::optional<Side> target) {
   std::lock_guard lock(mu_);
   std::vector<OutboxItem> items;
   for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
@@ -261,13 +268,15 @@ Result SqliteSyncStore::save_link(const Link& link, std::int64_t now_ms) {
   });
 }
 
-Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) {
+Result SqliteSyncStore::complete(std::int64_t action_id, std::int64_t now_ms,
+                                 const std::optional<Check>& check) {
   std::lock_guard lock(mu_);
   return transaction(db_, shared_, [&]() -> Result {
-    if (auto r = run(sql::kCompleteAction, [&](Statement& s) {
-          s.bind(1, action_id);
-          s.bind(2, now_ms);
-        });
+    if (auto r = run(sql::kCompleteAction,
+                     [&](Statement& s) {
+                       s.bind(1, action_id);
+                       s.bind(2, now_ms);
+                     });
         !r.ok)
       return r;
     if (auto r = leave_pending(action_id); !r.ok) return r;
@@ -296,12 +305,13 @@ Result SqliteSyncStore::finish(std::int64_t action_id, ActionState state, const 
                                std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   return transaction(db_, shared_, [&]() -> Result {
-    if (auto r = run(sql::kFinishAction, [&](Statement& s) {
-          s.bind(1, action_id);
-          s.bind(2, to_string(state));
-          s.bind(3, std::string_view(error));
-          s.bind(4, now_ms);
-        });
+    if (auto r = run(sql::kFinishAction,
+                     [&](Statement& s) {
+                       s.bind(1, action_id);
+                       s.bind(2, to_string(state));
+                       s.bind(3, std::string_view(error));
+                       s.bind(4, now_ms);
+                     });
         !r.ok)
       return r;
     return leave_pending(action_id);
@@ -315,11 +325,13 @@ std::vector<Check> SqliteSyncStore::due_checks(std::int64_t now_ms, std::size_t 
   stmt->bind(2, static_cast<std::int64_t>(limit));
   std::vector<Check> out;
   while (stmt->step() == SQLITE_ROW)
-    out.push_back({stmt->column_text(0).value_or(""), stmt->column_int(1), static_cast<int>(stmt->column_int(2))});
+    out.push_back(
+        {stmt->column_text(0).value_or(""), stmt->column_int(1), static_cast<int>(stmt->column_int(2))});
   return out;
 }
 
-Result SqliteSyncStore::reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) {
+Result SqliteSyncStore::reschedule_check(const std::string& request_id, int attempts,
+                                         std::int64_t next_at_ms) {
   std::lock_guard lock(mu_);
   return write(sql::kRescheduleCheck, [&](Statement& s) {
     s.bind(1, std::string_view(request_id));

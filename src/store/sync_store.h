@@ -23,7 +23,7 @@ struct StoredEvent {
   std::int64_t id = 0;
   Event event;
   std::int64_t received_at_ms = 0;
-  std::string status;  // pending | ignored | done
+  std::string status;   // pending | ignored | done
   std::string outcome;  // the engine's verdict once planned (mirrored, echo, own_user, ...)
 };
 
@@ -72,7 +72,7 @@ struct VendorQueue {
 };
 
 struct QueueStats {
-  std::int64_t events_pending = 0;            // journaled, not yet planned
+  std::int64_t events_pending = 0;             // journaled, not yet planned
   std::map<std::string, VendorQueue> vendors;  // "pagerduty", "opsgenie" (always both)
 };
 
@@ -103,9 +103,10 @@ class SyncStore : public PlanningView {
   virtual std::vector<StoredEvent> pending_events(std::size_t limit) = 0;
   virtual Result commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) = 0;
 
-  // The oldest pending action of each pair that is due, skipping pairs in `busy`; at most `limit`; only actions
-  // on `target` when given.
-  virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit, const std::vector<std::string>& busy,
+  // The oldest pending action of each pair that is due, skipping pairs in `busy`; at most `limit`; only
+  // actions on `target` when given.
+  virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
+                                            const std::vector<std::string>& busy,
                                             std::optional<Side> target = std::nullopt) = 0;
   // When the next pending action or check becomes due (nullopt: nothing pending).
   virtual std::optional<std::int64_t> next_due_ms() = 0;
@@ -125,7 +126,8 @@ class SyncStore : public PlanningView {
   // Operator views and replay.
   virtual std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) = 0;
   virtual std::optional<OutboxItem> action(std::int64_t id) = 0;
-  virtual Result replay(std::int64_t action_id, std::int64_t now_ms) = 0;  // dead/unpaired -> pending, fresh budget
+  virtual Result replay(std::int64_t action_id,
+                        std::int64_t now_ms) = 0;  // dead/unpaired -> pending, fresh budget
   virtual Result discard(std::int64_t action_id, std::int64_t now_ms) = 0;  // dead/unpaired -> discarded
   virtual std::vector<StoredEvent> recent_events(std::size_t limit) = 0;
 

@@ -25,14 +25,20 @@ std::string digest(const std::string& text) {
 std::optional<Echo> echo_of(const Action& action, const std::string& target_id) {
   const Side side = target_of(action.kind);
   switch (action.kind) {
-    case ActionKind::kCreateIncident: return Echo{side, target_id, "create", {}};
+    case ActionKind::kCreateIncident:
+      return Echo{side, target_id, "create", {}};
     case ActionKind::kAcknowledgeIncident:
-    case ActionKind::kAcknowledgeAlert: return Echo{side, target_id, "acknowledge", {}};
-    case ActionKind::kResolveIncident: return Echo{side, target_id, "resolve", {}};
-    case ActionKind::kUnacknowledgeAlert: return Echo{side, target_id, "unacknowledge", {}};
-    case ActionKind::kCloseAlert: return Echo{side, target_id, "close", {}};
+    case ActionKind::kAcknowledgeAlert:
+      return Echo{side, target_id, "acknowledge", {}};
+    case ActionKind::kResolveIncident:
+      return Echo{side, target_id, "resolve", {}};
+    case ActionKind::kUnacknowledgeAlert:
+      return Echo{side, target_id, "unacknowledge", {}};
+    case ActionKind::kCloseAlert:
+      return Echo{side, target_id, "close", {}};
     case ActionKind::kAddIncidentNote:
-    case ActionKind::kAddAlertNote: return Echo{side, target_id, "note", digest(action.note)};
+    case ActionKind::kAddAlertNote:
+      return Echo{side, target_id, "note", digest(action.note)};
   }
   return std::nullopt;
 }
@@ -48,14 +54,22 @@ std::optional<Echo> echo_of(const Event& event) {
     return Echo{side, *id, verb, {}};
   };
   switch (event.kind) {
-    case EventKind::kAlertAcknowledged: return status_echo(Side::kOpsgenie, event.alert_id, "acknowledge");
-    case EventKind::kAlertUnacknowledged: return status_echo(Side::kOpsgenie, event.alert_id, "unacknowledge");
-    case EventKind::kAlertClosed: return status_echo(Side::kOpsgenie, event.alert_id, "close");
-    case EventKind::kAlertNoteAdded: return note_echo(Side::kOpsgenie, event.alert_id);
-    case EventKind::kIncidentAcknowledged: return status_echo(Side::kPagerDuty, event.incident_id, "acknowledge");
-    case EventKind::kIncidentResolved: return status_echo(Side::kPagerDuty, event.incident_id, "resolve");
-    case EventKind::kIncidentAnnotated: return note_echo(Side::kPagerDuty, event.incident_id);
-    default: return std::nullopt;
+    case EventKind::kAlertAcknowledged:
+      return status_echo(Side::kOpsgenie, event.alert_id, "acknowledge");
+    case EventKind::kAlertUnacknowledged:
+      return status_echo(Side::kOpsgenie, event.alert_id, "unacknowledge");
+    case EventKind::kAlertClosed:
+      return status_echo(Side::kOpsgenie, event.alert_id, "close");
+    case EventKind::kAlertNoteAdded:
+      return note_echo(Side::kOpsgenie, event.alert_id);
+    case EventKind::kIncidentAcknowledged:
+      return status_echo(Side::kPagerDuty, event.incident_id, "acknowledge");
+    case EventKind::kIncidentResolved:
+      return status_echo(Side::kPagerDuty, event.incident_id, "resolve");
+    case EventKind::kIncidentAnnotated:
+      return note_echo(Side::kPagerDuty, event.incident_id);
+    default:
+      return std::nullopt;
   }
 }
 

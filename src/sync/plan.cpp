@@ -7,8 +7,12 @@ bool carries_marker(const std::string& note) {
   return note.find(kFromOpsgenie) != std::string::npos || note.find(kFromPagerDuty) != std::string::npos;
 }
 
-std::string opsgenie_actor(const Event& event) { return event.actor_name.value_or("an Opsgenie user"); }
-std::string pagerduty_actor(const Event& event) { return event.actor_name.value_or("PagerDuty"); }
+std::string opsgenie_actor(const Event& event) {
+  return event.actor_name.value_or("an Opsgenie user");
+}
+std::string pagerduty_actor(const Event& event) {
+  return event.actor_name.value_or("PagerDuty");
+}
 
 bool is_own_user(const Event& event, const SyncSettings& settings) {
   const auto same = [](const std::optional<std::string>& a, const std::optional<std::string>& b) {
@@ -58,9 +62,10 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
       Action create = on_incident(ActionKind::kCreateIncident, e, link);
       create.title = e.title.value_or("Opsgenie alert " + *e.alert_id);
       create.details = e.description.value_or("");
-      const auto mapped = e.priority ? settings.urgency_by_priority.find(*e.priority)
-                                     : settings.urgency_by_priority.end();
-      create.urgency = mapped != settings.urgency_by_priority.end() ? mapped->second : settings.default_urgency;
+      const auto mapped =
+          e.priority ? settings.urgency_by_priority.find(*e.priority) : settings.urgency_by_priority.end();
+      create.urgency =
+          mapped != settings.urgency_by_priority.end() ? mapped->second : settings.default_urgency;
       p.actions.push_back(std::move(create));
       p.new_link = Link{*e.alert_id, std::nullopt, e.alert_id};
       return p;
@@ -126,24 +131,32 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kMirrored: return "mirrored";
-    case Outcome::kAlreadyLinked: return "already_linked";
-    case Outcome::kOwnUser: return "own_user";
-    case Outcome::kEcho: return "echo";
-    case Outcome::kMarker: return "marker";
-    case Outcome::kNoAction: return "no_action";
+    case Outcome::kMirrored:
+      return "mirrored";
+    case Outcome::kAlreadyLinked:
+      return "already_linked";
+    case Outcome::kOwnUser:
+      return "own_user";
+    case Outcome::kEcho:
+      return "echo";
+    case Outcome::kMarker:
+      return "marker";
+    case Outcome::kNoAction:
+      return "no_action";
   }
   return "no_action";
 }
 
-Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded, const SyncSettings& settings) {
+Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,
+          const SyncSettings& settings) {
   if (!is_actionable(event.kind)) return {};
   // The proxy's own PagerDuty user: never mirrored; its recorded echo (if any) is used up too, so it cannot
   // swallow a later human change of the same kind.
   if (event.source == Source::kPagerDuty && is_own_user(event, settings))
     return {Outcome::kOwnUser, {}, {}, echo_recorded};
   if (echo_recorded) return {Outcome::kEcho, {}, {}, true};
-  return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings) : from_pagerduty(event, link);
+  return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings)
+                                           : from_pagerduty(event, link);
 }
 
 }  // namespace ogpd::sync

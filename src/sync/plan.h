@@ -15,26 +15,27 @@
 
 namespace ogpd::sync {
 
-// Origin markers carried by every mirrored note. A note that carries one is never mirrored back (loop guard 3).
+// Origin markers carried by every mirrored note. A note that carries one is never mirrored back (loop guard
+// 3).
 inline constexpr std::string_view kFromOpsgenie = "[from Opsgenie]";
 inline constexpr std::string_view kFromPagerDuty = "[from PagerDuty]";
 
 struct SyncSettings {
   std::map<std::string, std::string> urgency_by_priority{
       {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
-  std::string default_urgency = "high";  // no priority in the webhook: page rather than not
+  std::string default_urgency = "high";    // no priority in the webhook: page rather than not
   std::optional<std::string> own_user;     // PAGERDUTY_USER: an id or a name
   std::optional<std::string> own_user_id;  // the user behind PAGERDUTY_EMAIL, when resolved
 };
 
 // Why a plan has the actions it has; also the label of the events-processed metric.
 enum class Outcome {
-  kMirrored,        // actions planned
-  kAlreadyLinked,   // a repeated Create for a linked alert
-  kOwnUser,         // loop guard 1: the proxy's own PagerDuty user did it
-  kEcho,            // loop guard 2: the proxy's own change coming back
-  kMarker,          // loop guard 3: a note that came from the other side
-  kNoAction,        // nothing to mirror (ping, triggered, unknown, a note without text)
+  kMirrored,       // actions planned
+  kAlreadyLinked,  // a repeated Create for a linked alert
+  kOwnUser,        // loop guard 1: the proxy's own PagerDuty user did it
+  kEcho,           // loop guard 2: the proxy's own change coming back
+  kMarker,         // loop guard 3: a note that came from the other side
+  kNoAction,       // nothing to mirror (ping, triggered, unknown, a note without text)
 };
 
 std::string_view to_string(Outcome outcome);
@@ -48,6 +49,7 @@ struct Plan {
 
 // `link`: the stored pair for this event's alert (Opsgenie) or incident (PagerDuty), if any.
 // `echo_recorded`: whether the ledger holds echo_of(event).
-Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded, const SyncSettings& settings);
+Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,
+          const SyncSettings& settings);
 
 }  // namespace ogpd::sync

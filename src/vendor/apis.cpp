@@ -77,7 +77,9 @@ HttpResult PagerDutyApi::incidents_by_key(const std::string& incident_key) {
   return call("GET", "/incidents?incident_key=" + url_encode(incident_key) + "&date_range=all", "", false);
 }
 
-HttpResult PagerDutyApi::incident(const std::string& id) { return call("GET", "/incidents/" + url_encode(id), "", false); }
+HttpResult PagerDutyApi::incident(const std::string& id) {
+  return call("GET", "/incidents/" + url_encode(id), "", false);
+}
 
 HttpResult PagerDutyApi::add_note(const std::string& incident_id, const std::string& content) {
   return call("POST", "/incidents/" + url_encode(incident_id) + "/notes",
@@ -105,12 +107,13 @@ HttpResult OpsgenieApi::call(const std::string& method, const std::string& path,
   return http_.send(r);
 }
 
-HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::string& verb, const std::string& user,
-                                     const std::string& note) {
+HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::string& verb,
+                                     const std::string& user, const std::string& note) {
   json::object body{{"source", "ogpd-proxy"}};
   if (!user.empty()) body["user"] = user;
   if (!note.empty()) body["note"] = note;
-  return call("POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id", json::serialize(body));
+  return call("POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id",
+              json::serialize(body));
 }
 
 HttpResult OpsgenieApi::alert(const std::string& alert_id) {
@@ -118,7 +121,8 @@ HttpResult OpsgenieApi::alert(const std::string& alert_id) {
 }
 
 HttpResult OpsgenieApi::notes(const std::string& alert_id) {
-  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc", "");
+  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc",
+              "");
 }
 
 HttpResult OpsgenieApi::request_status(const std::string& request_id) {

@@ -64,19 +64,20 @@ class OpsgenieApi {
 std::string url_encode(const std::string& text);
 
 // Readers. Each returns nullopt when the body is not what the vendor documents.
-std::optional<std::string> pagerduty_incident_id(const std::string& body);       // {"incident":{"id"}}
-std::optional<std::string> pagerduty_incident_key(const std::string& body);      // {"incident":{"incident_key"}}
-std::vector<std::string> pagerduty_incident_ids(const std::string& body);        // {"incidents":[{"id"}]}
-std::vector<std::string> pagerduty_note_contents(const std::string& body);       // {"notes":[{"content"}]}
-std::optional<std::string> pagerduty_first_user_id(const std::string& body);     // {"users":[{"id"}]}
-std::optional<int> pagerduty_error_code(const std::string& body);                // {"error":{"code"}}
-std::string pagerduty_error_text(const std::string& body);                       // message + errors[]
-std::optional<std::string> opsgenie_request_id(const std::string& body);         // {"requestId"}
-std::vector<std::string> opsgenie_note_texts(const std::string& body);           // {"data":[{"note"}]}
+std::optional<std::string> pagerduty_incident_id(const std::string& body);    // {"incident":{"id"}}
+std::optional<std::string> pagerduty_incident_key(const std::string& body);   // {"incident":{"incident_key"}}
+std::vector<std::string> pagerduty_incident_ids(const std::string& body);     // {"incidents":[{"id"}]}
+std::vector<std::string> pagerduty_note_contents(const std::string& body);    // {"notes":[{"content"}]}
+std::optional<std::string> pagerduty_first_user_id(const std::string& body);  // {"users":[{"id"}]}
+std::optional<int> pagerduty_error_code(const std::string& body);             // {"error":{"code"}}
+std::string pagerduty_error_text(const std::string& body);                    // message + errors[]
+std::optional<std::string> opsgenie_request_id(const std::string& body);      // {"requestId"}
+std::vector<std::string> opsgenie_note_texts(const std::string& body);        // {"data":[{"note"}]}
 struct OpsgenieRequestStatus {
   bool success = false;
   std::string status;
 };
-std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& body);  // {"data":{"isSuccess"}}
+std::optional<OpsgenieRequestStatus> opsgenie_request_status(
+    const std::string& body);  // {"data":{"isSuccess"}}
 
 }  // namespace ogpd::vendor

@@ -41,7 +41,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-void global_http_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void global_http_init() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 CurlHttpClient::CurlHttpClient(CurlSettings settings) : settings_(settings) {}
 
@@ -52,7 +54,8 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_reset(curl);
 
   struct curl_slist* headers = nullptr;
-  for (const auto& [name, value] : request.headers) headers = curl_slist_append(headers, (name + ": " + value).c_str());
+  for (const auto& [name, value] : request.headers)
+    headers = curl_slist_append(headers, (name + ": " + value).c_str());
   headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers, curl_slist_free_all);
 

@@ -62,7 +62,8 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
   }
 
   if (plain.rfind("/v2/alerts", 0) == 0) {
-    if (request.method == "POST") return answer(202, R"({"result":"Request will be processed","took":0,"requestId":"dry-run"})");
+    if (request.method == "POST")
+      return answer(202, R"({"result":"Request will be processed","took":0,"requestId":"dry-run"})");
     if (plain.rfind("/v2/alerts/requests/", 0) == 0)
       return answer(200, R"({"data":{"success":true,"isSuccess":true,"status":"dry run"}})");
     if (ends_with(plain, "/notes")) return answer(200, R"({"data":[]})");
@@ -73,14 +74,17 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
     const auto body = boost::json::parse(request.body, ec);
     std::string key = "unknown";
     const auto* incident = !ec && body.is_object() ? body.as_object().if_contains("incident") : nullptr;
-    const auto* k = incident && incident->is_object() ? incident->as_object().if_contains("incident_key") : nullptr;
+    const auto* k =
+        incident && incident->is_object() ? incident->as_object().if_contains("incident_key") : nullptr;
     if (k != nullptr && k->is_string()) key = std::string(k->as_string());
-    return answer(201, boost::json::serialize(boost::json::object{
-                           {"incident", boost::json::object{{"id", "dry-run-" + key}, {"incident_key", key}}}}));
+    return answer(201,
+                  boost::json::serialize(boost::json::object{
+                      {"incident", boost::json::object{{"id", "dry-run-" + key}, {"incident_key", key}}}}));
   }
   if (request.method == "GET" && plain == "/incidents") return answer(200, R"({"incidents":[]})");
   if (request.method == "GET" && plain == "/users") return answer(200, R"({"users":[]})");
-  if (ends_with(plain, "/notes")) return answer(200, request.method == "GET" ? R"({"notes":[]})" : R"({"note":{}})");
+  if (ends_with(plain, "/notes"))
+    return answer(200, request.method == "GET" ? R"({"notes":[]})" : R"({"note":{}})");
   return answer(200, R"({"incident":{}})");
 }
 

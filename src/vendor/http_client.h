@@ -33,9 +33,9 @@ struct HttpResponse {
 };
 
 enum class Transport {
-  kOk,           // a response arrived (any status)
-  kNotSent,      // could not connect or resolve: the server never saw the request
-  kMaybeSent,    // timed out or lost after sending: the effect may have happened
+  kOk,         // a response arrived (any status)
+  kNotSent,    // could not connect or resolve: the server never saw the request
+  kMaybeSent,  // timed out or lost after sending: the effect may have happened
 };
 
 struct HttpResult {

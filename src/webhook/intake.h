@@ -22,10 +22,10 @@ struct IntakeSettings {
 // The parts of an HTTP request the intake reads. Header values are empty when the header is absent.
 struct WebhookRequest {
   std::string_view body;
-  std::string_view authorization;       // Authorization
-  std::string_view webhook_token;       // X-Webhook-Token
-  std::string_view pagerduty_signature; // X-PagerDuty-Signature
-  std::string_view webhook_id;          // X-Webhook-Id
+  std::string_view authorization;        // Authorization
+  std::string_view webhook_token;        // X-Webhook-Token
+  std::string_view pagerduty_signature;  // X-PagerDuty-Signature
+  std::string_view webhook_id;           // X-Webhook-Id
 };
 
 Verdict receive_opsgenie(const IntakeSettings& settings, const WebhookRequest& request);

@@ -60,7 +60,8 @@ Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& 
   if (integration_id) {
     const auto sender = text_at(root, "integrationId");
     if (!sender) return Ignore{"no integrationId: not from the configured Opsgenie integration"};
-    if (*sender != *integration_id) return Ignore{"integrationId " + *sender + " is not the configured integration"};
+    if (*sender != *integration_id)
+      return Ignore{"integrationId " + *sender + " is not the configured integration"};
   }
 
   const auto action = nonempty_text_at(root, "action");
@@ -87,9 +88,8 @@ Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& 
 
   // Opsgenie sends no delivery id: alert + action + updatedAt names one change; without updatedAt (the
   // earlier proxy's examples) the body itself is the identity.
-  event.dedupe_key = event.occurred_at
-                         ? "og:" + *event.alert_id + ":" + *action + ":" + *event.occurred_at
-                         : "og:sha256:" + to_hex(sha256(body));
+  event.dedupe_key = event.occurred_at ? "og:" + *event.alert_id + ":" + *action + ":" + *event.occurred_at
+                                       : "og:sha256:" + to_hex(sha256(body));
   return Store{std::move(event)};
 }
 

@@ -1,15 +1,14 @@
 // Opsgenie outgoing-webhook deliveries (/ops-webhook) -> Verdict.
 //
 // Accepts the real vendor shapes (alert.note, priority "P3" or 3, 19-digit updatedAt, Escalate's own shape,
-// custom action names) and the earlier proxy's simplified shapes (note at the top level). Only deliveries from
-// the configured integration are synced; others are ignored. Pure; thread-safe.
+// custom action names) and the earlier proxy's simplified shapes (note at the top level). Only deliveries
+// from the configured integration are synced; others are ignored. Pure; thread-safe.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "webhook/verdict.h"
 

@@ -70,7 +70,7 @@ Verdict parse_pagerduty(std::string_view body, std::string_view webhook_id) {
   if (is_actionable(event.kind)) {
     if (!event.incident_id && !event.incident_key)
       return Reject{400, event.kind == EventKind::kIncidentAnnotated ? "missing field: event.data.incident.id"
-                                                                      : "missing field: event.data.id"};
+                                                                     : "missing field: event.data.id"};
     if (event.kind == EventKind::kIncidentAnnotated && !event.note)
       return Reject{400, "missing field: event.data.content"};
   }

@@ -1,8 +1,8 @@
 // Verdict: what an inbound webhook request turns into, before anything is stored.
 //
 // Pure values, produced by the intake functions (intake.h) and consumed by the server, which maps them onto
-// HTTP answers (DESIGN §1): Store -> journal, then 202 (or 200 when the event needs no action); Ignore -> 200;
-// Reject -> 400/401 with the error text.
+// HTTP answers (DESIGN §1): Store -> journal, then 202 (or 200 when the event needs no action); Ignore ->
+// 200; Reject -> 400/401 with the error text.
 #pragma once
 
 #include <string>

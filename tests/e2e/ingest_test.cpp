@@ -32,8 +32,10 @@ std::string pagerduty_example(const std::string& id, const std::string& type, co
                               const std::string& extra = "") {
   return R"({
   "event": {
-    "id": ")" + id + R"(",
-    "event_type": ")" + type + R"(",
+    "id": ")" +
+         id + R"(",
+    "event_type": ")" +
+         type + R"(",
     "resource_type": "incident",
     "occurred_at": "2025-10-27T15:26:48.576Z",
     "agent": {
@@ -47,7 +49,8 @@ std::string pagerduty_example(const std::string& id, const std::string& type, co
     "data": {
       "id": "PDI123",
       "type": "incident",
-      "status": ")" + status + R"(",
+      "status": ")" +
+         status + R"(",
       "incident_key": "test-123",
       "title": "Test incident",
       "service": {
@@ -55,7 +58,8 @@ std::string pagerduty_example(const std::string& id, const std::string& type, co
         "type": "service_reference",
         "summary": "Test Service"
       }
-    })" + extra + R"(
+    })" + extra +
+         R"(
   }
 })";
 }
@@ -127,8 +131,12 @@ TEST_F(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
     EXPECT_EQ(reply.status, 202) << reply.body;
   }
   EXPECT_EQ(journal_count(dir_), 7);
-  EXPECT_EQ(journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND incident_id = 'PDI123'"), 3);
-  EXPECT_EQ(journal_count(dir_, "kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"), 1);
+  EXPECT_EQ(
+      journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND incident_id = 'PDI123'"),
+      3);
+  EXPECT_EQ(
+      journal_count(dir_, "kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"),
+      1);
   EXPECT_EQ(journal_count(dir_, "kind = 'alert.note_added' AND note = 'This is a test note'"), 1);
 }
 
@@ -160,7 +168,10 @@ TEST_F(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
   const std::vector<Case> cases{
       {"/ops-webhook", "{not json", {}, 400},
       {"/ops-webhook", "", {}, 400},
-      {"/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})", {}, 400},
+      {"/ops-webhook",
+       R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})",
+       {},
+       400},
       {"/ops-webhook", one_mib, {}, 413},
       {"/pd-webhook", one_mib, pd_signed(one_mib), 413},
       {"/pd-webhook", pd, {}, 401},
@@ -173,7 +184,8 @@ TEST_F(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
     EXPECT_EQ(reply.status, c.status) << c.path << " " << c.body.substr(0, 60) << " -> " << reply.body;
     EXPECT_NE(reply.body.find("\"error\""), std::string::npos) << reply.body;
   }
-  const auto missing = post("/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})");
+  const auto missing =
+      post("/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})");
   EXPECT_NE(missing.body.find("missing field: alert"), std::string::npos) << missing.body;
   EXPECT_EQ(journal_count(dir_), 0);
   // The process is still fine afterwards.
@@ -221,8 +233,9 @@ TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = t; i < kDeliveries; i += kThreads) {
-        const std::string body = R"({"action":"Create","alert":{"alertId":"burst-)" + std::to_string(i) +
-                                 R"(","message":"m"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+        const std::string body =
+            R"({"action":"Create","alert":{"alertId":"burst-)" + std::to_string(i) +
+            R"(","message":"m"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
         accepted += post("/ops-webhook", body).status == 202;
       }
     });
@@ -270,8 +283,9 @@ TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
   for (int t = 0; t < 8; ++t) {
     senders.emplace_back([&, t] {
       for (int i = 0; go && i < 2000; ++i) {
-        const std::string body = R"({"action":"Create","alert":{"alertId":"crash-)" + std::to_string(t) + "-" +
-                                 std::to_string(i) + R"("},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+        const std::string body = R"({"action":"Create","alert":{"alertId":"crash-)" + std::to_string(t) +
+                                 "-" + std::to_string(i) +
+                                 R"("},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
         const auto reply = post("/ops-webhook", body);
         if (reply.status == 202) {
           std::lock_guard lock(mu);
@@ -341,8 +355,10 @@ TEST_F(IngestWithToken, OpsgenieWebhookNeedsTheToken) {
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer wrong"}}).status, 401);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"X-Webhook-Token", "wrong"}}).status, 401);
   EXPECT_EQ(journal_count(dir_), 0);
-  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer og-token-hunter2"}}).status, 202);
-  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[1], {{"X-Webhook-Token", "og-token-hunter2"}}).status, 202);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer og-token-hunter2"}}).status,
+            202);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[1], {{"X-Webhook-Token", "og-token-hunter2"}}).status,
+            202);
   EXPECT_EQ(proxy_->output().find("hunter2"), std::string::npos);
 }
 
@@ -351,9 +367,8 @@ TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
   struct Case {
     std::string name, value;
   };
-  for (const auto& c : std::vector<Case>{{"PORT", "70000"},
-                                         {"PAGERDUTY_API_URL", "not a url"},
-                                         {"DATABASE_URL", "mysql://x"}}) {
+  for (const auto& c : std::vector<Case>{
+           {"PORT", "70000"}, {"PAGERDUTY_API_URL", "not a url"}, {"DATABASE_URL", "mysql://x"}}) {
     ProxyProcess proxy(dir.path(), {{c.name, c.value}});
     std::filesystem::remove(dir.path() / "proxy.log");
     EXPECT_EQ(proxy.run_to_exit(), 2) << c.name;

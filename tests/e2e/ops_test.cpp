@@ -25,7 +25,8 @@ double sample(const std::string& exposition, const std::string& series) {
 bool promtool_accepts(const WorkDir& dir, const std::string& exposition) {
   const auto file = dir.path() / "metrics.txt";
   std::ofstream(file) << exposition;
-  const std::string command = "promtool check metrics < " + file.string() + " > " + (dir.path() / "promtool.out").string() + " 2>&1";
+  const std::string command =
+      "promtool check metrics < " + file.string() + " > " + (dir.path() / "promtool.out").string() + " 2>&1";
   return std::system(command.c_str()) == 0;
 }
 
@@ -35,15 +36,16 @@ TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
   start();
   const std::string create = og("Create", "m-1", R"(,"updatedAt":1)");
   ASSERT_EQ(post("/ops-webhook", create), 202);
-  ASSERT_EQ(post("/ops-webhook", create), 200);                                       // duplicate
-  ASSERT_EQ(post("/ops-webhook", read_fixture("opsgenie/zulip_create.json")), 200);    // other integration
+  ASSERT_EQ(post("/ops-webhook", create), 200);                                      // duplicate
+  ASSERT_EQ(post("/ops-webhook", read_fixture("opsgenie/zulip_create.json")), 200);  // other integration
   ASSERT_EQ(post("/ops-webhook", "{"), 400);
   ASSERT_EQ(post("/ops-webhook", std::string(300 * 1024, 'x')), 413);
   ASSERT_EQ(post("/pd-webhook", pd("E1", "incident.acknowledged", "Q", "m-1")), 401);  // unsigned
   ASSERT_TRUE(eventually([&] { return only_incident("m-1").has_value(); }));
   const std::string body = pd("E2", "incident.acknowledged", only_incident("m-1")->id, "m-1");
   const auto signature = "v1=" + webhook::to_hex(webhook::hmac_sha256("s3cret", body));
-  ASSERT_EQ(http_request(proxy_->port(), "POST", "/pd-webhook", body, {{"X-PagerDuty-Signature", signature}}).status,
+  ASSERT_EQ(http_request(proxy_->port(), "POST", "/pd-webhook", body, {{"X-PagerDuty-Signature", signature}})
+                .status,
             202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("m-1")->acknowledged; }));
   settle();
@@ -59,17 +61,27 @@ TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
   EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="opsgenie",outcome="too_large"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="pagerduty",outcome="unauthorized"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_webhooks_received_total{source="pagerduty",outcome="accepted"})"), 1);
-  EXPECT_EQ(sample(m, R"(ogpd_events_processed_total{source="opsgenie",kind="alert.created",outcome="mirrored"})"), 1);
-  EXPECT_EQ(sample(m, R"(ogpd_events_processed_total{source="pagerduty",kind="incident.acknowledged",outcome="mirrored"})"), 1);
-  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="2xx"})"), 1);
-  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="opsgenie",operation="acknowledge",status="2xx"})"), 1);
+  EXPECT_EQ(
+      sample(m, R"(ogpd_events_processed_total{source="opsgenie",kind="alert.created",outcome="mirrored"})"),
+      1);
+  EXPECT_EQ(
+      sample(
+          m,
+          R"(ogpd_events_processed_total{source="pagerduty",kind="incident.acknowledged",outcome="mirrored"})"),
+      1);
+  EXPECT_EQ(
+      sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="2xx"})"),
+      1);
+  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="opsgenie",operation="acknowledge",status="2xx"})"),
+            1);
   EXPECT_EQ(sample(m, R"(ogpd_actions_completed_total{vendor="opsgenie",action="opsgenie.acknowledge"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_outbox_pending{vendor="pagerduty"})"), 0);
   EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 0);
   EXPECT_EQ(sample(m, R"(ogpd_build_info{version="0.1.0"})"), 1);
   EXPECT_GT(sample(m, "process_resident_memory_bytes"), 1e6);
   EXPECT_GT(sample(m, "process_open_fds"), 3);
-  EXPECT_GE(sample(m, R"(ogpd_vendor_call_duration_seconds_count{vendor="pagerduty"})"), 2);  // users lookup too
+  EXPECT_GE(sample(m, R"(ogpd_vendor_call_duration_seconds_count{vendor="pagerduty"})"),
+            2);  // users lookup too
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }
 
@@ -79,7 +91,8 @@ TEST_F(Sync, FailuresShowInMetrics) {
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "f-1")), 202);
   ASSERT_TRUE(eventually([&] { return dead_letters_json().find("f-1") != std::string::npos; }, 20s));
-  ASSERT_EQ(post("/pd-webhook", pd("E-loop", "incident.acknowledged", "Q", "f-1", "PBOT001")), 202);  // own user
+  ASSERT_EQ(post("/pd-webhook", pd("E-loop", "incident.acknowledged", "Q", "f-1", "PBOT001")),
+            202);  // own user
   settle();
   const std::string m = http_request(proxy_->port(), "GET", "/metrics").body;
   EXPECT_EQ(sample(m, R"(ogpd_retries_total{vendor="pagerduty"})"), 1);
@@ -87,14 +100,17 @@ TEST_F(Sync, FailuresShowInMetrics) {
   EXPECT_EQ(sample(m, R"(ogpd_dead_letters_total{vendor="pagerduty"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_loop_echoes_suppressed_total{guard="own_user"})"), 1);
-  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="5xx"})"), 2);
+  EXPECT_EQ(
+      sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="5xx"})"),
+      2);
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }
 
 TEST_F(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
   env_["LOG_FORMAT"] = "json";
   start();
-  const auto reply = http_request(proxy_->port(), "POST", "/ops-webhook", og("Create", "log-1", R"(,"note":"secret body")"));
+  const auto reply =
+      http_request(proxy_->port(), "POST", "/ops-webhook", og("Create", "log-1", R"(,"note":"secret body")"));
   ASSERT_EQ(reply.status, 202);
   const auto event_id = boost::json::parse(reply.body).at("event_id").as_int64();
   ASSERT_TRUE(eventually([&] { return only_incident("log-1").has_value(); }));

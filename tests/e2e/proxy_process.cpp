@@ -1,9 +1,9 @@
 #include "e2e/proxy_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -22,7 +22,8 @@ using tcp = net::ip::tcp;
 
 WorkDir::WorkDir() {
   std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() / ("ogpd-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  path_ = std::filesystem::temp_directory_path() /
+          ("ogpd-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   std::filesystem::create_directories(path_);
 }
 
@@ -138,7 +139,9 @@ HttpConnection::~HttpConnection() {
   impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
-bool HttpConnection::open() const { return impl_->connected; }
+bool HttpConnection::open() const {
+  return impl_->connected;
+}
 
 HttpReply HttpConnection::send(const std::string& method, const std::string& target, const std::string& body,
                                const Headers& headers) {
@@ -149,7 +152,8 @@ HttpReply HttpConnection::send(const std::string& method, const std::string& tar
   for (const auto& [k, v] : headers) req.set(k, v);
   if (!body.empty() || method == "POST") {
     req.body() = body;
-    if (req.find(http::field::content_type) == req.end()) req.set(http::field::content_type, "application/json");
+    if (req.find(http::field::content_type) == req.end())
+      req.set(http::field::content_type, "application/json");
   }
   req.prepare_payload();
   impl_->stream.expires_after(std::chrono::seconds(30));

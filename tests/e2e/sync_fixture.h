@@ -26,16 +26,18 @@ using fakes::Fault;
 inline constexpr const char* kIntegration = "ccb77fcc-3474-4ee3-8140-300926635ed1";
 
 inline std::string og(const std::string& action, const std::string& alert, const std::string& extra = "") {
-  return R"({"action":")" + action + R"(","alert":{"alertId":")" + alert + R"(","username":"test-user")" + extra +
-         R"(},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+  return R"({"action":")" + action + R"(","alert":{"alertId":")" + alert + R"(","username":"test-user")" +
+         extra + R"(},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
 }
 
-inline std::string pd(const std::string& id, const std::string& type, const std::string& incident, const std::string& key,
-               const std::string& agent_id = "PHUMAN1", const std::string& note = "") {
-  std::string data = note.empty()
-                         ? R"({"id":")" + incident + R"(","type":"incident","incident_key":")" + key + R"("})"
-                         : R"({"incident":{"id":")" + incident + R"(","type":"incident_reference"},"id":"N1","content":)" +
-                               boost::json::serialize(boost::json::value(note)) + R"(,"type":"incident_note"})";
+inline std::string pd(const std::string& id, const std::string& type, const std::string& incident,
+                      const std::string& key, const std::string& agent_id = "PHUMAN1",
+                      const std::string& note = "") {
+  std::string data =
+      note.empty()
+          ? R"({"id":")" + incident + R"(","type":"incident","incident_key":")" + key + R"("})"
+          : R"({"incident":{"id":")" + incident + R"(","type":"incident_reference"},"id":"N1","content":)" +
+                boost::json::serialize(boost::json::value(note)) + R"(,"type":"incident_note"})";
   return R"({"event":{"id":")" + id + R"(","event_type":")" + type + R"(","agent":{"id":")" + agent_id +
          R"(","type":"user_reference","summary":"Human One"},"data":)" + data + "}}";
 }

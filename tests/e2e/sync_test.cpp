@@ -5,11 +5,10 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <future>
 
 #include "e2e/sync_fixture.h"
 #include "store/sqlite_store.h"
@@ -23,16 +22,33 @@ using fakes::Fault;
 TEST_F(Sync, EarlierProxyReadmeExamplesProduceTheExpectedVendorCalls) {
   opsgenie_.add_alert("test-123", "Test alert");
   start();
-  ASSERT_EQ(post("/ops-webhook", R"({"action":"Create","alert":{"alertId":"test-123","message":"Test alert"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
+  ASSERT_EQ(
+      post(
+          "/ops-webhook",
+          R"({"action":"Create","alert":{"alertId":"test-123","message":"Test alert"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"),
+      202);
   ASSERT_TRUE(eventually([&] { return only_incident("test-123").has_value(); })) << proxy_->output();
   auto incident = *only_incident("test-123");
   EXPECT_EQ(incident.title, "Test alert");
   EXPECT_EQ(incident.urgency, "high");
 
-  ASSERT_EQ(post("/ops-webhook", R"({"action":"AddNote","alert":{"alertId":"test-123","username":"test-user"},"note":"This is a test note","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
-  ASSERT_EQ(post("/ops-webhook", R"({"action":"Acknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
-  ASSERT_EQ(post("/ops-webhook", R"({"action":"UnAcknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"), 202);
-  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident.id)->notes.size() == 3; })) << proxy_->output();
+  ASSERT_EQ(
+      post(
+          "/ops-webhook",
+          R"({"action":"AddNote","alert":{"alertId":"test-123","username":"test-user"},"note":"This is a test note","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"),
+      202);
+  ASSERT_EQ(
+      post(
+          "/ops-webhook",
+          R"({"action":"Acknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"),
+      202);
+  ASSERT_EQ(
+      post(
+          "/ops-webhook",
+          R"({"action":"UnAcknowledge","alert":{"alertId":"test-123","username":"test-user"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"),
+      202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident.id)->notes.size() == 3; }))
+      << proxy_->output();
   incident = *pagerduty_.incident(incident.id);
   EXPECT_EQ(incident.status, "acknowledged");
   EXPECT_EQ(incident.notes[0].content, "[from Opsgenie] test-user: This is a test note");
@@ -49,29 +65,37 @@ TEST_F(Sync, EarlierProxyReadmeExamplesProduceTheExpectedVendorCalls) {
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("test-123")->acknowledged; })) << proxy_->output();
   ASSERT_EQ(post("/pd-webhook", example("01G3PQ97QLWWR8SGW2AT6K18HF", "incident.unacknowledged", "")), 202);
   ASSERT_TRUE(eventually([&] { return !opsgenie_.alert("test-123")->acknowledged; })) << proxy_->output();
-  ASSERT_EQ(post("/pd-webhook", example("01G3PQ97QLWWR8SGW2AT6K18HG", "incident.annotated",
-                                        R"(,"note":{"id":"NOTE123","content":"This is a test note from PagerDuty that should be synced to Opsgenie","user":{"id":"PAGENT123","summary":"Test User"}})")),
-            202);
+  ASSERT_EQ(
+      post(
+          "/pd-webhook",
+          example(
+              "01G3PQ97QLWWR8SGW2AT6K18HG", "incident.annotated",
+              R"(,"note":{"id":"NOTE123","content":"This is a test note from PagerDuty that should be synced to Opsgenie","user":{"id":"PAGENT123","summary":"Test User"}})")),
+      202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("test-123")->notes.size() == 1; })) << proxy_->output();
   const auto alert = *opsgenie_.alert("test-123");
-  EXPECT_EQ(alert.notes[0].note,
-            "[from PagerDuty] Test User: This is a test note from PagerDuty that should be synced to Opsgenie");
+  EXPECT_EQ(
+      alert.notes[0].note,
+      "[from PagerDuty] Test User: This is a test note from PagerDuty that should be synced to Opsgenie");
   EXPECT_EQ(alert.notes[0].owner, "Test User");
   const auto acks = opsgenie_.count("POST", "/v2/alerts/test-123/acknowledge");
   EXPECT_EQ(acks, 1u);
   const auto ack_request = opsgenie_.requests();
   bool saw_user = false;
   for (const auto& r : ack_request)
-    saw_user |= r.path == "/v2/alerts/test-123/acknowledge" && r.body.find("\"user\":\"Test User\"") != std::string::npos;
+    saw_user |= r.path == "/v2/alerts/test-123/acknowledge" &&
+                r.body.find("\"user\":\"Test User\"") != std::string::npos;
   EXPECT_TRUE(saw_user);
   // Every request carried the vendors' auth headers (the fakes refuse anything else with 401).
-  for (const auto& r : pagerduty_.requests()) EXPECT_EQ(r.headers.at("authorization"), "Token token=pd-test-key");
+  for (const auto& r : pagerduty_.requests())
+    EXPECT_EQ(r.headers.at("authorization"), "Token token=pd-test-key");
   for (const auto& r : opsgenie_.requests()) EXPECT_EQ(r.headers.at("authorization"), "GenieKey og-test-key");
 }
 
 TEST_F(Sync, RealFixturePayloadsAreMirrored) {
   env_.erase("OPSGENIE_INTEGRATION_ID");
-  // A real PagerDuty incident (the aldaviva capture) whose key names an Opsgenie alert the proxy never linked.
+  // A real PagerDuty incident (the aldaviva capture) whose key names an Opsgenie alert the proxy never
+  // linked.
   FakePagerDuty::Incident seed;
   seed.id = "Q2CKYRLH85UNN4";
   seed.incident_key = "alert-from-before";
@@ -87,11 +111,14 @@ TEST_F(Sync, RealFixturePayloadsAreMirrored) {
 
   // incident.annotated carries neither a link nor a key: the proxy asks PagerDuty for the incident's key.
   ASSERT_EQ(post("/pd-webhook", read_fixture("pagerduty/aldaviva/incident_annotated.json")), 202);
-  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->notes.size() == 1; })) << proxy_->output();
-  EXPECT_EQ(opsgenie_.alert("alert-from-before")->notes[0].note, "[from PagerDuty] Ben: Resolution Note: I'm resolving it");
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->notes.size() == 1; }))
+      << proxy_->output();
+  EXPECT_EQ(opsgenie_.alert("alert-from-before")->notes[0].note,
+            "[from PagerDuty] Ben: Resolution Note: I'm resolving it");
   ASSERT_EQ(post("/pd-webhook", read_fixture("pagerduty/aldaviva/incident_resolved.json")), 202);
   // resolved carries key dfead9d8...; but the link made by the note (Q2CK... <-> alert-from-before) wins.
-  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->status == "closed"; })) << proxy_->output();
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("alert-from-before")->status == "closed"; }))
+      << proxy_->output();
 }
 
 TEST_F(Sync, LoopEchoesProduceNoCalls) {
@@ -122,9 +149,11 @@ TEST_F(Sync, LoopEchoesProduceNoCalls) {
   // Opsgenie now reports that close back (as whoever the proxy named): the echo ledger swallows it.
   ASSERT_EQ(post("/ops-webhook", og("Close", "A1")), 202);
   // And a human's note in PagerDuty reaches Opsgenie; Opsgenie's AddNote echo of it does not come back.
-  ASSERT_EQ(post("/pd-webhook", pd("E-n2", "incident.annotated", incident, "A1", "PHUMAN1", "rolled back")), 202);
+  ASSERT_EQ(post("/pd-webhook", pd("E-n2", "incident.annotated", incident, "A1", "PHUMAN1", "rolled back")),
+            202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("A1")->notes.size() == 1; }));
-  ASSERT_EQ(post("/ops-webhook", og("AddNote", "A1", R"(,"note":"[from PagerDuty] Human One: rolled back")")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "A1", R"(,"note":"[from PagerDuty] Human One: rolled back")")),
+            202);
   settle();
   EXPECT_EQ(pagerduty_.count("PUT", "/incidents/"), 1u) << "only the Opsgenie acknowledge";
   EXPECT_EQ(pagerduty_.incident(incident)->notes.size(), 1u) << proxy_->output();
@@ -145,7 +174,8 @@ TEST_F(Sync, ADuplicateDeliveryProducesOneCall) {
 TEST_F(Sync, ARepeatedCreateForALinkedAlertDoesNothing) {
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "rc-1", R"(,"updatedAt":1)")), 202);
-  ASSERT_EQ(post("/ops-webhook", og("Create", "rc-1", R"(,"updatedAt":2)")), 202);  // a team added: same alert
+  ASSERT_EQ(post("/ops-webhook", og("Create", "rc-1", R"(,"updatedAt":2)")),
+            202);  // a team added: same alert
   ASSERT_TRUE(eventually([&] { return only_incident("rc-1").has_value(); }));
   settle();
   EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);
@@ -166,10 +196,13 @@ TEST_F(Sync, ADroppedResponseMakesOneIncidentAndTheNextNoteLandsOnIt) {
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "drop-1", R"(,"message":"m")")), 202);
   ASSERT_EQ(post("/ops-webhook", og("AddNote", "drop-1", R"(,"note":"after the drop")")), 202);
-  ASSERT_TRUE(eventually([&] {
-    const auto i = only_incident("drop-1");
-    return i && i->notes.size() == 1;
-  }, 20s)) << proxy_->output();
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto i = only_incident("drop-1");
+        return i && i->notes.size() == 1;
+      },
+      20s))
+      << proxy_->output();
   settle();
   EXPECT_EQ(pagerduty_.incidents_with_key("drop-1").size(), 1u);
   EXPECT_EQ(only_incident("drop-1")->notes[0].content, "[from Opsgenie] test-user: after the drop");
@@ -182,10 +215,13 @@ TEST_F(Sync, AnAnswerSlowerThanTheTimeoutMakesOneIncident) {
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "slow-1")), 202);
   ASSERT_EQ(post("/ops-webhook", og("AddNote", "slow-1", R"(,"note":"after the timeout")")), 202);
-  ASSERT_TRUE(eventually([&] {
-    const auto i = only_incident("slow-1");
-    return i && i->notes.size() == 1;
-  }, 20s)) << proxy_->output();
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto i = only_incident("slow-1");
+        return i && i->notes.size() == 1;
+      },
+      20s))
+      << proxy_->output();
   settle();
   EXPECT_EQ(pagerduty_.incidents_with_key("slow-1").size(), 1u);
   EXPECT_NE(proxy_->output().find("Timeout was reached"), std::string::npos);
@@ -197,14 +233,16 @@ TEST_F(Sync, ADroppedNoteIsNotPostedTwice) {
   ASSERT_TRUE(eventually([&] { return only_incident("dn-1").has_value(); }));
   pagerduty_.inject("POST /incidents/", Fault{.status = 0, .apply_then_drop = true}, 1);
   ASSERT_EQ(post("/ops-webhook", og("AddNote", "dn-1", R"(,"note":"only once")")), 202);
-  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; }, 20s)) << proxy_->output();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; }, 20s))
+      << proxy_->output();
   settle();
   EXPECT_EQ(only_incident("dn-1")->notes.size(), 1u) << proxy_->output();
 }
 
 TEST_F(Sync, RateLimitHeadersAreHonoured) {
   pagerduty_.inject("POST /incidents", Fault{.status = 429, .headers = {{"ratelimit-reset", "2"}}}, 1);
-  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}}, 1);
+  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}},
+                   1);
   opsgenie_.add_alert("rl-1");
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "rl-1")), 202);
@@ -252,7 +290,8 @@ TEST_F(Sync, RetriesStopAtTheBudgetAndLeaveADeadLetter) {
 
 TEST_F(Sync, AnEventThatCannotBePairedIsNotRetriedForever) {
   start();
-  ASSERT_EQ(post("/pd-webhook", pd("E-x", "incident.annotated", "QNOSUCHINCIDENT", "", "PHUMAN1", "hello")), 202);
+  ASSERT_EQ(post("/pd-webhook", pd("E-x", "incident.annotated", "QNOSUCHINCIDENT", "", "PHUMAN1", "hello")),
+            202);
   ASSERT_TRUE(eventually([&] { return dead_letters_json().find("unpaired") != std::string::npos; }));
   settle();
   EXPECT_EQ(opsgenie_.requests().size(), 0u);
@@ -261,12 +300,15 @@ TEST_F(Sync, AnEventThatCannotBePairedIsNotRetriedForever) {
 
 TEST_F(Sync, OpsgenieAcceptsThenFailsAndTheFailureIsLogged) {
   start();
-  // Linked through a create, but the alert is gone in Opsgenie: 202 first, failure only in the request status.
+  // Linked through a create, but the alert is gone in Opsgenie: 202 first, failure only in the request
+  // status.
   ASSERT_EQ(post("/ops-webhook", og("Create", "gone-1")), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("gone-1").has_value(); }));
-  ASSERT_EQ(post("/pd-webhook", pd("E-gone", "incident.acknowledged", only_incident("gone-1")->id, "gone-1")), 202);
-  ASSERT_TRUE(eventually([&] { return proxy_->output().find("Opsgenie did not apply request") != std::string::npos; }))
-      << proxy_->output();
+  ASSERT_EQ(post("/pd-webhook", pd("E-gone", "incident.acknowledged", only_incident("gone-1")->id, "gone-1")),
+            202);
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("Opsgenie did not apply request") != std::string::npos;
+  })) << proxy_->output();
   EXPECT_GE(opsgenie_.count("GET", "/v2/alerts/requests/"), 2u);  // 404 while pending, then the outcome
 }
 
@@ -277,14 +319,15 @@ TEST_F(Sync, DryRunSendsNothingAndStillDrains) {
   ASSERT_EQ(post("/ops-webhook", og("Create", "dry-1", R"(,"message":"m")")), 202);
   ASSERT_EQ(post("/ops-webhook", og("AddNote", "dry-1", R"(,"note":"n")")), 202);
   ASSERT_TRUE(eventually([&] {
-    return proxy_->output().find("dry-run: would send POST " + pagerduty_.url() + "/incidents/dry-run-dry-1/notes") !=
-           std::string::npos;
+    return proxy_->output().find("dry-run: would send POST " + pagerduty_.url() +
+                                 "/incidents/dry-run-dry-1/notes") != std::string::npos;
   })) << proxy_->output();
   EXPECT_EQ(calls(), 0u);
   EXPECT_EQ(proxy_->output().find("pd-test-key"), std::string::npos);
   // Note texts stay out of the info log; their length shows what would be sent.
   EXPECT_EQ(proxy_->output().find("test-user: n"), std::string::npos) << proxy_->output();
-  EXPECT_NE(proxy_->output().find(R"({"note":{"content":"<28 characters>"}})"), std::string::npos) << proxy_->output();
+  EXPECT_NE(proxy_->output().find(R"({"note":{"content":"<28 characters>"}})"), std::string::npos)
+      << proxy_->output();
 }
 
 TEST_F(Sync, Kill9DuringABurstThenRestartGivesEveryAcceptedAlertExactlyOneIncident) {

@@ -8,7 +8,9 @@
 
 namespace ogpd::testing {
 
-inline std::string fixture_path(const std::string& relative) { return std::string(OGPD_FIXTURES_DIR) + "/" + relative; }
+inline std::string fixture_path(const std::string& relative) {
+  return std::string(OGPD_FIXTURES_DIR) + "/" + relative;
+}
 
 inline std::string read_fixture(const std::string& relative) {
   std::ifstream in(fixture_path(relative), std::ios::binary);

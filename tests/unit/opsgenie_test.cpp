@@ -25,21 +25,25 @@ struct Expected {
 
 const std::vector<Expected>& real_payloads() {
   static const std::vector<Expected> kTable{
-      {"bender_2017_addnote.json", EventKind::kAlertNoteAdded, "AddNote", "ce07a005-dcfd-4aaf-bfff-2b9ca00cdfd5",
-       "nvhien2703@outlook.com", "test something", "P2", "1507352982389000159"},
+      {"bender_2017_addnote.json", EventKind::kAlertNoteAdded, "AddNote",
+       "ce07a005-dcfd-4aaf-bfff-2b9ca00cdfd5", "nvhien2703@outlook.com", "test something", "P2",
+       "1507352982389000159"},
       {"bender_2017_create_intpriority.json", EventKind::kAlertCreated, "Create",
        "68cbcf70-3d39-4b99-9b79-0eb1e85a205c", "Zabbix", std::nullopt, "P4", "1507738044302000106"},
       {"bender_2017_customaction_AddToJIRA.json", EventKind::kOther, "AddToJIRA",
-       "ce07a005-dcfd-4aaf-bfff-2b9ca00cdfd5", "nvhien2703@outlook.com", std::nullopt, "P2", "1506933926998113946"},
-      {"port_docs_create_example.json", EventKind::kAlertCreated, "Create", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
-       "username", std::nullopt, "P1", "1686916266116"},
+       "ce07a005-dcfd-4aaf-bfff-2b9ca00cdfd5", "nvhien2703@outlook.com", std::nullopt, "P2",
+       "1506933926998113946"},
+      {"port_docs_create_example.json", EventKind::kAlertCreated, "Create",
+       "052652ac-5d1c-464a-812a-7dd18bbfba8c", "username", std::nullopt, "P1", "1686916266116"},
       {"relay_create_P3_responders.json", EventKind::kAlertCreated, "Create",
        "7ec331d7-f5f3-4f78-a49c-2ad886df69fe-1593475564295", "kenaz@puppet.com", std::nullopt, "P3",
        "1593475564636000000"},
       {"transposit_create_site24x7_details.json", EventKind::kAlertCreated, "Create",
-       "6552a02b-ff34-4e65-a1cc-83eb3fccdcef-1625246953480", "Site24x7", std::nullopt, "P3", "1625246954020000000"},
-      {"zulip_acknowledge.json", EventKind::kAlertAcknowledged, "Acknowledge", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
-       "fili@ifountain.com", std::nullopt, std::nullopt, "1420452224764002246"},
+       "6552a02b-ff34-4e65-a1cc-83eb3fccdcef-1625246953480", "Site24x7", std::nullopt, "P3",
+       "1625246954020000000"},
+      {"zulip_acknowledge.json", EventKind::kAlertAcknowledged, "Acknowledge",
+       "052652ac-5d1c-464a-812a-7dd18bbfba8c", "fili@ifountain.com", std::nullopt, std::nullopt,
+       "1420452224764002246"},
       {"zulip_addnote.json", EventKind::kAlertNoteAdded, "AddNote", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
        "fili@ifountain.com", "note to test alert", std::nullopt, "1420452275002000962"},
       {"zulip_addrecipient.json", EventKind::kOther, "AddRecipient", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
@@ -48,8 +52,9 @@ const std::vector<Expected>& real_payloads() {
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452275002000962"},
       {"zulip_addteam.json", EventKind::kOther, "AddTeam", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452256147001924"},
-      {"zulip_assignownership.json", EventKind::kOther, "AssignOwnership", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
-       "fili@ifountain.com", std::nullopt, std::nullopt, "1420452374669001603"},
+      {"zulip_assignownership.json", EventKind::kOther, "AssignOwnership",
+       "052652ac-5d1c-464a-812a-7dd18bbfba8c", "fili@ifountain.com", std::nullopt, std::nullopt,
+       "1420452374669001603"},
       {"zulip_close.json", EventKind::kAlertClosed, "Close", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452374669001603"},
       {"zulip_create.json", EventKind::kAlertCreated, "Create", "ec03dad6-62c8-4c94-b38b-d88f398e900f",
@@ -58,8 +63,8 @@ const std::vector<Expected>& real_payloads() {
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452275002000962"},
       {"zulip_delete.json", EventKind::kOther, "Delete", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452374669001603"},
-      {"zulip_escalate.json", EventKind::kOther, "Escalate", "7ba97e3a-d328-4b5e-8f9a-39e945a3869a", std::nullopt,
-       std::nullopt, std::nullopt, std::nullopt},
+      {"zulip_escalate.json", EventKind::kOther, "Escalate", "7ba97e3a-d328-4b5e-8f9a-39e945a3869a",
+       std::nullopt, std::nullopt, std::nullopt, std::nullopt},
       {"zulip_removetags.json", EventKind::kOther, "RemoveTags", "052652ac-5d1c-464a-812a-7dd18bbfba8c",
        "fili@ifountain.com", std::nullopt, std::nullopt, "1420452275002000962"},
       {"zulip_takeownership.json", EventKind::kOther, "TakeOwnership", "8a745a79-3ed3-4044-8427-98e067c0623c",
@@ -115,7 +120,8 @@ TEST(OpsgenieWebhook, CreateCarriesTitleDescriptionAndActorId) {
   EXPECT_EQ(relay.actor_id, "e760568d-4e19-413e-9ff9-2661f416edbb");
   const Event site24x7 = parse_ok(read_fixture("opsgenie/transposit_create_site24x7_details.json"));
   ASSERT_TRUE(site24x7.description.has_value());
-  EXPECT_EQ(site24x7.description->rfind("Incident Reason : Health Percentage", 0), 0u) << *site24x7.description;
+  EXPECT_EQ(site24x7.description->rfind("Incident Reason : Health Percentage", 0), 0u)
+      << *site24x7.description;
 }
 
 TEST(OpsgenieWebhook, NineteenDigitUpdatedAtKeepsEveryDigit) {
@@ -178,13 +184,15 @@ TEST(OpsgenieWebhook, OtherIntegrationsAreIgnoredWithAReason) {
   ASSERT_TRUE(std::holds_alternative<Ignore>(verdict));
   EXPECT_NE(std::get<Ignore>(verdict).reason.find("daca46c6"), std::string::npos);
   // ... even when the rest of the body would be malformed: it is not ours to judge.
-  EXPECT_TRUE(std::holds_alternative<Ignore>(parse_opsgenie(R"({"integrationId":"other"})", std::string("mine"))));
+  EXPECT_TRUE(
+      std::holds_alternative<Ignore>(parse_opsgenie(R"({"integrationId":"other"})", std::string("mine"))));
   EXPECT_TRUE(std::holds_alternative<Ignore>(parse_opsgenie(R"({"action":"Create"})", std::string("mine"))));
 }
 
 TEST(OpsgenieWebhook, TheConfiguredIntegrationIsAccepted) {
   const std::string body = read_fixture("opsgenie/zulip_create.json");
-  EXPECT_TRUE(std::holds_alternative<Store>(parse_opsgenie(body, std::string("daca46c6-e26b-4dda-8f8a-21f6db7eeaef"))));
+  EXPECT_TRUE(std::holds_alternative<Store>(
+      parse_opsgenie(body, std::string("daca46c6-e26b-4dda-8f8a-21f6db7eeaef"))));
 }
 
 TEST(OpsgenieWebhook, MalformedBodiesAreRejectedNamingWhatIsWrong) {
@@ -205,15 +213,16 @@ TEST(OpsgenieWebhook, MalformedBodiesAreRejectedNamingWhatIsWrong) {
       {R"({"action":"Create","alert":{}})", "missing field: alert.alertId"},
       {R"({"action":"Create","alert":{"alertId":""}})", "missing field: alert.alertId"},
       {R"({"action":"Create","alert":{"alertId":null}})", "missing field: alert.alertId"},
-      {R"({"action":"Create","alert":{"message":"x"},"integrationId":"mine"})", "missing field: alert.alertId"},
+      {R"({"action":"Create","alert":{"message":"x"},"integrationId":"mine"})",
+       "missing field: alert.alertId"},
   };
   for (const auto& c : cases) {
-    const auto verdict = parse_opsgenie(c.body, c.body.find("mine") != std::string::npos
-                                                    ? std::optional<std::string>("mine")
-                                                    : std::nullopt);
+    const auto verdict = parse_opsgenie(
+        c.body, c.body.find("mine") != std::string::npos ? std::optional<std::string>("mine") : std::nullopt);
     ASSERT_TRUE(std::holds_alternative<Reject>(verdict)) << c.body;
     EXPECT_EQ(std::get<Reject>(verdict).status, 400) << c.body;
-    EXPECT_EQ(std::get<Reject>(verdict).error.rfind(c.error, 0), 0u) << c.body << " -> " << std::get<Reject>(verdict).error;
+    EXPECT_EQ(std::get<Reject>(verdict).error.rfind(c.error, 0), 0u)
+        << c.body << " -> " << std::get<Reject>(verdict).error;
   }
 }
 

@@ -25,51 +25,57 @@ struct Expected {
 const std::vector<Expected>& real_payloads() {
   static const std::vector<Expected> kTable{
       {"aldaviva/incident_acknowledged.json", EventKind::kIncidentAcknowledged, "incident.acknowledged",
-       "01FKZSRAQJLP9S3OPM2VALGUPJ", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756", nullopt},
+       "01FKZSRAQJLP9S3OPM2VALGUPJ", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756",
+       nullopt},
       {"aldaviva/incident_annotated.json", EventKind::kIncidentAnnotated, "incident.annotated",
-       "01FKZSYEOK0YQYTT9OZQJDS1P4", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", nullopt, "Resolution Note: I'm resolving it"},
+       "01FKZSYEOK0YQYTT9OZQJDS1P4", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", nullopt,
+       "Resolution Note: I'm resolving it"},
       {"aldaviva/incident_resolved.json", EventKind::kIncidentResolved, "incident.resolved",
-       "01FKZSYE5HCMM576S6JUVIGLQT", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756", nullopt},
+       "01FKZSYE5HCMM576S6JUVIGLQT", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756",
+       nullopt},
       {"aldaviva/incident_triggered.json", EventKind::kIncidentTriggered, "incident.triggered",
-       "01FKZSRAPTMF55RE69G8BQHGC6", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756", nullopt},
-      {"aldaviva/ping_pagey.json", EventKind::kPing, "pagey.ping", "01FKZOXA868SHYEE4DVNWB5P9W", "PVE0ZR9", nullopt,
-       nullopt, nullopt, nullopt},
+       "01FKZSRAPTMF55RE69G8BQHGC6", "PVE0ZR9", "Ben", "Q2CKYRLH85UNN4", "dfead9d88e0649e8b7dee514b1875756",
+       nullopt},
+      {"aldaviva/ping_pagey.json", EventKind::kPing, "pagey.ping", "01FKZOXA868SHYEE4DVNWB5P9W", "PVE0ZR9",
+       nullopt, nullopt, nullopt, nullopt},
       {"dt-demos/incident_annotated_test-lambda.json", EventKind::kIncidentAnnotated, "incident.annotated",
        "01D3NPB0KYNC9XDDNP47UN2NMC", "PBC5J6U", "rob jahn", "Q20WG3R393D6M9", nullopt, "test"},
-      {"go-pagerduty/webhookv3_test_defaultBody_priority_updated.json", EventKind::kOther, "incident.priority_updated",
-       "01BWDWL3NYY7LUFPZCC28QUCMK", "PLH1HKV", "Tenex Engineer", "PGR0VU2", nullopt, nullopt},
+      {"go-pagerduty/webhookv3_test_defaultBody_priority_updated.json", EventKind::kOther,
+       "incident.priority_updated", "01BWDWL3NYY7LUFPZCC28QUCMK", "PLH1HKV", "Tenex Engineer", "PGR0VU2",
+       nullopt, nullopt},
       {"pd-docs/event_incident_priority_updated.json", EventKind::kOther, "incident.priority_updated",
        "5ac64822-4adc-4fda-ade0-410becf0de4f", "PLH1HKV", "Tenex Engineer", "PGR0VU2",
        "d3640fbd41094207a1c11e58e46b1662", nullopt},
-      {"pd-docs/event_service_updated.json", EventKind::kOther, "service.updated", "01BRB6ZP4M6T8ZG4X6BP63ZB9O",
-       nullopt, nullopt, nullopt, nullopt, nullopt},
+      {"pd-docs/event_service_updated.json", EventKind::kOther, "service.updated",
+       "01BRB6ZP4M6T8ZG4X6BP63ZB9O", nullopt, nullopt, nullopt, nullopt, nullopt},
       {"zulip/acknowledged_v3.json", EventKind::kIncidentAcknowledged, "incident.acknowledged",
        "01BZYK8N47N5JG55J1EEEHPEJI", "PJ0LVEB", "PIG 208", "PQ1K5C8", nullopt, nullopt},
-      {"zulip/annotated_v3.json", EventKind::kIncidentAnnotated, "incident.annotated", "01GI0KTE33V5QXBVIJDEVJFUNE",
-       "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt,
+      {"zulip/annotated_v3.json", EventKind::kIncidentAnnotated, "incident.annotated",
+       "01GI0KTE33V5QXBVIJDEVJFUNE", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt,
        "Running KILL on long-running queries from the reporting-service."},
       {"zulip/conference_bridge_updated_v3.json", EventKind::kOther, "incident.conference_bridge.updated",
        "01GI0KX5GCRKLDQFLNMGZ30JV2", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt, nullopt},
-      {"zulip/delegated_v3.json", EventKind::kOther, "incident.delegated", "01GI0KCK1VJGU2A90B814E1RF0", "PXRUEF2",
-       "Harsh Santwani", "Q3B15VLMF3ASBD", "d387d7bd2e0a4294a5307339dfe1669a", nullopt},
-      {"zulip/escalate_v3.json", EventKind::kOther, "incident.escalated", "01GI0JWUU28G8XE5M6IIT4BZ39", "PXRUEF2",
-       "Harsh Santwani", "Q3B15VLMF3ASBD", "d387d7bd2e0a4294a5307339dfe1669a", nullopt},
-      {"zulip/priority_updated_v3.json", EventKind::kOther, "incident.priority_updated", "01GI0KJAEAC3CFEOFSC8BIJF3O",
+      {"zulip/delegated_v3.json", EventKind::kOther, "incident.delegated", "01GI0KCK1VJGU2A90B814E1RF0",
        "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", "d387d7bd2e0a4294a5307339dfe1669a", nullopt},
-      {"zulip/reassigned_v3.json", EventKind::kOther, "incident.reassigned", "01BZY282OVDQMFPDC3VB98DR1L", "PJ0LVEB",
-       "PIG 208", "PIQUG8X", nullopt, nullopt},
-      {"zulip/reopened_v3.json", EventKind::kOther, "incident.reopened", "01GI0KHLHVH4YZ44BJY1VLT6F2", "PXRUEF2",
-       "Harsh Santwani", "Q05XJA8GDXGOB3", "07261e18031d41268a16c774c1892cae", nullopt},
-      {"zulip/resolved_v3.json", EventKind::kIncidentResolved, "incident.resolved", "01BZYH1JJY09P9LEIST8HG2PMN",
-       "PJ0LVEB", "PIG 208", "PCPZE64", nullopt, nullopt},
-      {"zulip/responder_added.json", EventKind::kOther, "incident.responder.added", "01GI0KX4BFZXPEDNCS4USCAH22",
-       "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt, nullopt},
+      {"zulip/escalate_v3.json", EventKind::kOther, "incident.escalated", "01GI0JWUU28G8XE5M6IIT4BZ39",
+       "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", "d387d7bd2e0a4294a5307339dfe1669a", nullopt},
+      {"zulip/priority_updated_v3.json", EventKind::kOther, "incident.priority_updated",
+       "01GI0KJAEAC3CFEOFSC8BIJF3O", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD",
+       "d387d7bd2e0a4294a5307339dfe1669a", nullopt},
+      {"zulip/reassigned_v3.json", EventKind::kOther, "incident.reassigned", "01BZY282OVDQMFPDC3VB98DR1L",
+       "PJ0LVEB", "PIG 208", "PIQUG8X", nullopt, nullopt},
+      {"zulip/reopened_v3.json", EventKind::kOther, "incident.reopened", "01GI0KHLHVH4YZ44BJY1VLT6F2",
+       "PXRUEF2", "Harsh Santwani", "Q05XJA8GDXGOB3", "07261e18031d41268a16c774c1892cae", nullopt},
+      {"zulip/resolved_v3.json", EventKind::kIncidentResolved, "incident.resolved",
+       "01BZYH1JJY09P9LEIST8HG2PMN", "PJ0LVEB", "PIG 208", "PCPZE64", nullopt, nullopt},
+      {"zulip/responder_added.json", EventKind::kOther, "incident.responder.added",
+       "01GI0KX4BFZXPEDNCS4USCAH22", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt, nullopt},
       {"zulip/responder_replied_v3.json", EventKind::kOther, "incident.responder.replied",
        "01GI0L22UIJYVH9Y2II3TNPVER", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt, nullopt},
       {"zulip/status_updated_v3.json", EventKind::kOther, "incident.status_update_published",
        "01GI0KPHX6I892N2PFKDLH25XK", "PXRUEF2", "Harsh Santwani", "Q3B15VLMF3ASBD", nullopt, nullopt},
-      {"zulip/triggered_v3.json", EventKind::kIncidentTriggered, "incident.triggered", "01BZYIL05THJDFF2Y08X9SVMTU",
-       "PJ0LVEB", "PIG 208", "PFQZPSY", nullopt, nullopt},
+      {"zulip/triggered_v3.json", EventKind::kIncidentTriggered, "incident.triggered",
+       "01BZYIL05THJDFF2Y08X9SVMTU", "PJ0LVEB", "PIG 208", "PFQZPSY", nullopt, nullopt},
       {"zulip/unacknowledged_v3.json", EventKind::kIncidentUnacknowledged, "incident.unacknowledged",
        "01BZYK5B3WC0QI62S87MJX7FCD", "PJ0LVEB", "PIG 208", "PQ1K5C8", nullopt, nullopt},
   };
@@ -104,10 +110,14 @@ TEST(PagerDutyWebhook, EveryRealDeliveryBecomesItsEvent) {
 
 TEST(PagerDutyWebhook, EveryWebhookFixtureIsInTheTable) {
   std::size_t deliveries = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(ogpd::testing::fixture_path("pagerduty"))) {
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(ogpd::testing::fixture_path("pagerduty"))) {
     if (entry.path().extension() != ".json") continue;
-    const auto text = read_fixture("pagerduty/" + std::filesystem::relative(entry.path(), ogpd::testing::fixture_path("pagerduty")).string());
-    deliveries += text.find("\"event_type\"") != std::string::npos && text.find("\"vectors\"") == std::string::npos;
+    const auto text = read_fixture(
+        "pagerduty/" +
+        std::filesystem::relative(entry.path(), ogpd::testing::fixture_path("pagerduty")).string());
+    deliveries +=
+        text.find("\"event_type\"") != std::string::npos && text.find("\"vectors\"") == std::string::npos;
   }
   EXPECT_EQ(deliveries, real_payloads().size());
 }
@@ -157,7 +167,8 @@ TEST(PagerDutyWebhook, MalformedDeliveriesAreRejectedNamingWhatIsWrong) {
       {R"({"event":"x"})", "missing field: event"},
       {R"({"event":{"id":"E"}})", "missing field: event.event_type"},
       {R"({"event":{"event_type":""}})", "missing field: event.event_type"},
-      {R"({"event":{"event_type":"incident.acknowledged","data":{"type":"incident"}}})", "missing field: event.data.id"},
+      {R"({"event":{"event_type":"incident.acknowledged","data":{"type":"incident"}}})",
+       "missing field: event.data.id"},
       {R"({"event":{"event_type":"incident.resolved"}})", "missing field: event.data.id"},
       {R"({"event":{"event_type":"incident.annotated","data":{"type":"incident_note","content":"x"}}})",
        "missing field: event.data.incident.id"},
@@ -190,7 +201,8 @@ TEST(PagerDutyIntake, SignatureIsRequiredOnlyWhenASecretIsConfigured) {
 
   IntakeSettings secured;
   secured.pagerduty_secrets = {"HvPtlQNKMPpHSSqJpCdndXfo7HnGXa1pnH6w5axpxLFn9aRBNBGh4e8/HlonK5mz"};
-  EXPECT_TRUE(std::holds_alternative<Store>(receive_pagerduty(secured, {.body = body, .pagerduty_signature = good})));
+  EXPECT_TRUE(
+      std::holds_alternative<Store>(receive_pagerduty(secured, {.body = body, .pagerduty_signature = good})));
   const auto missing = receive_pagerduty(secured, {.body = body});
   ASSERT_TRUE(std::holds_alternative<Reject>(missing));
   EXPECT_EQ(std::get<Reject>(missing).status, 401);
@@ -208,10 +220,13 @@ TEST(OpsgenieIntake, TokenIsRequiredOnlyWhenConfigured) {
   EXPECT_TRUE(std::holds_alternative<Store>(receive_opsgenie(open, {.body = body})));
   IntakeSettings secured;
   secured.opsgenie_webhook_token = "tok";
-  EXPECT_TRUE(std::holds_alternative<Store>(receive_opsgenie(secured, {.body = body, .authorization = "Bearer tok"})));
-  EXPECT_TRUE(std::holds_alternative<Store>(receive_opsgenie(secured, {.body = body, .webhook_token = "tok"})));
-  for (const WebhookRequest& r : {WebhookRequest{.body = body}, WebhookRequest{.body = body, .authorization = "Bearer x"},
-                                 WebhookRequest{.body = "nope", .webhook_token = "bad"}}) {
+  EXPECT_TRUE(std::holds_alternative<Store>(
+      receive_opsgenie(secured, {.body = body, .authorization = "Bearer tok"})));
+  EXPECT_TRUE(
+      std::holds_alternative<Store>(receive_opsgenie(secured, {.body = body, .webhook_token = "tok"})));
+  for (const WebhookRequest& r :
+       {WebhookRequest{.body = body}, WebhookRequest{.body = body, .authorization = "Bearer x"},
+        WebhookRequest{.body = "nope", .webhook_token = "bad"}}) {
     const auto v = receive_opsgenie(secured, r);
     ASSERT_TRUE(std::holds_alternative<Reject>(v));
     EXPECT_EQ(std::get<Reject>(v).status, 401);

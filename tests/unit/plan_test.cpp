@@ -45,35 +45,87 @@ struct Row {
 
 TEST(Plan, EveryRowOfTheDesignMirrorsAsSpecified) {
   const std::vector<Row> rows{
-      {"Create unlinked -> create incident", opsgenie(EventKind::kAlertCreated), std::nullopt, Outcome::kMirrored,
-       {ActionKind::kCreateIncident}, {""}},
-      {"Create linked -> nothing", opsgenie(EventKind::kAlertCreated), kLinked, Outcome::kAlreadyLinked, {}, {}},
-      {"AddNote -> note", opsgenie(EventKind::kAlertNoteAdded, "db restarted"), kLinked, Outcome::kMirrored,
-       {ActionKind::kAddIncidentNote}, {"[from Opsgenie] alice@example.com: db restarted"}},
-      {"Acknowledge -> acknowledge + note", opsgenie(EventKind::kAlertAcknowledged), kLinked, Outcome::kMirrored,
+      {"Create unlinked -> create incident",
+       opsgenie(EventKind::kAlertCreated),
+       std::nullopt,
+       Outcome::kMirrored,
+       {ActionKind::kCreateIncident},
+       {""}},
+      {"Create linked -> nothing",
+       opsgenie(EventKind::kAlertCreated),
+       kLinked,
+       Outcome::kAlreadyLinked,
+       {},
+       {}},
+      {"AddNote -> note",
+       opsgenie(EventKind::kAlertNoteAdded, "db restarted"),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kAddIncidentNote},
+       {"[from Opsgenie] alice@example.com: db restarted"}},
+      {"Acknowledge -> acknowledge + note",
+       opsgenie(EventKind::kAlertAcknowledged),
+       kLinked,
+       Outcome::kMirrored,
        {ActionKind::kAcknowledgeIncident, ActionKind::kAddIncidentNote},
        {"", "[from Opsgenie] Acknowledged in Opsgenie by alice@example.com"}},
-      {"UnAcknowledge -> note", opsgenie(EventKind::kAlertUnacknowledged), kLinked, Outcome::kMirrored,
-       {ActionKind::kAddIncidentNote}, {"[from Opsgenie] Unacknowledged in Opsgenie by alice@example.com"}},
-      {"Close -> resolve + note", opsgenie(EventKind::kAlertClosed), kLinked, Outcome::kMirrored,
+      {"UnAcknowledge -> note",
+       opsgenie(EventKind::kAlertUnacknowledged),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kAddIncidentNote},
+       {"[from Opsgenie] Unacknowledged in Opsgenie by alice@example.com"}},
+      {"Close -> resolve + note",
+       opsgenie(EventKind::kAlertClosed),
+       kLinked,
+       Outcome::kMirrored,
        {ActionKind::kResolveIncident, ActionKind::kAddIncidentNote},
        {"", "[from Opsgenie] Closed in Opsgenie by alice@example.com"}},
       {"Opsgenie other -> nothing", opsgenie(EventKind::kOther), kLinked, Outcome::kNoAction, {}, {}},
-      {"acknowledged -> acknowledge alert", pagerduty(EventKind::kIncidentAcknowledged), kLinked, Outcome::kMirrored,
-       {ActionKind::kAcknowledgeAlert}, {""}},
-      {"unacknowledged -> unacknowledge alert", pagerduty(EventKind::kIncidentUnacknowledged), kLinked,
-       Outcome::kMirrored, {ActionKind::kUnacknowledgeAlert}, {""}},
-      {"annotated -> note", pagerduty(EventKind::kIncidentAnnotated, "rolled back"), kLinked, Outcome::kMirrored,
-       {ActionKind::kAddAlertNote}, {"[from PagerDuty] Bob: rolled back"}},
-      {"resolved -> close alert", pagerduty(EventKind::kIncidentResolved), kLinked, Outcome::kMirrored,
-       {ActionKind::kCloseAlert}, {""}},
+      {"acknowledged -> acknowledge alert",
+       pagerduty(EventKind::kIncidentAcknowledged),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kAcknowledgeAlert},
+       {""}},
+      {"unacknowledged -> unacknowledge alert",
+       pagerduty(EventKind::kIncidentUnacknowledged),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kUnacknowledgeAlert},
+       {""}},
+      {"annotated -> note",
+       pagerduty(EventKind::kIncidentAnnotated, "rolled back"),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kAddAlertNote},
+       {"[from PagerDuty] Bob: rolled back"}},
+      {"resolved -> close alert",
+       pagerduty(EventKind::kIncidentResolved),
+       kLinked,
+       Outcome::kMirrored,
+       {ActionKind::kCloseAlert},
+       {""}},
       {"triggered -> nothing", pagerduty(EventKind::kIncidentTriggered), kLinked, Outcome::kNoAction, {}, {}},
       {"ping -> nothing", pagerduty(EventKind::kPing), std::nullopt, Outcome::kNoAction, {}, {}},
-      {"Opsgenie note with marker -> nothing", opsgenie(EventKind::kAlertNoteAdded, "[from PagerDuty] Bob: hi"),
-       kLinked, Outcome::kMarker, {}, {}},
-      {"PagerDuty note with marker -> nothing", pagerduty(EventKind::kIncidentAnnotated, "[from Opsgenie] x: hi"),
-       kLinked, Outcome::kMarker, {}, {}},
-      {"AddNote without text -> nothing", opsgenie(EventKind::kAlertNoteAdded), kLinked, Outcome::kNoAction, {}, {}},
+      {"Opsgenie note with marker -> nothing",
+       opsgenie(EventKind::kAlertNoteAdded, "[from PagerDuty] Bob: hi"),
+       kLinked,
+       Outcome::kMarker,
+       {},
+       {}},
+      {"PagerDuty note with marker -> nothing",
+       pagerduty(EventKind::kIncidentAnnotated, "[from Opsgenie] x: hi"),
+       kLinked,
+       Outcome::kMarker,
+       {},
+       {}},
+      {"AddNote without text -> nothing",
+       opsgenie(EventKind::kAlertNoteAdded),
+       kLinked,
+       Outcome::kNoAction,
+       {},
+       {}},
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.name);
@@ -152,15 +204,18 @@ TEST(LoopGuards, EventsOfTheProxysOwnPagerDutyUserAreNotMirrored) {
     EXPECT_TRUE(p.actions.empty());
   }
   // ...and its pending echo is used up with it.
-  EXPECT_TRUE(plan(pagerduty(EventKind::kIncidentAcknowledged), kLinked, true, {.own_user = "PBOB"}).consume_echo);
+  EXPECT_TRUE(
+      plan(pagerduty(EventKind::kIncidentAcknowledged), kLinked, true, {.own_user = "PBOB"}).consume_echo);
   // A human's change on the same pair is still mirrored.
-  EXPECT_EQ(plan(pagerduty(EventKind::kIncidentAcknowledged), kLinked, false, {.own_user = "PSOMEONE"}).outcome,
-            Outcome::kMirrored);
+  EXPECT_EQ(
+      plan(pagerduty(EventKind::kIncidentAcknowledged), kLinked, false, {.own_user = "PSOMEONE"}).outcome,
+      Outcome::kMirrored);
 }
 
 TEST(LoopGuards, AnEchoIsConsumedNotMirrored) {
-  for (const Event& e : {opsgenie(EventKind::kAlertAcknowledged), opsgenie(EventKind::kAlertNoteAdded, "n"),
-                         pagerduty(EventKind::kIncidentResolved), pagerduty(EventKind::kIncidentAnnotated, "n")}) {
+  for (const Event& e :
+       {opsgenie(EventKind::kAlertAcknowledged), opsgenie(EventKind::kAlertNoteAdded, "n"),
+        pagerduty(EventKind::kIncidentResolved), pagerduty(EventKind::kIncidentAnnotated, "n")}) {
     const Plan p = plan(e, kLinked, true, SyncSettings{});
     EXPECT_EQ(p.outcome, Outcome::kEcho);
     EXPECT_TRUE(p.actions.empty());
@@ -177,7 +232,8 @@ TEST(LoopGuards, AHumanActionAfterAnEchoIsMirrored) {
 }
 
 TEST(Echo, ActionsAndTheirWebhooksProduceTheSameEcho) {
-  const Plan from_pd = plan(pagerduty(EventKind::kIncidentAnnotated, "rolled back"), kLinked, false, SyncSettings{});
+  const Plan from_pd =
+      plan(pagerduty(EventKind::kIncidentAnnotated, "rolled back"), kLinked, false, SyncSettings{});
   // The proxy adds this note to alert A1; Opsgenie then sends AddNote with exactly that text.
   const auto recorded = echo_of(from_pd.actions[0], "A1");
   Event back = opsgenie(EventKind::kAlertNoteAdded, from_pd.actions[0].note);

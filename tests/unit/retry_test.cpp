@@ -19,11 +19,19 @@ TEST(Classify, StatusCodesDecideRetryOrFinal) {
     int status;
     Verdict verdict;
   };
-  for (const auto& c : std::vector<Case>{{200, Verdict::kSuccess}, {201, Verdict::kSuccess},
-                                         {202, Verdict::kSuccess}, {400, Verdict::kFinal},
-                                         {401, Verdict::kFinal}, {403, Verdict::kFinal}, {404, Verdict::kFinal},
-                                         {422, Verdict::kFinal}, {408, Verdict::kRetry}, {429, Verdict::kRetry},
-                                         {500, Verdict::kRetry}, {502, Verdict::kRetry}, {503, Verdict::kRetry}}) {
+  for (const auto& c : std::vector<Case>{{200, Verdict::kSuccess},
+                                         {201, Verdict::kSuccess},
+                                         {202, Verdict::kSuccess},
+                                         {400, Verdict::kFinal},
+                                         {401, Verdict::kFinal},
+                                         {403, Verdict::kFinal},
+                                         {404, Verdict::kFinal},
+                                         {422, Verdict::kFinal},
+                                         {408, Verdict::kRetry},
+                                         {429, Verdict::kRetry},
+                                         {500, Verdict::kRetry},
+                                         {502, Verdict::kRetry},
+                                         {503, Verdict::kRetry}}) {
     EXPECT_EQ(classify(reply(c.status)).verdict, c.verdict) << c.status;
   }
 }
@@ -44,7 +52,8 @@ TEST(RateLimitHint, EachVendorHeaderIsHonoured) {
   EXPECT_EQ(rate_limit_hint(reply(429, {{"retry-after", "3"}}).response), 3000ms);
   EXPECT_EQ(rate_limit_hint(reply(429, {{"x-ratelimit-period-in-sec", "60"}}).response), 60000ms);
   EXPECT_EQ(rate_limit_hint(reply(429, {{"ratelimit-reset", "0"}}).response), 1000ms);  // never a busy loop
-  EXPECT_EQ(rate_limit_hint(reply(429, {{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}}).response), std::nullopt);
+  EXPECT_EQ(rate_limit_hint(reply(429, {{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}}).response),
+            std::nullopt);
   EXPECT_EQ(rate_limit_hint(reply(429).response), std::nullopt);
   EXPECT_EQ(classify(reply(429, {{"ratelimit-reset", "5"}})).wait_hint, 5000ms);
 }

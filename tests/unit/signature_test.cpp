@@ -63,7 +63,9 @@ class SignatureHeaders : public ::testing::Test {
   const std::string good = "v1=3e3032b45bbe1801c13f182b0e0a7f4f3f530225cef07e3e90cbc57874d01c49";
 };
 
-TEST_F(SignatureHeaders, ValidSignatureIsAccepted) { EXPECT_TRUE(pagerduty_signature_valid({secret}, good, body)); }
+TEST_F(SignatureHeaders, ValidSignatureIsAccepted) {
+  EXPECT_TRUE(pagerduty_signature_valid({secret}, good, body));
+}
 
 TEST_F(SignatureHeaders, RotationSecondOfTwoSecretsValidates) {
   EXPECT_TRUE(pagerduty_signature_valid({"old-secret", secret}, good, body));
@@ -95,7 +97,9 @@ TEST_F(SignatureHeaders, AModifiedBodyFailsTheCheck) {
   EXPECT_FALSE(pagerduty_signature_valid({secret}, good, body + "\n"));
 }
 
-TEST_F(SignatureHeaders, NoSecretsMeansNothingValidates) { EXPECT_FALSE(pagerduty_signature_valid({}, good, body)); }
+TEST_F(SignatureHeaders, NoSecretsMeansNothingValidates) {
+  EXPECT_FALSE(pagerduty_signature_valid({}, good, body));
+}
 
 TEST(OpsgenieToken, BearerOrCustomHeaderCarriesTheToken) {
   EXPECT_TRUE(opsgenie_token_valid("s3cret", "Bearer s3cret", ""));

@@ -83,10 +83,12 @@ TEST_F(SyncStoreTest, PendingEventsComeInArrivalOrderAndLeaveOncePlanned) {
   EXPECT_EQ(pending[0].event.alert_id, "A-e1");
   EXPECT_EQ(pending[0].event.kind, EventKind::kAlertAcknowledged);
 
-  ASSERT_TRUE(store_->commit_plans({{first, "mirrored", {note("A-e1", "n1"), note("A-e1", "n2")}, std::nullopt,
-                                     std::nullopt}},
-                                   1000)
-                  .ok);
+  ASSERT_TRUE(
+      store_
+          ->commit_plans(
+              {{first, "mirrored", {note("A-e1", "n1"), note("A-e1", "n2")}, std::nullopt, std::nullopt}},
+              1000)
+          .ok);
   pending = store_->pending_events(10);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].id, second);
@@ -94,10 +96,12 @@ TEST_F(SyncStoreTest, PendingEventsComeInArrivalOrderAndLeaveOncePlanned) {
 
 TEST_F(SyncStoreTest, OnlyTheOldestPendingActionOfEachPairIsDue) {
   const auto e = journal("e1");
-  ASSERT_TRUE(store_->commit_plans(
-                        {{e, "mirrored", {note("A", "1"), note("A", "2"), note("B", "1")}, std::nullopt, std::nullopt}},
-                        1000)
-                  .ok);
+  ASSERT_TRUE(
+      store_
+          ->commit_plans(
+              {{e, "mirrored", {note("A", "1"), note("A", "2"), note("B", "1")}, std::nullopt, std::nullopt}},
+              1000)
+          .ok);
   auto heads = store_->due_heads(1000, 10, {});
   ASSERT_EQ(heads.size(), 2u);
   EXPECT_EQ(heads[0].action.note, "1");
