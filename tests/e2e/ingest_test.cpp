@@ -342,6 +342,35 @@ TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   EXPECT_EQ(journal_count(dir_), 1);
 }
 
+TEST_F(Ingest, OversizedHeadersGet431AndTheProcessCarriesOn) {
+  const auto reply = post("/ops-webhook", kOpsgenieExamples[0], {{"X-Padding", std::string(20 * 1024, 'h')}});
+  EXPECT_EQ(reply.status, 431);
+  EXPECT_EQ(journal_count(dir_), 0);
+  EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
+}
+
+class IngestWithFewConnections : public Ingest {
+ protected:
+  void SetUp() override {
+    env_["MAX_CONNECTIONS"] = "2";
+    Ingest::SetUp();
+  }
+};
+
+TEST_F(IngestWithFewConnections, ConnectionsBeyondTheCapAreClosedAndLaterOnesServed) {
+  auto first = std::make_unique<HttpConnection>(proxy_->port());
+  HttpConnection second(proxy_->port());
+  ASSERT_EQ(first->send("GET", "/healthz").status, 200);
+  ASSERT_EQ(second.send("GET", "/healthz").status, 200);
+  HttpConnection third(proxy_->port());
+  EXPECT_EQ(third.send("GET", "/healthz").status, 0);  // closed without an answer
+  EXPECT_NE(proxy_->output().find("connection refused: 2 connections open"), std::string::npos);
+  first.reset();  // the client goes away: its slot frees
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  HttpConnection fourth(proxy_->port());
+  EXPECT_EQ(fourth.send("GET", "/healthz").status, 200);
+}
+
 class IngestWithToken : public Ingest {
  protected:
   void SetUp() override {
