@@ -243,6 +243,7 @@ TEST_F(Sync, RateLimitHeadersAreHonoured) {
   pagerduty_.inject("POST /incidents", Fault{.status = 429, .headers = {{"ratelimit-reset", "2"}}}, 1);
   opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}},
                    1);
+  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"Retry-After", "2"}}}, 1);
   opsgenie_.add_alert("rl-1");
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "rl-1")), 202);
@@ -256,7 +257,12 @@ TEST_F(Sync, RateLimitHeadersAreHonoured) {
 
   ASSERT_EQ(post("/pd-webhook", pd("E-rl", "incident.acknowledged", only_incident("rl-1")->id, "rl-1")), 202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("rl-1")->acknowledged; }, 20s)) << proxy_->output();
-  EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/rl-1/acknowledge"), 2u);
+  std::vector<std::chrono::steady_clock::time_point> acks;
+  for (const auto& r : opsgenie_.requests())
+    if (r.method == "POST" && r.path == "/v2/alerts/rl-1/acknowledge") acks.push_back(r.at);
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_GE(acks[1] - acks[0], 900ms);   // X-RateLimit-Period-In-Sec: 1
+  EXPECT_GE(acks[2] - acks[1], 1900ms);  // Retry-After: 2
 }
 
 TEST_F(Sync, AFinalErrorBecomesADeadLetterThatCanBeReplayed) {
