@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "support/fixtures.h"
 #include "webhook/intake.h"
+#include "webhook/opsgenie.h"
 
 namespace ogpd::webhook {
 namespace {
@@ -231,6 +234,46 @@ TEST(OpsgenieIntake, TokenIsRequiredOnlyWhenConfigured) {
     ASSERT_TRUE(std::holds_alternative<Reject>(v));
     EXPECT_EQ(std::get<Reject>(v).status, 401);
   }
+}
+
+}  // namespace
+}  // namespace ogpd::webhook
+
+namespace ogpd::webhook {
+namespace {
+
+// Every prefix of every captured payload, and every single-byte corruption of one: the parsers answer with a
+// verdict (stored, ignored or rejected) and never crash or throw.
+TEST(ParserRobustness, TruncatedAndCorruptedPayloadsGetAVerdict) {
+  std::size_t verdicts = 0, malformed_verdicts = 0;
+  // A verdict is well-formed when a rejection is a 400 saying why, and a stored event has its identity.
+  const auto check = [&](const Verdict& v) {
+    ++verdicts;
+    if (const auto* r = std::get_if<Reject>(&v)) malformed_verdicts += r->status != 400 || r->error.empty();
+    if (const auto* s = std::get_if<Store>(&v))
+      malformed_verdicts += s->event.dedupe_key.empty() || s->event.type.empty();
+    if (const auto* i = std::get_if<Ignore>(&v)) malformed_verdicts += i->reason.empty();
+  };
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(ogpd::testing::fixture_path(""))) {
+    if (entry.path().extension() != ".json" || entry.file_size() > 20000) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (std::size_t n = 0; n <= body.size(); n += 7) {
+      const std::string prefix = body.substr(0, n);
+      check(parse_pagerduty(prefix, ""));
+      check(parse_opsgenie(prefix, std::string("x")));
+    }
+    std::string corrupted = body;
+    for (std::size_t i = 0; i < corrupted.size(); i += 13) {
+      const char saved = corrupted[i];
+      corrupted[i] = static_cast<char>(saved ^ 0x5a);
+      check(parse_pagerduty(corrupted, ""));
+      check(parse_opsgenie(corrupted, std::nullopt));
+      corrupted[i] = saved;
+    }
+  }
+  EXPECT_GT(verdicts, 10000u);
+  EXPECT_EQ(malformed_verdicts, 0u);
 }
 
 }  // namespace
