@@ -125,6 +125,7 @@ int serve(const Config& config) {
   engine_settings.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
   engine_settings.retry.base_delay = std::chrono::milliseconds(config.retry_base_delay_ms);
   engine_settings.workers = config.delivery_workers;
+  engine_settings.retention = std::chrono::hours(24 * config.retention_days);
   engine_settings.pagerduty_per_second = config.pagerduty_requests_per_minute / 60.0;
   engine_settings.opsgenie_per_second = config.opsgenie_requests_per_minute / 60.0;
   if (!config.dry_run) engine_settings.own_email = config.pagerduty_email;

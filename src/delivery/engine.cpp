@@ -141,6 +141,10 @@ void Engine::loop() {
       store_.expire_echoes(now - settings_.echo_ttl.count());
       next_expiry_ms_ = now + 60'000;
     }
+    if (settings_.retention.count() > 0 && now >= next_prune_ms_) {
+      prune(now);
+      next_prune_ms_ = now + 10 * 60'000;
+    }
     const bool more = plan_pending();
     const std::int64_t gate_opens = dispatch();
 
@@ -152,6 +156,18 @@ void Engine::loop() {
     std::unique_lock lock(mu_);
     wake_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || stopping_; });
   }
+}
+
+// Small batches, each its own short transaction, so webhooks never wait long behind retention.
+void Engine::prune(std::int64_t now) {
+  constexpr int kBatch = 500, kMaxBatches = 40;
+  std::int64_t removed = 0;
+  for (int i = 0; i < kMaxBatches; ++i) {
+    const std::int64_t n = store_.prune(now - settings_.retention.count(), kBatch);
+    removed += n;
+    if (n == 0) break;
+  }
+  if (removed > 0) spdlog::info("retention: deleted {} finished events and actions", removed);
 }
 
 void Engine::resolve_own_user() {

@@ -36,6 +36,7 @@ struct EngineSettings {
   double opsgenie_per_second = 10;
   std::optional<std::string> own_email;  // PAGERDUTY_EMAIL: resolved to a user id for loop guard 1
   milliseconds echo_ttl = std::chrono::hours(1);
+  milliseconds retention{0};  // finished events and actions older than this are deleted; 0 keeps everything
 };
 
 class Clock {
@@ -86,6 +87,7 @@ class Engine {
  private:
   void loop();
   void resolve_own_user();
+  void prune(std::int64_t now);
   bool plan_pending();
   // Hands due work to the workers; returns when a rate-limited vendor may be called again (0: none waiting).
   std::int64_t dispatch();
@@ -120,6 +122,7 @@ class Engine {
   std::atomic<std::int64_t> last_loop_ms_{0};
   std::int64_t next_own_user_try_ms_ = 0;  // loop thread only
   std::int64_t next_expiry_ms_ = 0;        // loop thread only
+  std::int64_t next_prune_ms_ = 0;         // loop thread only
   std::thread loop_thread_;
   std::vector<std::thread> workers_;
 };

@@ -115,6 +115,9 @@ const std::vector<SettingSpec>& setting_specs() {
        "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
       {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
       {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call"},
+      {"RETENTION_DAYS", "30", false,
+       "finished events and actions older than this are deleted (0: keep everything); links and dead letters "
+       "stay"},
   };
   return kSpecs;
 }
@@ -255,7 +258,8 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
                                          {"PAGERDUTY_REQUESTS_PER_MINUTE", 1, 100000},
                                          {"OPSGENIE_REQUESTS_PER_MINUTE", 1, 100000},
                                          {"HTTP_TIMEOUT_SECONDS", 1, 600},
-                                         {"RETRY_BASE_DELAY_MS", 1, 600000}};
+                                         {"RETRY_BASE_DELAY_MS", 1, 600000},
+                                         {"RETENTION_DAYS", 0, 36500}};
   long long values[std::size(kBounded)];
   for (std::size_t i = 0; i < std::size(kBounded); ++i) {
     const auto& b = kBounded[i];
@@ -279,6 +283,7 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   if (values[8] >= 0) c.opsgenie_requests_per_minute = static_cast<int>(values[8]);
   if (values[9] >= 0) c.http_timeout_seconds = static_cast<int>(values[9]);
   if (values[10] >= 0) c.retry_base_delay_ms = static_cast<int>(values[10]);
+  if (values[11] >= 0) c.retention_days = static_cast<int>(values[11]);
   if (auto map = get(raw, "PRIORITY_URGENCY")) {
     auto parsed = parse_urgency_map(*map);
     if (!parsed)
@@ -329,6 +334,7 @@ std::vector<std::string> describe(const Config& c) {
       "PAGERDUTY_REQUESTS_PER_MINUTE=" + std::to_string(c.pagerduty_requests_per_minute),
       "OPSGENIE_REQUESTS_PER_MINUTE=" + std::to_string(c.opsgenie_requests_per_minute),
       "HTTP_TIMEOUT_SECONDS=" + std::to_string(c.http_timeout_seconds),
+      "RETENTION_DAYS=" + std::to_string(c.retention_days),
   };
   return lines;
 }

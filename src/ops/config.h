@@ -81,6 +81,7 @@ struct Config {
   int pagerduty_requests_per_minute = 900;
   int opsgenie_requests_per_minute = 600;
   int http_timeout_seconds = 15;
+  int retention_days = 30;
 };
 
 // "P1=high,P3=low" -> the default map with those entries replaced; nullopt when malformed.

@@ -53,6 +53,7 @@ int Statement::step() {
 }
 
 void Statement::reset() {
+  if (stmt_ == nullptr) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }

@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 3> kMigrations{
+constexpr std::array<std::string_view, 4> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -95,7 +95,19 @@ constexpr std::array<std::string_view, 3> kMigrations{
     " (SELECT MIN(id) FROM outbox WHERE state = 'pending' GROUP BY pair_key);"
     "CREATE INDEX outbox_due ON outbox (target, next_attempt_at_ms, id) WHERE state = 'pending' AND head = "
     "1;",
+
+    // 4: retention finds old rows by time, and an event's actions by event.
+    "CREATE INDEX events_received ON events (received_at_ms);"
+    "CREATE INDEX outbox_event ON outbox (event_id);",
 };
+
+// A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
+constexpr bool no_empty_migration() {
+  for (const auto m : kMigrations)
+    if (m.empty()) return false;
+  return true;
+}
+static_assert(no_empty_migration(), "every numbered migration has SQL");
 
 constexpr std::string_view kInsertEvent =
     "INSERT OR IGNORE INTO events (source, type, kind, dedupe_key, delivery_id, alert_id, incident_id,"
@@ -191,6 +203,18 @@ constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHE
 constexpr std::string_view kLinksMatching =
     "SELECT alert_id, incident_id, incident_key FROM links WHERE (?1 IS NULL OR alert_id = ?1)"
     " AND (?2 IS NULL OR incident_id = ?2) ORDER BY created_at_ms DESC LIMIT 1000";
+
+// Retention: finished actions, then events none of whose actions remain, older than ?1; at most ?2 each.
+constexpr std::string_view kPruneChecks =
+    "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
+    " AND updated_at_ms < ?1 ORDER BY id LIMIT ?2)";
+constexpr std::string_view kPruneActions =
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
+    " AND updated_at_ms < ?1 ORDER BY id LIMIT ?2)";
+constexpr std::string_view kPruneEvents =
+    "DELETE FROM events WHERE id IN (SELECT e.id FROM events e INDEXED BY events_received"
+    " WHERE e.received_at_ms < ?1 AND e.status IN ('done', 'ignored')"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id) LIMIT ?2)";
 
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";

@@ -403,6 +403,23 @@ Result SqliteSyncStore::mark_pending_ambiguous() {
   return write(sqlite_sql::kMarkPendingAmbiguous, [](Statement&) {});
 }
 
+std::int64_t SqliteSyncStore::prune(std::int64_t before_ms, int batch) {
+  std::lock_guard lock(mu_);
+  std::int64_t removed = 0;
+  const Result r = transaction(db_, shared_, [&]() -> Result {
+    for (const auto sql : {sqlite_sql::kPruneChecks, sqlite_sql::kPruneActions, sqlite_sql::kPruneEvents}) {
+      Result step = run(sql, [&](Statement& s) {
+        s.bind(1, before_ms);
+        s.bind(2, static_cast<std::int64_t>(batch));
+      });
+      if (!step.ok) return step;
+      if (sql != sqlite_sql::kPruneChecks) removed += sqlite3_changes(db_.handle());
+    }
+    return {};
+  });
+  return r.ok ? removed : 0;
+}
+
 QueueStats SqliteSyncStore::queue_stats() {
   std::lock_guard lock(mu_);
   QueueStats stats;

@@ -52,6 +52,7 @@ class SqliteSyncStore final : public SyncStore {
 
   Result expire_echoes(std::int64_t before_ms) override;
   Result mark_pending_ambiguous() override;
+  std::int64_t prune(std::int64_t before_ms, int batch) override;
   QueueStats queue_stats() override;
   std::vector<Link> links(const std::optional<std::string>& alert_id,
                           const std::optional<std::string>& incident_id) override;

@@ -139,6 +139,11 @@ class SyncStore : public PlanningView {
   // acts on its next attempt.
   virtual Result mark_pending_ambiguous() = 0;
 
+  // Retention: deletes up to `batch` finished actions (done, discarded) and up to `batch` events none of
+  // whose actions remain, all older than `before_ms`. Pending actions, dead letters, their events and links
+  // are never deleted. Returns how many rows went (0: nothing left to prune).
+  virtual std::int64_t prune(std::int64_t before_ms, int batch) = 0;
+
   virtual QueueStats queue_stats() = 0;
   virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
                                   const std::optional<std::string>& incident_id) = 0;

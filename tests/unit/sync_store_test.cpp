@@ -30,7 +30,8 @@ class SyncStoreTest : public ::testing::Test {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
 
-  std::int64_t journal(const std::string& key, EventKind kind = EventKind::kAlertAcknowledged) {
+  std::int64_t journal(const std::string& key, EventKind kind = EventKind::kAlertAcknowledged,
+                       std::int64_t received_at_ms = 0) {
     Received r;
     r.event.source = Source::kOpsgenie;
     r.event.kind = kind;
@@ -39,6 +40,7 @@ class SyncStoreTest : public ::testing::Test {
     r.event.alert_id = "A-" + key;
     r.event.actor_name = "alice";
     r.raw_body = "{}";
+    r.received_at_ms = received_at_ms;
     std::promise<AppendResult> p;
     journal_->append(std::move(r), [&p](AppendResult res) { p.set_value(res); });
     return p.get_future().get().event_id;
@@ -181,6 +183,38 @@ TEST_F(SyncStoreTest, OpsgenieChecksAreScheduledWithTheCompletion) {
   EXPECT_EQ(store_->next_due_ms(), 4000);
   ASSERT_TRUE(store_->drop_check("req-1").ok);
   EXPECT_FALSE(store_->next_due_ms().has_value());
+}
+
+TEST_F(SyncStoreTest, RetentionDeletesOnlyOldFinishedWork) {
+  const auto old_done = journal("old-done", EventKind::kAlertAcknowledged, 1000);
+  const auto old_dead = journal("old-dead", EventKind::kAlertAcknowledged, 1000);
+  const auto old_pending = journal("old-pending", EventKind::kAlertAcknowledged, 1000);
+  const auto old_ignored = journal("old-ignored", EventKind::kOther, 1000);
+  const auto new_done = journal("new-done", EventKind::kAlertAcknowledged, 9000);
+  ASSERT_TRUE(
+      store_
+          ->commit_plans({{old_done, "mirrored", {note("A", "1")}, Link{"A", "Q1", "A"}, std::nullopt},
+                          {old_dead, "mirrored", {note("B", "1")}, std::nullopt, std::nullopt},
+                          {old_pending, "mirrored", {note("C", "1")}, std::nullopt, std::nullopt},
+                          {new_done, "mirrored", {note("D", "1")}, std::nullopt, std::nullopt}},
+                         1000)
+          .ok);
+  for (const auto& head : store_->due_heads(1000, 10, {})) {
+    Result r;
+    if (head.pair_key == "alert:A") r = store_->complete(head.id, 1000, std::nullopt);
+    if (head.pair_key == "alert:B") r = store_->finish(head.id, ActionState::kDead, "x", 1000);
+    if (head.pair_key == "alert:D") r = store_->complete(head.id, 9000, std::nullopt);
+    ASSERT_TRUE(r.ok) << r.error;
+  }
+  EXPECT_EQ(store_->prune(5000, 500), 3);  // old-done's action and event, and old-ignored
+  EXPECT_EQ(store_->prune(5000, 500), 0);
+  std::vector<std::int64_t> left;
+  for (const auto& e : store_->recent_events(100)) left.push_back(e.id);
+  EXPECT_EQ(left, (std::vector<std::int64_t>{new_done, old_pending, old_dead}));
+  EXPECT_EQ(store_->actions_in_state(ActionState::kDead, 10).size(), 1u);
+  EXPECT_EQ(store_->due_heads(1000, 10, {}).size(), 1u);  // old-pending's action
+  EXPECT_TRUE(store_->link_by_alert("A").has_value());    // links stay
+  (void)old_ignored;
 }
 
 TEST_F(SyncStoreTest, AFailedCommitChangesNothing) {
