@@ -4,14 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/text.h"
+
 namespace ogpd::ops {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::string> get(const RawSettings& raw, std::string_view name) {
   const auto it = raw.find(name);

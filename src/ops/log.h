@@ -24,7 +24,6 @@ class CorrelationScope {
  private:
   std::int64_t previous_;
 };
-std::int64_t current_correlation();  // 0 when none
 
 // JSON string escaping (quotes included), shared by the JSON log format and the HTTP answers.
 std::string json_quote(std::string_view text);

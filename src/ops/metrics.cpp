@@ -123,16 +123,6 @@ void Metrics::observe(const std::string& name, const Labels& labels, double valu
   ++h.count;
 }
 
-double Metrics::value(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mu_);
-  const auto f = families_.find(name);
-  if (f == families_.end()) return 0;
-  if (const auto v = f->second.values.find(labels); v != f->second.values.end()) return v->second;
-  if (const auto h = f->second.histograms.find(labels); h != f->second.histograms.end())
-    return static_cast<double>(h->second.count);
-  return 0;
-}
-
 std::string Metrics::render(const std::function<void(std::string&)>& extra) const {
   std::string out;
   {

@@ -32,8 +32,6 @@ class Metrics {
   // The whole exposition. `extra` may append fully formatted families (with HELP/TYPE) of its own.
   std::string render(const std::function<void(std::string&)>& extra = {}) const;
 
-  double value(const std::string& name, const Labels& labels) const;  // for tests and `status`
-
  private:
   struct Histogram {
     std::vector<std::uint64_t> counts;  // per bucket (not cumulative)

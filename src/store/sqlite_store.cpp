@@ -71,11 +71,10 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
     *error = path + ": " + *error;
     return nullptr;
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(*db), version));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db), version));
 }
 
-SqliteStore::SqliteStore(std::string path, Db db, int schema_version)
-    : path_(std::move(path)), db_(std::move(db)), schema_version_(schema_version) {
+SqliteStore::SqliteStore(Db db, int schema_version) : db_(std::move(db)), schema_version_(schema_version) {
   running_ = true;
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ogpd-journal");

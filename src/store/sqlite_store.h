@@ -48,7 +48,6 @@ class SqliteStore final : public Journal {
   // means no SQLITE_BUSY between them, and one WAL writer.
   Db& shared_db() { return db_; }
   std::mutex& shared_db_mutex() { return db_mu_; }
-  const std::string& path() const { return path_; }
 
  private:
   struct Pending {
@@ -56,11 +55,10 @@ class SqliteStore final : public Journal {
     Done done;
   };
 
-  SqliteStore(std::string path, Db db, int schema_version);
+  SqliteStore(Db db, int schema_version);
   void run();
   void commit(std::deque<Pending>& batch);
 
-  const std::string path_;
   std::mutex db_mu_;
   Db db_;  // guarded by db_mu_ (the writer thread, and an attached SqliteSyncStore)
   const int schema_version_;

@@ -4,19 +4,12 @@
 #include <cctype>
 #include <utility>
 
+#include "core/text.h"
 #include "webhook/digest.h"
 #include "webhook/json_fields.h"
 
 namespace ogpd::webhook {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 EventKind kind_of(std::string_view action) {
   static constexpr std::array<std::pair<std::string_view, EventKind>, 5> kActions{{

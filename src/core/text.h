@@ -1,0 +1,25 @@
+// Small ASCII text helpers shared by the parsers and the configuration. Pure; thread-safe.
+#pragma once
+
+#include <cctype>
+#include <string_view>
+
+namespace ogpd {
+
+// Without leading and trailing white space (spaces, tabs, CR, LF).
+inline std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// Equal ignoring ASCII case.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+}  // namespace ogpd
