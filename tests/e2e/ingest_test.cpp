@@ -2,7 +2,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
@@ -340,6 +344,32 @@ TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   EXPECT_EQ(reply.status, 202) << reply.body << proxy_->output();
   EXPECT_EQ(reply.header("connection"), "close");
   EXPECT_EQ(journal_count(dir_), 1);
+}
+
+TEST_F(Ingest, PipelinedRequestsAreAnsweredInOrder) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), proxy_->port()});
+  std::string wire;
+  for (int i = 0; i < 3; ++i) {
+    const std::string body = R"({"action":"Create","alert":{"alertId":"pipe-)" + std::to_string(i) +
+                             R"("},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+    wire += "POST /ops-webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+  net::write(socket, net::buffer(wire));  // all three before reading any answer
+  boost::beast::flat_buffer buffer;
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    EXPECT_EQ(response.result_int(), 202u);
+    ids.push_back(boost::json::parse(response.body()).at("event_id").as_int64());
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(journal_count(dir_, "alert_id LIKE 'pipe-%'"), 3);
 }
 
 TEST_F(Ingest, OversizedHeadersGet431AndTheProcessCarriesOn) {
