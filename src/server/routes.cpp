@@ -1,5 +1,6 @@
 #include "server/routes.h"
 
+#include "core/text.h"
 #include "ops/log.h"
 
 namespace ogpd::server {
@@ -14,7 +15,22 @@ std::string_view header(const http::request<http::string_body>& request, std::st
 Answer ignored(std::string_view reason, std::int64_t event_id = 0) {
   std::string body = "{\"status\":\"ignored\",\"reason\":" + ops::json_quote(reason);
   if (event_id > 0) body += ",\"event_id\":" + std::to_string(event_id);
-  return json_answer(http::status::ok, body + "}");
+  Answer a = json_answer(http::status::ok, body + "}");
+  a.outcome = "ignored";
+  return a;
+}
+
+Answer malformed(http::status status, std::string_view error) {
+  Answer a = error_answer(status, error);
+  a.close = true;
+  return a;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
 }
 
 Routed webhook(const RouteContext& context, const http::request<http::string_body>& request, bool opsgenie) {
@@ -35,7 +51,9 @@ Routed webhook(const RouteContext& context, const http::request<http::string_bod
   if (auto* store = std::get_if<webhook::Store>(&verdict)) return ToStore{std::move(store->event)};
   if (auto* ignore = std::get_if<webhook::Ignore>(&verdict)) return ignored(ignore->reason);
   const auto& reject = std::get<webhook::Reject>(verdict);
-  return error_answer(static_cast<http::status>(reject.status), reject.error);
+  Answer a = error_answer(static_cast<http::status>(reject.status), reject.error);
+  a.outcome = reject.status == 401 ? "unauthorized" : "bad_request";
+  return a;
 }
 
 }  // namespace
@@ -53,9 +71,45 @@ Answer error_answer(http::status status, std::string_view error) {
   return a;
 }
 
-Routed route(const RouteContext& context, const http::request<http::string_body>& request) {
-  std::string_view target(request.target().data(), request.target().size());
+std::string_view target_path(std::string_view target) {
   target = target.substr(0, target.find('?'));
+  for (const std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() > scheme.size() && iequals(target.substr(0, scheme.size()), scheme)) {
+      target.remove_prefix(scheme.size());
+      const auto slash = target.find('/');
+      return slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+  }
+  return !target.empty() && target.front() == '/' ? target : std::string_view();
+}
+
+std::optional<Answer> check_framing(const http::request<http::string_body>& request) {
+  if (request.version() != 10 && request.version() != 11)
+    return malformed(http::status::http_version_not_supported, "only HTTP/1.0 and HTTP/1.1 are served");
+  std::size_t hosts = 0, lengths = 0;
+  for (const auto& field : request) {
+    if (field.name() == http::field::host) ++hosts;
+    if (field.name() == http::field::content_length) {
+      ++lengths;
+      if (!all_digits(std::string_view(field.value().data(), field.value().size())))
+        return malformed(http::status::bad_request, "malformed Content-Length");
+    }
+    if (field.name() == http::field::transfer_encoding &&
+        !iequals(trim(std::string_view(field.value().data(), field.value().size())), "chunked"))
+      return malformed(http::status::bad_request, "unsupported Transfer-Encoding (only chunked)");
+  }
+  if (lengths > 1) return malformed(http::status::bad_request, "more than one Content-Length");
+  if (hosts > 1 || (hosts == 0 && request.version() == 11))
+    return malformed(http::status::bad_request, "a request needs exactly one Host header");
+  const std::string_view target(request.target().data(), request.target().size());
+  if (target_path(target).empty())
+    return malformed(http::status::bad_request, "the request target must be a path");
+  return std::nullopt;
+}
+
+Routed route(const RouteContext& context, const http::request<http::string_body>& request) {
+  if (auto bad = check_framing(request)) return std::move(*bad);
+  const std::string_view target = target_path({request.target().data(), request.target().size()});
 
   if (target == "/ops-webhook") return webhook(context, request, true);
   if (target == "/pd-webhook") return webhook(context, request, false);
@@ -87,16 +141,24 @@ Answer answer_stored(const Event& event, const store::AppendResult& result) {
   const std::string id = std::to_string(result.event_id);
   switch (result.outcome) {
     case store::AppendOutcome::kStored:
-      if (is_actionable(event.kind))
-        return json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
+      if (is_actionable(event.kind)) {
+        Answer a = json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
+        a.outcome = "accepted";
+        return a;
+      }
       return ignored(event.kind == EventKind::kPing ? "ping" : "no action for " + event.type,
                      result.event_id);
-    case store::AppendOutcome::kDuplicate:
-      return json_answer(http::status::ok, "{\"status\":\"duplicate\",\"event_id\":" + id + "}");
+    case store::AppendOutcome::kDuplicate: {
+      Answer a = json_answer(http::status::ok, "{\"status\":\"duplicate\",\"event_id\":" + id + "}");
+      a.outcome = "duplicate";
+      return a;
+    }
     case store::AppendOutcome::kUnavailable:
       break;
   }
-  return error_answer(http::status::service_unavailable, "the event could not be stored; retry later");
+  Answer a = error_answer(http::status::service_unavailable, "the event could not be stored; retry later");
+  a.outcome = "unavailable";
+  return a;
 }
 
 }  // namespace ogpd::server

@@ -1,12 +1,14 @@
 // Routes: an HTTP request -> what to do about it, as plain functions (no sockets, no waiting).
 //
-// route() answers every request that needs no storage at once (health, 404/405, 401/400, ignored webhooks)
-// and hands back the events to store; answer_stored() turns the journal's outcome into the answer. The
-// session code (server.h) only reads, calls these, and writes. Thread-safe given a thread-safe Journal.
+// route() answers every request that needs no storage at once (malformed framing, health, 404/405, 401/400,
+// ignored webhooks) and hands back the events to store; answer_stored() turns the journal's outcome into the
+// answer. The session code (server.cpp) only reads, calls these, and writes. Thread-safe given a thread-safe
+// Journal.
 #pragma once
 
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -23,6 +25,8 @@ struct Answer {
   std::string content_type = "application/json";
   std::string allow;         // for 405
   bool retry_after = false;  // for 503: tell the sender when to come back
+  bool close = false;        // end the connection after this answer (framing errors: never read on)
+  std::string_view outcome;  // for webhook metrics: accepted, duplicate, ignored, unauthorized, ...
 };
 
 struct ToStore {
@@ -39,6 +43,16 @@ struct RouteContext {
 };
 
 Routed route(const RouteContext& context, const http::request<http::string_body>& request);
+
+// The RFC 9112 rules Beast's parser leaves to the server: HTTP/1.0 or 1.1 only, exactly one Host on 1.1,
+// at most one Content-Length of digits only, no Transfer-Encoding but a lone "chunked", a target in origin
+// or absolute form. A request that breaks one gets its answer here (with close set: the bytes after it
+// cannot be trusted to start a request), else nullopt. route() calls it first.
+std::optional<Answer> check_framing(const http::request<http::string_body>& request);
+
+// The path of a request target: the query dropped, and an absolute-form target ("http://host/p") reduced to
+// its path. Empty when the target is neither form.
+std::string_view target_path(std::string_view target);
 
 Answer answer_stored(const Event& event, const store::AppendResult& result);
 

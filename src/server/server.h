@@ -1,18 +1,28 @@
-// Server: the HTTP/1.1 listener and its sessions (Boost.Beast on Asio).
+// Server: the HTTP/1.1 listener and its connections (Boost.Beast on Asio), plain or TLS.
 //
-// Owns the acceptor and every connection. All of it runs on ONE io_context thread — sessions, the registry
-// and the drain state have that thread as their only owner, so nothing here takes a lock. Heavy work is
-// elsewhere: parsing is microseconds, and the journal's fsync happens on its own thread. Every input is
-// bounded: body size (413), header size (431), time to receive a request and keep-alive idle time, number of
-// open connections. shutdown() stops accepting, lets in-flight requests finish (bounded by the grace period),
-// closes idle connections; io_context::run() then returns.
+// Owns the acceptor and every connection. All of it runs on ONE io_context thread — connections are created,
+// tracked and destroyed there (the journal's completion hands its reference back to that thread before
+// letting go of it), so the registry, the drain state and the TLS context have that thread as their only
+// owner and nothing here takes a lock. Heavy work is elsewhere: parsing is microseconds, and the journal's
+// fsync happens on its own thread.
+//
+// Every input is bounded: body size (413), header size (431), time to receive a request and keep-alive idle
+// time, number of open connections. Malformed or ambiguous framing (routes.h check_framing) is answered and
+// the connection closed. No input stops the process: a handler that throws ends its own connection, is
+// logged and counted (ogpd_connection_errors_total), and the server goes on. When the process runs out of
+// file descriptors, accepting pauses with backoff instead of spinning. shutdown() stops accepting, lets
+// in-flight requests finish (bounded by the grace period), closes idle connections; io_context::run() then
+// returns.
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <list>
+#include <memory>
 #include <string>
 
 #include "ops/metrics.h"
@@ -29,13 +39,30 @@ struct Limits {
   std::chrono::seconds shutdown_grace{10};
 };
 
-class Session;
+// The connections a process may hold open when it may open `fd_limit` files: what the store, the vendor
+// clients, the log and the event loop need is kept back. `wanted` when that fits, else less (at least 1).
+std::size_t connections_within(std::size_t wanted, std::uint64_t fd_limit);
 
 // What the server reports and asks beyond the journal; every part optional.
 struct Probes {
-  ops::Metrics* metrics = nullptr;  // webhook counters; GET /metrics renders render_metrics()
+  ops::Metrics* metrics = nullptr;  // webhook and connection counters; GET /metrics renders render_metrics()
   std::function<std::string()> render_metrics;
   std::function<bool()> workers_ready;  // part of GET /readyz
+};
+
+// A PEM certificate chain and its private key.
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+// One open connection, as the server's registry sees it.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // On shutdown: a connection waiting for its next request is closed; one mid-request finishes first.
+  virtual void drain() = 0;
+  virtual void close() = 0;
 };
 
 class Server {
@@ -43,23 +70,31 @@ class Server {
   Server(boost::asio::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal,
          Probes probes = {});
 
+  // Serves HTTPS (TLS 1.2 or later, forward-secret AEAD ciphers) to connections accepted from now on; open
+  // connections keep the context they started with. Call before listen(), and again to reload the files
+  // (SIGHUP). Returns an error text when a file cannot be read or the key does not match; the previous
+  // context then stays in use.
+  std::string use_tls(const TlsFiles& files);
+
   // Binds and starts accepting. Returns an error text on failure (address in use, permission).
   std::string listen(const std::string& host, unsigned short port);
   unsigned short port() const;
 
   void shutdown();
 
-  // Called by sessions; same thread.
+  // Called by connections; same thread.
   const Limits& limits() const { return limits_; }
   const webhook::IntakeSettings& intake() const { return intake_; }
   store::Journal& journal() { return journal_; }
   const Probes& probes() const { return probes_; }
   bool draining() const { return draining_; }
-  std::list<Session*>::iterator enroll(Session* session);
-  void leave(std::list<Session*>::iterator where);
+  std::list<Connection*>::iterator enroll(Connection* connection);
+  void leave(std::list<Connection*>::iterator where);
+  void count_error(const char* reason);
 
  private:
   void accept();
+  void pause_accepting(const boost::system::error_code& why);
 
   boost::asio::io_context& io_;
   const Limits limits_;
@@ -68,7 +103,11 @@ class Server {
   const Probes probes_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer grace_timer_;
-  std::list<Session*> sessions_;
+  boost::asio::steady_timer accept_timer_;
+  std::chrono::milliseconds accept_backoff_{0};
+  std::chrono::steady_clock::time_point last_accept_warning_{};
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
+  std::list<Connection*> connections_;
   bool draining_ = false;
 };
 

@@ -1,13 +1,16 @@
 #include "e2e/proxy_process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -61,6 +64,10 @@ void ProxyProcess::spawn() {
   std::vector<std::string> argv_storage{OGPD_BINARY};
   argv_storage.insert(argv_storage.end(), args_.begin(), args_.end());
   std::vector<std::string> env_storage{"PATH=/usr/bin:/bin"};
+  // A sanitizer build's reports go where CI looks for them.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"})
+    if (const char* value = std::getenv(name); value != nullptr && !env_.count(name))
+      env_storage.push_back(std::string(name) + "=" + value);
   for (const auto& [k, v] : env_) env_storage.push_back(k + "=" + v);
   std::vector<char*> argv, envp;
   for (auto& s : argv_storage) argv.push_back(s.data());
@@ -75,6 +82,13 @@ void ProxyProcess::spawn() {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    if (fd_limit_) {
+      const rlimit limit{*fd_limit_, *fd_limit_};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(125);
+    }
+    if (user_ &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(user_->second) != 0 || ::setuid(user_->first) != 0))
+      ::_exit(124);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
@@ -119,6 +133,37 @@ std::string ProxyProcess::output() const {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  stream.socket().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return {};
+  net::write(stream.socket(), net::buffer(bytes), ec);
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::string received;
+  std::array<char, 4096> chunk{};
+  stream.expires_after(timeout);
+  for (;;) {
+    const std::size_t n = stream.read_some(net::buffer(chunk), ec);
+    received.append(chunk.data(), n);
+    if (ec) break;
+  }
+  return received;
+}
+
+int first_status(const std::string& raw) {
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return 0;
+  return std::atoi(raw.substr(9, 3).c_str());
+}
+
+int response_count(const std::string& raw) {
+  int count = 0;
+  for (std::size_t at = raw.find("HTTP/1.1 "); at != std::string::npos; at = raw.find("HTTP/1.1 ", at + 1))
+    ++count;
+  return count;
 }
 
 struct HttpConnection::Impl {

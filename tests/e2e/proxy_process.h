@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +35,10 @@ class ProxyProcess {
                std::vector<std::string> args = {});
   ~ProxyProcess();  // kills the child if it still runs
 
+  // Before start: the child's limit on open files (soft and hard), and the user it runs as (needs root).
+  void limit_open_files(std::uint64_t limit) { fd_limit_ = limit; }
+  void run_as(uid_t uid, gid_t gid) { user_ = std::make_pair(uid, gid); }
+
   // Starts the process and waits until GET /healthz answers (or the process exits). False on failure.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   // Sends `signal` and waits for the exit; returns the exit code (128+N when killed by signal N).
@@ -54,6 +59,8 @@ class ProxyProcess {
   std::vector<std::string> args_;
   unsigned short port_ = 0;
   pid_t pid_ = -1;
+  std::optional<std::uint64_t> fd_limit_;
+  std::optional<std::pair<uid_t, gid_t>> user_;
 };
 
 struct HttpReply {
@@ -70,6 +77,15 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 HttpReply http_request(unsigned short port, const std::string& method, const std::string& target,
                        const std::string& body = {}, const Headers& headers = {});
+
+// Writes `bytes` as they are on a new connection, half-closes it, and returns everything the server sent
+// until it closed the connection (or `timeout` passed). Empty when nothing came back.
+std::string raw_exchange(unsigned short port, const std::string& bytes,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// The status code of the first response in `raw` (0 when there is none).
+int first_status(const std::string& raw);
+// How many HTTP responses `raw` holds (status lines).
+int response_count(const std::string& raw);
 
 // One keep-alive connection for several requests in a row.
 class HttpConnection {

@@ -14,6 +14,7 @@ class FixedJournal : public store::Journal {
 
 http::request<http::string_body> request(http::verb verb, std::string target, std::string body = {}) {
   http::request<http::string_body> r{verb, target, 11};
+  r.set(http::field::host, "127.0.0.1");
   r.body() = std::move(body);
   r.prepare_payload();
   return r;
