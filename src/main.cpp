@@ -93,6 +93,9 @@ int serve(const Config& config) {
     spdlog::warn("OPSGENIE_INTEGRATION_ID is not set: alerts from every Opsgenie integration are accepted");
   if (config.pagerduty_webhook_secrets.empty())
     spdlog::warn("PAGERDUTY_WEBHOOK_SECRET is not set: /pd-webhook accepts unsigned deliveries");
+  if (!config.opsgenie_webhook_token)
+    spdlog::warn(
+        "OPSGENIE_WEBHOOK_TOKEN is not set: /ops-webhook accepts deliveries from anyone who can reach it");
 
   std::string error;
   auto store = ogpd::store::SqliteStore::open(config.sqlite_path, &error);

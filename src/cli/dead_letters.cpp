@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ostream>
 
+#include "core/text.h"
+
 namespace ogpd::cli {
 namespace {
 
@@ -52,8 +54,8 @@ int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::o
       return 0;
     }
     for (const auto& i : items)
-      out << i.id << "  " << to_string(i.state) << "  " << to_string(i.action.kind) << "  " << i.pair_key
-          << "  attempts=" << i.attempts << "  " << i.last_error << "\n";
+      out << i.id << "  " << to_string(i.state) << "  " << to_string(i.action.kind) << "  "
+          << printable(i.pair_key) << "  attempts=" << i.attempts << "  " << printable(i.last_error) << "\n";
     return 0;
   }
   if (c.verb == "replay" && c.all) {
@@ -84,7 +86,7 @@ int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::o
     } else {
       for (const auto& [k, v] : o)
         out << std::string(k) << ": "
-            << (v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v)) << "\n";
+            << printable(v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v)) << "\n";
     }
     return 0;
   }

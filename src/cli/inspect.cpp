@@ -4,6 +4,8 @@
 #include <ctime>
 #include <ostream>
 
+#include "core/text.h"
+
 namespace ogpd::cli {
 namespace {
 
@@ -65,8 +67,9 @@ int run_links(store::SyncStore& store, const std::optional<std::string>& alert_i
     out << json::serialize(list) << "\n";
   } else {
     for (const auto& l : links)
-      out << "alert " << l.alert_id << " <-> incident " << l.incident_id.value_or("(being created)")
-          << "  key " << l.incident_key.value_or("-") << "\n";
+      out << "alert " << printable(l.alert_id) << " <-> incident "
+          << printable(l.incident_id.value_or("(being created)")) << "  key "
+          << printable(l.incident_key.value_or("-")) << "\n";
   }
   if (links.empty() && (alert_id || incident_id)) {
     err << "no link found\n";
@@ -96,9 +99,12 @@ int run_events(store::SyncStore& store, std::size_t last, bool as_json, std::ost
   }
   for (const auto& s : events) {
     const Event& e = s.event;
-    out << s.id << "  " << iso(s.received_at_ms) << "  " << to_string(e.source) << "  " << e.type << "  "
-        << s.status << (s.outcome.empty() ? "" : "/" + s.outcome) << "  alert=" << e.alert_id.value_or("-")
-        << " incident=" << e.incident_id.value_or("-") << " by=" << e.actor_name.value_or("-") << "\n";
+    // Every field but the id and the time came from a webhook: escaped, so it cannot forge a line.
+    out << s.id << "  " << iso(s.received_at_ms) << "  " << to_string(e.source) << "  " << printable(e.type)
+        << "  " << s.status << (s.outcome.empty() ? "" : "/" + printable(s.outcome))
+        << "  alert=" << printable(e.alert_id.value_or("-"))
+        << " incident=" << printable(e.incident_id.value_or("-"))
+        << " by=" << printable(e.actor_name.value_or("-")) << "\n";
   }
   return 0;
 }

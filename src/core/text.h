@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cctype>
+#include <string>
 #include <string_view>
 
 namespace ogpd {
@@ -21,5 +22,12 @@ inline bool iequals(std::string_view a, std::string_view b) {
       return false;
   return true;
 }
+
+// `text` safe to print on one line of a log or a terminal: control characters (C0, DEL, and C1 as UTF-8) are
+// written as escapes (\n, \r, \t, \xNN, \u00NN), so untrusted text can neither forge a line nor drive the
+// terminal. Everything else, UTF-8 included, is kept as it is.
+std::string printable(std::string_view text);
+// True when printable(text) would change it.
+bool needs_escaping(std::string_view text);
 
 }  // namespace ogpd

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/text.h"
+
 namespace ogpd::ops {
 namespace {
 
@@ -24,6 +26,27 @@ class CorrelationFlag final : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<CorrelationFlag>();
   }
+};
+
+// The text format: untrusted text in a message (an alert id, an action, a note) cannot forge a log line or
+// reach the terminal as a control sequence.
+class EscapingFormatter final : public spdlog::formatter {
+ public:
+  explicit EscapingFormatter(std::unique_ptr<spdlog::formatter> inner) : inner_(std::move(inner)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    const std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (!needs_escaping(payload)) return inner_->format(msg, dest);
+    const std::string safe = printable(payload);
+    spdlog::details::log_msg copy(msg);
+    copy.payload = spdlog::string_view_t(safe.data(), safe.size());
+    inner_->format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<EscapingFormatter>(inner_->clone());
+  }
+
+ private:
+  std::unique_ptr<spdlog::formatter> inner_;
 };
 
 class JsonFormatter final : public spdlog::formatter {
@@ -59,9 +82,6 @@ CorrelationScope::CorrelationScope(std::int64_t event_id) : previous_(t_correlat
 CorrelationScope::~CorrelationScope() {
   t_correlation = previous_;
 }
-std::int64_t current_correlation() {
-  return t_correlation;
-}
 
 std::string json_quote(std::string_view text) {
   std::string out;
@@ -86,7 +106,7 @@ std::string json_quote(std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
@@ -106,7 +126,7 @@ void configure_logging(const std::string& level, const std::string& format) {
   } else {
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
     formatter->add_flag<CorrelationFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %*%v");
-    logger->set_formatter(std::move(formatter));
+    logger->set_formatter(std::make_unique<EscapingFormatter>(std::move(formatter)));
   }
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::trace);

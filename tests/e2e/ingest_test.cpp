@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "e2e/proxy_process.h"
@@ -419,6 +420,66 @@ TEST_F(IngestWithToken, OpsgenieWebhookNeedsTheToken) {
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[1], {{"X-Webhook-Token", "og-token-hunter2"}}).status,
             202);
   EXPECT_EQ(proxy_->output().find("hunter2"), std::string::npos);
+}
+
+// An alert id and an action carrying a newline and a terminal escape, as an attacker would send them.
+const std::string kForging =
+    R"({"action":"Create\n2026-01-01T00:00:00.000 info  forged action line","alert":{"alertId":"x\n2026-01-01T00:00:00.000 info  forged alert line\u001b[2J","message":"m"},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+
+bool has_line_starting(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+TEST_F(Ingest, ControlCharactersInWebhooksCannotForgeLogLinesOrEventsOutput) {
+  EXPECT_EQ(post("/ops-webhook", kForging).status, 200);  // stored; not an action it mirrors
+  const std::string log = proxy_->output();
+  EXPECT_FALSE(has_line_starting(log, "2026-01-01T00:00:00.000")) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos);
+  EXPECT_NE(log.find("x\\n2026-01-01T00:00:00.000 info  forged alert line\\x1b[2J"), std::string::npos)
+      << log;
+
+  ProxyProcess events(dir_.path(), env_, {"events"});
+  std::filesystem::remove(dir_.path() / "proxy.log");
+  EXPECT_EQ(events.run_to_exit(), 0);
+  const std::string out = events.output();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;  // one event, one line
+  EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  EXPECT_NE(out.find("alert=x\\n2026"), std::string::npos) << out;
+}
+
+class IngestWithJsonLogs : public Ingest {
+ protected:
+  void SetUp() override {
+    env_["LOG_FORMAT"] = "json";
+    Ingest::SetUp();
+  }
+};
+
+TEST_F(IngestWithJsonLogs, ControlCharactersAreJsonEscapedAndEveryLineParses) {
+  EXPECT_EQ(post("/ops-webhook", kForging).status, 200);
+  std::istringstream in(proxy_->output());
+  int lines = 0;
+  bool found = false;
+  for (std::string line; std::getline(in, line); ++lines) {
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    const std::string msg(doc.at("msg").as_string());
+    found |= msg.find("alert=x\n2026-01-01T00:00:00.000 info  forged alert line\x1b[2J") != std::string::npos;
+  }
+  EXPECT_GT(lines, 3);
+  EXPECT_TRUE(found) << proxy_->output();
+}
+
+TEST(Startup, AnUnsetOpsgenieTokenIsWarnedAbout) {
+  WorkDir dir;
+  ProxyProcess proxy(dir.path(), {});
+  ASSERT_TRUE(proxy.start()) << proxy.output();
+  EXPECT_NE(proxy.output().find("OPSGENIE_WEBHOOK_TOKEN is not set"), std::string::npos) << proxy.output();
+  EXPECT_EQ(proxy.stop(), 0);
 }
 
 TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
