@@ -128,8 +128,8 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
       a.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return a;
     }
-    if (!context.journal.ready())
-      return error_answer(http::status::service_unavailable, "store is not writable");
+    if (auto problem = context.journal.problem(); !problem.empty())
+      return error_answer(http::status::service_unavailable, problem);
     if (context.workers_ready && !context.workers_ready())
       return error_answer(http::status::service_unavailable, "delivery workers have stalled");
     return json_answer(http::status::ok, "{\"status\":\"ready\"}");

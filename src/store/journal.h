@@ -1,9 +1,9 @@
 // Journal: the durable, deduplicating log of accepted webhook events — the queue the sync engine reads.
 //
-// Who calls it: the HTTP server (append) and the health endpoint (ready). Thread-safe: append may be called
-// from any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives through the
-// callback as kUnavailable when the event could not be made durable (disk full, database locked or gone), so
-// the sender can be told to retry.
+// Who calls it: the HTTP server (append) and the readiness endpoint (problem). Thread-safe: append may be
+// called from any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives
+// through the callback as kUnavailable when the event could not be made durable (disk full, database locked
+// or gone), so the sender can be told to retry.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +43,10 @@ class Journal {
   // the commit that made the event durable (or after it was found to be a duplicate, or failed).
   virtual void append(Received received, Done done) = 0;
 
-  // True while the writer runs and its last write succeeded.
-  virtual bool ready() const = 0;
+  // Empty while the journal can take events: the writer runs, its last write succeeded, and the store it
+  // writes is still the one it opened. Otherwise why not, for /readyz.
+  virtual std::string problem() const = 0;
+  bool ready() const { return problem().empty(); }
 };
 
 }  // namespace ogpd::store

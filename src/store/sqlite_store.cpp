@@ -1,8 +1,11 @@
 #include "store/sqlite_store.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "store/sqlite_schema.h"
 
@@ -71,10 +74,28 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, std::str
     *error = path + ": " + *error;
     return nullptr;
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(*db), version));
+  // A file opened read-only, or a directory where the journal cannot be written, is found now, not by the
+  // first webhook.
+  Status writable = sqlite3_db_readonly(db->handle(), "main") == 1
+                        ? Status{SQLITE_READONLY, "the file is read-only"}
+                        : db->exec("BEGIN IMMEDIATE");
+  if (writable.ok()) writable = db->exec("ROLLBACK");
+  if (!writable.ok()) {
+    *error = path + ": cannot write the store: " + writable.message +
+             " (ogpd-proxy needs to write the database file and its directory)";
+    return nullptr;
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *error = path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(*db), version, path, FileId{st.st_dev, st.st_ino}));
 }
 
-SqliteStore::SqliteStore(Db db, int schema_version) : db_(std::move(db)), schema_version_(schema_version) {
+SqliteStore::SqliteStore(Db db, int schema_version, std::string path, FileId file)
+    : db_(std::move(db)), schema_version_(schema_version), path_(std::move(path)), file_(file) {
   running_ = true;
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ogpd-journal");
@@ -107,8 +128,21 @@ void SqliteStore::append(Received received, Done done) {
   done({AppendOutcome::kUnavailable, 0, "store is shutting down"});
 }
 
-bool SqliteStore::ready() const {
-  return running_ && last_write_ok_;
+std::string SqliteStore::file_problem() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0)
+    return "the database file " + path_ + " was deleted while running (" + std::strerror(errno) +
+           "); restart ogpd-proxy";
+  if (st.st_dev != file_.device || st.st_ino != file_.inode)
+    return "the database file " + path_ + " was replaced while running; restart ogpd-proxy";
+  return {};
+}
+
+std::string SqliteStore::problem() const {
+  if (!running_) return "store is stopped";
+  if (auto file = file_problem(); !file.empty()) return file;
+  if (!last_write_ok_) return "store is not writable (its last write failed)";
+  return {};
 }
 
 void SqliteStore::run() {
@@ -136,7 +170,8 @@ void SqliteStore::run() {
 void SqliteStore::commit(std::deque<Pending>& batch) {
   std::vector<AppendResult> results(batch.size());
   std::unique_lock db_lock(db_mu_);
-  Status status = db_.exec("BEGIN IMMEDIATE");
+  const std::string file = file_problem();
+  Status status = file.empty() ? db_.exec("BEGIN IMMEDIATE") : Status{SQLITE_CANTOPEN, file};
   if (status.ok()) {
     auto insert = db_.prepare(sqlite_sql::kInsertEvent);
     auto find = db_.prepare(sqlite_sql::kFindDuplicate);

@@ -6,6 +6,8 @@
 // Thread-safe. Construction (open) is the only place that may fail loudly; afterwards failures are outcomes.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -25,13 +27,14 @@ namespace ogpd::store {
 class SqliteStore final : public Journal {
  public:
   // Opens the file, applies pending migrations, starts the writer. On failure returns nullptr and sets
-  // `error`.
+  // `error`: among others when the file cannot be written (read-only file, directory or file system), since
+  // a journal that cannot write would answer every webhook 503.
   static std::unique_ptr<SqliteStore> open(const std::string& path, std::string* error);
 
   ~SqliteStore() override;  // stops the writer after everything queued has been committed
 
   void append(Received received, Done done) override;
-  bool ready() const override;
+  std::string problem() const override;
 
   // Commits everything queued so far, then stops the writer. Further appends answer kUnavailable.
   void stop();
@@ -55,13 +58,23 @@ class SqliteStore final : public Journal {
     Done done;
   };
 
-  SqliteStore(Db db, int schema_version);
+  struct FileId {
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+
+  SqliteStore(Db db, int schema_version, std::string path, FileId file);
+  // Empty while `path_` still names the file that was opened; else why not. A file deleted or replaced
+  // under a running proxy would take writes into an unlinked inode, lost at the next start.
+  std::string file_problem() const;
   void run();
   void commit(std::deque<Pending>& batch);
 
   std::mutex db_mu_;
   Db db_;  // guarded by db_mu_ (the writer thread, and an attached SqliteSyncStore)
   const int schema_version_;
+  const std::string path_;
+  const FileId file_;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

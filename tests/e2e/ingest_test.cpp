@@ -1,6 +1,7 @@
 // End to end: the real ogpd-proxy binary on a free loopback port, a real SQLite file, real HTTP.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -480,6 +481,42 @@ TEST(Startup, AnUnsetOpsgenieTokenIsWarnedAbout) {
   ASSERT_TRUE(proxy.start()) << proxy.output();
   EXPECT_NE(proxy.output().find("OPSGENIE_WEBHOOK_TOKEN is not set"), std::string::npos) << proxy.output();
   EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(Ingest, ADeletedStoreIsNotReadyAndAcknowledgesNothing) {
+  ASSERT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
+  std::filesystem::remove(dir_.path() / "data/ogpd.db");
+  const auto ready = http_request(proxy_->port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("was deleted"), std::string::npos) << ready.body;
+  const auto reply = post("/ops-webhook", kOpsgenieExamples[1]);
+  EXPECT_EQ(reply.status, 503) << reply.body;
+  EXPECT_EQ(reply.header("retry-after"), "5");
+}
+
+TEST(Startup, AReadOnlyStoreRefusesToStart) {
+  WorkDir dir;
+  {
+    ProxyProcess first(dir.path(), {});
+    ASSERT_TRUE(first.start()) << first.output();
+    ASSERT_EQ(first.stop(), 0);
+  }
+  const auto data = dir.path() / "data";
+  ProxyProcess proxy(dir.path(), {});
+  if (::geteuid() == 0) {
+    // root may write any file: run as nobody, owning the directory but not allowed to write the file.
+    constexpr uid_t kNobody = 65534;
+    for (const auto& entry : std::filesystem::directory_iterator(data))
+      ASSERT_EQ(::chown(entry.path().c_str(), kNobody, kNobody), 0);
+    ASSERT_EQ(::chown(data.c_str(), kNobody, kNobody), 0);
+    proxy.run_as(kNobody, kNobody);
+  }
+  std::filesystem::permissions(data / "ogpd.db", std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::group_read |
+                                                     std::filesystem::perms::others_read);
+  EXPECT_FALSE(proxy.start(std::chrono::seconds(5)));  // exits instead of serving 503s
+  EXPECT_NE(proxy.output().find("cannot write the store: the file is read-only"), std::string::npos)
+      << proxy.output();
 }
 
 TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {

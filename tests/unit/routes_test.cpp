@@ -8,7 +8,7 @@ namespace {
 class FixedJournal : public store::Journal {
  public:
   void append(store::Received, Done) override {}
-  bool ready() const override { return ready_; }
+  std::string problem() const override { return ready_ ? "" : "store is not writable"; }
   bool ready_ = true;
 };
 

@@ -1,8 +1,10 @@
 #include "store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
@@ -205,6 +207,39 @@ TEST(SqliteStore, AppendAfterStopIsUnavailable) {
   store->stop();
   EXPECT_EQ(append_and_wait(*store, received("late")).outcome, AppendOutcome::kUnavailable);
   EXPECT_FALSE(store->ready());
+}
+
+TEST(SqliteStore, ADeletedFileIsNotReadyAndTakesNoMoreEvents) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
+  EXPECT_TRUE(store->ready());
+  ASSERT_TRUE(std::filesystem::remove(dir.file("o.db")));
+  EXPECT_NE(store->problem().find("was deleted"), std::string::npos) << store->problem();
+  const auto after = append_and_wait(*store, received("after"));
+  EXPECT_EQ(after.outcome, AppendOutcome::kUnavailable);
+  EXPECT_NE(after.error.find("was deleted"), std::string::npos) << after.error;
+}
+
+TEST(SqliteStore, AReplacedFileIsNotReady) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  { std::ofstream(dir.file("other.db")) << ""; }
+  std::filesystem::rename(dir.file("other.db"), dir.file("o.db"));
+  EXPECT_NE(store->problem().find("was replaced"), std::string::npos) << store->problem();
+  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kUnavailable);
+}
+
+TEST(SqliteStore, AReadOnlyFileRefusesToOpen) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes read-only files; the end-to-end test runs as nobody";
+  TempDir dir;
+  std::string error;
+  { SqliteStore::open(dir.file("o.db"), &error); }
+  std::filesystem::permissions(dir.file("o.db"), std::filesystem::perms::owner_read);
+  EXPECT_EQ(SqliteStore::open(dir.file("o.db"), &error), nullptr);
+  EXPECT_NE(error.find("cannot write the store"), std::string::npos) << error;
 }
 
 }  // namespace
