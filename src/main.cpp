@@ -1,5 +1,6 @@
 // ogpd-proxy: wiring only. Reads the configuration, builds the graph (store -> server), runs until SIGTERM.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
@@ -141,11 +142,26 @@ int serve(const Config& config) {
   store->set_on_commit([&engine] { engine.wake(); });
   engine.start();
 
+  // Each connection is a descriptor: take what the hard limit allows, and never promise more connections
+  // than descriptors (past that, accept() fails with EMFILE).
+  std::size_t max_connections = config.max_connections;
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    if (files.rlim_cur < files.rlim_max) {
+      rlimit raised = files;
+      raised.rlim_cur = files.rlim_max;
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) files = raised;
+    }
+    max_connections = ogpd::server::connections_within(config.max_connections, files.rlim_cur);
+    if (max_connections < config.max_connections)
+      spdlog::warn("MAX_CONNECTIONS={} lowered to {}: this process may open only {} files (ulimit -n)",
+                   config.max_connections, max_connections, files.rlim_cur);
+  }
+
   boost::asio::io_context io(1);
   ogpd::server::Server server(
       io,
       {.body_bytes = config.body_limit_bytes,
-       .connections = config.max_connections,
+       .connections = max_connections,
        .request_timeout = std::chrono::seconds(config.request_timeout_seconds),
        .shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds)},
       {.opsgenie_integration_id = config.opsgenie_integration_id,

@@ -519,6 +519,30 @@ TEST(Startup, AReadOnlyStoreRefusesToStart) {
       << proxy.output();
 }
 
+TEST(Startup, MaxConnectionsIsClampedToTheDescriptorLimitAndFourHundredClientsLeaveItServing) {
+  WorkDir dir;
+  ProxyProcess proxy(dir.path(), {});
+  proxy.limit_open_files(256);
+  ASSERT_TRUE(proxy.start()) << proxy.output();
+  EXPECT_NE(proxy.output().find("MAX_CONNECTIONS=1024 lowered to 192"), std::string::npos) << proxy.output();
+  std::vector<std::unique_ptr<HttpConnection>> held;
+  int served = 0;
+  for (int i = 0; i < 400; ++i) {
+    held.push_back(std::make_unique<HttpConnection>(proxy.port()));
+    served += held.back()->send("GET", "/healthz").status == 200;
+  }
+  EXPECT_EQ(served, 192);  // the rest were closed at once, not left waiting
+  held.clear();
+  // Every slot frees as its client leaves; the server never stopped accepting.
+  bool ok = false;
+  for (int i = 0; i < 100 && !ok; ++i) {
+    ok = http_request(proxy.port(), "GET", "/healthz").status == 200;
+    if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
 TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
   WorkDir dir;
   struct Case {

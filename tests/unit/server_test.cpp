@@ -1,0 +1,98 @@
+// The server in-process, over real loopback sockets: what cannot be reached from outside the process.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+namespace ogpd::server {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class NullJournal : public store::Journal {
+ public:
+  void append(store::Received, Done done) override { done({store::AppendOutcome::kStored, 1, {}}); }
+  std::string problem() const override { return {}; }
+};
+
+double counter(const ops::Metrics& metrics, const std::string& series) {
+  const std::string text = metrics.render();
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+int connect_to(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  return fd;
+}
+
+TEST(ConnectionsWithin, KeepsDescriptorsBackForEverythingElse) {
+  EXPECT_EQ(connections_within(1024, 1048576), 1024u);
+  EXPECT_EQ(connections_within(1024, 256), 192u);
+  EXPECT_EQ(connections_within(100, 256), 100u);
+  EXPECT_EQ(connections_within(1024, 100), 50u);
+  EXPECT_EQ(connections_within(1024, 1), 1u);
+}
+
+TEST(Server, RunningOutOfDescriptorsPausesAcceptingInsteadOfSpinningAndRecovers) {
+  net::io_context io(1);
+  NullJournal journal;
+  ops::Metrics metrics;
+  Server server(io, {.connections = 100000}, {}, journal, {.metrics = &metrics});
+  ASSERT_EQ(server.listen("127.0.0.1", 0), "");
+
+  // Connections wait in the kernel's backlog until accepted; then the process may open only a few more.
+  std::vector<int> clients;
+  for (int i = 0; i < 40; ++i) clients.push_back(connect_to(server.port()));
+  ASSERT_EQ(std::count(clients.begin(), clients.end(), -1), 0);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = open_descriptors() + 4;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  io.run_for(std::chrono::milliseconds(600));
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  // Backing off from 10 ms, doubling: a handful of attempts in 600 ms. A spinning loop makes thousands.
+  const double refused = counter(metrics, R"(ogpd_connection_errors_total{reason="accept"})");
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(refused, 12);
+
+  // With descriptors back, the waiting connections are served.
+  std::thread loop([&] { io.run_for(std::chrono::seconds(3)); });
+  const int last = clients.back();
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::write(last, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  timeval timeout{2, 0};
+  ::setsockopt(last, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char buf[64] = {};
+  const ssize_t n = ::read(last, buf, sizeof buf - 1);
+  EXPECT_GT(n, 0);
+  EXPECT_EQ(std::string(buf).rfind("HTTP/1.1 200", 0), 0u) << buf;
+  for (int fd : clients) ::close(fd);
+  net::post(io, [&] { server.shutdown(); });
+  loop.join();
+}
+
+}  // namespace
+}  // namespace ogpd::server
