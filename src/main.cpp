@@ -62,9 +62,9 @@ int with_store(const Config& config, const std::function<int(ogpd::store::SyncSt
     return 2;
   }
   std::string error;
-  auto journal = ogpd::store::SqliteStore::open(config.sqlite_path, &error);  // applies pending migrations
+  auto journal = ogpd::store::SqliteStore::open(config.store_path(), &error);  // applies pending migrations
   if (journal) journal->stop();
-  auto store = journal ? ogpd::store::SqliteSyncStore::open(config.sqlite_path, &error) : nullptr;
+  auto store = journal ? ogpd::store::SqliteSyncStore::open(config.store_path(), &error) : nullptr;
   if (!store) {
     std::cerr << "ogpd-proxy: DATABASE_URL: " << error << "\n";
     return 1;
@@ -99,12 +99,15 @@ int serve(const Config& config) {
         "OPSGENIE_WEBHOOK_TOKEN is not set: /ops-webhook accepts deliveries from anyone who can reach it");
 
   std::string error;
-  auto store = ogpd::store::SqliteStore::open(config.sqlite_path, &error);
+  auto store = ogpd::store::SqliteStore::open(config.store_path(), &error);
   if (!store) {
     spdlog::critical("DATABASE_URL: {}", error);
     return 1;
   }
-  spdlog::info("store sqlite:{} schema version {}", config.sqlite_path, store->schema_version());
+  spdlog::info("store sqlite:{} schema version {}", config.store_path(), store->schema_version());
+  if (config.dry_run)
+    spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",
+                 config.store_path(), config.sqlite_path);
   auto sync_store = ogpd::store::SqliteSyncStore::attach(*store);
 
   ogpd::vendor::global_http_init();
@@ -135,6 +138,7 @@ int serve(const Config& config) {
   if (!config.dry_run) engine_settings.own_email = config.pagerduty_email;
   ogpd::ops::Metrics metrics;
   ogpd::ops::describe_ogpd_metrics(metrics, OGPD_VERSION);
+  metrics.set("ogpd_dry_run", {}, config.dry_run ? 1 : 0);
   ogpd::delivery::MetricsObserver observer(metrics);
   if (!config.dry_run) ogpd::delivery::set_call_observer(&observer);  // dry runs make no calls to count
   ogpd::delivery::Engine engine(*sync_store, pagerduty, opsgenie, engine_settings, clock, &observer);
@@ -275,7 +279,9 @@ int main(int argc, char** argv) {
   }
   if (status->parsed() || links->parsed() || events->parsed()) {
     return with_store(config, [&](ogpd::store::SyncStore& store) {
-      if (status->parsed()) return ogpd::cli::run_status(store, json_output, std::cout, now_ms());
+      if (status->parsed())
+        return ogpd::cli::run_status(store, {config.dry_run, "sqlite:" + config.store_path()}, json_output,
+                                     std::cout, now_ms());
       if (links->parsed())
         return ogpd::cli::run_links(store, link_alert, link_incident, json_output, std::cout, std::cerr);
       return ogpd::cli::run_events(store, last_events, json_output, std::cout);

@@ -26,7 +26,8 @@ json::value opt(const std::optional<std::string>& v) {
 
 }  // namespace
 
-int run_status(store::SyncStore& store, bool as_json, std::ostream& out, std::int64_t now_ms) {
+int run_status(store::SyncStore& store, const Mode& mode, bool as_json, std::ostream& out,
+               std::int64_t now_ms) {
   const auto stats = store.queue_stats();
   if (as_json) {
     json::object vendors;
@@ -40,10 +41,15 @@ int run_status(store::SyncStore& store, bool as_json, std::ostream& out, std::in
           {"unpaired", q.unpaired},
           {"last_success", q.last_success_ms ? json::value(iso(*q.last_success_ms)) : json::value(nullptr)}};
     }
-    out << json::serialize(json::object{{"events_pending", stats.events_pending}, {"vendors", vendors}})
+    out << json::serialize(json::object{{"dry_run", mode.dry_run},
+                                        {"store", mode.store},
+                                        {"events_pending", stats.events_pending},
+                                        {"vendors", vendors}})
         << "\n";
     return 0;
   }
+  if (mode.dry_run) out << "DRY RUN: on (nothing is sent to PagerDuty or Opsgenie)\n";
+  out << "store: " << mode.store << "\n";
   out << "events waiting to be planned: " << stats.events_pending << "\n";
   for (const auto& [name, q] : stats.vendors) {
     out << name << ": " << q.pending << " pending";

@@ -11,7 +11,12 @@
 
 namespace ogpd::cli {
 
-int run_status(store::SyncStore& store, bool json, std::ostream& out, std::int64_t now_ms);
+// `mode`: how the settings make the daemon run, said first (dry run or not, and which store).
+struct Mode {
+  bool dry_run = false;
+  std::string store;  // e.g. sqlite:data/ogpd.dry-run.db
+};
+int run_status(store::SyncStore& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
 int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
               const std::optional<std::string>& incident_id, bool json, std::ostream& out, std::ostream& err);
 int run_events(store::SyncStore& store, std::size_t last, bool json, std::ostream& out);

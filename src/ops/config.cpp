@@ -7,6 +7,13 @@
 #include "core/text.h"
 
 namespace ogpd::ops {
+
+std::string dry_run_store_path(const std::string& path) {
+  constexpr std::string_view kDb = ".db";
+  if (path.size() > kDb.size() && path.compare(path.size() - kDb.size(), kDb.size(), kDb) == 0)
+    return path.substr(0, path.size() - kDb.size()) + ".dry-run.db";
+  return path + ".dry-run";
+}
 namespace {
 
 std::optional<std::string> get(const RawSettings& raw, std::string_view name) {
@@ -314,7 +321,8 @@ std::vector<std::string> describe(const Config& c) {
       "PAGERDUTY_API_URL=" + c.pagerduty_api_url,
       "OPSGENIE_API_URL=" + c.opsgenie_api_url,
       "DATABASE_URL=" +
-          std::string(c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : "postgresql://(hidden)"),
+          std::string(c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : "postgresql://(hidden)") +
+          (c.dry_run && c.store == Store::kSqlite ? " (dry run: its own file, " + c.store_path() + ")" : ""),
       "DRY_RUN=" + std::string(c.dry_run ? "true" : "false"),
       "LOG_LEVEL=" + c.log_level,
       "LOG_FORMAT=" + c.log_format,

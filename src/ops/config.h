@@ -42,6 +42,9 @@ RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environ
 
 enum class Store { kSqlite, kPostgres };
 
+// The dry run's own store beside `path`: data/ogpd.db -> data/ogpd.dry-run.db (other names get .dry-run).
+std::string dry_run_store_path(const std::string& path);
+
 struct Config {
   std::string host = "0.0.0.0";
   std::uint16_t port = 5001;
@@ -63,6 +66,11 @@ struct Config {
 
   bool dry_run = false;
   std::vector<std::string> missing_credentials;  // non-empty => dry_run was switched on for this reason
+
+  // The SQLite file the proxy uses: sqlite_path, or in a dry run its own file beside it
+  // (dry_run_store_path), so a dry run never takes, "sends" or alters work a real run queued, and never
+  // writes links a real run would trust.
+  std::string store_path() const { return dry_run ? dry_run_store_path(sqlite_path) : sqlite_path; }
 
   std::string log_level = "info";
   std::string log_format = "text";

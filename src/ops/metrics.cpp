@@ -223,6 +223,8 @@ void describe_ogpd_metrics(Metrics& m, const std::string& version) {
   m.describe(
       "ogpd_opsgenie_request_failures_total", T::kCounter,
       "Opsgenie requests accepted with 202 that its request status reported as failed or never confirmed.");
+  m.describe("ogpd_dry_run", T::kGauge,
+             "1 when nothing is sent to the vendors (dry run, in a store of its own), else 0.");
   m.describe("ogpd_connection_errors_total", T::kCounter,
              "Connections ended by an unexpected error (exception), and accepts paused for lack of file "
              "descriptors or memory (accept), by reason.");

@@ -92,7 +92,7 @@ Headers pd_signed(const std::string& body, const std::string& secret = kSecret) 
 
 std::int64_t journal_count(const WorkDir& dir, const std::string& where = "1") {
   std::string error;
-  auto db = store::Db::open((dir.path() / "data/ogpd.db").string(), &error);
+  auto db = store::Db::open((dir.path() / "data/ogpd.dry-run.db").string(), &error);
   if (!db) return -1;
   auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
   if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;
@@ -253,7 +253,7 @@ TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
 
 TEST_F(Ingest, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
   std::string error;
-  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
   const auto refused = post("/ops-webhook", kOpsgenieExamples[0]);
   EXPECT_EQ(refused.status, 503) << refused.body;
@@ -309,7 +309,7 @@ TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
   ProxyProcess again(dir_.path(), env_);
   ASSERT_TRUE(again.start()) << again.output();
   std::string error;
-  auto db = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
   auto find = db->prepare("SELECT COUNT(*) FROM events WHERE id = ?1");
   std::size_t found = 0;
   for (const auto id : accepted_ids) {
@@ -332,7 +332,7 @@ TEST_F(Ingest, SigtermClosesIdleConnectionsAndExitsZero) {
 TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   // Hold the store's lock so the request is in flight (parsed, waiting for its commit) when SIGTERM arrives.
   std::string error;
-  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
   HttpReply reply;
   std::thread sender([&] { reply = post("/ops-webhook", kOpsgenieExamples[0]); });
@@ -485,7 +485,7 @@ TEST(Startup, AnUnsetOpsgenieTokenIsWarnedAbout) {
 
 TEST_F(Ingest, ADeletedStoreIsNotReadyAndAcknowledgesNothing) {
   ASSERT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
-  std::filesystem::remove(dir_.path() / "data/ogpd.db");
+  std::filesystem::remove(dir_.path() / "data/ogpd.dry-run.db");
   const auto ready = http_request(proxy_->port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 503);
   EXPECT_NE(ready.body.find("was deleted"), std::string::npos) << ready.body;
@@ -511,9 +511,9 @@ TEST(Startup, AReadOnlyStoreRefusesToStart) {
     ASSERT_EQ(::chown(data.c_str(), kNobody, kNobody), 0);
     proxy.run_as(kNobody, kNobody);
   }
-  std::filesystem::permissions(data / "ogpd.db", std::filesystem::perms::owner_read |
-                                                     std::filesystem::perms::group_read |
-                                                     std::filesystem::perms::others_read);
+  std::filesystem::permissions(data / "ogpd.dry-run.db", std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::group_read |
+                                                             std::filesystem::perms::others_read);
   EXPECT_FALSE(proxy.start(std::chrono::seconds(5)));  // exits instead of serving 503s
   EXPECT_NE(proxy.output().find("cannot write the store: the file is read-only"), std::string::npos)
       << proxy.output();

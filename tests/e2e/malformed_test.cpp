@@ -93,7 +93,7 @@ class Malformed : public ::testing::Test {
   }
   std::int64_t stored_events() {
     std::string error;
-    auto db = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+    auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
     if (!db) return -1;
     auto stmt = db->prepare("SELECT COUNT(*) FROM events");
     if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;

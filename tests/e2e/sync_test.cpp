@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "e2e/sync_fixture.h"
+#include "store/sqlite_db.h"
 #include "store/sqlite_store.h"
 
 namespace ogpd::testing {
@@ -334,6 +335,50 @@ TEST_F(Sync, DryRunSendsNothingAndStillDrains) {
   EXPECT_EQ(proxy_->output().find("test-user: n"), std::string::npos) << proxy_->output();
   EXPECT_NE(proxy_->output().find(R"({"note":{"content":"<28 characters>"}})"), std::string::npos)
       << proxy_->output();
+}
+
+TEST_F(Sync, ADryRunNeverTakesWorkARealRunQueuedNorWritesItsLinks) {
+  // A real run queues a create it cannot deliver yet (PagerDuty unreachable).
+  const std::string reachable = env_["PAGERDUTY_API_URL"];
+  env_["PAGERDUTY_API_URL"] = "http://127.0.0.1:1";
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "real-1", R"(,"message":"m")")), 202);
+  ASSERT_EQ(proxy_->stop(), 0);
+
+  // A typo in a credential's name: the same store, no credentials, so a dry run.
+  env_.erase("PAGERDUTY_API_KEY");
+  env_["PAGERDUTY_API_KEY_TYPO"] = "pd-test-key";
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "dry-1", R"(,"message":"m")")), 202);
+  ASSERT_TRUE(eventually([&] { return proxy_->output().find("dry-run: would send") != std::string::npos; }))
+      << proxy_->output();
+  EXPECT_NE(proxy_->output().find("DRY RUN uses its own store"), std::string::npos);
+  const auto metrics = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("\nogpd_dry_run 1\n"), std::string::npos) << metrics;
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(status.find("DRY RUN: on"), std::string::npos) << status;
+  ASSERT_EQ(proxy_->stop(), 0);
+  {
+    std::string error;
+    auto db = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+    ASSERT_TRUE(db) << error;
+    auto pending = db->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
+    ASSERT_EQ(pending.step(), SQLITE_ROW);
+    EXPECT_EQ(pending.column_int(0), 1);  // the real create, untouched
+    auto fake_links = db->prepare("SELECT COUNT(*) FROM links WHERE incident_id LIKE 'dry-run-%'");
+    ASSERT_EQ(fake_links.step(), SQLITE_ROW);
+    EXPECT_EQ(fake_links.column_int(0), 0);
+  }
+
+  // The real run comes back and does the work it queued.
+  env_.erase("PAGERDUTY_API_KEY_TYPO");
+  env_["PAGERDUTY_API_KEY"] = "pd-test-key";
+  env_["PAGERDUTY_API_URL"] = reachable;
+  start();
+  ASSERT_TRUE(eventually([&] { return only_incident("real-1").has_value(); })) << proxy_->output();
+  const auto metrics_real = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics_real.find("\nogpd_dry_run 0\n"), std::string::npos) << metrics_real;
 }
 
 TEST_F(Sync, Kill9DuringABurstThenRestartGivesEveryAcceptedAlertExactlyOneIncident) {

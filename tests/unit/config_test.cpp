@@ -178,5 +178,17 @@ TEST(EnvExample, DocumentsEverySettingAndIsAValidConfiguration) {
   EXPECT_TRUE(std::holds_alternative<Config>(validate(settings)));
 }
 
+TEST(Settings, ADryRunUsesAStoreOfItsOwnBesideTheConfiguredOne) {
+  EXPECT_EQ(dry_run_store_path("data/ogpd.db"), "data/ogpd.dry-run.db");
+  EXPECT_EQ(dry_run_store_path("/var/lib/ogpd/store"), "/var/lib/ogpd/store.dry-run");
+  EXPECT_EQ(valid({}).store_path(), "data/ogpd.dry-run.db");  // no credentials: dry run
+  EXPECT_EQ(valid({{"PAGERDUTY_API_KEY", "k"},
+                   {"PAGERDUTY_SERVICE_ID", "S"},
+                   {"PAGERDUTY_EMAIL", "e@x"},
+                   {"OPSGENIE_API_KEY", "o"}})
+                .store_path(),
+            "data/ogpd.db");
+}
+
 }  // namespace
 }  // namespace ogpd::ops
