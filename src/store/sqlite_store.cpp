@@ -169,6 +169,8 @@ void SqliteStore::run() {
 
 void SqliteStore::commit(std::deque<Pending>& batch) {
   std::vector<AppendResult> results(batch.size());
+  // Planned events are reported (logs, metrics) only once their transaction committed.
+  std::vector<std::pair<std::size_t, PlannedEvent>> planned;
   std::unique_lock db_lock(db_mu_);
   const std::string file = file_problem();
   Status status = file.empty() ? db_.exec("BEGIN IMMEDIATE") : Status{SQLITE_CANTOPEN, file};
@@ -219,7 +221,7 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
             status = Status{SQLITE_ERROR, written.error};
             break;
           }
-          planner_->planned(plan->event_id, e, *plan);
+          planned.emplace_back(i, std::move(*plan));
         }
         continue;
       }
@@ -240,6 +242,8 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
   }
   db_lock.unlock();
   last_write_ok_ = status.ok();
+  if (status.ok())
+    for (const auto& [i, plan] : planned) planner_->planned(plan.event_id, batch[i].received.event, plan);
   bool stored_any = false;
   for (const auto& r : results) stored_any |= r.outcome == AppendOutcome::kStored;
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));

@@ -17,8 +17,19 @@ CURL* thread_handle() {
   return handle.get();
 }
 
+struct BodySink {
+  std::string* body;
+  std::size_t limit;
+  bool overflowed = false;
+};
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->body->size() + size * count > sink->limit) {
+    sink->overflowed = true;
+    return 0;  // libcurl ends the transfer (CURLE_WRITE_ERROR)
+  }
+  sink->body->append(data, size * count);
   return size * count;
 }
 
@@ -67,7 +78,8 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "ogpd-proxy");
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.response.body);
+  BodySink sink{&result.response.body, settings_.max_response_bytes};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.response.headers);
   if (request.method == "GET") {
@@ -85,7 +97,10 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
                             rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_UNSUPPORTED_PROTOCOL ||
                             rc == CURLE_URL_MALFORMAT;
     result.transport = never_sent ? Transport::kNotSent : Transport::kMaybeSent;
-    result.error = curl_easy_strerror(rc);
+    result.error = sink.overflowed ? "response body larger than " +
+                                         std::to_string(settings_.max_response_bytes) + " bytes"
+                                   : std::string(curl_easy_strerror(rc));
+    result.response.body.clear();
     return result;
   }
   long status = 0;

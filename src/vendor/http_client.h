@@ -53,6 +53,9 @@ class HttpClient {
 struct CurlSettings {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{15000};
+  // A response body larger than this ends the call as a transport failure (kMaybeSent: the request went
+  // out), so a misbehaving or hostile endpoint cannot grow the process's memory without bound.
+  std::size_t max_response_bytes = 8u << 20;
 };
 
 // libcurl, one easy handle per calling thread so connections (and TLS sessions) are reused. TLS is verified;

@@ -11,6 +11,20 @@
 namespace ogpd::webhook {
 namespace {
 
+std::string key_part(std::string_view part) {
+  std::string out;
+  out.reserve(part.size());
+  for (const char c : part) {
+    if (c == '%')
+      out += "%25";
+    else if (c == ':')
+      out += "%3A";
+    else
+      out += c;
+  }
+  return out;
+}
+
 EventKind kind_of(std::string_view action) {
   static constexpr std::array<std::pair<std::string_view, EventKind>, 5> kActions{{
       {"Create", EventKind::kAlertCreated},
@@ -81,7 +95,10 @@ Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& 
 
   // Opsgenie sends no delivery id: alert + action + updatedAt names one change; without updatedAt (the
   // earlier proxy's examples) the body itself is the identity.
-  event.dedupe_key = event.occurred_at ? "og:" + *event.alert_id + ":" + *action + ":" + *event.occurred_at
+  // The parts are joined by ':', so a ':' (or the escape's own '%') inside one is escaped: "a:b" + "c" and
+  // "a" + "b:c" are different keys. Ids without either keep the key they always had.
+  event.dedupe_key = event.occurred_at ? "og:" + key_part(*event.alert_id) + ":" + key_part(*action) + ":" +
+                                             key_part(*event.occurred_at)
                                        : "og:sha256:" + to_hex(sha256(body));
   return Store{std::move(event)};
 }

@@ -233,5 +233,16 @@ TEST(OpsgenieWebhook, WithoutUpdatedAtTheBodyIsTheIdentity) {
   EXPECT_NE(parse_ok(a).dedupe_key, parse_ok(b).dedupe_key);
 }
 
+TEST(OpsgenieWebhook, AColonInAnAlertIdCannotMakeTwoChangesShareADedupeKey) {
+  // Joined plainly, both would be og:a:b:Close:1.
+  const std::string a = R"({"action":"Close","alert":{"alertId":"a:b","updatedAt":"Close:1"}})";
+  const std::string b = R"({"action":"Close","alert":{"alertId":"a","updatedAt":"b:Close:1"}})";
+  EXPECT_NE(parse_ok(a).dedupe_key, parse_ok(b).dedupe_key);
+  // Ids without ':' or '%' keep the key earlier versions stored, so redeliveries are still recognised.
+  const std::string plain =
+      R"({"action":"Close","alert":{"alertId":"x-1","updatedAt":"1700000000000000000"}})";
+  EXPECT_EQ(parse_ok(plain).dedupe_key, "og:x-1:Close:1700000000000000000");
+}
+
 }  // namespace
 }  // namespace ogpd::webhook

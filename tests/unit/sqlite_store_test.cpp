@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -240,6 +241,47 @@ TEST(SqliteStore, AReadOnlyFileRefusesToOpen) {
   std::filesystem::permissions(dir.file("o.db"), std::filesystem::perms::owner_read);
   EXPECT_EQ(SqliteStore::open(dir.file("o.db"), &error), nullptr);
   EXPECT_NE(error.find("cannot write the store"), std::string::npos) << error;
+}
+
+// Plans every event with one action and counts what it is told was planned.
+class CountingPlanner : public Planner {
+ public:
+  PlannedEvent plan(const Event& event, PlanningView&) override {
+    PlannedEvent p;
+    p.outcome = "mirrored";
+    Action a;
+    a.kind = ActionKind::kAddIncidentNote;
+    a.alert_id = event.alert_id;
+    a.note = "n";
+    p.actions.push_back(a);
+    return p;
+  }
+  void planned(std::int64_t, const Event&, const PlannedEvent&) override { ++told; }
+  std::atomic<int> told{0};
+};
+
+TEST(SqliteStore, APlanIsReportedOnlyAfterItsTransactionCommitted) {
+  TempDir dir;
+  std::string error;
+  {
+    // A deferred foreign key that the action for alert-boom breaks: found at COMMIT, after planning.
+    auto db = Db::open(dir.file("o.db"), &error);
+    SqliteStore::open(dir.file("o.db"), &error)->stop();
+    ASSERT_TRUE(db->exec("CREATE TABLE trap (x INTEGER REFERENCES events(id) DEFERRABLE INITIALLY DEFERRED);"
+                         "CREATE TRIGGER boom AFTER INSERT ON outbox WHEN NEW.pair_key LIKE '%alert-boom%'"
+                         " BEGIN INSERT INTO trap VALUES (-1); END;")
+                    .ok());
+  }
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  ASSERT_TRUE(store) << error;
+  CountingPlanner planner;
+  store->set_planner(&planner);
+  EXPECT_EQ(append_and_wait(*store, received("fine")).outcome, AppendOutcome::kStored);
+  EXPECT_EQ(planner.told, 1);
+  EXPECT_EQ(append_and_wait(*store, received("boom")).outcome, AppendOutcome::kUnavailable);
+  EXPECT_EQ(planner.told, 1);  // rolled back: nothing to report
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 1);
 }
 
 }  // namespace
