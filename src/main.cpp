@@ -181,21 +181,56 @@ int serve(const Config& config) {
              });
            },
        .workers_ready = [&] { return engine.running() && clock.now_ms() - engine.last_loop_ms() < 30'000; }});
+  const bool tls = config.tls_cert_file.has_value();
+  const ogpd::server::TlsFiles tls_files{config.tls_cert_file.value_or(""), config.tls_key_file.value_or("")};
+  if (tls) {
+    if (auto failed = server.use_tls(tls_files); !failed.empty()) {
+      spdlog::critical("{}", failed);
+      return 1;
+    }
+  }
   if (auto failed = server.listen(config.host, config.port); !failed.empty()) {
     spdlog::critical("{}", failed);
     return 1;
   }
   spdlog::info(
-      "listening on {}:{} (POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)",
-      config.host, server.port());
+      "listening on {}:{} ({}; POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)",
+      config.host, server.port(), tls ? "HTTPS" : "plain HTTP");
+
+  // SIGHUP: reload the certificate and key (renewed by certbot or the like) for new connections.
+  boost::asio::signal_set hangups(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        if (!tls) {
+          spdlog::info("SIGHUP: no TLS_CERT_FILE, nothing to reload");
+        } else if (auto failed = server.use_tls(tls_files); !failed.empty()) {
+          spdlog::error("SIGHUP: {}; the previous certificate stays in use", failed);
+        } else {
+          spdlog::info("SIGHUP: TLS certificate and key reloaded from {}", tls_files.cert_file);
+        }
+        hangups.async_wait(on_hangup);
+      };
+  hangups.async_wait(on_hangup);
 
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: no longer accepting; finishing in-flight requests", signal);
+    boost::system::error_code ignored;
+    hangups.cancel(ignored);
     server.shutdown();
   });
-  io.run();
+  // Connections catch their own exceptions (server.h); anything else escaping a handler is logged and the
+  // loop goes on rather than taking the process down.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::error("unexpected error in the network loop: {}", e.what());
+    }
+  }
   store->stop();
   engine.stop();
   spdlog::info("stopped");

@@ -118,6 +118,9 @@ const std::vector<SettingSpec>& setting_specs() {
        "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
       {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
       {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call"},
+      {"TLS_CERT_FILE", "", false,
+       "PEM certificate chain: serve HTTPS directly (with TLS_KEY_FILE; reloaded on SIGHUP)"},
+      {"TLS_KEY_FILE", "", false, "PEM private key of TLS_CERT_FILE"},
       {"RETENTION_DAYS", "30", false,
        "finished events and actions older than this are deleted (0: keep everything); links and dead letters "
        "stay"},
@@ -189,6 +192,11 @@ std::variant<Config, ConfigError> validate(const RawSettings& raw) {
   c.opsgenie_api_key = get(raw, "OPSGENIE_API_KEY");
   c.opsgenie_integration_id = get(raw, "OPSGENIE_INTEGRATION_ID");
   c.opsgenie_webhook_token = get(raw, "OPSGENIE_WEBHOOK_TOKEN");
+  c.tls_cert_file = get(raw, "TLS_CERT_FILE");
+  c.tls_key_file = get(raw, "TLS_KEY_FILE");
+  if (c.tls_cert_file.has_value() != c.tls_key_file.has_value())
+    return ConfigError{std::string(c.tls_cert_file ? "TLS_KEY_FILE" : "TLS_CERT_FILE") +
+                       ": HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE"};
 
   for (auto [name, target] : {std::pair{"PAGERDUTY_API_URL", &c.pagerduty_api_url},
                               std::pair{"OPSGENIE_API_URL", &c.opsgenie_api_url}}) {
@@ -338,6 +346,8 @@ std::vector<std::string> describe(const Config& c) {
       "PAGERDUTY_REQUESTS_PER_MINUTE=" + std::to_string(c.pagerduty_requests_per_minute),
       "OPSGENIE_REQUESTS_PER_MINUTE=" + std::to_string(c.opsgenie_requests_per_minute),
       "HTTP_TIMEOUT_SECONDS=" + std::to_string(c.http_timeout_seconds),
+      "TLS_CERT_FILE=" + (c.tls_cert_file ? *c.tls_cert_file : std::string("unset (plain HTTP)")),
+      "TLS_KEY_FILE=" + (c.tls_key_file ? *c.tls_key_file : std::string("unset")),
       "RETENTION_DAYS=" + std::to_string(c.retention_days),
   };
   return lines;

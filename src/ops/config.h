@@ -57,6 +57,8 @@ struct Config {
   std::optional<std::string> opsgenie_api_key;
   std::optional<std::string> opsgenie_integration_id;
   std::optional<std::string> opsgenie_webhook_token;
+  std::optional<std::string> tls_cert_file;  // both or neither: HTTPS on PORT instead of plain HTTP
+  std::optional<std::string> tls_key_file;
   std::string pagerduty_api_url = "https://api.pagerduty.com";
   std::string opsgenie_api_url = "https://api.opsgenie.com";
 

@@ -41,6 +41,8 @@ class ProxyProcess {
 
   // Starts the process and waits until GET /healthz answers (or the process exits). False on failure.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Starts the process without waiting for anything.
+  void launch() { spawn(); }
   // Sends `signal` and waits for the exit; returns the exit code (128+N when killed by signal N).
   int stop(int signal = 15);
   // Runs the binary to completion (for check-config, --help, bad configs); returns the exit code.
