@@ -2,13 +2,12 @@
 // framing checks and routing through to the journal (a stub that stores nothing). The server runs once, on
 // its own thread, for the whole run. An input fails when the process dies, when an answer is not HTTP/1.1,
 // or when a connection handler threw (a bug even though the server survives it).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -22,7 +21,9 @@ namespace {
 
 class StubJournal : public ogpd::store::Journal {
  public:
-  void append(ogpd::store::Received, Done done) override { done({ogpd::store::AppendOutcome::kStored, 1, {}}); }
+  void append(ogpd::store::Received, Done done) override {
+    done({ogpd::store::AppendOutcome::kStored, 1, {}});
+  }
   std::string problem() const override { return {}; }
 };
 

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   const auto verdict = ogpd::webhook::receive_opsgenie(settings, {.body = body});
   if (const auto* store = std::get_if<ogpd::webhook::Store>(&verdict)) {
-    if (!store->event.alert_id || store->event.alert_id->empty() || store->event.dedupe_key.empty()) std::abort();
+    if (!store->event.alert_id || store->event.alert_id->empty() || store->event.dedupe_key.empty())
+      std::abort();
   } else if (const auto* reject = std::get_if<ogpd::webhook::Reject>(&verdict)) {
     if (reject->status < 400 || reject->status > 499 || reject->error.empty()) std::abort();
   }

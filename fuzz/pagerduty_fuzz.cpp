@@ -10,7 +10,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const ogpd::webhook::IntakeSettings settings{};
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  const auto verdict = ogpd::webhook::receive_pagerduty(settings, {.body = body, .webhook_id = "fuzz-delivery"});
+  const auto verdict =
+      ogpd::webhook::receive_pagerduty(settings, {.body = body, .webhook_id = "fuzz-delivery"});
   if (const auto* store = std::get_if<ogpd::webhook::Store>(&verdict)) {
     if (store->event.dedupe_key.empty() || store->event.type.empty()) std::abort();
   } else if (const auto* reject = std::get_if<ogpd::webhook::Reject>(&verdict)) {

@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -61,6 +63,18 @@ int with_store(const Config& config, const std::function<int(ogpd::store::SyncSt
     std::cerr << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
     return 2;
   }
+  // An operator command reads the store a daemon with these settings uses; it never creates one, so settings
+  // that differ from the daemon's (no credentials: a dry run, with a store of its own) are an error, not an
+  // empty answer.
+  if (!std::filesystem::exists(config.store_path())) {
+    std::cerr << "ogpd-proxy: no store at " << config.store_path()
+              << (config.dry_run
+                      ? " (these settings are a dry run, whose store is its own: run with the daemon's "
+                        "settings, credentials included)"
+                      : "")
+              << "\n";
+    return 1;
+  }
   std::string error;
   auto journal = ogpd::store::SqliteStore::open(config.store_path(), &error);  // applies pending migrations
   if (journal) journal->stop();
@@ -73,6 +87,8 @@ int with_store(const Config& config, const std::function<int(ogpd::store::SyncSt
 }
 
 int serve(const Config& config) {
+  // `systemctl reload` during start-up must not end the process: SIGHUP is ignored until its handler is in.
+  std::signal(SIGHUP, SIG_IGN);
   ogpd::ops::configure_logging(config.log_level, config.log_format);
   spdlog::info("ogpd-proxy {} starting", OGPD_VERSION);
   if (config.store == ogpd::ops::Store::kPostgres) {
@@ -202,12 +218,16 @@ int serve(const Config& config) {
   std::function<void(const boost::system::error_code&, int)> on_hangup =
       [&](const boost::system::error_code& ec, int) {
         if (ec) return;
-        if (!tls) {
-          spdlog::info("SIGHUP: no TLS_CERT_FILE, nothing to reload");
-        } else if (auto failed = server.use_tls(tls_files); !failed.empty()) {
-          spdlog::error("SIGHUP: {}; the previous certificate stays in use", failed);
-        } else {
-          spdlog::info("SIGHUP: TLS certificate and key reloaded from {}", tls_files.cert_file);
+        try {
+          if (!tls) {
+            spdlog::info("SIGHUP: no TLS_CERT_FILE, nothing to reload");
+          } else if (auto failed = server.use_tls(tls_files); !failed.empty()) {
+            spdlog::error("SIGHUP: {}; the previous certificate stays in use", failed);
+          } else {
+            spdlog::info("SIGHUP: TLS certificate and key reloaded from {}", tls_files.cert_file);
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("SIGHUP: {}; the previous certificate stays in use", e.what());
         }
         hangups.async_wait(on_hangup);
       };

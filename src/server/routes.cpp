@@ -84,6 +84,7 @@ std::string_view target_path(std::string_view target) {
 }
 
 std::optional<Answer> check_framing(const http::request<http::string_body>& request) {
+  // The parser itself refuses every version but 1.0 and 1.1; this keeps the rule true for any request.
   if (request.version() != 10 && request.version() != 11)
     return malformed(http::status::http_version_not_supported, "only HTTP/1.0 and HTTP/1.1 are served");
   std::size_t hosts = 0, lengths = 0;
@@ -94,9 +95,13 @@ std::optional<Answer> check_framing(const http::request<http::string_body>& requ
       if (!all_digits(std::string_view(field.value().data(), field.value().size())))
         return malformed(http::status::bad_request, "malformed Content-Length");
     }
-    if (field.name() == http::field::transfer_encoding &&
-        !iequals(trim(std::string_view(field.value().data(), field.value().size())), "chunked"))
-      return malformed(http::status::bad_request, "unsupported Transfer-Encoding (only chunked)");
+    if (field.name() == http::field::transfer_encoding) {
+      // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing.
+      if (request.version() == 10)
+        return malformed(http::status::bad_request, "Transfer-Encoding is not allowed in HTTP/1.0");
+      if (!iequals(trim(std::string_view(field.value().data(), field.value().size())), "chunked"))
+        return malformed(http::status::bad_request, "unsupported Transfer-Encoding (only chunked)");
+    }
   }
   if (lengths > 1) return malformed(http::status::bad_request, "more than one Content-Length");
   if (hosts > 1 || (hosts == 0 && request.version() == 11))

@@ -44,10 +44,10 @@ struct RouteContext {
 
 Routed route(const RouteContext& context, const http::request<http::string_body>& request);
 
-// The RFC 9112 rules Beast's parser leaves to the server: HTTP/1.0 or 1.1 only, exactly one Host on 1.1,
-// at most one Content-Length of digits only, no Transfer-Encoding but a lone "chunked", a target in origin
-// or absolute form. A request that breaks one gets its answer here (with close set: the bytes after it
-// cannot be trusted to start a request), else nullopt. route() calls it first.
+// The RFC 9112 rules Beast's parser leaves to the server: HTTP/1.0 or 1.1 only, exactly one Host on 1.1, at
+// most one Content-Length of digits only, no Transfer-Encoding but a lone "chunked" (none in HTTP/1.0), a
+// target in origin or absolute form. A request that breaks one gets its answer here (with close set: the
+// bytes after it cannot be trusted to start a request), else nullopt. route() calls it first.
 std::optional<Answer> check_framing(const http::request<http::string_body>& request);
 
 // The path of a request target: the query dropped, and an absolute-form target ("http://host/p") reduced to

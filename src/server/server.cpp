@@ -203,7 +203,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    if (ec || !keep_alive_) return linger_close();
+    if (ec || !keep_alive_ || server_.draining()) return linger_close();  // shutdown began while writing
     read();
   }
 
@@ -294,6 +294,8 @@ std::string Server::use_tls(const TlsFiles& files) {
                            ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
                            ssl::context::single_dh_use,
                        ec);
+  // An encrypted key must fail to load, not prompt on a terminal and block the network thread.
+  context->set_password_callback([](std::size_t, ssl::context::password_purpose) { return std::string(); });
   SSL_CTX* native = context->native_handle();
   if (ec || SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
@@ -334,27 +336,35 @@ void Server::accept() {
         ec == net::error::no_buffer_space || ec == net::error::no_memory) {
       return pause_accepting(ec);  // retrying at once would spin: the pending connection stays readable
     }
-    accept_backoff_ = {};
-    if (!ec) {
-      if (connections_.size() >= limits_.connections) {
-        spdlog::warn("connection refused: {} connections open (MAX_CONNECTIONS)", connections_.size());
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        try {
-          socket.set_option(tcp::no_delay(true), ec);
-          if (tls_)
-            std::make_shared<Session<TlsStream>>(*this, tls_, std::move(socket))->start();
-          else
-            std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket))->start();
-        } catch (const std::exception& e) {
-          spdlog::error("connection not started: {}", e.what());
-          count_error("exception");
-        }
-      }
+    try {
+      accept_backoff_ = {};
+      if (!ec) start_connection(std::move(socket));
+      accept();
+    } catch (const std::exception& e) {  // out of memory, most likely: pause, then accept again
+      spdlog::error("accepting: {}", e.what());
+      count_error("exception");
+      pause_accepting(net::error::no_memory);
     }
-    accept();
   });
+}
+
+void Server::start_connection(tcp::socket socket) {
+  if (connections_.size() >= limits_.connections) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_warning_ >= kAcceptWarningEvery) {  // a flood must not flood the log
+      last_refusal_warning_ = now;
+      spdlog::warn("connection refused: {} connections open (MAX_CONNECTIONS)", connections_.size());
+    }
+    beast::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  if (tls_)
+    std::make_shared<Session<TlsStream>>(*this, tls_, std::move(socket))->start();
+  else
+    std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket))->start();
 }
 
 void Server::pause_accepting(const boost::system::error_code& why) {

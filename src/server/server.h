@@ -1,10 +1,10 @@
 // Server: the HTTP/1.1 listener and its connections (Boost.Beast on Asio), plain or TLS.
 //
-// Owns the acceptor and every connection. All of it runs on ONE io_context thread — connections are created,
-// tracked and destroyed there (the journal's completion hands its reference back to that thread before
-// letting go of it), so the registry, the drain state and the TLS context have that thread as their only
-// owner and nothing here takes a lock. Heavy work is elsewhere: parsing is microseconds, and the journal's
-// fsync happens on its own thread.
+// Owns the acceptor and tracks every connection (each is owned by its pending handlers). All of it runs on
+// ONE io_context thread — connections are created, tracked and destroyed there (the journal's completion
+// hands its reference back to that thread before letting go of it), so the registry, the drain state and the
+// TLS context have that thread as their only owner and nothing here takes a lock. Heavy work is elsewhere:
+// parsing is microseconds, and the journal's fsync happens on its own thread.
 //
 // Every input is bounded: body size (413), header size (431), time to receive a request and keep-alive idle
 // time, number of open connections. Malformed or ambiguous framing (routes.h check_framing) is answered and
@@ -94,6 +94,7 @@ class Server {
 
  private:
   void accept();
+  void start_connection(boost::asio::ip::tcp::socket socket);
   void pause_accepting(const boost::system::error_code& why);
 
   boost::asio::io_context& io_;
@@ -106,6 +107,7 @@ class Server {
   boost::asio::steady_timer accept_timer_;
   std::chrono::milliseconds accept_backoff_{0};
   std::chrono::steady_clock::time_point last_accept_warning_{};
+  std::chrono::steady_clock::time_point last_refusal_warning_{};
   std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
   std::list<Connection*> connections_;
   bool draining_ = false;

@@ -40,7 +40,8 @@ class Journal {
   virtual ~Journal() = default;
 
   // Queues the event for the next group commit. `done` runs exactly once, on the journal's own thread, after
-  // the commit that made the event durable (or after it was found to be a duplicate, or failed).
+  // the commit that made the event durable (or after it was found to be a duplicate, or failed) — or at once
+  // on the caller's thread with kUnavailable when the journal has stopped.
   virtual void append(Received received, Done done) = 0;
 
   // Empty while the journal can take events: the writer runs, its last write succeeded, and the store it

@@ -475,6 +475,16 @@ TEST_F(IngestWithJsonLogs, ControlCharactersAreJsonEscapedAndEveryLineParses) {
   EXPECT_TRUE(found) << proxy_->output();
 }
 
+TEST(Startup, OperatorCommandsNeverCreateAStoreAndSayWhichOneIsMissing) {
+  WorkDir dir;
+  ProxyProcess events(dir.path(), {}, {"events"});  // no credentials: a dry run's settings
+  EXPECT_EQ(events.run_to_exit(), 1);
+  EXPECT_NE(events.output().find("no store at data/ogpd.dry-run.db (these settings are a dry run"),
+            std::string::npos)
+      << events.output();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data"));
+}
+
 TEST(Startup, AnUnsetOpsgenieTokenIsWarnedAbout) {
   WorkDir dir;
   ProxyProcess proxy(dir.path(), {});

@@ -74,6 +74,11 @@ std::vector<Case> cases() {
       {"Transfer-Encoding: chunked, identity",
        post_head("Transfer-Encoding: chunked, identity\r\n\r\n") + chunked_body + second, 400},
       {"Transfer-Encoding: identity", post_head("Transfer-Encoding: identity\r\n\r\n") + body + second, 400},
+      {"Transfer-Encoding in HTTP/1.0",
+       "POST /ops-webhook HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n" +
+           chunked_body + second,
+       400},
+      {"HTTP/1.2 (the parser knows 1.0 and 1.1)", "GET /healthz HTTP/1.2\r\nHost: x\r\n\r\n", 400},
       {"two Transfer-Encoding headers",
        post_head("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") + chunked_body, 400},
       {"chunk size that overflows",
