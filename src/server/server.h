@@ -113,4 +113,10 @@ class Server {
   bool draining_ = false;
 };
 
+// Starts serving an accepted connection, plain or TLS (Session in session.h; defined in plain_session.cpp
+// and tls_session.cpp). Network thread only.
+void start_session(Server& server, boost::asio::ip::tcp::socket socket);
+void start_session(Server& server, std::shared_ptr<boost::asio::ssl::context> context,
+                   boost::asio::ip::tcp::socket socket);
+
 }  // namespace ogpd::server
