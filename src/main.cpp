@@ -21,8 +21,8 @@
 #include "server/server.h"
 #include "store/sqlite_store.h"
 #include "store/sqlite_sync_store.h"
-#include "vendor/apis.h"
-#include "vendor/dry_run_client.h"
+#include "clients/apis.h"
+#include "clients/dry_run_client.h"
 
 #ifndef OGPD_VERSION
 #define OGPD_VERSION "0.0.0"
@@ -126,19 +126,19 @@ int serve(const Config& config) {
                  config.store_path(), config.sqlite_path);
   auto sync_store = ogpd::store::SqliteSyncStore::attach(*store);
 
-  ogpd::vendor::global_http_init();
-  std::unique_ptr<ogpd::vendor::HttpClient> http;
+  ogpd::clients::global_http_init();
+  std::unique_ptr<ogpd::clients::HttpClient> http;
   if (config.dry_run) {
-    http = std::make_unique<ogpd::vendor::DryRunHttpClient>();
+    http = std::make_unique<ogpd::clients::DryRunHttpClient>();
   } else {
-    http = std::make_unique<ogpd::vendor::CurlHttpClient>(
-        ogpd::vendor::CurlSettings{.total_timeout = std::chrono::seconds(config.http_timeout_seconds)});
+    http = std::make_unique<ogpd::clients::CurlHttpClient>(
+        ogpd::clients::CurlSettings{.total_timeout = std::chrono::seconds(config.http_timeout_seconds)});
   }
-  ogpd::vendor::PagerDutyApi pagerduty(*http, {.base_url = config.pagerduty_api_url,
+  ogpd::clients::PagerDutyApi pagerduty(*http, {.base_url = config.pagerduty_api_url,
                                                .api_key = config.pagerduty_api_key.value_or(""),
                                                .from_email = config.pagerduty_email.value_or(""),
                                                .service_id = config.pagerduty_service_id.value_or("")});
-  ogpd::vendor::OpsgenieApi opsgenie(
+  ogpd::clients::OpsgenieApi opsgenie(
       *http, {.base_url = config.opsgenie_api_url, .api_key = config.opsgenie_api_key.value_or("")});
   ogpd::delivery::SystemClock clock;
   ogpd::delivery::EngineSettings engine_settings;

@@ -1,6 +1,7 @@
 // Action: one call the proxy will make on one side to mirror an event from the other side.
 //
-// Produced by the sync engine (src/sync), queued in the store's outbox, carried out by the delivery workers.
+// Produced by the sync rules (src/sync, plan()), queued in the store's outbox, carried out by the delivery
+// workers (src/delivery, Executor).
 // Plain values; serialisable to a JSON payload (to_json / action_from_json) so the outbox can hold them.
 #pragma once
 

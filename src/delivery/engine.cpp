@@ -24,38 +24,7 @@ std::int64_t SystemClock::now_ms() {
       .count();
 }
 
-void RateGate::refill(std::int64_t now_ms) {
-  const double burst = std::max(1.0, per_second_);  // at most one second's worth at once
-  if (last_ms_ == 0) last_ms_ = now_ms;
-  tokens_ = std::min(burst, tokens_ + static_cast<double>(now_ms - last_ms_) * per_second_ / 1000.0);
-  last_ms_ = now_ms;
-}
-
-std::int64_t RateGate::wait_ms(std::int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  if (now_ms < paused_until_) return paused_until_ - now_ms;
-  if (per_second_ <= 0) return 0;
-  refill(now_ms);
-  if (tokens_ >= 1) return 0;
-  return static_cast<std::int64_t>((1 - tokens_) * 1000.0 / per_second_) + 1;
-}
-
-bool RateGate::take(std::int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  if (now_ms < paused_until_) return false;
-  if (per_second_ <= 0) return true;
-  refill(now_ms);
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
-}
-
-void RateGate::pause_until(std::int64_t until_ms) {
-  std::lock_guard lock(mu_);
-  paused_until_ = std::max(paused_until_, until_ms);
-}
-
-Engine::Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor::OpsgenieApi& opsgenie,
+Engine::Engine(store::SyncStore& store, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie,
                EngineSettings settings, Clock& clock, EngineObserver* observer)
     : store_(store),
       pagerduty_(pagerduty),
@@ -178,15 +147,15 @@ void Engine::resolve_own_user() {
   const auto result =
       observe_call(Side::kPagerDuty, "find_user", [&] { return pagerduty_.users(*settings_.own_email); });
   if (classify(result).verdict == Verdict::kSuccess) {
-    if (auto id = vendor::pagerduty_first_user_id(result.response.body)) {
+    if (auto id = clients::pagerduty_first_user_id(result.response.body)) {
       planner_.set_own_user_id(*id);
       spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
       return;
     }
   }
   spdlog::warn("could not resolve PAGERDUTY_EMAIL to a PagerDuty user ({}); retrying in 5 minutes",
-               result.transport == vendor::Transport::kOk ? "HTTP " + std::to_string(result.response.status)
-                                                          : result.error);
+               result.transport == clients::Transport::kOk ? "HTTP " + std::to_string(result.response.status)
+                                                           : result.error);
 }
 
 // Events the journal stored without planning them (written by an older version, or with no planner set):
@@ -309,8 +278,8 @@ void Engine::run_check(store::Check check) {
   const auto result = observe_call(Side::kOpsgenie, "request_status",
                                    [&] { return opsgenie_.request_status(check.request_id); });
   const std::int64_t now = clock_.now_ms();
-  const auto status = result.transport == vendor::Transport::kOk && result.response.status == 200
-                          ? vendor::opsgenie_request_status(result.response.body)
+  const auto status = result.transport == clients::Transport::kOk && result.response.status == 200
+                          ? clients::opsgenie_request_status(result.response.body)
                           : std::nullopt;
   if (status) {
     if (observer_) observer_->on_check(status->success, status->status);

@@ -1,6 +1,9 @@
-// Engine: the sync side of the daemon. One loop thread plans (journal -> outbox, atomically, via the pure
-// sync::plan) and dispatches due actions to a pool of worker threads; workers run actions (Executor) and
-// record their outcome: done, retry later (backoff), dead letter (budget spent or a final error), unpaired.
+// Engine: the sync side of the daemon. Events are planned by the journal's writer inside the transaction that
+// stores them (planner(), handed to SqliteStore::set_planner); the engine's one loop thread plans only what
+// was left pending (a start-up after a crash, a journal without a planner), dispatches due actions to a pool
+// of worker threads, and runs the chores (retention, echo expiry, the own-user lookup, Opsgenie request
+// checks). Workers run actions (Executor) and record their outcome: done, retry later (backoff), dead letter
+// (budget spent or a final error), unpaired. The pace of calls per vendor is a RateGate (rate_gate.h).
 //
 // Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs
 // do not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first
@@ -22,6 +25,7 @@
 #include "delivery/engine_observer.h"
 #include "delivery/executor.h"
 #include "delivery/planner.h"
+#include "delivery/rate_gate.h"
 #include "delivery/retry.h"
 #include "store/sync_store.h"
 #include "sync/plan.h"
@@ -50,28 +54,9 @@ class SystemClock final : public Clock {
   std::int64_t now_ms() override;
 };
 
-// A token bucket per vendor. Thread-safe.
-class RateGate {
- public:
-  explicit RateGate(double per_second) : per_second_(per_second) {}
-  // Milliseconds until a call may go out (0: now). Takes nothing.
-  std::int64_t wait_ms(std::int64_t now_ms);
-  // Takes a token when one is there.
-  bool take(std::int64_t now_ms);
-  void pause_until(std::int64_t until_ms);
-
- private:
-  void refill(std::int64_t now_ms);  // requires mu_
-  std::mutex mu_;
-  const double per_second_;
-  double tokens_ = 1;              // guarded by mu_
-  std::int64_t last_ms_ = 0;       // guarded by mu_
-  std::int64_t paused_until_ = 0;  // guarded by mu_
-};
-
 class Engine {
  public:
-  Engine(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor::OpsgenieApi& opsgenie,
+  Engine(store::SyncStore& store, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie,
          EngineSettings settings, Clock& clock, EngineObserver* observer = nullptr);
   ~Engine();
 
@@ -98,8 +83,8 @@ class Engine {
   double jitter();
 
   store::SyncStore& store_;
-  vendor::PagerDutyApi& pagerduty_;
-  vendor::OpsgenieApi& opsgenie_;
+  clients::PagerDutyApi& pagerduty_;
+  clients::OpsgenieApi& opsgenie_;
   EngineSettings settings_;  // own_user_id written by the loop thread only
   Clock& clock_;
   EngineObserver* observer_;

@@ -10,7 +10,7 @@ namespace {
 CallObserver* g_observer = nullptr;
 
 template <class F>
-vendor::HttpResult observed(Side vendor, const char* operation, int& calls, F&& call) {
+clients::HttpResult observed(Side vendor, const char* operation, int& calls, F&& call) {
   ++calls;
   return observe_call(vendor, operation, call);
 }
@@ -64,9 +64,9 @@ std::optional<Attempt> note_already_posted(Side vendor, const char* operation, i
   return std::nullopt;
 }
 
-bool is_duplicate_key(const vendor::HttpResponse& r) {
+bool is_duplicate_key(const clients::HttpResponse& r) {
   return r.status == 400 &&
-         vendor::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
+         clients::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
 }
 
 }  // namespace
@@ -75,10 +75,10 @@ void set_call_observer(CallObserver* observer) {
   g_observer = observer;
 }
 
-vendor::HttpResult observe_call(Side vendor, const char* operation,
-                                const std::function<vendor::HttpResult()>& call) {
+clients::HttpResult observe_call(Side vendor, const char* operation,
+                                 const std::function<clients::HttpResult()>& call) {
   const auto start = std::chrono::steady_clock::now();
-  vendor::HttpResult result = call();
+  clients::HttpResult result = call();
   if (g_observer != nullptr)
     g_observer->on_call(
         vendor, operation, result,
@@ -105,7 +105,7 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
   int calls = 0;
   // The incident may already exist: an earlier attempt that timed out after PagerDuty created it, or an
   // incident the earlier proxy made with the same key. Look first, create only when there is none.
-  const auto find = [&]() -> std::optional<vendor::HttpResult> {
+  const auto find = [&]() -> std::optional<clients::HttpResult> {
     return observed(Side::kPagerDuty, "find_incident", calls,
                     [&] { return pagerduty_.incidents_by_key(key); });
   };
@@ -118,7 +118,7 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto found = find();
     const auto c = classify(*found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
-    const auto ids = vendor::pagerduty_incident_ids(found->response.body);
+    const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
   const auto created = observed(Side::kPagerDuty, "create_incident", calls, [&] {
@@ -126,7 +126,7 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
   });
   const auto c = classify(created);
   if (c.verdict == Verdict::kSuccess) {
-    const auto id = vendor::pagerduty_incident_id(created.response.body);
+    const auto id = clients::pagerduty_incident_id(created.response.body);
     if (!id) {
       Attempt failed = done(Side::kPagerDuty, calls);
       failed.kind = Attempt::kRetry;
@@ -136,11 +136,11 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     }
     return link_to(*id);
   }
-  if (created.transport == vendor::Transport::kOk && is_duplicate_key(created.response)) {
+  if (created.transport == clients::Transport::kOk && is_duplicate_key(created.response)) {
     const auto found = find();
     const auto fc = classify(*found);
     if (fc.verdict != Verdict::kSuccess) return from(fc, Side::kPagerDuty, calls);
-    const auto ids = vendor::pagerduty_incident_ids(found->response.body);
+    const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
     Attempt retry = done(Side::kPagerDuty, calls);
     retry.kind = Attempt::kRetry;
@@ -148,8 +148,8 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     return retry;
   }
   Attempt a2 = from(c, Side::kPagerDuty, calls);
-  if (created.transport == vendor::Transport::kOk && a2.kind == Attempt::kFailed)
-    a2.error += ": " + vendor::pagerduty_error_text(created.response.body);
+  if (created.transport == clients::Transport::kOk && a2.kind == Attempt::kFailed)
+    a2.error += ": " + clients::pagerduty_error_text(created.response.body);
   return a2;
 }
 
@@ -167,24 +167,28 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
         observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
     const auto c = classify(found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
-    const auto ids = vendor::pagerduty_incident_ids(found.response.body);
+    const auto ids = clients::pagerduty_incident_ids(found.response.body);
     if (ids.empty())
       return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);
     incident = ids.front();
-    if (a.alert_id) store_.save_link({*a.alert_id, incident, key}, now_ms);
+    if (a.alert_id) {
+      // A pairing that cannot be recorded would be looked up again next time, at best: do not act unrecorded.
+      if (auto r = store_.save_link({*a.alert_id, incident, key}, now_ms); !r.ok)
+        return store_failure(Side::kPagerDuty, calls, r.error);
+    }
   }
 
   if (a.kind == ActionKind::kAddIncidentNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
             Side::kPagerDuty, "list_notes", calls, [&] { return pagerduty_.notes(*incident); },
-            vendor::pagerduty_note_contents, a.note))
+            clients::pagerduty_note_contents, a.note))
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *incident)) {
     if (auto r = store_.record_echo(*echo, now_ms); !r.ok)
       return store_failure(Side::kPagerDuty, calls, r.error);
   }
-  vendor::HttpResult result;
+  clients::HttpResult result;
   if (a.kind == ActionKind::kAddIncidentNote) {
     result =
         observed(Side::kPagerDuty, "add_note", calls, [&] { return pagerduty_.add_note(*incident, a.note); });
@@ -194,13 +198,13 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
         observed(Side::kPagerDuty, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve",
                  calls, [&] { return pagerduty_.set_status(*incident, status); });
     // 1001 already resolved, 1002 already acknowledged: the state we wanted is there.
-    const auto code = result.transport == vendor::Transport::kOk
-                          ? vendor::pagerduty_error_code(result.response.body)
+    const auto code = result.transport == clients::Transport::kOk
+                          ? clients::pagerduty_error_code(result.response.body)
                           : std::nullopt;
     if (result.response.status == 400 && (code == 1001 || code == 1002)) return done(Side::kPagerDuty, calls);
   }
   Attempt out = from(classify(result), Side::kPagerDuty, calls);
-  if (out.kind == Attempt::kFailed) out.error += ": " + vendor::pagerduty_error_text(result.response.body);
+  if (out.kind == Attempt::kFailed) out.error += ": " + clients::pagerduty_error_text(result.response.body);
   return out;
 }
 
@@ -221,7 +225,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
                               [&] { return pagerduty_.incident(*a.incident_id); });
     const auto c = classify(got);
     if (c.verdict == Verdict::kRetry) return from(c, Side::kPagerDuty, calls);
-    if (c.verdict == Verdict::kSuccess) alert = vendor::pagerduty_incident_key(got.response.body);
+    if (c.verdict == Verdict::kSuccess) alert = clients::pagerduty_incident_key(got.response.body);
     if (!alert)
       return unpaired(Side::kOpsgenie, calls,
                       "incident " + *a.incident_id + " has no link and no incident key");
@@ -232,17 +236,20 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
     // Paired only through an incident key: make sure such an alert exists before changing it (Opsgenie would
     // answer 202 either way).
     const auto got = observed(Side::kOpsgenie, "get_alert", calls, [&] { return opsgenie_.alert(*alert); });
-    if (got.transport == vendor::Transport::kOk && got.response.status == 404)
+    if (got.transport == clients::Transport::kOk && got.response.status == 404)
       return unpaired(Side::kOpsgenie, calls, "no Opsgenie alert " + *alert + " (from incident_key)");
     const auto c = classify(got);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kOpsgenie, calls);
-    if (a.incident_id) store_.save_link({*alert, a.incident_id, a.incident_key}, now_ms);
+    if (a.incident_id) {
+      if (auto r = store_.save_link({*alert, a.incident_id, a.incident_key}, now_ms); !r.ok)
+        return store_failure(Side::kOpsgenie, calls, r.error);
+    }
   }
 
   if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
             Side::kOpsgenie, "list_notes", calls, [&] { return opsgenie_.notes(*alert); },
-            vendor::opsgenie_note_texts, a.note))
+            clients::opsgenie_note_texts, a.note))
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *alert)) {
@@ -258,7 +265,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
   if (out.kind == Attempt::kDone) {
     // 202 means "accepted", not "done": confirm later, without holding this pair's queue.
-    if (auto request_id = vendor::opsgenie_request_id(result.response.body))
+    if (auto request_id = clients::opsgenie_request_id(result.response.body))
       out.check = store::Check{*request_id, item.id, 0};
   } else if (out.kind == Attempt::kFailed) {
     out.error += ": " + result.response.body.substr(0, 200);

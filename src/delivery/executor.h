@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "clients/apis.h"
 #include "delivery/retry.h"
 #include "store/sync_store.h"
-#include "vendor/apis.h"
 
 namespace ogpd::delivery {
 
@@ -28,7 +28,7 @@ struct Attempt {
 
 class Executor {
  public:
-  Executor(store::SyncStore& store, vendor::PagerDutyApi& pagerduty, vendor::OpsgenieApi& opsgenie)
+  Executor(store::SyncStore& store, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie)
       : store_(store), pagerduty_(pagerduty), opsgenie_(opsgenie) {}
 
   Attempt run(const store::OutboxItem& item, std::int64_t now_ms);
@@ -39,20 +39,20 @@ class Executor {
   Attempt on_alert(const store::OutboxItem& item, std::int64_t now_ms);
 
   store::SyncStore& store_;
-  vendor::PagerDutyApi& pagerduty_;
-  vendor::OpsgenieApi& opsgenie_;
+  clients::PagerDutyApi& pagerduty_;
+  clients::OpsgenieApi& opsgenie_;
 };
 
 // Called for every HTTP exchange the executor makes (for metrics and logs); set once before workers start.
 struct CallObserver {
   virtual ~CallObserver() = default;
-  virtual void on_call(Side vendor, const std::string& operation, const vendor::HttpResult& result,
+  virtual void on_call(Side vendor, const std::string& operation, const clients::HttpResult& result,
                        std::chrono::microseconds took) = 0;
 };
 void set_call_observer(CallObserver* observer);
 
 // Makes one vendor call through `call`, timed and reported to the observer.
-vendor::HttpResult observe_call(Side vendor, const char* operation,
-                                const std::function<vendor::HttpResult()>& call);
+clients::HttpResult observe_call(Side vendor, const char* operation,
+                                 const std::function<clients::HttpResult()>& call);
 
 }  // namespace ogpd::delivery

@@ -34,18 +34,18 @@ void MetricsObserver::on_check(bool success, const std::string&) {
   if (!success) metrics_.add("ogpd_opsgenie_request_failures_total", {});
 }
 
-void MetricsObserver::on_call(Side vendor, const std::string& operation, const vendor::HttpResult& result,
+void MetricsObserver::on_call(Side vendor, const std::string& operation, const clients::HttpResult& result,
                               std::chrono::microseconds took) {
   std::string status_class = "network";
-  if (result.transport == vendor::Transport::kOk)
+  if (result.transport == clients::Transport::kOk)
     status_class = std::to_string(result.response.status / 100) + "xx";
   const std::string name(to_string(vendor));
-  metrics_.add("ogpd_vendor_calls_total",
+  metrics_.add("ogpd_clients_calls_total",
                {{"vendor", name}, {"operation", operation}, {"status", status_class}});
-  metrics_.observe("ogpd_vendor_call_duration_seconds", {{"vendor", name}}, took.count() / 1e6);
+  metrics_.observe("ogpd_clients_call_duration_seconds", {{"vendor", name}}, took.count() / 1e6);
   spdlog::info(
       "vendor call vendor={} operation={} status={} took_ms={:.1f}{}", name, operation,
-      result.transport == vendor::Transport::kOk ? std::to_string(result.response.status) : "network",
+      result.transport == clients::Transport::kOk ? std::to_string(result.response.status) : "network",
       took.count() / 1000.0, result.error.empty() ? "" : " error=" + result.error);
 }
 

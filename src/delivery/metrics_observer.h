@@ -17,7 +17,7 @@ class MetricsObserver final : public EngineObserver, public CallObserver {
   void on_retry(const store::OutboxItem& item, milliseconds delay, bool rate_limited) override;
   void on_dead_letter(const store::OutboxItem& item, const std::string& why) override;
   void on_check(bool success, const std::string& status) override;
-  void on_call(Side vendor, const std::string& operation, const vendor::HttpResult& result,
+  void on_call(Side vendor, const std::string& operation, const clients::HttpResult& result,
                std::chrono::microseconds took) override;
 
  private:

@@ -19,15 +19,15 @@ std::optional<long long> seconds_in(const std::string& text) {
 
 }  // namespace
 
-std::optional<milliseconds> rate_limit_hint(const vendor::HttpResponse& response) {
+std::optional<milliseconds> rate_limit_hint(const clients::HttpResponse& response) {
   for (const char* name : {"ratelimit-reset", "retry-after", "x-ratelimit-period-in-sec"}) {
     if (auto s = seconds_in(response.header(name))) return std::chrono::seconds(std::max(*s, 1LL));
   }
   return std::nullopt;
 }
 
-Classified classify(const vendor::HttpResult& result) {
-  using vendor::Transport;
+Classified classify(const clients::HttpResult& result) {
+  using clients::Transport;
   if (result.transport == Transport::kNotSent) return {Verdict::kRetry, false, std::nullopt, result.error};
   if (result.transport == Transport::kMaybeSent) return {Verdict::kRetry, true, std::nullopt, result.error};
   const int status = result.response.status;

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "vendor/http_client.h"
+#include "clients/http_client.h"
 
 namespace ogpd::delivery {
 
@@ -33,10 +33,10 @@ struct Classified {
   std::string error;                      // for logs and dead letters
 };
 
-Classified classify(const vendor::HttpResult& result);
+Classified classify(const clients::HttpResult& result);
 
 // The vendor's "come back after" hint, from any of the three headers; nullopt when absent or unreadable.
-std::optional<milliseconds> rate_limit_hint(const vendor::HttpResponse& response);
+std::optional<milliseconds> rate_limit_hint(const clients::HttpResponse& response);
 
 // Delay before attempt `attempts + 1` (attempts >= 1 already made). `unit` in [0, 1) is the jitter draw.
 milliseconds backoff(const RetryPolicy& policy, int attempts, double unit, std::optional<milliseconds> hint);

@@ -209,9 +209,9 @@ void describe_ogpd_metrics(Metrics& m, const std::string& version) {
       "marker, already_linked, no_action).");
   m.describe("ogpd_loop_echoes_suppressed_total", T::kCounter,
              "Webhooks not mirrored because the proxy caused them, by guard (own_user, echo, marker).");
-  m.describe("ogpd_vendor_calls_total", T::kCounter,
+  m.describe("ogpd_clients_calls_total", T::kCounter,
              "HTTP calls to the vendors, by vendor, operation and status class (2xx, 4xx, 5xx, network).");
-  m.describe("ogpd_vendor_call_duration_seconds", T::kHistogram, "Duration of HTTP calls to the vendors.",
+  m.describe("ogpd_clients_call_duration_seconds", T::kHistogram, "Duration of HTTP calls to the vendors.",
              {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   m.describe("ogpd_actions_completed_total", T::kCounter, "Outbox actions done, by vendor and action.");
   m.describe("ogpd_retries_total", T::kCounter, "Action attempts that will be retried, by vendor.");

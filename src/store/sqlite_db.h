@@ -1,5 +1,6 @@
 // Thin RAII wrappers over the SQLite C API: a connection and a prepared statement. Errors are values
-// (Status), never exceptions. Not thread-safe: each thread owns its own Db.
+// (Status), never exceptions. Not thread-safe: one thread at a time; a Db shared by threads is guarded by its
+// owner (SqliteStore's db_mu_ serialises the journal writer and an attached SqliteSyncStore).
 #pragma once
 
 #include <sqlite3.h>

@@ -172,6 +172,7 @@ void SqliteStore::commit(std::deque<Pending>& batch) {
   // Planned events are reported (logs, metrics) only once their transaction committed.
   std::vector<std::pair<std::size_t, PlannedEvent>> planned;
   std::unique_lock db_lock(db_mu_);
+  ++transactions_;
   const std::string file = file_problem();
   Status status = file.empty() ? db_.exec("BEGIN IMMEDIATE") : Status{SQLITE_CANTOPEN, file};
   if (status.ok()) {

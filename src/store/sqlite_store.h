@@ -46,6 +46,13 @@ class SqliteStore final : public Journal {
   void set_planner(Planner* planner) { planner_ = planner; }
 
   int schema_version() const { return schema_version_; }
+  // Transactions the writer has begun so far (each is one fsync when it commits), and events waiting for the
+  // next one: what group commit is about, for tests and diagnostics.
+  std::uint64_t transactions() const { return transactions_; }
+  std::size_t queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+  }
 
   // The connection and its lock, for a SqliteSyncStore in the same process: one connection for every write
   // means no SQLITE_BUSY between them, and one WAL writer.
@@ -85,6 +92,7 @@ class SqliteStore final : public Journal {
   Planner* planner_ = nullptr;
   std::unique_ptr<PlanStatements> plans_;  // writer thread only
   std::atomic<bool> last_write_ok_{true};
+  std::atomic<std::uint64_t> transactions_{0};
   std::atomic<bool> running_{false};
   std::thread writer_;
 };

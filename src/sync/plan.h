@@ -1,7 +1,8 @@
 // The sync rules: (event, link, echo ledger) -> the actions that make the other side follow. DESIGN §2.
 //
-// Pure functions on values: no I/O, no clock. The engine loop (engine.h) looks up the link and the ledger,
-// calls plan(), and commits the result together with the event's new status, atomically.
+// Pure functions on values: no I/O, no clock. The planner (delivery/planner.h) looks up the link and the
+// ledger through the store and calls plan(); the journal's writer commits the result in the same transaction
+// that stores the event (store/sqlite_store.h), so an event and its actions become durable together.
 #pragma once
 
 #include <map>

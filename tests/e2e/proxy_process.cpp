@@ -61,7 +61,9 @@ ProxyProcess::~ProxyProcess() {
 }
 
 void ProxyProcess::spawn() {
-  std::vector<std::string> argv_storage{OGPD_BINARY};
+  // OGPD_PROXY_BINARY runs another build of the proxy under the same tests (e.g. a ThreadSanitizer one).
+  const char* binary = std::getenv("OGPD_PROXY_BINARY");
+  std::vector<std::string> argv_storage{binary != nullptr && *binary != '\0' ? binary : OGPD_BINARY};
   argv_storage.insert(argv_storage.end(), args_.begin(), args_.end());
   std::vector<std::string> env_storage{"PATH=/usr/bin:/bin"};
   // A sanitizer build's reports go where CI looks for them.

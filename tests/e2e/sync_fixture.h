@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -68,13 +69,28 @@ class Sync : public ::testing::Test {
     return pagerduty_.wait_until(predicate, timeout);
   }
   std::size_t calls() const { return pagerduty_.requests().size() + opsgenie_.requests().size(); }
-  // Waits until the proxy has nothing left to do: every event planned, no pending action.
-  void settle() {
-    for (int i = 0; i < 3; ++i) {
-      std::size_t before = calls();
-      std::this_thread::sleep_for(300ms);
-      if (calls() == before) return;
+  // Waits until the proxy has nothing left to do: every event planned, no action pending (an action in
+  // flight is still pending), as its own gauges say. So "no call was made" afterwards means none will be.
+  void settle(std::chrono::milliseconds timeout = 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (queues_empty(http_request(proxy_->port(), "GET", "/metrics").body)) return;
+      std::this_thread::sleep_for(20ms);
     }
+    ADD_FAILURE() << "the proxy did not settle within " << timeout.count() << " ms";
+  }
+  // True when the exposition shows no event waiting to be planned and no action pending for any vendor.
+  static bool queues_empty(const std::string& metrics) {
+    bool seen_events = false, seen_outbox = false;
+    std::istringstream in(metrics);
+    for (std::string line; std::getline(in, line);) {
+      const bool events = line.rfind("ogpd_events_pending ", 0) == 0;
+      const bool outbox = line.rfind("ogpd_outbox_pending{", 0) == 0;
+      if (!events && !outbox) continue;
+      (events ? seen_events : seen_outbox) = true;
+      if (line.substr(line.rfind(' ') + 1) != "0") return false;
+    }
+    return seen_events && seen_outbox;
   }
   // Runs `ogpd-proxy <args>` against the same store and configuration; returns (exit code, output).
   std::pair<int, std::string> cli(const std::vector<std::string>& args) {

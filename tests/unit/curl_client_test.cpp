@@ -1,10 +1,10 @@
 // The libcurl client against a fake vendor over loopback.
 #include <gtest/gtest.h>
 
+#include "clients/http_client.h"
 #include "fakes/fake_pagerduty.h"
-#include "vendor/http_client.h"
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 namespace {
 
 TEST(CurlHttpClient, AResponseBodyOverTheCapEndsTheCallAsMaybeSent) {
@@ -25,4 +25,4 @@ TEST(CurlHttpClient, AResponseBodyOverTheCapEndsTheCallAsMaybeSent) {
 }
 
 }  // namespace
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

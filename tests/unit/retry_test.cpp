@@ -7,8 +7,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-vendor::HttpResult reply(int status, std::map<std::string, std::string> headers = {}) {
-  vendor::HttpResult r;
+clients::HttpResult reply(int status, std::map<std::string, std::string> headers = {}) {
+  clients::HttpResult r;
   r.response.status = status;
   r.response.headers = std::move(headers);
   return r;
@@ -37,8 +37,8 @@ TEST(Classify, StatusCodesDecideRetryOrFinal) {
 }
 
 TEST(Classify, TransportFailuresAreRetriedAndSayWhetherTheyMayHaveTakenEffect) {
-  vendor::HttpResult refused{vendor::Transport::kNotSent, "connection refused", {}};
-  vendor::HttpResult lost{vendor::Transport::kMaybeSent, "timeout", {}};
+  clients::HttpResult refused{clients::Transport::kNotSent, "connection refused", {}};
+  clients::HttpResult lost{clients::Transport::kMaybeSent, "timeout", {}};
   EXPECT_EQ(classify(refused).verdict, Verdict::kRetry);
   EXPECT_FALSE(classify(refused).ambiguous);
   EXPECT_EQ(classify(lost).verdict, Verdict::kRetry);

@@ -135,6 +135,34 @@ TEST(SqliteStore, ConcurrentAppendsAreGroupCommittedAndAllAnswered) {
   EXPECT_EQ(count_rows(dir.file("o.db")), kThreads * kEach / 2);
 }
 
+TEST(SqliteStore, EventsThatArriveDuringACommitShareTheNextTransaction) {
+  TempDir dir;
+  std::string error;
+  auto store = SqliteStore::open(dir.file("o.db"), &error);
+  ASSERT_TRUE(store) << error;
+  const auto before = store->transactions();
+  // Another connection holds the write lock: the writer takes the first event and waits in BEGIN.
+  auto other = Db::open(dir.file("o.db"), &error);
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  constexpr int kEvents = 20;
+  std::vector<std::future<AppendResult>> results;
+  std::vector<std::shared_ptr<std::promise<AppendResult>>> promises;
+  for (int i = 0; i < kEvents; ++i) {
+    promises.push_back(std::make_shared<std::promise<AppendResult>>());
+    results.push_back(promises.back()->get_future());
+    store->append(received("g" + std::to_string(i)),
+                  [p = promises.back()](AppendResult r) { p->set_value(r); });
+    if (i == 0) {
+      while (store->queued() != 0) std::this_thread::yield();  // the writer has taken the first
+    }
+  }
+  EXPECT_EQ(store->queued(), static_cast<std::size_t>(kEvents - 1));
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+  for (auto& r : results) EXPECT_EQ(r.get().outcome, AppendOutcome::kStored);
+  // One transaction for the first event, ONE for the 19 that waited: not one each.
+  EXPECT_EQ(store->transactions() - before, 2u);
+}
+
 TEST(SqliteStore, DuplicatesWithinOneBatchAreDetected) {
   TempDir dir;
   std::string error;

@@ -3,13 +3,13 @@
 // pipeline — journal, planning, outbox, links — runs and drains in dry-run mode. Thread-safe.
 #pragma once
 
-#include "vendor/http_client.h"
+#include "clients/http_client.h"
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 
 class DryRunHttpClient final : public HttpClient {
  public:
   HttpResult send(const HttpRequest& request) override;
 };
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

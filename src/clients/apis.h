@@ -2,16 +2,16 @@
 // the few answer fields that matter. PagerDuty REST v2 and Opsgenie Alert API v2 (reference/*.md).
 //
 // Thread-safe (stateless besides settings). Return the raw HttpResult: deciding what a status means (success,
-// retry, give up) is delivery's job (delivery/attempt.h).
+// retry, give up) is delivery's job (delivery/retry.h).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "vendor/http_client.h"
+#include "clients/http_client.h"
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 
 struct PagerDutySettings {
   std::string base_url;  // https://api.pagerduty.com
@@ -80,4 +80,4 @@ struct OpsgenieRequestStatus {
 std::optional<OpsgenieRequestStatus> opsgenie_request_status(
     const std::string& body);  // {"data":{"isSuccess"}}
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

@@ -1,10 +1,10 @@
-#include "vendor/dry_run_client.h"
+#include "clients/dry_run_client.h"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 namespace {
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -88,4 +88,4 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
   return answer(200, R"({"incident":{}})");
 }
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

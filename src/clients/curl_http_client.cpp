@@ -3,9 +3,9 @@
 #include <cctype>
 #include <memory>
 
-#include "vendor/http_client.h"
+#include "clients/http_client.h"
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 namespace {
 
 struct EasyDeleter {
@@ -109,4 +109,4 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
   return result;
 }
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

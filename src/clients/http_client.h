@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 
 struct HttpRequest {
   std::string method;  // GET, POST, PUT
@@ -72,4 +72,4 @@ class CurlHttpClient final : public HttpClient {
 // Call once at start-up, before threads start.
 void global_http_init();
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

@@ -1,8 +1,8 @@
-#include "vendor/apis.h"
+#include "clients/apis.h"
 
 #include <boost/json.hpp>
 
-namespace ogpd::vendor {
+namespace ogpd::clients {
 namespace {
 
 namespace json = boost::json;
@@ -208,4 +208,4 @@ std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& 
   return OpsgenieRequestStatus{ok->as_bool(), string_at(data, "status").value_or("")};
 }
 
-}  // namespace ogpd::vendor
+}  // namespace ogpd::clients

@@ -1,0 +1,260 @@
+// Executor, table-driven: one outbox action against a scripted HttpClient (each exchange expected in order,
+// anything else is a failure) and a real SQLite sync store, asserting the attempt, the calls made and the
+// pairing it leaves behind.
+#include "delivery/executor.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <filesystem>
+#include <random>
+
+#include "store/sqlite_store.h"
+#include "store/sqlite_sync_store.h"
+
+namespace ogpd::delivery {
+namespace {
+
+struct Exchange {
+  std::string method;
+  std::string path;  // the URL's path and query must start with this
+  int status = 200;
+  std::string body;
+  clients::Transport transport = clients::Transport::kOk;
+};
+
+// Answers each request with the next scripted exchange, after checking it is the request expected.
+class ScriptedHttp final : public clients::HttpClient {
+ public:
+  explicit ScriptedHttp(std::deque<Exchange> script) : script_(std::move(script)) {}
+  clients::HttpResult send(const clients::HttpRequest& request) override {
+    clients::HttpResult r;
+    if (script_.empty()) {
+      ADD_FAILURE() << "unexpected call " << request.method << " " << request.url;
+      r.transport = clients::Transport::kNotSent;
+      return r;
+    }
+    const Exchange next = script_.front();
+    script_.pop_front();
+    const std::string path = request.url.substr(request.url.find('/', request.url.find("://") + 3));
+    EXPECT_EQ(request.method, next.method) << request.url;
+    EXPECT_EQ(path.rfind(next.path, 0), 0u) << path << " is not " << next.path;
+    r.transport = next.transport;
+    r.response.status = next.transport == clients::Transport::kOk ? next.status : 0;
+    r.response.body = next.body;
+    return r;
+  }
+  std::size_t left() const { return script_.size(); }
+
+ private:
+  std::deque<Exchange> script_;
+};
+
+struct Case {
+  const char* name;
+  Action action;
+  bool ambiguous = false;  // an earlier attempt may have taken effect
+  std::optional<Link> existing_link;
+  std::deque<Exchange> script;
+  Attempt::Kind kind;
+  std::optional<std::string> linked_incident;  // the link the attempt leaves for alert-1 (nullopt: none)
+  std::optional<std::string> check;            // the Opsgenie request to confirm later
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
+Action make(ActionKind kind, std::optional<std::string> alert, std::optional<std::string> incident = {}) {
+  Action a;
+  a.kind = kind;
+  a.alert_id = std::move(alert);
+  a.incident_id = std::move(incident);
+  a.note = "[from Opsgenie] n";
+  a.title = "t";
+  a.urgency = "high";
+  return a;
+}
+
+const std::string kCreated = R"({"incident":{"id":"PNEW","type":"incident"}})";
+const std::string kFound = R"({"incidents":[{"id":"PFOUND","type":"incident"}],"more":false})";
+const std::string kNone = R"({"incidents":[],"more":false})";
+const std::string kDuplicateKey =
+    R"({"error":{"message":"Invalid Input Provided","code":2001,"errors":["Open incident with matching dedup key already exists on this service"]}})";
+const std::string kAlreadyResolved =
+    R"({"error":{"message":"Incident Already Resolved","code":1001,"errors":["Incident Already Resolved"]}})";
+const std::string kAlreadyAcknowledged =
+    R"({"error":{"message":"Incident Already Acknowledged","code":1002,"errors":["Incident Already Acknowledged"]}})";
+const std::string kAccepted = R"({"result":"Request will be processed","took":0.1,"requestId":"req-7"})";
+
+std::vector<Case> cases() {
+  const Link linked{"alert-1", std::string("PLINK"), std::string("alert-1")};
+  return {
+      {"a first create posts once and links the new incident",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       false,
+       {},
+       {{"POST", "/incidents", 201, kCreated}},
+       Attempt::kDone,
+       "PNEW"},
+      {"a create after an ambiguous attempt finds the incident and does not post again",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       true,
+       {},
+       {{"GET", "/incidents?incident_key=alert-1", 200, kFound}},
+       Attempt::kDone,
+       "PFOUND"},
+      {"a create after an ambiguous attempt that finds nothing posts",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       true,
+       {},
+       {{"GET", "/incidents?incident_key=alert-1", 200, kNone}, {"POST", "/incidents", 201, kCreated}},
+       Attempt::kDone,
+       "PNEW"},
+      {"a duplicate-key 400 on create finds the incident by its key",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       false,
+       {},
+       {{"POST", "/incidents", 400, kDuplicateKey}, {"GET", "/incidents?incident_key=alert-1", 200, kFound}},
+       Attempt::kDone,
+       "PFOUND"},
+      {"a duplicate-key 400 with nothing found is retried",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       false,
+       {},
+       {{"POST", "/incidents", 400, kDuplicateKey}, {"GET", "/incidents?incident_key=alert-1", 200, kNone}},
+       Attempt::kRetry},
+      {"a create timed out after sending is retried (and looks first next time)",
+       make(ActionKind::kCreateIncident, "alert-1"),
+       false,
+       {},
+       {{"POST", "/incidents", 0, "", clients::Transport::kMaybeSent}},
+       Attempt::kRetry},
+      {"resolving an incident already resolved (1001) is done",
+       make(ActionKind::kResolveIncident, "alert-1"),
+       false,
+       linked,
+       {{"PUT", "/incidents/PLINK", 400, kAlreadyResolved}},
+       Attempt::kDone,
+       "PLINK"},
+      {"acknowledging an incident already acknowledged (1002) is done",
+       make(ActionKind::kAcknowledgeIncident, "alert-1"),
+       false,
+       linked,
+       {{"PUT", "/incidents/PLINK", 400, kAlreadyAcknowledged}},
+       Attempt::kDone,
+       "PLINK"},
+      {"a note for an alert with no link and no incident by its key is unpaired",
+       make(ActionKind::kAddIncidentNote, "alert-1"),
+       false,
+       {},
+       {{"GET", "/incidents?incident_key=alert-1", 200, kNone}},
+       Attempt::kUnpaired},
+      {"a note after an ambiguous attempt that is already there is not posted again",
+       make(ActionKind::kAddIncidentNote, "alert-1"),
+       true,
+       linked,
+       {{"GET", "/incidents/PLINK/notes", 200,
+         R"({"notes":[{"id":"N1","content":"[from Opsgenie] n","created_at":"2026-01-01T00:00:00Z"}]})"}},
+       Attempt::kDone,
+       "PLINK"},
+      {"a 500 on a note is retried",
+       make(ActionKind::kAddIncidentNote, "alert-1"),
+       false,
+       linked,
+       {{"POST", "/incidents/PLINK/notes", 500, R"({"error":{"message":"oops","code":2000}})"}},
+       Attempt::kRetry,
+       "PLINK"},
+      {"a 401 fails the attempt: it is not retried",
+       make(ActionKind::kAddIncidentNote, "alert-1"),
+       false,
+       linked,
+       {{"POST", "/incidents/PLINK/notes", 401, R"({"error":{"message":"Unauthorized","code":2006}})"}},
+       Attempt::kFailed,
+       "PLINK"},
+      {"an alert known only by an incident key that Opsgenie does not have (404) is unpaired",
+       make(ActionKind::kAcknowledgeAlert, "alert-1", "PKEYED"),
+       false,
+       {},
+       {{"GET", "/v2/alerts/alert-1?identifierType=id", 404, R"({"message":"Alert does not exist"})"}},
+       Attempt::kUnpaired},
+      {"an alert action answered 202 is done, with its request left to confirm",
+       make(ActionKind::kAcknowledgeAlert, "alert-1", "PLINK"),
+       false,
+       linked,
+       {{"POST", "/v2/alerts/alert-1/acknowledge?identifierType=id", 202, kAccepted}},
+       Attempt::kDone,
+       "PLINK",
+       "req-7"},
+      {"an alert reached through an incident key is checked, linked, then acted on",
+       make(ActionKind::kCloseAlert, "alert-1", "PKEYED"),
+       false,
+       {},
+       {{"GET", "/v2/alerts/alert-1?identifierType=id", 200, R"({"data":{"id":"alert-1","status":"open"}})"},
+        {"POST", "/v2/alerts/alert-1/close?identifierType=id", 202, kAccepted}},
+       Attempt::kDone,
+       "PKEYED",
+       "req-7"},
+  };
+}
+
+class ExecutorTable : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = std::filesystem::temp_directory_path() / ("ogpd-executor-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir_);
+    std::string error;
+    const std::string path = (dir_ / "o.db").string();
+    SqliteStore_open(path);
+    store_ = store::SqliteSyncStore::open(path, &error);
+    ASSERT_TRUE(store_) << error;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  static void SqliteStore_open(const std::string& path) {
+    std::string error;
+    auto journal = store::SqliteStore::open(path, &error);  // migrates
+    ASSERT_TRUE(journal) << error;
+    journal->stop();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteSyncStore> store_;
+};
+
+TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) {
+  const Case& c = GetParam();
+  if (c.existing_link) {
+    ASSERT_TRUE(store_->save_link(*c.existing_link, 1).ok);
+  }
+  ScriptedHttp http(c.script);
+  clients::PagerDutyApi pagerduty(
+      http, {.base_url = "https://pd.test", .api_key = "k", .from_email = "bot@x", .service_id = "PSVC"});
+  clients::OpsgenieApi opsgenie(http, {.base_url = "https://og.test", .api_key = "k"});
+  Executor executor(*store_, pagerduty, opsgenie);
+  store::OutboxItem item;
+  item.id = 1;
+  item.action = c.action;
+  item.ambiguous = c.ambiguous;
+  const Attempt attempt = executor.run(item, 1'700'000'000'000);
+
+  EXPECT_EQ(attempt.kind, c.kind) << attempt.error;
+  EXPECT_EQ(http.left(), 0u) << "calls expected but not made";
+  EXPECT_EQ(attempt.calls, static_cast<int>(c.script.size()));
+  const auto link = store_->link_by_alert("alert-1");
+  EXPECT_EQ(link ? link->incident_id : std::nullopt, c.linked_incident);
+  EXPECT_EQ(attempt.check ? std::optional<std::string>(attempt.check->request_id) : std::nullopt, c.check);
+}
+
+INSTANTIATE_TEST_SUITE_P(Executor, ExecutorTable, ::testing::ValuesIn(cases()), [](const auto& info) {
+  std::string name;
+  for (const char* p = info.param.name; *p != '\0'; ++p)
+    if (std::isalnum(static_cast<unsigned char>(*p))) name += *p;
+  return name;
+});
+
+}  // namespace
+}  // namespace ogpd::delivery
