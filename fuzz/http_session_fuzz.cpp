@@ -9,8 +9,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -41,6 +44,11 @@ struct World {
 
 World* world = nullptr;  // reachable for the whole run: not a leak
 
+[[noreturn]] void fail(const char* why) {
+  std::fprintf(stderr, "http_session_fuzz: %s (errno %d: %s)\n", why, errno, std::strerror(errno));
+  std::abort();
+}
+
 // How many connection handlers threw so far (the counter is bumped before the connection closes, so the
 // client's read of the close sees it).
 int exceptions_seen() {
@@ -64,12 +72,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const int exceptions_before = exceptions_seen();
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) std::abort();
+  if (fd < 0) fail("socket() failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(world->server.port());
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) std::abort();
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fail("connect() failed");
   for (std::size_t sent = 0; sent < size;) {
     const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the server closed early (a 4xx before the body): fine
@@ -82,12 +90,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   char buf[4096];
   for (;;) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n < 0 && errno != ECONNRESET) std::abort();  // timed out: the server hung on this input
+    if (n < 0 && errno != ECONNRESET) fail("no answer and no close: the server hung on this input");
     if (n <= 0) break;
     answer.append(buf, static_cast<std::size_t>(n));
   }
   ::close(fd);
-  if (!answer.empty() && answer.rfind("HTTP/1.1 ", 0) != 0) std::abort();
-  if (exceptions_seen() != exceptions_before) std::abort();
+  if (!answer.empty() && answer.rfind("HTTP/1.1 ", 0) != 0) fail("the answer is not HTTP/1.1");
+  if (exceptions_seen() != exceptions_before) fail("a connection handler threw");
   return 0;
 }

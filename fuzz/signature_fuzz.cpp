@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view rest(reinterpret_cast<const char*>(data), size);
   const std::string secret(take(rest));
   // Settings are trimmed when read, so a secret never starts or ends with white space.
-  if (trim(secret) != secret) return 0;
+  if (ogpd::trim(secret) != secret) return 0;
   const std::string_view header = take(rest);
   const std::string_view body = rest;
   const std::string truth = "v1=" + to_hex(hmac_sha256(secret, body));
