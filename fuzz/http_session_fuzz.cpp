@@ -4,6 +4,7 @@
 // or when a connection handler threw (a bug even though the server survives it).
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -77,10 +78,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   addr.sin_family = AF_INET;
   addr.sin_port = htons(world->server.port());
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fail("connect() failed");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    // Interrupted by libFuzzer's timer signal, the connection goes on: wait for it to finish.
+    pollfd p{fd, POLLOUT, 0};
+    int error = 0;
+    socklen_t length = sizeof error;
+    while (errno == EINTR && ::poll(&p, 1, 5000) < 0) {
+    }
+    if ((p.revents & POLLOUT) == 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0 ||
+        error != 0)
+      fail("connect() failed");
+  }
   for (std::size_t sent = 0; sent < size;) {
     const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server closed early (a 4xx before the body): fine
+    if (n < 0 && errno == EINTR) continue;  // libFuzzer's timer signal
+    if (n <= 0) break;                      // the server closed early (a 4xx before the body): fine
     sent += static_cast<std::size_t>(n);
   }
   ::shutdown(fd, SHUT_WR);
@@ -90,6 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   char buf[4096];
   for (;;) {
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;  // libFuzzer's timer signal, not the server
     if (n < 0 && errno != ECONNRESET) fail("no answer and no close: the server hung on this input");
     if (n <= 0) break;
     answer.append(buf, static_cast<std::size_t>(n));
