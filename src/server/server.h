@@ -79,6 +79,8 @@ class Server {
   // Binds and starts accepting. Returns an error text on failure (address in use, permission).
   std::string listen(const std::string& host, unsigned short port);
   unsigned short port() const;
+  // Connections open now. Network thread only.
+  std::size_t open_connections() const { return connections_.size(); }
 
   void shutdown();
 

@@ -46,6 +46,45 @@ int connect_to(unsigned short port) {
   return fd;
 }
 
+// Keeps the completion it was given after calling it, as a journal may until its batch is cleared: the
+// connection must not live on (and later die on the journal's thread) because of that copy.
+class HoldingJournal : public store::Journal {
+ public:
+  void append(store::Received, Done done) override {
+    done({store::AppendOutcome::kStored, 1, {}});
+    held_ = std::move(done);
+  }
+  std::string problem() const override { return {}; }
+  Done held_;
+};
+
+TEST(Server, AJournalHoldingItsCompletionDoesNotKeepTheConnectionAlive) {
+  net::io_context io(1);
+  HoldingJournal journal;
+  Server server(io, {}, {}, journal);
+  ASSERT_EQ(server.listen("127.0.0.1", 0), "");
+  const int client = connect_to(server.port());
+  const std::string body = R"({"action":"Create","alert":{"alertId":"a-1","message":"m"}})";
+  const std::string request =
+      "POST /ops-webhook HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  ASSERT_EQ(::write(client, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string answer;
+  char buf[512];
+  while (answer.find("\r\n\r\n") == std::string::npos) {
+    io.run_for(std::chrono::milliseconds(10));
+    const ssize_t n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) answer.append(buf, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+  ::close(client);
+  for (int i = 0; i < 200 && server.open_connections() != 0; ++i) io.run_for(std::chrono::milliseconds(10));
+  // Gone on the network thread, while the journal still holds its completion.
+  EXPECT_EQ(server.open_connections(), 0u);
+  ASSERT_TRUE(journal.held_);
+  journal.held_ = nullptr;
+}
+
 TEST(ConnectionsWithin, KeepsDescriptorsBackForEverythingElse) {
   EXPECT_EQ(connections_within(1024, 1048576), 1024u);
   EXPECT_EQ(connections_within(1024, 256), 192u);
