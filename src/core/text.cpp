@@ -9,13 +9,12 @@ bool is_c0_or_del(unsigned char c) {
   return c < 0x20 || c == 0x7f;
 }
 
-// U+0080..U+009F encoded in UTF-8: 0xC2 followed by 0x80..0x9F.
+}  // namespace
+
 bool is_c1_at(std::string_view text, std::size_t i) {
   return static_cast<unsigned char>(text[i]) == 0xC2 && i + 1 < text.size() &&
          static_cast<unsigned char>(text[i + 1]) >= 0x80 && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
 }
-
-}  // namespace
 
 bool needs_escaping(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i)

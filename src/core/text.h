@@ -27,6 +27,8 @@ inline bool iequals(std::string_view a, std::string_view b) {
 // written as escapes (\n, \r, \t, \xNN, \u00NN), so untrusted text can neither forge a line nor drive the
 // terminal. Everything else, UTF-8 included, is kept as it is.
 std::string printable(std::string_view text);
+// True when text[i] starts a C1 control (U+0080..U+009F) encoded in UTF-8 (0xC2 0x80..0x9F).
+bool is_c1_at(std::string_view text, std::size_t i);
 // True when printable(text) would change it.
 bool needs_escaping(std::string_view text);
 

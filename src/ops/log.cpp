@@ -107,10 +107,8 @@ std::string json_quote(std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (c < 0x20 || c == 0x7f ||
-            (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-             static_cast<unsigned char>(text[i + 1]) <= 0x9f)) {
-          if (c == 0xc2) c = static_cast<unsigned char>(text[++i]);  // C1 control: U+0080..U+009F
+        if (c < 0x20 || c == 0x7f || is_c1_at(text, i)) {
+          if (is_c1_at(text, i)) c = static_cast<unsigned char>(text[++i]);  // U+0080..U+009F
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;

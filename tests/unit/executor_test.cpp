@@ -206,7 +206,7 @@ class ExecutorTable : public ::testing::TestWithParam<Case> {
     std::filesystem::create_directories(dir_);
     std::string error;
     const std::string path = (dir_ / "o.db").string();
-    SqliteStore_open(path);
+    migrate(path);
     store_ = store::SqliteSyncStore::open(path, &error);
     ASSERT_TRUE(store_) << error;
   }
@@ -214,7 +214,7 @@ class ExecutorTable : public ::testing::TestWithParam<Case> {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  static void SqliteStore_open(const std::string& path) {
+  static void migrate(const std::string& path) {
     std::string error;
     auto journal = store::SqliteStore::open(path, &error);  // migrates
     ASSERT_TRUE(journal) << error;
