@@ -28,17 +28,19 @@ class StubJournal : public ogpd::store::Journal {
   void append(ogpd::store::Received, Done done) override {
     done({ogpd::store::AppendOutcome::kStored, 1, {}});
   }
-  std::string problem() const override { return {}; }
+  ogpd::Status health() const override { return {}; }
 };
 
 struct World {
   boost::asio::io_context io{1};
   StubJournal journal;
+  ogpd::SystemClock clock;
   ogpd::ops::Metrics metrics;
   ogpd::server::Server server{io,
                               {.body_bytes = 64 * 1024, .header_bytes = 8 * 1024},
                               {.opsgenie_webhook_token = "fuzz-token"},
                               journal,
+                              clock,
                               {.metrics = &metrics}};
   std::thread loop;
 };

@@ -22,7 +22,7 @@ boost::json::object to_json(const store::OutboxItem& item) {
   return o;
 }
 
-std::vector<store::OutboxItem> dead_letters(store::SyncStore& store) {
+std::vector<store::OutboxItem> dead_letters(store::StoreAdmin& store) {
   auto items = store.actions_in_state(store::ActionState::kDead, 100000);
   auto unpaired = store.actions_in_state(store::ActionState::kUnpaired, 100000);
   items.insert(items.end(), unpaired.begin(), unpaired.end());
@@ -39,7 +39,7 @@ std::optional<std::int64_t> parse_id(const std::string& text) {
 
 }  // namespace
 
-int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::ostream& out,
+int run_dead_letters(store::StoreAdmin& store, const DeadLetterCommand& c, std::ostream& out,
                      std::ostream& err, std::int64_t now_ms) {
   if (c.verb == "list") {
     const auto items = dead_letters(store);
@@ -59,14 +59,22 @@ int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::o
     return 0;
   }
   if (c.verb == "replay" && c.all) {
-    int replayed = 0;
-    for (const auto& item : dead_letters(store)) replayed += store.replay(item.id, now_ms).ok;
-    if (c.json) {
-      out << "{\"replayed\":" << replayed << "}\n";
-    } else {
-      out << "replayed " << replayed << " action(s)\n";
+    int replayed = 0, failed = 0;
+    for (const auto& item : dead_letters(store)) {
+      if (auto s = store.replay(item.id, now_ms); s.ok()) {
+        ++replayed;
+      } else {
+        ++failed;
+        err << "ogpd-proxy: dead-letters replay " << item.id << ": " << printable(s.message()) << "\n";
+      }
     }
-    return 0;
+    if (c.json) {
+      out << "{\"replayed\":" << replayed << ",\"failed\":" << failed << "}\n";
+    } else {
+      out << "replayed " << replayed << " action(s)"
+          << (failed ? ", " + std::to_string(failed) + " failed" : "") << "\n";
+    }
+    return failed == 0 ? 0 : 1;
   }
   const auto id = parse_id(c.id);
   if (!id) {
@@ -91,8 +99,8 @@ int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& c, std::o
     return 0;
   }
   const auto result = c.verb == "replay" ? store.replay(*id, now_ms) : store.discard(*id, now_ms);
-  if (!result.ok) {
-    err << "ogpd-proxy: dead-letters " << c.verb << " " << *id << ": " << result.error << "\n";
+  if (!result.ok()) {
+    err << "ogpd-proxy: dead-letters " << c.verb << " " << *id << ": " << printable(result.message()) << "\n";
     return 1;
   }
   out << (c.verb == "replay" ? "replayed " : "discarded ") << *id << "\n";

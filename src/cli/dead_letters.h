@@ -5,7 +5,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "store/sync_store.h"
+#include "store/admin.h"
 
 namespace ogpd::cli {
 
@@ -17,7 +17,7 @@ struct DeadLetterCommand {
 };
 
 // Returns the process exit code: 0 done, 1 nothing matched or the store failed.
-int run_dead_letters(store::SyncStore& store, const DeadLetterCommand& command, std::ostream& out,
+int run_dead_letters(store::StoreAdmin& store, const DeadLetterCommand& command, std::ostream& out,
                      std::ostream& err, std::int64_t now_ms);
 
 }  // namespace ogpd::cli

@@ -26,7 +26,7 @@ json::value opt(const std::optional<std::string>& v) {
 
 }  // namespace
 
-int run_status(store::SyncStore& store, const Mode& mode, bool as_json, std::ostream& out,
+int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::ostream& out,
                std::int64_t now_ms) {
   const auto stats = store.queue_stats();
   if (as_json) {
@@ -60,7 +60,7 @@ int run_status(store::SyncStore& store, const Mode& mode, bool as_json, std::ost
   return 0;
 }
 
-int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
+int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_id,
               const std::optional<std::string>& incident_id, bool as_json, std::ostream& out,
               std::ostream& err) {
   const auto links = store.links(alert_id, incident_id);
@@ -84,7 +84,7 @@ int run_links(store::SyncStore& store, const std::optional<std::string>& alert_i
   return 0;
 }
 
-int run_events(store::SyncStore& store, std::size_t last, bool as_json, std::ostream& out) {
+int run_events(store::StoreAdmin& store, std::size_t last, bool as_json, std::ostream& out) {
   const auto events = store.recent_events(last);
   if (as_json) {
     json::array list;

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "store/sync_store.h"
+#include "store/admin.h"
 
 namespace ogpd::cli {
 
@@ -16,9 +16,9 @@ struct Mode {
   bool dry_run = false;
   std::string store;  // e.g. sqlite:data/ogpd.dry-run.db
 };
-int run_status(store::SyncStore& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
-int run_links(store::SyncStore& store, const std::optional<std::string>& alert_id,
+int run_status(store::StoreAdmin& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
+int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_id,
               const std::optional<std::string>& incident_id, bool json, std::ostream& out, std::ostream& err);
-int run_events(store::SyncStore& store, std::size_t last, bool json, std::ostream& out);
+int run_events(store::StoreAdmin& store, std::size_t last, bool json, std::ostream& out);
 
 }  // namespace ogpd::cli

@@ -52,9 +52,9 @@ std::string url_encode(const std::string& text) {
   return out;
 }
 
-HttpResult PagerDutyApi::call(const std::string& method, const std::string& path, const std::string& body,
-                              bool from) {
-  HttpRequest r{method, s_.base_url + path, {}, body};
+HttpResult PagerDutyApi::call(const char* operation, const std::string& method, const std::string& path,
+                              const std::string& body, bool from) {
+  HttpRequest r{method, s_.base_url + path, {}, body, Side::kPagerDuty, operation};
   r.headers = {{"Authorization", "Token token=" + s_.api_key},
                {"Accept", "application/vnd.pagerduty+json;version=2"}};
   if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
@@ -70,39 +70,44 @@ HttpResult PagerDutyApi::create_incident(const std::string& title, const std::st
                         {"incident_key", incident_key}};
   if (!urgency.empty()) incident["urgency"] = urgency;
   if (!details.empty()) incident["body"] = json::object{{"type", "incident_body"}, {"details", details}};
-  return call("POST", "/incidents", json::serialize(json::object{{"incident", incident}}), true);
+  return call("create_incident", "POST", "/incidents", json::serialize(json::object{{"incident", incident}}),
+              true);
 }
 
 HttpResult PagerDutyApi::incidents_by_key(const std::string& incident_key) {
-  return call("GET", "/incidents?incident_key=" + url_encode(incident_key) + "&date_range=all", "", false);
+  return call("find_incident", "GET",
+              "/incidents?incident_key=" + url_encode(incident_key) + "&date_range=all", "", false);
 }
 
 HttpResult PagerDutyApi::incident(const std::string& id) {
-  return call("GET", "/incidents/" + url_encode(id), "", false);
+  return call("get_incident", "GET", "/incidents/" + url_encode(id), "", false);
 }
 
 HttpResult PagerDutyApi::add_note(const std::string& incident_id, const std::string& content) {
-  return call("POST", "/incidents/" + url_encode(incident_id) + "/notes",
+  return call("add_note", "POST", "/incidents/" + url_encode(incident_id) + "/notes",
               json::serialize(json::object{{"note", json::object{{"content", content}}}}), true);
 }
 
 HttpResult PagerDutyApi::notes(const std::string& incident_id) {
-  return call("GET", "/incidents/" + url_encode(incident_id) + "/notes", "", false);
+  return call("list_notes", "GET", "/incidents/" + url_encode(incident_id) + "/notes", "", false);
 }
 
 HttpResult PagerDutyApi::set_status(const std::string& incident_id, const std::string& status) {
-  return call("PUT", "/incidents/" + url_encode(incident_id),
-              json::serialize(json::object{
-                  {"incident", json::object{{"type", "incident_reference"}, {"status", status}}}}),
-              true);
+  return call(
+      status == "acknowledged" ? "acknowledge" : "resolve", "PUT", "/incidents/" + url_encode(incident_id),
+      json::serialize(
+          json::object{{"incident", json::object{{"type", "incident_reference"}, {"status", status}}}}),
+      true);
 }
 
 HttpResult PagerDutyApi::users(const std::string& query) {
-  return call("GET", "/users?query=" + url_encode(query), "", false);
+  return call("find_user", "GET", "/users?query=" + url_encode(query), "", false);
 }
 
-HttpResult OpsgenieApi::call(const std::string& method, const std::string& path, const std::string& body) {
-  HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}}, body};
+HttpResult OpsgenieApi::call(const char* operation, const std::string& method, const std::string& path,
+                             const std::string& body) {
+  HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}},
+                body,   Side::kOpsgenie,    operation};
   if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
   return http_.send(r);
 }
@@ -112,21 +117,21 @@ HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::str
   json::object body{{"source", "ogpd-proxy"}};
   if (!user.empty()) body["user"] = user;
   if (!note.empty()) body["note"] = note;
-  return call("POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id",
+  return call(verb.c_str(), "POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id",
               json::serialize(body));
 }
 
 HttpResult OpsgenieApi::alert(const std::string& alert_id) {
-  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "?identifierType=id", "");
+  return call("get_alert", "GET", "/v2/alerts/" + url_encode(alert_id) + "?identifierType=id", "");
 }
 
 HttpResult OpsgenieApi::notes(const std::string& alert_id) {
-  return call("GET", "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc",
-              "");
+  return call("list_notes", "GET",
+              "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc", "");
 }
 
 HttpResult OpsgenieApi::request_status(const std::string& request_id) {
-  return call("GET", "/v2/alerts/requests/" + url_encode(request_id), "");
+  return call("request_status", "GET", "/v2/alerts/requests/" + url_encode(request_id), "");
 }
 
 std::optional<std::string> pagerduty_incident_id(const std::string& body) {

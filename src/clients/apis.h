@@ -1,7 +1,9 @@
 // The two vendors' REST APIs as the proxy uses them: request builders over one HttpClient, and readers for
 // the few answer fields that matter. PagerDuty REST v2 and Opsgenie Alert API v2 (reference/*.md).
 //
-// Thread-safe (stateless besides settings). Return the raw HttpResult: deciding what a status means (success,
+// Each request names its vendor and operation (find_incident, acknowledge, ...) for whoever observes the
+// HttpClient (clients/observing_http_client.h). Thread-safe (stateless besides settings). Return the raw
+// HttpResult: deciding what a status means (success,
 // retry, give up) is delivery's job (delivery/retry.h).
 #pragma once
 
@@ -34,7 +36,8 @@ class PagerDutyApi {
   HttpResult users(const std::string& query);
 
  private:
-  HttpResult call(const std::string& method, const std::string& path, const std::string& body, bool from);
+  HttpResult call(const char* operation, const std::string& method, const std::string& path,
+                  const std::string& body, bool from);
   HttpClient& http_;
   const PagerDutySettings s_;
 };
@@ -56,7 +59,8 @@ class OpsgenieApi {
   HttpResult request_status(const std::string& request_id);
 
  private:
-  HttpResult call(const std::string& method, const std::string& path, const std::string& body);
+  HttpResult call(const char* operation, const std::string& method, const std::string& path,
+                  const std::string& body);
   HttpClient& http_;
   const OpsgenieSettings s_;
 };

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/action.h"
+
 namespace ogpd::clients {
 
 struct HttpRequest {
@@ -19,6 +21,9 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // What the request is for, for metrics and logs (never sent): the vendor, and the operation's name.
+  Side vendor = Side::kPagerDuty;
+  std::string operation;
 };
 
 struct HttpResponse {

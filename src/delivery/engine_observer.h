@@ -6,7 +6,7 @@
 #include <string>
 
 #include "delivery/executor.h"
-#include "store/sync_store.h"
+#include "store/records.h"
 #include "sync/plan.h"
 
 namespace ogpd::delivery {

@@ -7,12 +7,11 @@
 namespace ogpd::delivery {
 namespace {
 
-CallObserver* g_observer = nullptr;
-
+// One vendor call, counted in the attempt (the HttpClient's observer reports it).
 template <class F>
-clients::HttpResult observed(Side vendor, const char* operation, int& calls, F&& call) {
+clients::HttpResult counted(int& calls, F&& call) {
   ++calls;
-  return observe_call(vendor, operation, call);
+  return call();
 }
 
 Attempt from(const Classified& c, Side vendor, int calls) {
@@ -54,9 +53,9 @@ Attempt store_failure(Side vendor, int calls, const std::string& error) {
 
 // Before repeating a note after an ambiguous attempt: is it there already? nullopt = go ahead and post it.
 template <class List, class Texts>
-std::optional<Attempt> note_already_posted(Side vendor, const char* operation, int& calls, List&& list,
-                                           Texts&& texts, const std::string& note) {
-  const auto listed = observed(vendor, operation, calls, list);
+std::optional<Attempt> note_already_posted(Side vendor, int& calls, List&& list, Texts&& texts,
+                                           const std::string& note) {
+  const auto listed = counted(calls, list);
   const auto c = classify(listed);
   if (c.verdict != Verdict::kSuccess) return from(c, vendor, calls);
   const auto existing = texts(listed.response.body);
@@ -70,21 +69,6 @@ bool is_duplicate_key(const clients::HttpResponse& r) {
 }
 
 }  // namespace
-
-void set_call_observer(CallObserver* observer) {
-  g_observer = observer;
-}
-
-clients::HttpResult observe_call(Side vendor, const char* operation,
-                                 const std::function<clients::HttpResult()>& call) {
-  const auto start = std::chrono::steady_clock::now();
-  clients::HttpResult result = call();
-  if (g_observer != nullptr)
-    g_observer->on_call(
-        vendor, operation, result,
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
-  return result;
-}
 
 Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
   switch (item.action.kind) {
@@ -106,12 +90,11 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
   // The incident may already exist: an earlier attempt that timed out after PagerDuty created it, or an
   // incident the earlier proxy made with the same key. Look first, create only when there is none.
   const auto find = [&]() -> std::optional<clients::HttpResult> {
-    return observed(Side::kPagerDuty, "find_incident", calls,
-                    [&] { return pagerduty_.incidents_by_key(key); });
+    return counted(calls, [&] { return pagerduty_.incidents_by_key(key); });
   };
   const auto link_to = [&](const std::string& incident_id) -> Attempt {
-    if (auto r = store_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok)
-      return store_failure(Side::kPagerDuty, calls, r.error);
+    if (auto r = ledger_.save_link({a.alert_id.value_or(key), incident_id, key}, now_ms); !r.ok())
+      return store_failure(Side::kPagerDuty, calls, r.message());
     return done(Side::kPagerDuty, calls);
   };
   if (item.attempts > 0 || item.ambiguous) {
@@ -121,9 +104,8 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
-  const auto created = observed(Side::kPagerDuty, "create_incident", calls, [&] {
-    return pagerduty_.create_incident(a.title, a.details, a.urgency, key);
-  });
+  const auto created =
+      counted(calls, [&] { return pagerduty_.create_incident(a.title, a.details, a.urgency, key); });
   const auto c = classify(created);
   if (c.verdict == Verdict::kSuccess) {
     const auto id = clients::pagerduty_incident_id(created.response.body);
@@ -158,13 +140,12 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   int calls = 0;
   std::optional<std::string> incident = a.incident_id;
   if (!incident && a.alert_id) {
-    if (auto link = store_.link_by_alert(*a.alert_id)) incident = link->incident_id;
+    if (auto link = ledger_.link_by_alert(*a.alert_id)) incident = link->incident_id;
   }
   if (!incident) {
     // No link: an alert the proxy never saw created. The earlier proxy keyed incidents by alert id.
     const std::string key = a.incident_key.value_or(a.alert_id.value_or(""));
-    const auto found =
-        observed(Side::kPagerDuty, "find_incident", calls, [&] { return pagerduty_.incidents_by_key(key); });
+    const auto found = counted(calls, [&] { return pagerduty_.incidents_by_key(key); });
     const auto c = classify(found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
     const auto ids = clients::pagerduty_incident_ids(found.response.body);
@@ -173,30 +154,27 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
     incident = ids.front();
     if (a.alert_id) {
       // A pairing that cannot be recorded would be looked up again next time, at best: do not act unrecorded.
-      if (auto r = store_.save_link({*a.alert_id, incident, key}, now_ms); !r.ok)
-        return store_failure(Side::kPagerDuty, calls, r.error);
+      if (auto r = ledger_.save_link({*a.alert_id, incident, key}, now_ms); !r.ok())
+        return store_failure(Side::kPagerDuty, calls, r.message());
     }
   }
 
   if (a.kind == ActionKind::kAddIncidentNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
-            Side::kPagerDuty, "list_notes", calls, [&] { return pagerduty_.notes(*incident); },
+            Side::kPagerDuty, calls, [&] { return pagerduty_.notes(*incident); },
             clients::pagerduty_note_contents, a.note))
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *incident)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok)
-      return store_failure(Side::kPagerDuty, calls, r.error);
+    if (auto r = ledger_.record_echo(*echo, now_ms); !r.ok())
+      return store_failure(Side::kPagerDuty, calls, r.message());
   }
   clients::HttpResult result;
   if (a.kind == ActionKind::kAddIncidentNote) {
-    result =
-        observed(Side::kPagerDuty, "add_note", calls, [&] { return pagerduty_.add_note(*incident, a.note); });
+    result = counted(calls, [&] { return pagerduty_.add_note(*incident, a.note); });
   } else {
     const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
-    result =
-        observed(Side::kPagerDuty, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve",
-                 calls, [&] { return pagerduty_.set_status(*incident, status); });
+    result = counted(calls, [&] { return pagerduty_.set_status(*incident, status); });
     // 1001 already resolved, 1002 already acknowledged: the state we wanted is there.
     const auto code = result.transport == clients::Transport::kOk
                           ? clients::pagerduty_error_code(result.response.body)
@@ -214,15 +192,14 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   std::optional<std::string> alert = a.alert_id;
   bool linked = false;
   if (!alert && a.incident_id) {
-    if (auto link = store_.link_by_incident(*a.incident_id)) {
+    if (auto link = ledger_.link_by_incident(*a.incident_id)) {
       alert = link->alert_id;
       linked = true;
     }
   }
   if (!alert && a.incident_id) {
     // Neither a link nor an incident key in the webhook (incident.annotated never has one): ask PagerDuty.
-    const auto got = observed(Side::kPagerDuty, "get_incident", calls,
-                              [&] { return pagerduty_.incident(*a.incident_id); });
+    const auto got = counted(calls, [&] { return pagerduty_.incident(*a.incident_id); });
     const auto c = classify(got);
     if (c.verdict == Verdict::kRetry) return from(c, Side::kPagerDuty, calls);
     if (c.verdict == Verdict::kSuccess) alert = clients::pagerduty_incident_key(got.response.body);
@@ -231,37 +208,36 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
                       "incident " + *a.incident_id + " has no link and no incident key");
   }
   if (!alert) return unpaired(Side::kOpsgenie, calls, "no alert id");
-  if (!linked) linked = store_.link_by_alert(*alert).has_value();
+  if (!linked) linked = ledger_.link_by_alert(*alert).has_value();
   if (!linked) {
     // Paired only through an incident key: make sure such an alert exists before changing it (Opsgenie would
     // answer 202 either way).
-    const auto got = observed(Side::kOpsgenie, "get_alert", calls, [&] { return opsgenie_.alert(*alert); });
+    const auto got = counted(calls, [&] { return opsgenie_.alert(*alert); });
     if (got.transport == clients::Transport::kOk && got.response.status == 404)
       return unpaired(Side::kOpsgenie, calls, "no Opsgenie alert " + *alert + " (from incident_key)");
     const auto c = classify(got);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kOpsgenie, calls);
     if (a.incident_id) {
-      if (auto r = store_.save_link({*alert, a.incident_id, a.incident_key}, now_ms); !r.ok)
-        return store_failure(Side::kOpsgenie, calls, r.error);
+      if (auto r = ledger_.save_link({*alert, a.incident_id, a.incident_key}, now_ms); !r.ok())
+        return store_failure(Side::kOpsgenie, calls, r.message());
     }
   }
 
   if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
-            Side::kOpsgenie, "list_notes", calls, [&] { return opsgenie_.notes(*alert); },
-            clients::opsgenie_note_texts, a.note))
+            Side::kOpsgenie, calls, [&] { return opsgenie_.notes(*alert); }, clients::opsgenie_note_texts,
+            a.note))
       return *found;
   }
   if (const auto echo = sync::echo_of(a, *alert)) {
-    if (auto r = store_.record_echo(*echo, now_ms); !r.ok)
-      return store_failure(Side::kOpsgenie, calls, r.error);
+    if (auto r = ledger_.record_echo(*echo, now_ms); !r.ok())
+      return store_failure(Side::kOpsgenie, calls, r.message());
   }
   const char* verb = a.kind == ActionKind::kAcknowledgeAlert     ? "acknowledge"
                      : a.kind == ActionKind::kUnacknowledgeAlert ? "unacknowledge"
                      : a.kind == ActionKind::kCloseAlert         ? "close"
                                                                  : "notes";
-  const auto result = observed(Side::kOpsgenie, verb, calls,
-                               [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
+  const auto result = counted(calls, [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
   if (out.kind == Attempt::kDone) {
     // 202 means "accepted", not "done": confirm later, without holding this pair's queue.

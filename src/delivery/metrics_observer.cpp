@@ -34,12 +34,13 @@ void MetricsObserver::on_check(bool success, const std::string&) {
   if (!success) metrics_.add("ogpd_opsgenie_request_failures_total", {});
 }
 
-void MetricsObserver::on_call(Side vendor, const std::string& operation, const clients::HttpResult& result,
+void MetricsObserver::on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
                               std::chrono::microseconds took) {
+  const std::string& operation = request.operation;
   std::string status_class = "network";
   if (result.transport == clients::Transport::kOk)
     status_class = std::to_string(result.response.status / 100) + "xx";
-  const std::string name(to_string(vendor));
+  const std::string name(to_string(request.vendor));
   metrics_.add("ogpd_clients_calls_total",
                {{"vendor", name}, {"operation", operation}, {"status", status_class}});
   metrics_.observe("ogpd_clients_call_duration_seconds", {{"vendor", name}}, took.count() / 1e6);

@@ -2,13 +2,14 @@
 // Thread-safe (Metrics is).
 #pragma once
 
-#include "delivery/engine.h"
-#include "delivery/executor.h"
+#include "clients/observing_http_client.h"
+#include "delivery/engine_observer.h"
 #include "ops/metrics.h"
+#include "store/records.h"
 
 namespace ogpd::delivery {
 
-class MetricsObserver final : public EngineObserver, public CallObserver {
+class MetricsObserver final : public EngineObserver, public clients::CallObserver {
  public:
   explicit MetricsObserver(ops::Metrics& metrics) : metrics_(metrics) {}
 
@@ -17,7 +18,7 @@ class MetricsObserver final : public EngineObserver, public CallObserver {
   void on_retry(const store::OutboxItem& item, milliseconds delay, bool rate_limited) override;
   void on_dead_letter(const store::OutboxItem& item, const std::string& why) override;
   void on_check(bool success, const std::string& status) override;
-  void on_call(Side vendor, const std::string& operation, const clients::HttpResult& result,
+  void on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
                std::chrono::microseconds took) override;
 
  private:

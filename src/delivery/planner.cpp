@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "ops/log.h"
 #include "sync/echo.h"
 
@@ -27,9 +25,7 @@ store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view
     if (e.incident_id) link = view.link_by_incident(*e.incident_id);
     if (!link && e.incident_key) link = view.link_by_alert(*e.incident_key);
   }
-  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const std::int64_t now = clock_.now_ms();
   const auto echo = sync::echo_of(e);
   const bool recorded = echo && view.echo_recorded(*echo, now - echo_ttl_.count());
   sync::Plan plan;

@@ -1,5 +1,5 @@
 // EventPlanner: store::Planner over the pure sync rules. Looks up the event's pair and echo through the view
-// it is given (the journal's transaction, or the sync store), calls sync::plan, reports the outcome.
+// it is given (the journal's transaction, or the pair ledger), calls sync::plan, reports the outcome.
 //
 // Thread-safe: plan() runs on the journal's writer thread while the engine may update the proxy's own user
 // id.
@@ -9,16 +9,18 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.h"
 #include "delivery/engine_observer.h"
-#include "store/sync_store.h"
+#include "store/journal.h"
 #include "sync/plan.h"
 
 namespace ogpd::delivery {
 
 class EventPlanner final : public store::Planner {
  public:
-  EventPlanner(sync::SyncSettings settings, std::chrono::milliseconds echo_ttl, EngineObserver* observer)
-      : settings_(std::move(settings)), echo_ttl_(echo_ttl), observer_(observer) {}
+  EventPlanner(sync::SyncSettings settings, std::chrono::milliseconds echo_ttl, const Clock& clock,
+               EngineObserver* observer)
+      : settings_(std::move(settings)), echo_ttl_(echo_ttl), clock_(clock), observer_(observer) {}
 
   store::PlannedEvent plan(const Event& event, store::PlanningView& view) override;
   void planned(std::int64_t event_id, const Event& event, const store::PlannedEvent& plan) override;
@@ -30,6 +32,7 @@ class EventPlanner final : public store::Planner {
   mutable std::mutex mu_;
   sync::SyncSettings settings_;  // guarded by mu_
   const std::chrono::milliseconds echo_ttl_;
+  const Clock& clock_;
   EngineObserver* const observer_;
 };
 

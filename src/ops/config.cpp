@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <charconv>
+#include <type_traits>
 
 #include "core/text.h"
 
@@ -70,60 +71,264 @@ std::vector<std::string> split_secrets(std::string_view text) {
   return out;
 }
 
-struct Bounded {
-  std::string_view name;
-  long long min;
-  long long max;
-};
+constexpr std::string_view kDefaultUrgency = "P1=high,P2=high,P3=low,P4=low,P5=low";
+
+// The kinds of setting, each a pair of functions the table points at.
+
+template <auto Member>
+Status set_text(std::string_view text, Config& c) {
+  c.*Member = std::string(text);
+  return {};
+}
+
+template <auto Member>
+std::string show_text(const Config& c) {
+  if constexpr (std::is_same_v<std::remove_cvref_t<decltype(c.*Member)>, std::string>) {
+    return c.*Member;
+  } else {
+    return c.*Member ? *(c.*Member) : std::string("unset");
+  }
+}
+
+template <auto Member>
+std::string show_secret(const Config& c) {
+  return (c.*Member).has_value() ? "set (hidden)" : "unset";
+}
+
+template <auto Member, long long kMin, long long kMax>
+Status set_integer(std::string_view text, Config& c) {
+  const auto v = parse_integer(text);
+  if (!v || *v < kMin || *v > kMax)
+    return Status::invalid("'" + std::string(text) + "' is not an integer in " + std::to_string(kMin) + "-" +
+                           std::to_string(kMax));
+  c.*Member = static_cast<std::remove_cvref_t<decltype(c.*Member)>>(*v);
+  return {};
+}
+
+template <auto Member>
+std::string show_integer(const Config& c) {
+  return std::to_string(c.*Member);
+}
+
+template <auto Member>
+Status set_url(std::string_view text, Config& c) {
+  std::string url(text);
+  if (!is_http_url(url)) return Status::invalid("'" + url + "' is not an http(s) URL");
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  c.*Member = url;
+  return {};
+}
+
+template <auto Member, const std::string_view* kChoices, std::size_t kCount>
+Status set_choice(std::string_view text, Config& c) {
+  std::string list;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    if (text == kChoices[i]) {
+      c.*Member = std::string(text);
+      return {};
+    }
+    list += (list.empty() ? "" : ", ") + std::string(kChoices[i]);
+  }
+  return Status::invalid("'" + std::string(text) + "' is not one of " + list);
+}
+
+constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+constexpr std::string_view kLogFormats[] = {"text", "json"};
+
+Status set_host(std::string_view text, Config& c) {
+  const std::string host = text == "localhost" ? "127.0.0.1" : std::string(text);
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (ec)
+    return Status::invalid("'" + std::string(text) + "' is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)");
+  c.host = host;
+  return {};
+}
+
+Status set_port(std::string_view text, Config& c) {
+  const auto value = parse_integer(text);
+  if (!value || *value < 1 || *value > 65535)
+    return Status::invalid("'" + std::string(text) + "' is not a port number (1-65535)");
+  c.port = static_cast<std::uint16_t>(*value);
+  return {};
+}
+
+Status set_webhook_secrets(std::string_view text, Config& c) {
+  c.pagerduty_webhook_secrets = split_secrets(text);
+  return {};
+}
+
+std::string show_webhook_secrets(const Config& c) {
+  return c.pagerduty_webhook_secrets.empty()
+             ? "unset (signatures not checked)"
+             : std::to_string(c.pagerduty_webhook_secrets.size()) + " secret(s) set (hidden)";
+}
+
+Status set_database_url(std::string_view text, Config& c) {
+  const std::string url(text);
+  c.database_url = url;
+  if (url.rfind("sqlite:", 0) == 0) {
+    std::string path = url.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs/path and sqlite://rel both work
+    if (path.empty()) return Status::invalid("'sqlite:' needs a file path, e.g. sqlite:data/ogpd.db");
+    c.store = Store::kSqlite;
+    c.sqlite_path = path;
+    return {};
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    c.store = Store::kPostgres;
+    return {};
+  }
+  const auto colon = url.find(':');
+  return Status::invalid("unknown scheme '" + (colon == std::string::npos ? url : url.substr(0, colon)) +
+                         "' (use sqlite:<path> or postgresql://...)");
+}
+
+std::string show_database_url(const Config& c) {
+  return (c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : std::string("postgresql://(hidden)")) +
+         (c.dry_run && c.store == Store::kSqlite ? " (dry run: its own file, " + c.store_path() + ")" : "");
+}
+
+Status set_dry_run(std::string_view text, Config& c) {
+  const auto value = parse_bool(std::string(text));
+  if (!value) return Status::invalid("'" + std::string(text) + "' is not a boolean (true/false)");
+  c.dry_run_asked = *value;
+  return {};
+}
+
+std::string show_dry_run(const Config& c) {
+  return c.dry_run ? "true" : "false";
+}
+
+Status set_urgency(std::string_view text, Config& c) {
+  auto base = parse_urgency_map(std::string(kDefaultUrgency));
+  auto given = parse_urgency_map(std::string(text));
+  if (!base || !given)
+    return Status::invalid("'" + std::string(text) + "' is not a list like P1=high,P2=high,P3=low");
+  for (auto& [priority, urgency] : *given) (*base)[priority] = urgency;
+  c.urgency_by_priority = std::move(*base);
+  return {};
+}
+
+std::string show_urgency(const Config& c) {
+  std::string out;
+  for (const auto& [priority, level] : c.urgency_by_priority)
+    out += (out.empty() ? "" : ",") + priority + "=" + level;
+  return out;
+}
+
+template <auto Member, const char* kUnset>
+std::string show_or(const Config& c) {
+  return c.*Member ? *(c.*Member) : std::string(kUnset);
+}
+
+constexpr char kEveryIntegration[] = "unset (every integration is synced)";
+constexpr char kPlainHttp[] = "unset (plain HTTP)";
+
+// The checks between settings, after each was read.
+Status check_together(Config& c) {
+  if (c.tls_cert_file.has_value() != c.tls_key_file.has_value())
+    return Status::invalid(std::string(c.tls_cert_file ? "TLS_KEY_FILE" : "TLS_CERT_FILE") +
+                           ": HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE");
+  c.missing_credentials.clear();
+  if (!c.pagerduty_api_key) c.missing_credentials.push_back("PAGERDUTY_API_KEY");
+  if (!c.pagerduty_service_id) c.missing_credentials.push_back("PAGERDUTY_SERVICE_ID");
+  if (!c.pagerduty_email) c.missing_credentials.push_back("PAGERDUTY_EMAIL");
+  if (!c.opsgenie_api_key) c.missing_credentials.push_back("OPSGENIE_API_KEY");
+  if (c.dry_run_asked) {
+    if (!*c.dry_run_asked && !c.missing_credentials.empty()) {
+      std::string names;
+      for (const auto& n : c.missing_credentials) names += (names.empty() ? "" : ", ") + n;
+      return Status::invalid("DRY_RUN: false needs credentials, but these are not set: " + names);
+    }
+    c.dry_run = *c.dry_run_asked;
+    c.missing_credentials.clear();  // asked for, not forced
+  } else {
+    c.dry_run = !c.missing_credentials.empty();
+  }
+  return {};
+}
 
 }  // namespace
 
 const std::vector<SettingSpec>& setting_specs() {
+  using C = Config;
   static const std::vector<SettingSpec> kSpecs{
-      {"HOST", "0.0.0.0", false, "address to listen on"},
-      {"PORT", "5001", false, "port to listen on (1-65535)"},
-      {"PAGERDUTY_API_KEY", "", true, "PagerDuty REST API key"},
-      {"PAGERDUTY_SERVICE_ID", "", false, "PagerDuty service that incidents are created on"},
+      {"HOST", "0.0.0.0", false, "address to listen on", set_host, show_text<&C::host>},
+      {"PORT", "5001", false, "port to listen on (1-65535)", set_port, show_integer<&C::port>},
+      {"PAGERDUTY_API_KEY", "", true, "PagerDuty REST API key", set_text<&C::pagerduty_api_key>,
+       show_secret<&C::pagerduty_api_key>},
+      {"PAGERDUTY_SERVICE_ID", "", false, "PagerDuty service that incidents are created on",
+       set_text<&C::pagerduty_service_id>, show_text<&C::pagerduty_service_id>},
       {"PAGERDUTY_WEBHOOK_SECRET", "", true,
        "PagerDuty webhook signing secret(s), comma-separated; when set, /pd-webhook requires a valid "
-       "signature"},
-      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From"},
+       "signature",
+       set_webhook_secrets, show_webhook_secrets},
+      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From",
+       set_text<&C::pagerduty_email>, show_text<&C::pagerduty_email>},
       {"PAGERDUTY_USER", "", false,
-       "the proxy's own PagerDuty user (id or name); its events are never mirrored"},
-      {"OPSGENIE_API_KEY", "", true, "Opsgenie API key"},
-      {"OPSGENIE_INTEGRATION_ID", "", false, "only alerts from this Opsgenie webhook integration are synced"},
+       "the proxy's own PagerDuty user (id or name); its events are never mirrored",
+       set_text<&C::pagerduty_user>, show_text<&C::pagerduty_user>},
+      {"OPSGENIE_API_KEY", "", true, "Opsgenie API key", set_text<&C::opsgenie_api_key>,
+       show_secret<&C::opsgenie_api_key>},
+      {"OPSGENIE_INTEGRATION_ID", "", false, "only alerts from this Opsgenie webhook integration are synced",
+       set_text<&C::opsgenie_integration_id>, show_or<&C::opsgenie_integration_id, kEveryIntegration>},
       {"OPSGENIE_WEBHOOK_TOKEN", "", true,
-       "when set, /ops-webhook requires Authorization: Bearer <token> or X-Webhook-Token: <token>"},
-      {"PAGERDUTY_API_URL", "https://api.pagerduty.com", false, "PagerDuty REST base URL"},
-      {"OPSGENIE_API_URL", "https://api.opsgenie.com", false, "Opsgenie API base URL"},
-      {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://..."},
+       "when set, /ops-webhook requires Authorization: Bearer <token> or X-Webhook-Token: <token>",
+       set_text<&C::opsgenie_webhook_token>, show_secret<&C::opsgenie_webhook_token>},
+      {"PAGERDUTY_API_URL", "https://api.pagerduty.com", false, "PagerDuty REST base URL",
+       set_url<&C::pagerduty_api_url>, show_text<&C::pagerduty_api_url>},
+      {"OPSGENIE_API_URL", "https://api.opsgenie.com", false, "Opsgenie API base URL",
+       set_url<&C::opsgenie_api_url>, show_text<&C::opsgenie_api_url>},
+      {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://...",
+       set_database_url, show_database_url},
       {"DRY_RUN", "", false,
-       "log outbound calls instead of making them (default: true when credentials are missing)"},
-      {"LOG_LEVEL", "info", false, "trace, debug, info, warn, error or off"},
-      {"LOG_FORMAT", "text", false, "text, or json for one JSON object per line"},
-      {"BODY_LIMIT_BYTES", "262144", false, "largest webhook body accepted; larger ones get 413"},
-      {"MAX_CONNECTIONS", "1024", false, "open connections beyond this are refused"},
+       "log outbound calls instead of making them (default: true when credentials are missing)", set_dry_run,
+       show_dry_run},
+      {"LOG_LEVEL", "info", false, "trace, debug, info, warn, error or off",
+       set_choice<&C::log_level, kLogLevels, std::size(kLogLevels)>, show_text<&C::log_level>},
+      {"LOG_FORMAT", "text", false, "text, or json for one JSON object per line",
+       set_choice<&C::log_format, kLogFormats, std::size(kLogFormats)>, show_text<&C::log_format>},
+      {"BODY_LIMIT_BYTES", "262144", false, "largest webhook body accepted; larger ones get 413",
+       set_integer<&C::body_limit_bytes, 1024, 64LL * 1024 * 1024>, show_integer<&C::body_limit_bytes>},
+      {"MAX_CONNECTIONS", "1024", false, "open connections beyond this are refused",
+       set_integer<&C::max_connections, 1, 1000000>, show_integer<&C::max_connections>},
       {"REQUEST_TIMEOUT_SECONDS", "10", false,
-       "time allowed to receive one request, and idle keep-alive time"},
-      {"SHUTDOWN_GRACE_SECONDS", "10", false, "on SIGTERM, time allowed for in-flight requests to finish"},
-      {"PRIORITY_URGENCY", "P1=high,P2=high,P3=low,P4=low,P5=low", false,
-       "PagerDuty urgency for each Opsgenie priority (unlisted priorities keep their default)"},
-      {"RETRY_MAX_ATTEMPTS", "12", false, "attempts before an action becomes a dead letter"},
-      {"RETRY_MAX_AGE_SECONDS", "86400", false, "age after which a failing action becomes a dead letter"},
+       "time allowed to receive one request, and idle keep-alive time",
+       set_integer<&C::request_timeout_seconds, 1, 3600>, show_integer<&C::request_timeout_seconds>},
+      {"SHUTDOWN_GRACE_SECONDS", "10", false, "on SIGTERM, time allowed for in-flight requests to finish",
+       set_integer<&C::shutdown_grace_seconds, 0, 3600>, show_integer<&C::shutdown_grace_seconds>},
+      {"PRIORITY_URGENCY", kDefaultUrgency, false,
+       "PagerDuty urgency for each Opsgenie priority (unlisted priorities keep their default)", set_urgency,
+       show_urgency},
+      {"RETRY_MAX_ATTEMPTS", "12", false, "attempts before an action becomes a dead letter",
+       set_integer<&C::retry_max_attempts, 1, 1000>, show_integer<&C::retry_max_attempts>},
+      {"RETRY_MAX_AGE_SECONDS", "86400", false, "age after which a failing action becomes a dead letter",
+       set_integer<&C::retry_max_age_seconds, 1, 30LL * 86400>, show_integer<&C::retry_max_age_seconds>},
       {"RETRY_BASE_DELAY_MS", "1000", false,
-       "first retry delay; doubles each attempt (with jitter), at most 5 minutes"},
+       "first retry delay; doubles each attempt (with jitter), at most 5 minutes",
+       set_integer<&C::retry_base_delay_ms, 1, 600000>, show_integer<&C::retry_base_delay_ms>},
       {"DELIVERY_WORKERS", "4", false,
-       "outbound calls made at once (never two for the same alert/incident pair)"},
+       "outbound calls made at once (never two for the same alert/incident pair)",
+       set_integer<&C::delivery_workers, 1, 64>, show_integer<&C::delivery_workers>},
       {"PAGERDUTY_REQUESTS_PER_MINUTE", "900", false,
-       "pace of PagerDuty calls (PagerDuty allows 960 per key)"},
-      {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls"},
-      {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call"},
+       "pace of PagerDuty calls (PagerDuty allows 960 per key)",
+       set_integer<&C::pagerduty_requests_per_minute, 1, 100000>,
+       show_integer<&C::pagerduty_requests_per_minute>},
+      {"OPSGENIE_REQUESTS_PER_MINUTE", "600", false, "pace of Opsgenie calls",
+       set_integer<&C::opsgenie_requests_per_minute, 1, 100000>,
+       show_integer<&C::opsgenie_requests_per_minute>},
+      {"HTTP_TIMEOUT_SECONDS", "15", false, "time allowed for one outbound call",
+       set_integer<&C::http_timeout_seconds, 1, 600>, show_integer<&C::http_timeout_seconds>},
       {"TLS_CERT_FILE", "", false,
-       "PEM certificate chain: serve HTTPS directly (with TLS_KEY_FILE; reloaded on SIGHUP)"},
-      {"TLS_KEY_FILE", "", false, "PEM private key of TLS_CERT_FILE"},
+       "PEM certificate chain: serve HTTPS directly (with TLS_KEY_FILE; reloaded on SIGHUP)",
+       set_text<&C::tls_cert_file>, show_or<&C::tls_cert_file, kPlainHttp>},
+      {"TLS_KEY_FILE", "", false, "PEM private key of TLS_CERT_FILE", set_text<&C::tls_key_file>,
+       show_text<&C::tls_key_file>},
       {"RETENTION_DAYS", "30", false,
        "finished events and actions older than this are deleted (0: keep everything); links and dead letters "
-       "stay"},
+       "stay",
+       set_integer<&C::retention_days, 0, 36500>, show_integer<&C::retention_days>},
   };
   return kSpecs;
 }
@@ -168,193 +373,26 @@ RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environ
   return out;
 }
 
-std::variant<Config, ConfigError> validate(const RawSettings& raw) {
+Result<Config> validate(const RawSettings& raw) {
   Config c;
-  if (auto host = get(raw, "HOST")) {
-    boost::system::error_code ec;
-    boost::asio::ip::make_address(*host == "localhost" ? "127.0.0.1" : *host, ec);
-    if (ec) return ConfigError{"HOST: '" + *host + "' is not an IP address (e.g. 0.0.0.0, 127.0.0.1, ::)"};
-    c.host = *host == "localhost" ? "127.0.0.1" : *host;
+  for (const auto& spec : setting_specs()) {
+    const auto given = get(raw, spec.name);
+    const std::string_view text = given ? std::string_view(*given) : spec.default_value;
+    if (text.empty()) continue;
+    if (auto s = spec.apply(text, c); !s.ok()) return s.prefixed(std::string(spec.name) + ": ");
   }
-  if (auto port = get(raw, "PORT")) {
-    const auto value = parse_integer(*port);
-    if (!value || *value < 1 || *value > 65535)
-      return ConfigError{"PORT: '" + *port + "' is not a port number (1-65535)"};
-    c.port = static_cast<std::uint16_t>(*value);
-  }
-
-  c.pagerduty_api_key = get(raw, "PAGERDUTY_API_KEY");
-  c.pagerduty_service_id = get(raw, "PAGERDUTY_SERVICE_ID");
-  if (auto secrets = get(raw, "PAGERDUTY_WEBHOOK_SECRET"))
-    c.pagerduty_webhook_secrets = split_secrets(*secrets);
-  c.pagerduty_email = get(raw, "PAGERDUTY_EMAIL");
-  c.pagerduty_user = get(raw, "PAGERDUTY_USER");
-  c.opsgenie_api_key = get(raw, "OPSGENIE_API_KEY");
-  c.opsgenie_integration_id = get(raw, "OPSGENIE_INTEGRATION_ID");
-  c.opsgenie_webhook_token = get(raw, "OPSGENIE_WEBHOOK_TOKEN");
-  c.tls_cert_file = get(raw, "TLS_CERT_FILE");
-  c.tls_key_file = get(raw, "TLS_KEY_FILE");
-  if (c.tls_cert_file.has_value() != c.tls_key_file.has_value())
-    return ConfigError{std::string(c.tls_cert_file ? "TLS_KEY_FILE" : "TLS_CERT_FILE") +
-                       ": HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE"};
-
-  for (auto [name, target] : {std::pair{"PAGERDUTY_API_URL", &c.pagerduty_api_url},
-                              std::pair{"OPSGENIE_API_URL", &c.opsgenie_api_url}}) {
-    if (auto url = get(raw, name)) {
-      if (!is_http_url(*url))
-        return ConfigError{std::string(name) + ": '" + *url + "' is not an http(s) URL"};
-      while (url->size() > 1 && url->back() == '/') url->pop_back();
-      *target = *url;
-    }
-  }
-
-  if (auto url = get(raw, "DATABASE_URL")) {
-    c.database_url = *url;
-    if (url->rfind("sqlite:", 0) == 0) {
-      std::string path = url->substr(7);
-      if (path.rfind("//", 0) == 0) path = path.substr(2);  // sqlite:///abs/path and sqlite://rel both work
-      if (path.empty())
-        return ConfigError{"DATABASE_URL: 'sqlite:' needs a file path, e.g. sqlite:data/ogpd.db"};
-      c.store = Store::kSqlite;
-      c.sqlite_path = path;
-    } else if (url->rfind("postgresql://", 0) == 0 || url->rfind("postgres://", 0) == 0) {
-      c.store = Store::kPostgres;
-    } else {
-      const auto colon = url->find(':');
-      return ConfigError{"DATABASE_URL: unknown scheme '" +
-                         (colon == std::string::npos ? *url : url->substr(0, colon)) +
-                         "' (use sqlite:<path> or postgresql://...)"};
-    }
-  }
-
-  if (!c.pagerduty_api_key) c.missing_credentials.push_back("PAGERDUTY_API_KEY");
-  if (!c.pagerduty_service_id) c.missing_credentials.push_back("PAGERDUTY_SERVICE_ID");
-  if (!c.pagerduty_email) c.missing_credentials.push_back("PAGERDUTY_EMAIL");
-  if (!c.opsgenie_api_key) c.missing_credentials.push_back("OPSGENIE_API_KEY");
-  if (auto dry = get(raw, "DRY_RUN")) {
-    const auto value = parse_bool(*dry);
-    if (!value) return ConfigError{"DRY_RUN: '" + *dry + "' is not a boolean (true/false)"};
-    if (!*value && !c.missing_credentials.empty()) {
-      std::string names;
-      for (const auto& n : c.missing_credentials) names += (names.empty() ? "" : ", ") + n;
-      return ConfigError{"DRY_RUN: false needs credentials, but these are not set: " + names};
-    }
-    c.dry_run = *value;
-  } else {
-    c.dry_run = !c.missing_credentials.empty();
-  }
-  if (c.dry_run && get(raw, "DRY_RUN")) c.missing_credentials.clear();  // asked for, not forced
-
-  if (auto level = get(raw, "LOG_LEVEL")) {
-    static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
-    bool known = false;
-    for (auto l : kLevels) known |= *level == l;
-    if (!known)
-      return ConfigError{"LOG_LEVEL: '" + *level + "' is not one of trace, debug, info, warn, error, off"};
-    c.log_level = *level;
-  }
-  if (auto format = get(raw, "LOG_FORMAT")) {
-    if (*format != "text" && *format != "json")
-      return ConfigError{"LOG_FORMAT: '" + *format + "' is not text or json"};
-    c.log_format = *format;
-  }
-
-  static constexpr Bounded kBounded[] = {{"BODY_LIMIT_BYTES", 1024, 64LL * 1024 * 1024},
-                                         {"MAX_CONNECTIONS", 1, 1000000},
-                                         {"REQUEST_TIMEOUT_SECONDS", 1, 3600},
-                                         {"SHUTDOWN_GRACE_SECONDS", 0, 3600},
-                                         {"RETRY_MAX_ATTEMPTS", 1, 1000},
-                                         {"RETRY_MAX_AGE_SECONDS", 1, 30LL * 86400},
-                                         {"DELIVERY_WORKERS", 1, 64},
-                                         {"PAGERDUTY_REQUESTS_PER_MINUTE", 1, 100000},
-                                         {"OPSGENIE_REQUESTS_PER_MINUTE", 1, 100000},
-                                         {"HTTP_TIMEOUT_SECONDS", 1, 600},
-                                         {"RETRY_BASE_DELAY_MS", 1, 600000},
-                                         {"RETENTION_DAYS", 0, 36500}};
-  long long values[std::size(kBounded)];
-  for (std::size_t i = 0; i < std::size(kBounded); ++i) {
-    const auto& b = kBounded[i];
-    values[i] = -1;
-    if (auto text = get(raw, b.name)) {
-      const auto v = parse_integer(*text);
-      if (!v || *v < b.min || *v > b.max)
-        return ConfigError{std::string(b.name) + ": '" + *text + "' is not an integer in " +
-                           std::to_string(b.min) + "-" + std::to_string(b.max)};
-      values[i] = *v;
-    }
-  }
-  if (values[0] >= 0) c.body_limit_bytes = static_cast<std::size_t>(values[0]);
-  if (values[1] >= 0) c.max_connections = static_cast<std::size_t>(values[1]);
-  if (values[2] >= 0) c.request_timeout_seconds = static_cast<int>(values[2]);
-  if (values[3] >= 0) c.shutdown_grace_seconds = static_cast<int>(values[3]);
-  if (values[4] >= 0) c.retry_max_attempts = static_cast<int>(values[4]);
-  if (values[5] >= 0) c.retry_max_age_seconds = values[5];
-  if (values[6] >= 0) c.delivery_workers = static_cast<int>(values[6]);
-  if (values[7] >= 0) c.pagerduty_requests_per_minute = static_cast<int>(values[7]);
-  if (values[8] >= 0) c.opsgenie_requests_per_minute = static_cast<int>(values[8]);
-  if (values[9] >= 0) c.http_timeout_seconds = static_cast<int>(values[9]);
-  if (values[10] >= 0) c.retry_base_delay_ms = static_cast<int>(values[10]);
-  if (values[11] >= 0) c.retention_days = static_cast<int>(values[11]);
-  if (auto map = get(raw, "PRIORITY_URGENCY")) {
-    auto parsed = parse_urgency_map(*map);
-    if (!parsed)
-      return ConfigError{"PRIORITY_URGENCY: '" + *map + "' is not a list like P1=high,P2=high,P3=low"};
-    c.urgency_by_priority = std::move(*parsed);
-  }
+  if (auto s = check_together(c); !s.ok()) return s;
   return c;
 }
 
 std::vector<std::string> describe(const Config& c) {
-  const auto secret = [](bool set) { return std::string(set ? "set (hidden)" : "unset"); };
-  const auto plain = [](const std::optional<std::string>& v) { return v ? *v : std::string("unset"); };
-  std::string urgency;
-  for (const auto& [priority, level] : c.urgency_by_priority)
-    urgency += (urgency.empty() ? "" : ",") + priority + "=" + level;
-  std::vector<std::string> lines{
-      "HOST=" + c.host,
-      "PORT=" + std::to_string(c.port),
-      "PAGERDUTY_API_KEY=" + secret(c.pagerduty_api_key.has_value()),
-      "PAGERDUTY_SERVICE_ID=" + plain(c.pagerduty_service_id),
-      "PAGERDUTY_WEBHOOK_SECRET=" +
-          (c.pagerduty_webhook_secrets.empty()
-               ? std::string("unset (signatures not checked)")
-               : std::to_string(c.pagerduty_webhook_secrets.size()) + " secret(s) set (hidden)"),
-      "PAGERDUTY_EMAIL=" + plain(c.pagerduty_email),
-      "PAGERDUTY_USER=" + plain(c.pagerduty_user),
-      "OPSGENIE_API_KEY=" + secret(c.opsgenie_api_key.has_value()),
-      "OPSGENIE_INTEGRATION_ID=" + (c.opsgenie_integration_id
-                                        ? *c.opsgenie_integration_id
-                                        : std::string("unset (every integration is synced)")),
-      "OPSGENIE_WEBHOOK_TOKEN=" + secret(c.opsgenie_webhook_token.has_value()),
-      "PAGERDUTY_API_URL=" + c.pagerduty_api_url,
-      "OPSGENIE_API_URL=" + c.opsgenie_api_url,
-      "DATABASE_URL=" +
-          std::string(c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : "postgresql://(hidden)") +
-          (c.dry_run && c.store == Store::kSqlite ? " (dry run: its own file, " + c.store_path() + ")" : ""),
-      "DRY_RUN=" + std::string(c.dry_run ? "true" : "false"),
-      "LOG_LEVEL=" + c.log_level,
-      "LOG_FORMAT=" + c.log_format,
-      "BODY_LIMIT_BYTES=" + std::to_string(c.body_limit_bytes),
-      "MAX_CONNECTIONS=" + std::to_string(c.max_connections),
-      "REQUEST_TIMEOUT_SECONDS=" + std::to_string(c.request_timeout_seconds),
-      "SHUTDOWN_GRACE_SECONDS=" + std::to_string(c.shutdown_grace_seconds),
-      "PRIORITY_URGENCY=" + urgency,
-      "RETRY_MAX_ATTEMPTS=" + std::to_string(c.retry_max_attempts),
-      "RETRY_MAX_AGE_SECONDS=" + std::to_string(c.retry_max_age_seconds),
-      "RETRY_BASE_DELAY_MS=" + std::to_string(c.retry_base_delay_ms),
-      "DELIVERY_WORKERS=" + std::to_string(c.delivery_workers),
-      "PAGERDUTY_REQUESTS_PER_MINUTE=" + std::to_string(c.pagerduty_requests_per_minute),
-      "OPSGENIE_REQUESTS_PER_MINUTE=" + std::to_string(c.opsgenie_requests_per_minute),
-      "HTTP_TIMEOUT_SECONDS=" + std::to_string(c.http_timeout_seconds),
-      "TLS_CERT_FILE=" + (c.tls_cert_file ? *c.tls_cert_file : std::string("unset (plain HTTP)")),
-      "TLS_KEY_FILE=" + (c.tls_key_file ? *c.tls_key_file : std::string("unset")),
-      "RETENTION_DAYS=" + std::to_string(c.retention_days),
-  };
+  std::vector<std::string> lines;
+  for (const auto& spec : setting_specs()) lines.push_back(std::string(spec.name) + "=" + spec.show(c));
   return lines;
 }
 
 std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text) {
-  std::map<std::string, std::string> out = Config{}.urgency_by_priority;
+  std::map<std::string, std::string> out;
   std::string_view rest = text;
   while (!rest.empty()) {
     const auto comma = rest.find(',');

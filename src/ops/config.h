@@ -1,9 +1,10 @@
 // Config: every setting of ogpd-proxy, read from command-line flags, the environment and a `.env` file, in
 // that order of precedence (an already-set environment variable wins over `.env`, as python-dotenv does).
 //
-// Each setting has one name (the environment variable) and one flag (`--lower-case-name`). Validation turns
-// the raw text into typed values or into one error line naming the setting. Secrets are never part of an
-// error or a description. Pure apart from load_dotenv (reads a file); thread-safe.
+// Each setting is declared once, in the table setting_specs() returns: one name (the environment variable),
+// one flag (`--lower-case-name`), its default, check and help. Validation turns the raw text into typed
+// values or into one error line naming the setting. Secrets are never part of an error or a description. Pure
+// apart from load_dotenv (reads a file); thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -11,16 +12,27 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "core/status.h"
 
 namespace ogpd::ops {
 
+struct Config;
+
+// One setting, declared once: its name (the environment variable, and --lower-case-name as a flag), its
+// default, whether it is a secret, its help, how its text becomes part of a Config, and how the Config's
+// value is shown by check-config. Flags, the environment, `.env`, validation, --help and describe() all come
+// from this one table.
 struct SettingSpec {
-  std::string_view name;           // environment variable, e.g. "PAGERDUTY_API_KEY"
+  std::string_view name;           // e.g. "PAGERDUTY_API_KEY"
   std::string_view default_value;  // "" = unset
   bool secret;
   std::string_view help;
+  // `text` is trimmed and non-empty. A failure's message follows "NAME: " and never holds a secret.
+  Status (*apply)(std::string_view text, Config& config);
+  // The effective value as check-config prints it; secrets shown as "set (hidden)" or "unset".
+  std::string (*show)(const Config& config);
 };
 
 // Every setting, in the order --help and check-config list them.
@@ -45,9 +57,11 @@ enum class Store { kSqlite, kPostgres };
 // The dry run's own store beside `path`: data/ogpd.db -> data/ogpd.dry-run.db (other names get .dry-run).
 std::string dry_run_store_path(const std::string& path);
 
+// The effective settings. Only validate() makes a complete one: every default lives in the settings table,
+// none here.
 struct Config {
-  std::string host = "0.0.0.0";
-  std::uint16_t port = 5001;
+  std::string host;
+  std::uint16_t port = 0;
 
   std::optional<std::string> pagerduty_api_key;
   std::optional<std::string> pagerduty_service_id;
@@ -59,13 +73,14 @@ struct Config {
   std::optional<std::string> opsgenie_webhook_token;
   std::optional<std::string> tls_cert_file;  // both or neither: HTTPS on PORT instead of plain HTTP
   std::optional<std::string> tls_key_file;
-  std::string pagerduty_api_url = "https://api.pagerduty.com";
-  std::string opsgenie_api_url = "https://api.opsgenie.com";
+  std::string pagerduty_api_url;
+  std::string opsgenie_api_url;
 
-  std::string database_url = "sqlite:data/ogpd.db";
+  std::string database_url;
   Store store = Store::kSqlite;
-  std::string sqlite_path = "data/ogpd.db";
+  std::string sqlite_path;
 
+  std::optional<bool> dry_run_asked;  // DRY_RUN as given; unset: on exactly when credentials are missing
   bool dry_run = false;
   std::vector<std::string> missing_credentials;  // non-empty => dry_run was switched on for this reason
 
@@ -74,34 +89,31 @@ struct Config {
   // writes links a real run would trust.
   std::string store_path() const { return dry_run ? dry_run_store_path(sqlite_path) : sqlite_path; }
 
-  std::string log_level = "info";
-  std::string log_format = "text";
+  std::string log_level;
+  std::string log_format;
 
-  std::size_t body_limit_bytes = 256 * 1024;
-  std::size_t max_connections = 1024;
-  int request_timeout_seconds = 10;
-  int shutdown_grace_seconds = 10;
+  std::size_t body_limit_bytes = 0;
+  std::size_t max_connections = 0;
+  int request_timeout_seconds = 0;
+  int shutdown_grace_seconds = 0;
 
-  std::map<std::string, std::string> urgency_by_priority{
-      {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
-  int retry_max_attempts = 12;
-  long long retry_max_age_seconds = 86400;
-  int retry_base_delay_ms = 1000;
-  int delivery_workers = 4;
-  int pagerduty_requests_per_minute = 900;
-  int opsgenie_requests_per_minute = 600;
-  int http_timeout_seconds = 15;
-  int retention_days = 30;
+  std::map<std::string, std::string> urgency_by_priority;
+  int retry_max_attempts = 0;
+  long long retry_max_age_seconds = 0;
+  int retry_base_delay_ms = 0;
+  int delivery_workers = 0;
+  int pagerduty_requests_per_minute = 0;
+  int opsgenie_requests_per_minute = 0;
+  int http_timeout_seconds = 0;
+  int retention_days = 0;
 };
 
-// "P1=high,P3=low" -> the default map with those entries replaced; nullopt when malformed.
+// "P1=high,P3=low" -> {P1: high, P3: low}; nullopt when malformed.
 std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text);
 
-struct ConfigError {
-  std::string message;  // one line, names the setting, never a secret value
-};
-
-std::variant<Config, ConfigError> validate(const RawSettings& raw);
+// Every setting from `raw` or its default, checked alone and then together (TLS files in pairs, DRY_RUN
+// against the credentials). A failure is one line that names the setting and never holds a secret value.
+Result<Config> validate(const RawSettings& raw);
 
 // Lines describing the effective configuration with secrets hidden ("set (hidden)" / "unset").
 std::vector<std::string> describe(const Config& config);

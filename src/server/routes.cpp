@@ -133,8 +133,8 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
       a.content_type = "text/plain; version=0.0.4; charset=utf-8";
       return a;
     }
-    if (auto problem = context.journal.problem(); !problem.empty())
-      return error_answer(http::status::service_unavailable, problem);
+    if (auto health = context.journal.health(); !health.ok())
+      return error_answer(http::status::service_unavailable, health.message());
     if (context.workers_ready && !context.workers_ready())
       return error_answer(http::status::service_unavailable, "delivery workers have stalled");
     return json_answer(http::status::ok, "{\"status\":\"ready\"}");

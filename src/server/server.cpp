@@ -36,17 +36,18 @@ std::size_t connections_within(std::size_t wanted, std::uint64_t fd_limit) {
 }
 
 Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal,
-               Probes probes)
+               const Clock& clock, Probes probes)
     : io_(io),
       limits_(limits),
       intake_(std::move(intake)),
       journal_(journal),
+      clock_(clock),
       probes_(std::move(probes)),
       acceptor_(io),
       grace_timer_(io),
       accept_timer_(io) {}
 
-std::string Server::use_tls(const TlsFiles& files) {
+Status Server::use_tls(const TlsFiles& files) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -58,27 +59,29 @@ std::string Server::use_tls(const TlsFiles& files) {
   SSL_CTX* native = context->native_handle();
   if (ec || SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
       SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1)
-    return "TLS: cannot set the protocol versions and ciphers";
+    return Status::invalid("TLS: cannot set the protocol versions and ciphers");
   context->use_certificate_chain_file(files.cert_file, ec);
-  if (ec) return "TLS_CERT_FILE: " + files.cert_file + ": " + ec.message();
+  if (ec) return Status::invalid("TLS_CERT_FILE: " + files.cert_file + ": " + ec.message());
   context->use_private_key_file(files.key_file, ssl::context::pem, ec);
-  if (ec) return "TLS_KEY_FILE: " + files.key_file + ": " + ec.message();
+  if (ec) return Status::invalid("TLS_KEY_FILE: " + files.key_file + ": " + ec.message());
   if (SSL_CTX_check_private_key(native) != 1)
-    return "TLS_KEY_FILE: " + files.key_file + ": the key does not match the certificate in TLS_CERT_FILE";
+    return Status::invalid("TLS_KEY_FILE: " + files.key_file +
+                           ": the key does not match the certificate in TLS_CERT_FILE");
   tls_ = std::move(context);
   return {};
 }
 
-std::string Server::listen(const std::string& host, unsigned short port) {
+Status Server::listen(const std::string& host, unsigned short port) {
   boost::system::error_code ec;
   const auto address = net::ip::make_address(host, ec);
-  if (ec) return "HOST: " + ec.message();
+  if (ec) return Status::invalid("HOST: " + ec.message());
   const tcp::endpoint endpoint(address, port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message();
+  if (ec)
+    return Status::unavailable("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   accept();
   return {};
 }

@@ -25,6 +25,8 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
+#include "core/status.h"
 #include "ops/metrics.h"
 #include "store/journal.h"
 #include "webhook/intake.h"
@@ -68,16 +70,16 @@ class Connection {
 class Server {
  public:
   Server(boost::asio::io_context& io, Limits limits, webhook::IntakeSettings intake, store::Journal& journal,
-         Probes probes = {});
+         const Clock& clock, Probes probes = {});
 
   // Serves HTTPS (TLS 1.2 or later, forward-secret AEAD ciphers) to connections accepted from now on; open
   // connections keep the context they started with. Call before listen(), and again to reload the files
-  // (SIGHUP). Returns an error text when a file cannot be read or the key does not match; the previous
+  // (SIGHUP). Fails, naming the setting, when a file cannot be read or the key does not match; the previous
   // context then stays in use.
-  std::string use_tls(const TlsFiles& files);
+  Status use_tls(const TlsFiles& files);
 
-  // Binds and starts accepting. Returns an error text on failure (address in use, permission).
-  std::string listen(const std::string& host, unsigned short port);
+  // Binds and starts accepting. Fails on an address in use, a missing permission, a bad HOST.
+  Status listen(const std::string& host, unsigned short port);
   unsigned short port() const;
   // Connections open now. Network thread only.
   std::size_t open_connections() const { return connections_.size(); }
@@ -88,6 +90,7 @@ class Server {
   const Limits& limits() const { return limits_; }
   const webhook::IntakeSettings& intake() const { return intake_; }
   store::Journal& journal() { return journal_; }
+  const Clock& clock() const { return clock_; }
   const Probes& probes() const { return probes_; }
   bool draining() const { return draining_; }
   std::list<Connection*>::iterator enroll(Connection* connection);
@@ -103,6 +106,7 @@ class Server {
   const Limits limits_;
   const webhook::IntakeSettings intake_;
   store::Journal& journal_;
+  const Clock& clock_;
   const Probes probes_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer grace_timer_;

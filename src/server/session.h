@@ -37,12 +37,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // What a closing connection still reads from a peer that keeps sending, so it reads our answer, not a reset.
 inline constexpr std::size_t kMaxDiscardBytes = 8u << 20;
 
-inline std::int64_t wall_clock_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 inline bool is_webhook(std::string_view path) {
   return path == "/ops-webhook" || path == "/pd-webhook";
 }
@@ -166,7 +160,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto event = std::make_shared<Event>(std::move(std::get<ToStore>(routed).event));
     auto ex = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
     server_.journal().append(
-        {*event, std::move(request_.body()), wall_clock_ms()},
+        {*event, std::move(request_.body()), server_.clock().now_ms()},
         [self = this->shared_from_this(), ex, event, keep_alive](store::AppendResult result) mutable {
           net::post(ex, [self = std::move(self), event = std::move(event), keep_alive,
                          result = std::move(result)]() mutable {

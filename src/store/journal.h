@@ -1,6 +1,6 @@
 // Journal: the durable, deduplicating log of accepted webhook events — the queue the sync engine reads.
 //
-// Who calls it: the HTTP server (append) and the readiness endpoint (problem). Thread-safe: append may be
+// Who calls it: the HTTP server (append) and the readiness endpoint (health). Thread-safe: append may be
 // called from any thread. How it fails: append never throws and never blocks on I/O; its outcome arrives
 // through the callback as kUnavailable when the event could not be made durable (disk full, database locked
 // or gone), so the sender can be told to retry.
@@ -11,6 +11,9 @@
 #include <string>
 
 #include "core/event.h"
+#include "core/status.h"
+#include "store/ledger.h"
+#include "store/records.h"
 
 namespace ogpd::store {
 
@@ -33,6 +36,17 @@ struct Received {
   std::int64_t received_at_ms = 0;  // Unix time, milliseconds
 };
 
+// Turns one stored event into its plan. The journal calls it inside the transaction that stores the event, so
+// an event and its actions become durable together, with one fsync for the whole group.
+class Planner {
+ public:
+  virtual ~Planner() = default;
+  // The plan for `event` (its event_id still 0: the event may not be stored yet).
+  virtual PlannedEvent plan(const Event& event, PlanningView& view) = 0;
+  // Told once the event and its plan are written (in the same transaction) under `event_id`.
+  virtual void planned(std::int64_t event_id, const Event& event, const PlannedEvent& plan) = 0;
+};
+
 class Journal {
  public:
   using Done = std::function<void(AppendResult)>;
@@ -44,10 +58,10 @@ class Journal {
   // on the caller's thread with kUnavailable when the journal has stopped.
   virtual void append(Received received, Done done) = 0;
 
-  // Empty while the journal can take events: the writer runs, its last write succeeded, and the store it
-  // writes is still the one it opened. Otherwise why not, for /readyz.
-  virtual std::string problem() const = 0;
-  bool ready() const { return problem().empty(); }
+  // OK while the journal can take events: the writer runs, its last write succeeded, and the store it writes
+  // is still the one it opened. Otherwise why not, for /readyz.
+  virtual Status health() const = 0;
+  bool ready() const { return health().ok(); }
 };
 
 }  // namespace ogpd::store

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "e2e/proxy_process.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/db.h"
 #include "support/fixtures.h"
 #include "webhook/digest.h"
 
@@ -91,12 +91,7 @@ Headers pd_signed(const std::string& body, const std::string& secret = kSecret) 
 }
 
 std::int64_t journal_count(const WorkDir& dir, const std::string& where = "1") {
-  std::string error;
-  auto db = store::Db::open((dir.path() / "data/ogpd.dry-run.db").string(), &error);
-  if (!db) return -1;
-  auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
-  if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;
-  return stmt.column_int(0);
+  return count_rows(dir.path() / "data/ogpd.dry-run.db", "SELECT COUNT(*) FROM events WHERE " + where);
 }
 
 std::int64_t event_id_of(const HttpReply& reply) {
@@ -252,8 +247,7 @@ TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
 }
 
 TEST_F(Ingest, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
-  std::string error;
-  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
+  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
   other->wait_for_locks(10'000);  // the proxy's own writes (its start-up chores) may hold the lock a moment
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
   const auto refused = post("/ops-webhook", kOpsgenieExamples[0]);
@@ -309,8 +303,7 @@ TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
 
   ProxyProcess again(dir_.path(), env_);
   ASSERT_TRUE(again.start()) << again.output();
-  std::string error;
-  auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
+  auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
   auto find = db->prepare("SELECT COUNT(*) FROM events WHERE id = ?1");
   std::size_t found = 0;
   for (const auto id : accepted_ids) {
@@ -332,8 +325,7 @@ TEST_F(Ingest, SigtermClosesIdleConnectionsAndExitsZero) {
 
 TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   // Hold the store's lock so the request is in flight (parsed, waiting for its commit) when SIGTERM arrives.
-  std::string error;
-  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
+  auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
   other->wait_for_locks(10'000);  // the proxy's own writes (its start-up chores) may hold the lock a moment
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
   HttpReply reply;

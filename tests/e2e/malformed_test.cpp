@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include "e2e/proxy_process.h"
-#include "store/sqlite_db.h"
 
 namespace ogpd::testing {
 namespace {
@@ -97,12 +96,7 @@ class Malformed : public ::testing::Test {
     ASSERT_TRUE(proxy_->start()) << proxy_->output();
   }
   std::int64_t stored_events() {
-    std::string error;
-    auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string(), &error);
-    if (!db) return -1;
-    auto stmt = db->prepare("SELECT COUNT(*) FROM events");
-    if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;
-    return stmt.column_int(0);
+    return count_rows(dir_.path() / "data/ogpd.dry-run.db", "SELECT COUNT(*) FROM events");
   }
 
   WorkDir dir_;

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "e2e/sync_fixture.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/db.h"
 #include "webhook/digest.h"
 
 namespace ogpd::testing {
@@ -210,14 +210,13 @@ TEST_F(Sync, HealthzIsAliveWhileReadyzFollowsTheStore) {
   start();
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
-  std::string error;
-  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
+  auto other = store::Db::open((dir_.path() / "data/ogpd.db").string());
   other->wait_for_locks(10'000);  // the proxy's own writes (its start-up chores) may hold the lock a moment
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
   EXPECT_EQ(post("/ops-webhook", og("Create", "r-1")), 503);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 503);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
-  other->exec("ROLLBACK");
+  EXPECT_TRUE(other->exec("ROLLBACK").ok());
 }
 
 }  // namespace

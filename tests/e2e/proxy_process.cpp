@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "store/sqlite/db.h"
+
 namespace ogpd::testing {
 
 namespace net = boost::asio;
@@ -232,6 +234,14 @@ HttpReply http_request(unsigned short port, const std::string& method, const std
   Headers with_close = headers;
   with_close.emplace_back("Connection", "close");
   return connection.send(method, target, body, with_close);
+}
+
+std::int64_t count_rows(const std::filesystem::path& database, const std::string& count_query) {
+  auto db = store::Db::open(database.string(), /*create=*/false);
+  if (!db.ok()) return -1;
+  auto stmt = db->prepare(count_query);
+  if (!stmt.valid() || stmt.step() != SQLITE_ROW) return -1;
+  return stmt.column_int(0);
 }
 
 }  // namespace ogpd::testing

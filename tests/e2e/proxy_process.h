@@ -89,6 +89,10 @@ int first_status(const std::string& raw);
 // How many HTTP responses `raw` holds (status lines).
 int response_count(const std::string& raw);
 
+// The single number `count_query` (SELECT COUNT(*) ...) gives on the SQLite file `database`; -1 when the file
+// or the query fails.
+std::int64_t count_rows(const std::filesystem::path& database, const std::string& count_query);
+
 // One keep-alive connection for several requests in a row.
 class HttpConnection {
  public:

@@ -11,8 +11,9 @@
 #include <thread>
 
 #include "e2e/sync_fixture.h"
-#include "store/sqlite_db.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/journal.h"
+#include "store/sqlite/store.h"
 
 namespace ogpd::testing {
 namespace {
@@ -360,9 +361,8 @@ TEST_F(Sync, ADryRunNeverTakesWorkARealRunQueuedNorWritesItsLinks) {
   EXPECT_NE(status.find("DRY RUN: on"), std::string::npos) << status;
   ASSERT_EQ(proxy_->stop(), 0);
   {
-    std::string error;
-    auto db = store::Db::open((dir_.path() / "data/ogpd.db").string(), &error);
-    ASSERT_TRUE(db) << error;
+    auto db = store::Db::open((dir_.path() / "data/ogpd.db").string());
+    ASSERT_TRUE(db.ok()) << db.error();
     auto pending = db->prepare("SELECT COUNT(*) FROM outbox WHERE state = 'pending'");
     ASSERT_EQ(pending.step(), SQLITE_ROW);
     EXPECT_EQ(pending.column_int(0), 1);  // the real create, untouched
@@ -429,9 +429,10 @@ TEST_F(Sync, Kill9WhileANoteIsInFlightDoesNotPostItTwice) {
 TEST_F(Sync, EventsJournaledWithoutAPlanAreMirroredAfterStart) {
   {
     // A journal written without planning (as by an older version): the engine plans what it finds pending.
-    std::string error;
-    auto journal = store::SqliteStore::open((dir_.path() / "data/ogpd.db").string(), &error);
-    ASSERT_TRUE(journal) << error;
+    const SystemClock clock;
+    auto opened = store::SqliteStore::open((dir_.path() / "data/ogpd.db").string(), clock);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    auto journal = store::SqliteJournal::start(*(*opened)->database);
     store::Received r;
     r.event.source = Source::kOpsgenie;
     r.event.kind = EventKind::kAlertCreated;

@@ -9,8 +9,7 @@
 #include <filesystem>
 #include <random>
 
-#include "store/sqlite_store.h"
-#include "store/sqlite_sync_store.h"
+#include "store/sqlite/store.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -204,37 +203,29 @@ class ExecutorTable : public ::testing::TestWithParam<Case> {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() / ("ogpd-executor-" + std::to_string(rd()));
     std::filesystem::create_directories(dir_);
-    std::string error;
-    const std::string path = (dir_ / "o.db").string();
-    migrate(path);
-    store_ = store::SqliteSyncStore::open(path, &error);
-    ASSERT_TRUE(store_) << error;
+    auto opened = store::SqliteStore::open((dir_ / "o.db").string(), clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    store_ = std::move(*opened);
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  static void migrate(const std::string& path) {
-    std::string error;
-    auto journal = store::SqliteStore::open(path, &error);  // migrates
-    ASSERT_TRUE(journal) << error;
-    journal->stop();
-  }
-
   std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteSyncStore> store_;
+  const SystemClock clock_;
+  std::unique_ptr<store::SqliteStore> store_;
 };
 
 TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) {
   const Case& c = GetParam();
   if (c.existing_link) {
-    ASSERT_TRUE(store_->save_link(*c.existing_link, 1).ok);
+    ASSERT_TRUE(store_->ledger.save_link(*c.existing_link, 1).ok());
   }
   ScriptedHttp http(c.script);
   clients::PagerDutyApi pagerduty(
       http, {.base_url = "https://pd.test", .api_key = "k", .from_email = "bot@x", .service_id = "PSVC"});
   clients::OpsgenieApi opsgenie(http, {.base_url = "https://og.test", .api_key = "k"});
-  Executor executor(*store_, pagerduty, opsgenie);
+  Executor executor(store_->ledger, pagerduty, opsgenie);
   store::OutboxItem item;
   item.id = 1;
   item.action = c.action;
@@ -244,7 +235,7 @@ TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) 
   EXPECT_EQ(attempt.kind, c.kind) << attempt.error;
   EXPECT_EQ(http.left(), 0u) << "calls expected but not made";
   EXPECT_EQ(attempt.calls, static_cast<int>(c.script.size()));
-  const auto link = store_->link_by_alert("alert-1");
+  const auto link = store_->ledger.link_by_alert("alert-1");
   EXPECT_EQ(link ? link->incident_id : std::nullopt, c.linked_incident);
   EXPECT_EQ(attempt.check ? std::optional<std::string>(attempt.check->request_id) : std::nullopt, c.check);
 }

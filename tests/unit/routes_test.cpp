@@ -8,7 +8,7 @@ namespace {
 class FixedJournal : public store::Journal {
  public:
   void append(store::Received, Done) override {}
-  std::string problem() const override { return ready_ ? "" : "store is not writable"; }
+  Status health() const override { return ready_ ? Status() : Status::unavailable("store is not writable"); }
   bool ready_ = true;
 };
 

@@ -20,7 +20,7 @@ using tcp = net::ip::tcp;
 class NullJournal : public store::Journal {
  public:
   void append(store::Received, Done done) override { done({store::AppendOutcome::kStored, 1, {}}); }
-  std::string problem() const override { return {}; }
+  Status health() const override { return {}; }
 };
 
 double counter(const ops::Metrics& metrics, const std::string& series) {
@@ -54,15 +54,16 @@ class HoldingJournal : public store::Journal {
     done({store::AppendOutcome::kStored, 1, {}});
     held_ = std::move(done);
   }
-  std::string problem() const override { return {}; }
+  Status health() const override { return {}; }
   Done held_;
 };
 
 TEST(Server, AJournalHoldingItsCompletionDoesNotKeepTheConnectionAlive) {
   net::io_context io(1);
   HoldingJournal journal;
-  Server server(io, {}, {}, journal);
-  ASSERT_EQ(server.listen("127.0.0.1", 0), "");
+  const SystemClock clock;
+  Server server(io, {}, {}, journal, clock);
+  ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
   const int client = connect_to(server.port());
   const std::string body = R"({"action":"Create","alert":{"alertId":"a-1","message":"m"}})";
   const std::string request =
@@ -96,9 +97,10 @@ TEST(ConnectionsWithin, KeepsDescriptorsBackForEverythingElse) {
 TEST(Server, RunningOutOfDescriptorsPausesAcceptingInsteadOfSpinningAndRecovers) {
   net::io_context io(1);
   NullJournal journal;
+  const SystemClock clock;
   ops::Metrics metrics;
-  Server server(io, {.connections = 100000}, {}, journal, {.metrics = &metrics});
-  ASSERT_EQ(server.listen("127.0.0.1", 0), "");
+  Server server(io, {.connections = 100000}, {}, journal, clock, {.metrics = &metrics});
+  ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
 
   // Connections wait in the kernel's backlog until accepted; then the process may open only a few more.
   std::vector<int> clients;

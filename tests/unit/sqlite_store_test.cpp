@@ -1,315 +1,241 @@
-#include "store/sqlite_store.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <future>
-#include <thread>
 
-#include "store/sqlite_db.h"
-#include "store/sqlite_schema.h"
+#include "store/action_json.h"
+#include "store/sqlite/journal.h"
+#include "store/sqlite/store.h"
 
 namespace ogpd::store {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("ogpd-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("ogpd-sync-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".db"))
+                .string();
+    std::filesystem::remove(path_);
+    auto opened = SqliteStore::open(path_, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    store_ = std::move(*opened);
+    journal_ = SqliteJournal::start(*store_->database);
   }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
-
-Received received(const std::string& key, EventKind kind = EventKind::kAlertCreated,
-                  std::optional<std::string> delivery = std::nullopt) {
-  Received r;
-  r.event.source = Source::kOpsgenie;
-  r.event.kind = kind;
-  r.event.type = "Create";
-  r.event.dedupe_key = key;
-  r.event.delivery_id = std::move(delivery);
-  r.event.alert_id = "alert-" + key;
-  r.event.note = "n";
-  r.raw_body = "{\"k\":\"" + key + "\"}";
-  r.received_at_ms = 1700000000000;
-  return r;
-}
-
-AppendResult append_and_wait(Journal& journal, Received r) {
-  std::promise<AppendResult> promise;
-  auto future = promise.get_future();
-  journal.append(std::move(r), [&promise](AppendResult result) { promise.set_value(std::move(result)); });
-  return future.get();
-}
-
-std::int64_t count_rows(const std::string& path, const std::string& where = "1") {
-  std::string error;
-  auto db = Db::open(path, &error);
-  auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
-  EXPECT_EQ(stmt.step(), SQLITE_ROW);
-  return stmt.column_int(0);
-}
-
-TEST(SqliteStore, StoresAnEventWithItsFieldsAndRawBody) {
-  TempDir dir;
-  const auto path = dir.file("nested/dir/ogpd.db");
-  std::string error;
-  auto store = SqliteStore::open(path, &error);
-  ASSERT_TRUE(store) << error;
-  EXPECT_EQ(store->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
-  const auto result = append_and_wait(*store, received("k1"));
-  EXPECT_EQ(result.outcome, AppendOutcome::kStored);
-  EXPECT_GT(result.event_id, 0);
-  EXPECT_TRUE(store->ready());
-  store->stop();
-
-  auto db = Db::open(path, &error);
-  auto stmt = db->prepare("SELECT source, kind, alert_id, note, raw_body, status FROM events WHERE id = ?1");
-  stmt.bind(1, result.event_id);
-  ASSERT_EQ(stmt.step(), SQLITE_ROW);
-  EXPECT_EQ(stmt.column_text(0), "opsgenie");
-  EXPECT_EQ(stmt.column_text(1), "alert.created");
-  EXPECT_EQ(stmt.column_text(2), "alert-k1");
-  EXPECT_EQ(stmt.column_text(3), "n");
-  EXPECT_EQ(stmt.column_text(4), "{\"k\":\"k1\"}");
-  EXPECT_EQ(stmt.column_text(5), "pending");
-}
-
-TEST(SqliteStore, EventsWithNothingToDoAreStoredAsIgnored) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  EXPECT_EQ(append_and_wait(*store, received("ping", EventKind::kPing)).outcome, AppendOutcome::kStored);
-  store->stop();
-  EXPECT_EQ(count_rows(dir.file("o.db"), "status = 'ignored'"), 1);
-}
-
-TEST(SqliteStore, SameDedupeKeyOrDeliveryIdIsADuplicateOfTheFirst) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  const auto first = append_and_wait(*store, received("k1", EventKind::kAlertCreated, "wh-1"));
-  const auto again = append_and_wait(*store, received("k1"));
-  EXPECT_EQ(again.outcome, AppendOutcome::kDuplicate);
-  EXPECT_EQ(again.event_id, first.event_id);
-  const auto same_delivery = append_and_wait(*store, received("k2", EventKind::kAlertCreated, "wh-1"));
-  EXPECT_EQ(same_delivery.outcome, AppendOutcome::kDuplicate);
-  EXPECT_EQ(same_delivery.event_id, first.event_id);
-  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kStored);
-  store->stop();
-  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
-}
-
-TEST(SqliteStore, ConcurrentAppendsAreGroupCommittedAndAllAnswered) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  constexpr int kThreads = 8, kEach = 250;
-  std::atomic<int> stored{0}, duplicates{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kEach; ++i) {
-        // every key twice: once from this thread, once from its neighbour
-        const int key = (t * kEach + i) / 2;
-        const auto r = append_and_wait(*store, received("key-" + std::to_string(key)));
-        (r.outcome == AppendOutcome::kStored ? stored : duplicates)++;
-      }
-    });
+  void TearDown() override {
+    journal_.reset();
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
-  for (auto& t : threads) t.join();
-  store->stop();
-  EXPECT_EQ(stored + duplicates, kThreads * kEach);
-  EXPECT_EQ(stored, kThreads * kEach / 2);
-  EXPECT_EQ(count_rows(dir.file("o.db")), kThreads * kEach / 2);
-}
 
-TEST(SqliteStore, EventsThatArriveDuringACommitShareTheNextTransaction) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  ASSERT_TRUE(store) << error;
-  const auto before = store->transactions();
-  // Another connection holds the write lock: the writer takes the first event and waits in BEGIN.
-  auto other = Db::open(dir.file("o.db"), &error);
-  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
-  constexpr int kEvents = 20;
-  std::vector<std::future<AppendResult>> results;
-  std::vector<std::shared_ptr<std::promise<AppendResult>>> promises;
-  for (int i = 0; i < kEvents; ++i) {
-    promises.push_back(std::make_shared<std::promise<AppendResult>>());
-    results.push_back(promises.back()->get_future());
-    store->append(received("g" + std::to_string(i)),
-                  [p = promises.back()](AppendResult r) { p->set_value(r); });
-    if (i == 0) {
-      while (store->queued() != 0) std::this_thread::yield();  // the writer has taken the first
-    }
+  std::int64_t journal(const std::string& key, EventKind kind = EventKind::kAlertAcknowledged,
+                       std::int64_t received_at_ms = 0) {
+    Received r;
+    r.event.source = Source::kOpsgenie;
+    r.event.kind = kind;
+    r.event.type = "Acknowledge";
+    r.event.dedupe_key = key;
+    r.event.alert_id = "A-" + key;
+    r.event.actor_name = "alice";
+    r.raw_body = "{}";
+    r.received_at_ms = received_at_ms;
+    std::promise<AppendResult> p;
+    journal_->append(std::move(r), [&p](AppendResult res) { p.set_value(res); });
+    return p.get_future().get().event_id;
   }
-  EXPECT_EQ(store->queued(), static_cast<std::size_t>(kEvents - 1));
-  ASSERT_TRUE(other->exec("COMMIT").ok());
-  for (auto& r : results) EXPECT_EQ(r.get().outcome, AppendOutcome::kStored);
-  // One transaction for the first event, ONE for the 19 that waited: not one each.
-  EXPECT_EQ(store->transactions() - before, 2u);
-}
 
-TEST(SqliteStore, DuplicatesWithinOneBatchAreDetected) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  std::vector<std::promise<AppendResult>> promises(50);
-  for (auto& p : promises)
-    store->append(received("same"), [&p](AppendResult r) { p.set_value(std::move(r)); });
-  int stored = 0;
-  for (auto& p : promises) stored += p.get_future().get().outcome == AppendOutcome::kStored;
-  EXPECT_EQ(stored, 1);
-}
-
-TEST(SqliteStore, ALockedDatabaseAnswersUnavailableThenRecovers) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
-
-  auto other = Db::open(dir.file("o.db"), &error);
-  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
-  const auto blocked = append_and_wait(*store, received("while-locked"));
-  EXPECT_EQ(blocked.outcome, AppendOutcome::kUnavailable);
-  EXPECT_FALSE(blocked.error.empty());
-  EXPECT_FALSE(store->ready());
-  ASSERT_TRUE(other->exec("COMMIT").ok());
-
-  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kStored);
-  EXPECT_TRUE(store->ready());
-  store->stop();
-  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
-  EXPECT_EQ(count_rows(dir.file("o.db"), "dedupe_key = 'while-locked'"), 0);
-}
-
-TEST(SqliteStore, ReopeningKeepsEveryEventAndAppliesNoMigrationTwice) {
-  TempDir dir;
-  std::string error;
-  {
-    auto store = SqliteStore::open(dir.file("o.db"), &error);
-    for (int i = 0; i < 10; ++i) append_and_wait(*store, received("k" + std::to_string(i)));
-  }
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  ASSERT_TRUE(store) << error;
-  EXPECT_EQ(store->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
-  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kDuplicate);
-  store->stop();
-  EXPECT_EQ(count_rows(dir.file("o.db")), 10);
-}
-
-TEST(SqliteStore, ANewerSchemaThanKnownRefusesToOpen) {
-  TempDir dir;
-  std::string error;
-  { SqliteStore::open(dir.file("o.db"), &error); }
-  {
-    auto db = Db::open(dir.file("o.db"), &error);
-    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (99, 0)").ok());
-  }
-  EXPECT_EQ(SqliteStore::open(dir.file("o.db"), &error), nullptr);
-  EXPECT_NE(error.find("newer"), std::string::npos) << error;
-}
-
-TEST(SqliteStore, AnUnopenablePathFailsWithTheReason) {
-  std::string error;
-  EXPECT_EQ(SqliteStore::open("/proc/version/ogpd.db", &error), nullptr);
-  EXPECT_FALSE(error.empty());
-}
-
-TEST(SqliteStore, AppendAfterStopIsUnavailable) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  store->stop();
-  EXPECT_EQ(append_and_wait(*store, received("late")).outcome, AppendOutcome::kUnavailable);
-  EXPECT_FALSE(store->ready());
-}
-
-TEST(SqliteStore, ADeletedFileIsNotReadyAndTakesNoMoreEvents) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
-  EXPECT_TRUE(store->ready());
-  ASSERT_TRUE(std::filesystem::remove(dir.file("o.db")));
-  EXPECT_NE(store->problem().find("was deleted"), std::string::npos) << store->problem();
-  const auto after = append_and_wait(*store, received("after"));
-  EXPECT_EQ(after.outcome, AppendOutcome::kUnavailable);
-  EXPECT_NE(after.error.find("was deleted"), std::string::npos) << after.error;
-}
-
-TEST(SqliteStore, AReplacedFileIsNotReady) {
-  TempDir dir;
-  std::string error;
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  { std::ofstream(dir.file("other.db")) << ""; }
-  std::filesystem::rename(dir.file("other.db"), dir.file("o.db"));
-  EXPECT_NE(store->problem().find("was replaced"), std::string::npos) << store->problem();
-  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kUnavailable);
-}
-
-TEST(SqliteStore, AReadOnlyFileRefusesToOpen) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root writes read-only files; the end-to-end test runs as nobody";
-  TempDir dir;
-  std::string error;
-  { SqliteStore::open(dir.file("o.db"), &error); }
-  std::filesystem::permissions(dir.file("o.db"), std::filesystem::perms::owner_read);
-  EXPECT_EQ(SqliteStore::open(dir.file("o.db"), &error), nullptr);
-  EXPECT_NE(error.find("cannot write the store"), std::string::npos) << error;
-}
-
-// Plans every event with one action and counts what it is told was planned.
-class CountingPlanner : public Planner {
- public:
-  PlannedEvent plan(const Event& event, PlanningView&) override {
-    PlannedEvent p;
-    p.outcome = "mirrored";
+  static Action note(const std::string& alert, const std::string& text) {
     Action a;
     a.kind = ActionKind::kAddIncidentNote;
-    a.alert_id = event.alert_id;
-    a.note = "n";
-    p.actions.push_back(a);
-    return p;
+    a.alert_id = alert;
+    a.note = text;
+    return a;
   }
-  void planned(std::int64_t, const Event&, const PlannedEvent&) override { ++told; }
-  std::atomic<int> told{0};
+
+  static inline int counter_ = 0;
+  std::string path_;
+  const SystemClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteJournal> journal_;
 };
 
-TEST(SqliteStore, APlanIsReportedOnlyAfterItsTransactionCommitted) {
-  TempDir dir;
-  std::string error;
-  {
-    // A deferred foreign key that the action for alert-boom breaks: found at COMMIT, after planning.
-    auto db = Db::open(dir.file("o.db"), &error);
-    SqliteStore::open(dir.file("o.db"), &error)->stop();
-    ASSERT_TRUE(db->exec("CREATE TABLE trap (x INTEGER REFERENCES events(id) DEFERRABLE INITIALLY DEFERRED);"
-                         "CREATE TRIGGER boom AFTER INSERT ON outbox WHEN NEW.pair_key LIKE '%alert-boom%'"
-                         " BEGIN INSERT INTO trap VALUES (-1); END;")
-                    .ok());
+TEST(ActionJson, RoundTripsEveryField) {
+  Action a;
+  a.kind = ActionKind::kCreateIncident;
+  a.alert_id = "A";
+  a.incident_key = "K";
+  a.title = "t \"quoted\"";
+  a.details = "d\nline";
+  a.urgency = "low";
+  a.note = "n";
+  a.user = "u";
+  EXPECT_EQ(action_from_json(action_to_json(a)), a);
+  EXPECT_FALSE(action_from_json("{}").has_value());
+  EXPECT_FALSE(action_from_json("not json").has_value());
+}
+
+TEST_F(SqliteStoreTest, PendingEventsComeInArrivalOrderAndLeaveOncePlanned) {
+  const auto first = journal("e1");
+  const auto second = journal("e2");
+  auto pending = store_->outbox.pending_events(10);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].id, first);
+  EXPECT_EQ(pending[1].id, second);
+  EXPECT_EQ(pending[0].event.alert_id, "A-e1");
+  EXPECT_EQ(pending[0].event.kind, EventKind::kAlertAcknowledged);
+
+  ASSERT_TRUE(
+      store_->outbox
+          .commit_plans(
+              {{first, "mirrored", {note("A-e1", "n1"), note("A-e1", "n2")}, std::nullopt, std::nullopt}},
+              1000)
+          .ok());
+  pending = store_->outbox.pending_events(10);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].id, second);
+}
+
+TEST_F(SqliteStoreTest, OnlyTheOldestPendingActionOfEachPairIsDue) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(
+      store_->outbox
+          .commit_plans(
+              {{e, "mirrored", {note("A", "1"), note("A", "2"), note("B", "1")}, std::nullopt, std::nullopt}},
+              1000)
+          .ok());
+  auto heads = store_->outbox.due_heads(1000, 10, {});
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].action.note, "1");
+  EXPECT_EQ(heads[0].pair_key, "alert:A");
+  EXPECT_EQ(heads[1].pair_key, "alert:B");
+  // A busy pair is skipped; a rescheduled head holds its pair back until it is due.
+  EXPECT_EQ(store_->outbox.due_heads(1000, 10, {"alert:A"}).size(), 1u);
+  ASSERT_TRUE(store_->outbox.reschedule(heads[0].id, 1, 5000, "HTTP 500", true).ok());
+  heads = store_->outbox.due_heads(1000, 10, {});
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].pair_key, "alert:B");
+  EXPECT_EQ(store_->outbox.next_due_ms(), 1000);
+  heads = store_->outbox.due_heads(5000, 10, {});
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads[0].attempts + heads[1].attempts, 1);
+  // Completing the head makes the next action of the pair due.
+  const auto a_head = heads[0].pair_key == "alert:A" ? heads[0] : heads[1];
+  EXPECT_TRUE(a_head.ambiguous);
+  ASSERT_TRUE(store_->outbox.complete(a_head.id, 5000, std::nullopt).ok());
+  heads = store_->outbox.due_heads(5000, 10, {"alert:B"});
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].action.note, "2");
+}
+
+TEST_F(SqliteStoreTest, DeadLettersAreListedAndReplayable) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(
+      store_->outbox.commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000)
+          .ok());
+  const auto head = store_->outbox.due_heads(1000, 1, {}).at(0);
+  ASSERT_TRUE(
+      store_->outbox.finish(head.id, ActionState::kDead, "gave up after 12 attempts: HTTP 500", 2000).ok());
+  EXPECT_TRUE(store_->outbox.due_heads(9999, 10, {}).empty());
+  const auto dead = store_->admin.actions_in_state(ActionState::kDead, 10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].last_error, "gave up after 12 attempts: HTTP 500");
+  ASSERT_TRUE(store_->admin.replay(head.id, 3000).ok());
+  EXPECT_FALSE(store_->admin.replay(head.id, 3000).ok());  // no longer dead
+  const auto again = store_->outbox.due_heads(3000, 10, {});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempts, 0);
+  EXPECT_TRUE(again[0].ambiguous);  // it may have landed before: look first
+  EXPECT_FALSE(store_->admin.replay(424242, 3000).ok());
+}
+
+TEST_F(SqliteStoreTest, LinksKeepAKnownIncident) {
+  ASSERT_TRUE(store_->ledger.save_link({"A", std::nullopt, "A"}, 1).ok());
+  EXPECT_EQ(store_->ledger.link_by_alert("A"), (Link{"A", std::nullopt, "A"}));
+  ASSERT_TRUE(store_->ledger.save_link({"A", "Q1", "A"}, 2).ok());
+  EXPECT_EQ(store_->ledger.link_by_incident("Q1")->alert_id, "A");
+  ASSERT_TRUE(store_->ledger.save_link({"A", std::nullopt, std::nullopt}, 3).ok());
+  EXPECT_EQ(store_->ledger.link_by_alert("A")->incident_id, "Q1");
+  EXPECT_FALSE(store_->ledger.link_by_alert("nope").has_value());
+}
+
+TEST_F(SqliteStoreTest, EchoesAreFoundConsumedOnceAndExpire) {
+  const Echo echo{Side::kOpsgenie, "A", "acknowledge", ""};
+  ASSERT_TRUE(store_->ledger.record_echo(echo, 1000).ok());
+  EXPECT_TRUE(store_->ledger.echo_recorded(echo, 0));
+  EXPECT_FALSE(store_->ledger.echo_recorded(echo, 2000));  // older than the window
+  EXPECT_FALSE(store_->ledger.echo_recorded({Side::kOpsgenie, "A", "close", ""}, 0));
+  const auto e = journal("e1");
+  ASSERT_TRUE(store_->outbox.commit_plans({{e, "echo", {}, std::nullopt, echo}}, 1500).ok());
+  EXPECT_FALSE(store_->ledger.echo_recorded(echo, 0));
+  ASSERT_TRUE(store_->ledger.record_echo(echo, 1000).ok());
+  ASSERT_TRUE(store_->ledger.expire_echoes(1001).ok());
+  EXPECT_FALSE(store_->ledger.echo_recorded(echo, 0));
+}
+
+TEST_F(SqliteStoreTest, OpsgenieChecksAreScheduledWithTheCompletion) {
+  const auto e = journal("e1");
+  ASSERT_TRUE(
+      store_->outbox.commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000)
+          .ok());
+  const auto head = store_->outbox.due_heads(1000, 1, {}).at(0);
+  ASSERT_TRUE(store_->outbox.complete(head.id, 1000, Check{"req-1", head.id, 0}).ok());
+  auto checks = store_->outbox.due_checks(1000, 10);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].request_id, "req-1");
+  ASSERT_TRUE(store_->outbox.reschedule_check("req-1", 1, 4000).ok());
+  EXPECT_TRUE(store_->outbox.due_checks(3999, 10).empty());
+  EXPECT_EQ(store_->outbox.next_due_ms(), 4000);
+  ASSERT_TRUE(store_->outbox.drop_check("req-1").ok());
+  EXPECT_FALSE(store_->outbox.next_due_ms().has_value());
+}
+
+TEST_F(SqliteStoreTest, RetentionDeletesOnlyOldFinishedWork) {
+  const auto old_done = journal("old-done", EventKind::kAlertAcknowledged, 1000);
+  const auto old_dead = journal("old-dead", EventKind::kAlertAcknowledged, 1000);
+  const auto old_pending = journal("old-pending", EventKind::kAlertAcknowledged, 1000);
+  const auto old_ignored = journal("old-ignored", EventKind::kOther, 1000);
+  const auto new_done = journal("new-done", EventKind::kAlertAcknowledged, 9000);
+  ASSERT_TRUE(store_->outbox
+                  .commit_plans({{old_done, "mirrored", {note("A", "1")}, Link{"A", "Q1", "A"}, std::nullopt},
+                                 {old_dead, "mirrored", {note("B", "1")}, std::nullopt, std::nullopt},
+                                 {old_pending, "mirrored", {note("C", "1")}, std::nullopt, std::nullopt},
+                                 {new_done, "mirrored", {note("D", "1")}, std::nullopt, std::nullopt}},
+                                1000)
+                  .ok());
+  for (const auto& head : store_->outbox.due_heads(1000, 10, {})) {
+    Status s;
+    if (head.pair_key == "alert:A") s = store_->outbox.complete(head.id, 1000, std::nullopt);
+    if (head.pair_key == "alert:B") s = store_->outbox.finish(head.id, ActionState::kDead, "x", 1000);
+    if (head.pair_key == "alert:D") s = store_->outbox.complete(head.id, 9000, std::nullopt);
+    ASSERT_TRUE(s.ok()) << s.message();
   }
-  auto store = SqliteStore::open(dir.file("o.db"), &error);
-  ASSERT_TRUE(store) << error;
-  CountingPlanner planner;
-  store->set_planner(&planner);
-  EXPECT_EQ(append_and_wait(*store, received("fine")).outcome, AppendOutcome::kStored);
-  EXPECT_EQ(planner.told, 1);
-  EXPECT_EQ(append_and_wait(*store, received("boom")).outcome, AppendOutcome::kUnavailable);
-  EXPECT_EQ(planner.told, 1);  // rolled back: nothing to report
-  store->stop();
-  EXPECT_EQ(count_rows(dir.file("o.db")), 1);
+  const auto pruned = store_->admin.prune(5000, 500);
+  ASSERT_TRUE(pruned.ok()) << pruned.error();
+  EXPECT_EQ(*pruned, 3);  // old-done's action and event, and old-ignored
+  EXPECT_EQ(*store_->admin.prune(5000, 500), 0);
+  std::vector<std::int64_t> left;
+  for (const auto& e : store_->admin.recent_events(100)) left.push_back(e.id);
+  EXPECT_EQ(left, (std::vector<std::int64_t>{new_done, old_pending, old_dead}));
+  EXPECT_EQ(store_->admin.actions_in_state(ActionState::kDead, 10).size(), 1u);
+  EXPECT_EQ(store_->outbox.due_heads(1000, 10, {}).size(), 1u);  // old-pending's action
+  EXPECT_TRUE(store_->ledger.link_by_alert("A").has_value());    // links stay
+  (void)old_ignored;
+}
+
+TEST_F(SqliteStoreTest, AFailedCommitChangesNothing) {
+  const auto e = journal("e1");
+  auto other = Db::open(path_);
+  ASSERT_TRUE(other.ok()) << other.error();
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  // Held until the store has given up waiting for it (its busy timeout).
+  const auto s =
+      store_->outbox.commit_plans({{e, "mirrored", {note("A", "1")}, std::nullopt, std::nullopt}}, 1000);
+  ASSERT_TRUE(other->exec("ROLLBACK").ok());
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.message();
+  EXPECT_EQ(store_->outbox.pending_events(10).size(), 1u);
+  EXPECT_TRUE(store_->outbox.due_heads(1000, 10, {}).empty());
 }
 
 }  // namespace

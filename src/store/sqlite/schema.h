@@ -216,7 +216,138 @@ constexpr std::string_view kPruneEvents =
     " WHERE e.received_at_ms < ?1 AND e.status IN ('done', 'ignored')"
     " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id) LIMIT ?2)";
 
+constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
+
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";
 
+// The statements kept prepared on the connection (SqliteDatabase's cache), by name.
+enum class Sql {
+  kInsertEvent,
+  kPendingEvents,
+  kRecentEvents,
+  kMarkEvent,
+  kLinkByAlert,
+  kLinkByIncident,
+  kSaveLink,
+  kFindEcho,
+  kConsumeEcho,
+  kRecordEcho,
+  kExpireEchoes,
+  kInsertAction,
+  kPromoteHead,
+  kClearHead,
+  kRecomputeHeads,
+  kDueHeads,
+  kNextDue,
+  kCompleteAction,
+  kRescheduleAction,
+  kFinishAction,
+  kReplayAction,
+  kDiscardAction,
+  kActionsInState,
+  kActionById,
+  kInsertCheck,
+  kDueChecks,
+  kRescheduleCheck,
+  kDropCheck,
+  kMarkPendingAmbiguous,
+  kQueueStats,
+  kPendingEventCount,
+  kLinksMatching,
+  kPruneChecks,
+  kPruneActions,
+  kPruneEvents,
+  kFindDuplicate,
+  kPairKeyOfAction,
+  kCount,
+};
+
+// The text of each cached statement; -Wswitch (an error in CI) keeps this table complete.
+constexpr std::string_view text(Sql statement) {
+  switch (statement) {
+    case Sql::kInsertEvent:
+      return kInsertEvent;
+    case Sql::kPendingEvents:
+      return kPendingEvents;
+    case Sql::kRecentEvents:
+      return kRecentEvents;
+    case Sql::kMarkEvent:
+      return kMarkEvent;
+    case Sql::kLinkByAlert:
+      return kLinkByAlert;
+    case Sql::kLinkByIncident:
+      return kLinkByIncident;
+    case Sql::kSaveLink:
+      return kSaveLink;
+    case Sql::kFindEcho:
+      return kFindEcho;
+    case Sql::kConsumeEcho:
+      return kConsumeEcho;
+    case Sql::kRecordEcho:
+      return kRecordEcho;
+    case Sql::kExpireEchoes:
+      return kExpireEchoes;
+    case Sql::kInsertAction:
+      return kInsertAction;
+    case Sql::kPromoteHead:
+      return kPromoteHead;
+    case Sql::kClearHead:
+      return kClearHead;
+    case Sql::kRecomputeHeads:
+      return kRecomputeHeads;
+    case Sql::kDueHeads:
+      return kDueHeads;
+    case Sql::kNextDue:
+      return kNextDue;
+    case Sql::kCompleteAction:
+      return kCompleteAction;
+    case Sql::kRescheduleAction:
+      return kRescheduleAction;
+    case Sql::kFinishAction:
+      return kFinishAction;
+    case Sql::kReplayAction:
+      return kReplayAction;
+    case Sql::kDiscardAction:
+      return kDiscardAction;
+    case Sql::kActionsInState:
+      return kActionsInState;
+    case Sql::kActionById:
+      return kActionById;
+    case Sql::kInsertCheck:
+      return kInsertCheck;
+    case Sql::kDueChecks:
+      return kDueChecks;
+    case Sql::kRescheduleCheck:
+      return kRescheduleCheck;
+    case Sql::kDropCheck:
+      return kDropCheck;
+    case Sql::kMarkPendingAmbiguous:
+      return kMarkPendingAmbiguous;
+    case Sql::kQueueStats:
+      return kQueueStats;
+    case Sql::kPendingEventCount:
+      return kPendingEventCount;
+    case Sql::kLinksMatching:
+      return kLinksMatching;
+    case Sql::kPruneChecks:
+      return kPruneChecks;
+    case Sql::kPruneActions:
+      return kPruneActions;
+    case Sql::kPruneEvents:
+      return kPruneEvents;
+    case Sql::kFindDuplicate:
+      return kFindDuplicate;
+    case Sql::kPairKeyOfAction:
+      return kPairKeyOfAction;
+    case Sql::kCount:
+      break;
+  }
+  return {};
+}
+
 }  // namespace ogpd::store::sqlite_sql
+
+namespace ogpd::store {
+using sqlite_sql::Sql;
+}  // namespace ogpd::store

@@ -1,4 +1,4 @@
-#include "store/sqlite_db.h"
+#include "store/sqlite/db.h"
 
 #include <chrono>
 #include <cstdint>
@@ -69,23 +69,44 @@ std::optional<std::string> Statement::column_text(int index) const {
                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
-std::optional<Db> Db::open(const std::string& path, std::string* error) {
+Status sqlite_status(int code, std::string message) {
+  switch (code & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+      return {};
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+      return Status::unavailable(std::move(message));
+    default:
+      return Status::internal(std::move(message));
+  }
+}
+
+Result<Db> Db::open(const std::string& path, bool create) {
+  if (!create) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Status::not_found("no database at " + path);
+  }
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
+  if (create && !parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      *error = "cannot create directory " + parent.string() + ": " + ec.message();
-      return std::nullopt;
-    }
+    if (ec) return Status::unavailable("cannot create directory " + parent.string() + ": " + ec.message());
   }
   sqlite3* handle = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &handle,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   if (rc != SQLITE_OK) {
-    *error = "cannot open " + path + ": " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc));
+    Status failed = sqlite_status(
+        rc, "cannot open " + path + ": " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
     sqlite3_close(handle);
-    return std::nullopt;
+    return failed;
   }
   return Db(handle);
 }
@@ -98,7 +119,7 @@ Status Db::exec(std::string_view sql) {
   const std::string text(sql);
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
-  Status status{rc, message ? message : ""};
+  Status status = sqlite_status(rc, message ? message : sqlite3_errstr(rc));
   sqlite3_free(message);
   return status;
 }
@@ -107,18 +128,18 @@ void Db::wait_for_locks(int timeout_ms) {
   sqlite3_busy_timeout(db_, timeout_ms);
 }
 
-std::string Db::configure(const char* synchronous, int busy_timeout_ms) {
+Status Db::configure(const char* synchronous, int busy_timeout_ms) {
   const std::string pragmas[] = {"PRAGMA journal_mode=WAL", std::string("PRAGMA synchronous=") + synchronous,
                                  "PRAGMA foreign_keys=ON"};
-  for (const auto& pragma : pragmas) {
-    if (auto s = exec(pragma); !s.ok()) return pragma + ": " + s.message;
-  }
+  for (const auto& pragma : pragmas)
+    if (auto s = exec(pragma); !s.ok()) return s.prefixed(pragma + ": ");
   wait_for_locks(busy_timeout_ms);
   return {};
 }
 
 Status Db::last_error() const {
-  return {sqlite3_extended_errcode(db_), sqlite3_errmsg(db_)};
+  const int code = sqlite3_extended_errcode(db_);
+  return sqlite_status(code == SQLITE_OK ? SQLITE_ERROR : code, sqlite3_errmsg(db_));
 }
 
 }  // namespace ogpd::store

@@ -1,6 +1,6 @@
 // Thin RAII wrappers over the SQLite C API: a connection and a prepared statement. Errors are values
-// (Status), never exceptions. Not thread-safe: one thread at a time; a Db shared by threads is guarded by its
-// owner (SqliteStore's db_mu_ serialises the journal writer and an attached SqliteSyncStore).
+// (Status), never exceptions. Not thread-safe: one thread at a time; SqliteDatabase (database.h) owns the
+// daemon's one connection and serialises its users.
 #pragma once
 
 #include <sqlite3.h>
@@ -10,13 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace ogpd::store {
+#include "core/status.h"
 
-struct Status {
-  int code = SQLITE_OK;
-  std::string message;
-  bool ok() const { return code == SQLITE_OK || code == SQLITE_DONE || code == SQLITE_ROW; }
-};
+namespace ogpd::store {
 
 class Statement {
  public:
@@ -44,8 +40,9 @@ class Statement {
 
 class Db {
  public:
-  // Opens (creating when absent) the database file; creates missing parent directories.
-  static std::optional<Db> open(const std::string& path, std::string* error);
+  // Opens the database file; creates it (and missing parent directories) when `create`, else a missing file
+  // is an error.
+  static Result<Db> open(const std::string& path, bool create = true);
 
   Db(Db&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Db& operator=(Db&&) = delete;
@@ -55,11 +52,14 @@ class Db {
   sqlite3* handle() const { return db_; }
   Status exec(std::string_view sql);
   Statement prepare(std::string_view sql) const { return Statement(db_, sql); }
+  // The connection's last error, as a failed Status (kUnavailable for busy, locked, I/O, full, read-only).
   Status last_error() const;
+  int changes() const { return sqlite3_changes(db_); }
+  std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
   // WAL, the given synchronous level, foreign keys, and waiting up to `busy_timeout_ms` for other processes'
-  // locks. Returns an error text naming the failed setting, or empty.
-  std::string configure(const char* synchronous, int busy_timeout_ms);
+  // locks. Fails naming the setting that could not be applied.
+  Status configure(const char* synchronous, int busy_timeout_ms);
 
   // Waits up to `timeout_ms` for a lock held by another connection (another process: inside ogpd-proxy every
   // writer shares one connection).
@@ -69,5 +69,9 @@ class Db {
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
 };
+
+// A SQLite result code as a Status: ok for OK/ROW/DONE; kUnavailable for what waiting or an operator can fix
+// (busy, locked, full, I/O, read-only, cannot open); kInternal otherwise.
+Status sqlite_status(int code, std::string message);
 
 }  // namespace ogpd::store

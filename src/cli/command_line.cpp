@@ -1,0 +1,107 @@
+#include "cli/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <sstream>
+#include <vector>
+
+#ifndef OGPD_VERSION
+#define OGPD_VERSION "0.0.0"
+#endif
+
+namespace ogpd::cli {
+namespace {
+
+ops::RawSettings read_environment() {
+  ops::RawSettings env;
+  for (const auto& spec : ops::setting_specs()) {
+    const std::string name(spec.name);
+    if (const char* value = std::getenv(name.c_str())) env[name] = value;
+  }
+  return env;
+}
+
+ops::RawSettings read_dotenv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  return ops::parse_dotenv(text.str());
+}
+
+}  // namespace
+
+Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "ogpd-proxy: keeps Opsgenie alerts and PagerDuty incidents in sync, both ways.\n"
+      "Every setting is read from its flag, else the environment, else ./.env, else its default."};
+  app.set_version_flag("--version", std::string("ogpd-proxy ") + OGPD_VERSION);
+  Invocation inv;
+  app.add_option("--env-file", inv.env_file, "the .env file to read")->capture_default_str();
+
+  std::map<std::string, std::string> flag_values;
+  std::vector<std::pair<std::string, CLI::Option*>> flag_options;
+  for (const auto& spec : ops::setting_specs()) {
+    const std::string name(spec.name);
+    std::string help = std::string(spec.help) + " [" + name + "]";
+    if (!spec.default_value.empty()) help += " (default: " + std::string(spec.default_value) + ")";
+    flag_options.emplace_back(name,
+                              app.add_option("--" + ops::flag_name(spec.name), flag_values[name], help));
+  }
+
+  auto* check =
+      app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
+  auto* status =
+      app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
+  status->add_flag("--json", inv.json, "JSON output");
+  auto* links = app.add_subcommand("links", "the alert <-> incident pairs (all, or one)");
+  links->add_option("--alert", inv.alert_id, "an Opsgenie alert id");
+  links->add_option("--incident", inv.incident_id, "a PagerDuty incident id");
+  links->add_flag("--json", inv.json, "JSON output");
+  auto* events = app.add_subcommand("events", "the most recent webhooks in the journal, newest first");
+  events->add_option("--last", inv.last, "how many")->capture_default_str()->check(CLI::Range(1, 100000));
+  events->add_flag("--json", inv.json, "JSON output");
+  auto* dead =
+      app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
+  dead->require_subcommand(1);
+  for (const std::string verb : {"list", "show", "replay", "discard"}) {
+    auto* sub = dead->add_subcommand(verb, verb + " dead letters");
+    sub->add_flag("--json", inv.dead_letter.json, "JSON output");
+    if (verb == "show" || verb == "discard") sub->add_option("id", inv.dead_letter.id)->required();
+    if (verb == "replay") {
+      sub->add_option("id", inv.dead_letter.id, "the action id (see list)");
+      sub->add_flag("--all", inv.dead_letter.all, "replay every dead letter");
+    }
+    sub->callback([&inv, verb] { inv.dead_letter.verb = verb; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e, out, err)};
+  }
+  for (const auto& [name, option] : flag_options)
+    if (option->count() > 0) inv.flags[name] = flag_values[name];
+  if (check->parsed()) inv.command = Command::kCheckConfig;
+  if (status->parsed()) inv.command = Command::kStatus;
+  if (links->parsed()) inv.command = Command::kLinks;
+  if (events->parsed()) inv.command = Command::kEvents;
+  if (dead->parsed()) {
+    inv.command = Command::kDeadLetters;
+    if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {
+      err << "ogpd-proxy: dead-letters replay needs an action id or --all\n";
+      return {std::nullopt, 2};
+    }
+  }
+  return {std::move(inv), 0};
+}
+
+Result<ops::Config> read_settings(const Invocation& invocation) {
+  return ops::validate(
+      ops::merge_settings(read_dotenv(invocation.env_file), read_environment(), invocation.flags));
+}
+
+}  // namespace ogpd::cli

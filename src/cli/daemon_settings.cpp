@@ -1,0 +1,54 @@
+#include "cli/daemon_settings.h"
+
+namespace ogpd::cli {
+
+delivery::EngineSettings engine_settings(const ops::Config& config) {
+  delivery::EngineSettings s;
+  s.sync.urgency_by_priority = config.urgency_by_priority;
+  s.sync.own_user = config.pagerduty_user;
+  s.retry.max_attempts = config.retry_max_attempts;
+  s.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
+  s.retry.base_delay = std::chrono::milliseconds(config.retry_base_delay_ms);
+  s.workers = config.delivery_workers;
+  s.pagerduty_per_second = config.pagerduty_requests_per_minute / 60.0;
+  s.opsgenie_per_second = config.opsgenie_requests_per_minute / 60.0;
+  // A dry run's "calls" reach no PagerDuty: there is no user to look up.
+  if (!config.dry_run) s.own_email = config.pagerduty_email;
+  return s;
+}
+
+delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config) {
+  delivery::HousekeepingSettings s;
+  s.retention = std::chrono::hours(24 * config.retention_days);
+  return s;
+}
+
+server::Limits server_limits(const ops::Config& config, std::uint64_t fd_limit) {
+  return {.body_bytes = config.body_limit_bytes,
+          .connections = server::connections_within(config.max_connections, fd_limit),
+          .request_timeout = std::chrono::seconds(config.request_timeout_seconds),
+          .shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds)};
+}
+
+webhook::IntakeSettings intake_settings(const ops::Config& config) {
+  return {.opsgenie_integration_id = config.opsgenie_integration_id,
+          .opsgenie_webhook_token = config.opsgenie_webhook_token,
+          .pagerduty_secrets = config.pagerduty_webhook_secrets};
+}
+
+clients::PagerDutySettings pagerduty_settings(const ops::Config& config) {
+  return {.base_url = config.pagerduty_api_url,
+          .api_key = config.pagerduty_api_key.value_or(""),
+          .from_email = config.pagerduty_email.value_or(""),
+          .service_id = config.pagerduty_service_id.value_or("")};
+}
+
+clients::OpsgenieSettings opsgenie_settings(const ops::Config& config) {
+  return {.base_url = config.opsgenie_api_url, .api_key = config.opsgenie_api_key.value_or("")};
+}
+
+clients::CurlSettings curl_settings(const ops::Config& config) {
+  return {.total_timeout = std::chrono::seconds(config.http_timeout_seconds)};
+}
+
+}  // namespace ogpd::cli

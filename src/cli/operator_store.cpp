@@ -1,0 +1,33 @@
+#include "cli/operator_store.h"
+
+#include <ostream>
+
+#include "store/sqlite/store.h"
+
+namespace ogpd::cli {
+
+int with_operator_store(const ops::Config& config, const Clock& clock, std::ostream& err,
+                        const std::function<int(store::StoreAdmin&)>& command) {
+  if (config.store == ops::Store::kPostgres) {
+    err << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
+    return 2;
+  }
+  auto opened = store::SqliteStore::open(config.store_path(), clock, {.create = false});
+  if (!opened.ok()) {
+    err << "ogpd-proxy: ";
+    if (opened.status().code() == Status::Code::kNotFound) {
+      err << "no store at " << config.store_path()
+          << (config.dry_run
+                  ? " (these settings are a dry run, whose store is its own: run with the daemon's "
+                    "settings, credentials included)"
+                  : "")
+          << "\n";
+    } else {
+      err << "DATABASE_URL: " << opened.error() << "\n";
+    }
+    return 1;
+  }
+  return command((*opened)->admin);
+}
+
+}  // namespace ogpd::cli

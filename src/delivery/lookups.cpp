@@ -1,0 +1,63 @@
+#include "delivery/lookups.h"
+
+#include <spdlog/spdlog.h>
+
+#include "delivery/retry.h"
+
+namespace ogpd::delivery {
+namespace {
+
+constexpr std::int64_t kOwnUserRetryMs = 5 * 60'000;
+constexpr int kMaxCheckAttempts = 8;
+
+void log_if_failed(const Status& s, const std::string& what) {
+  if (!s.ok()) spdlog::error("Opsgenie {}: could not store the check's outcome: {}", what, s.message());
+}
+
+}  // namespace
+
+bool OwnUserLookup::take_turn(std::int64_t now_ms) {
+  if (!email_ || planner_.knows_own_user_id() || now_ms < next_try_ms_) return false;
+  next_try_ms_ = now_ms + kOwnUserRetryMs;
+  return true;
+}
+
+void OwnUserLookup::run() {
+  const auto result = pagerduty_.users(*email_);
+  if (classify(result).verdict == Verdict::kSuccess) {
+    if (auto id = clients::pagerduty_first_user_id(result.response.body)) {
+      planner_.set_own_user_id(*id);
+      spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
+      return;
+    }
+  }
+  spdlog::warn("could not resolve PAGERDUTY_EMAIL to a PagerDuty user ({}); retrying in 5 minutes",
+               result.transport == clients::Transport::kOk ? "HTTP " + std::to_string(result.response.status)
+                                                           : result.error);
+}
+
+void RequestChecker::run(const store::Check& check, double jitter) {
+  const auto result = opsgenie_.request_status(check.request_id);
+  const std::int64_t now = clock_.now_ms();
+  const auto status = result.transport == clients::Transport::kOk && result.response.status == 200
+                          ? clients::opsgenie_request_status(result.response.body)
+                          : std::nullopt;
+  const std::string what =
+      "request " + check.request_id + " (action " + std::to_string(check.action_id) + ")";
+  if (status) {
+    if (observer_) observer_->on_check(status->success, status->status);
+    if (!status->success) spdlog::error("Opsgenie did not apply {}: {}", what, status->status);
+    log_if_failed(outbox_.drop_check(check.request_id), what);
+  } else if (check.attempts + 1 >= kMaxCheckAttempts) {
+    spdlog::warn("Opsgenie {} still unconfirmed after {} checks; giving up on it", what, check.attempts + 1);
+    if (observer_) observer_->on_check(false, "unconfirmed");
+    log_if_failed(outbox_.drop_check(check.request_id), what);
+  } else {
+    // 404 until Opsgenie has processed it; also 5xx and network trouble.
+    const auto delay = backoff({.base_delay = std::chrono::milliseconds(500)}, check.attempts + 1, jitter,
+                               rate_limit_hint(result.response));
+    log_if_failed(outbox_.reschedule_check(check.request_id, check.attempts + 1, now + delay.count()), what);
+  }
+}
+
+}  // namespace ogpd::delivery

@@ -1,0 +1,53 @@
+// Lookups: the vendor reads the engine runs as worker jobs beside actions.
+//   - OwnUserLookup: which PagerDuty user PAGERDUTY_EMAIL is, so that user's events are never mirrored (loop
+//     guard 1). Tried at start-up, then every 5 minutes until it succeeds.
+//   - RequestChecker: Opsgenie's verdict on a request it accepted with 202, recorded in the outbox.
+// Each run() makes at most one call. Thread-safe as used: the engine never runs two lookups of one kind for
+// the same thing at once. Failures are logged and retried; they never fail an action.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "clients/apis.h"
+#include "core/clock.h"
+#include "delivery/engine_observer.h"
+#include "delivery/planner.h"
+#include "store/outbox.h"
+
+namespace ogpd::delivery {
+
+class OwnUserLookup {
+ public:
+  OwnUserLookup(clients::PagerDutyApi& pagerduty, EventPlanner& planner, std::optional<std::string> email)
+      : pagerduty_(pagerduty), planner_(planner), email_(std::move(email)) {}
+
+  // Whether to run now; when so, the next try is pushed 5 minutes out. Caller: the engine's loop only.
+  bool take_turn(std::int64_t now_ms);
+  void run();
+
+ private:
+  clients::PagerDutyApi& pagerduty_;
+  EventPlanner& planner_;
+  const std::optional<std::string> email_;
+  std::int64_t next_try_ms_ = 0;  // the engine's loop only
+};
+
+class RequestChecker {
+ public:
+  RequestChecker(store::Outbox& outbox, clients::OpsgenieApi& opsgenie, const Clock& clock,
+                 EngineObserver* observer)
+      : outbox_(outbox), opsgenie_(opsgenie), clock_(clock), observer_(observer) {}
+
+  // `jitter` in [0, 1) spreads the next check when the verdict is not in yet.
+  void run(const store::Check& check, double jitter);
+
+ private:
+  store::Outbox& outbox_;
+  clients::OpsgenieApi& opsgenie_;
+  const Clock& clock_;
+  EngineObserver* const observer_;
+};
+
+}  // namespace ogpd::delivery

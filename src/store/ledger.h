@@ -1,0 +1,39 @@
+// PairLedger: what the proxy knows about each pair — the alert <-> incident links, and the echo ledger (the
+// changes the proxy made itself, so their webhooks are not mirrored back).
+//
+// Who calls it: the planner reads it (through PlanningView, inside the journal's transaction or on its own),
+// the executor writes links and echoes as it acts, housekeeping expires old echoes. Thread-safe. A failed
+// write changes nothing and says why.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/echo.h"
+#include "core/link.h"
+#include "core/status.h"
+
+namespace ogpd::store {
+
+// What a planner may read: the pairs and the echo ledger, as of the transaction it plans in.
+class PlanningView {
+ public:
+  virtual ~PlanningView() = default;
+  virtual std::optional<Link> link_by_alert(const std::string& alert_id) = 0;
+  virtual std::optional<Link> link_by_incident(const std::string& incident_id) = 0;
+  virtual bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) = 0;
+};
+
+class PairLedger : public PlanningView {
+ public:
+  // Creates the link, or completes it: a link that knows its incident keeps it.
+  virtual Status save_link(const Link& link, std::int64_t now_ms) = 0;
+  // Records a change the proxy is about to make, before making it.
+  virtual Status record_echo(const Echo& echo, std::int64_t now_ms) = 0;
+  // Removes ledger entries older than `before_ms`: an echo that never came back must not hide a later human
+  // change forever.
+  virtual Status expire_echoes(std::int64_t before_ms) = 0;
+};
+
+}  // namespace ogpd::store

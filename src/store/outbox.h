@@ -1,0 +1,53 @@
+// Outbox: the actions planned from journaled events, waiting to be carried out — one ordered queue per pair —
+// and the Opsgenie requests whose outcome is still to be confirmed.
+//
+// Who calls it: the engine (plans what the journal left pending, dispatches due heads) and its workers
+// (record each attempt's outcome). Thread-safe. A failed write changes nothing and says why; the action then
+// stays pending and runs again, looking first.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/records.h"
+
+namespace ogpd::store {
+
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+
+  // Events stored but not planned (written by an older version, or by a journal without a planner).
+  virtual std::vector<StoredEvent> pending_events(std::size_t limit) = 0;
+  // Writes each plan (actions, link, consumed echo) and marks its event done, all in one transaction.
+  virtual Status commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) = 0;
+
+  // The oldest pending action of each pair that is due, skipping pairs in `busy`; at most `limit`; only
+  // actions on `target` when given.
+  virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
+                                            const std::vector<std::string>& busy,
+                                            std::optional<Side> target = std::nullopt) = 0;
+  // When the next pending action or check becomes due (nullopt: nothing pending).
+  virtual std::optional<std::int64_t> next_due_ms() = 0;
+
+  // Outcomes of an attempt. complete() also queues `check` when Opsgenie's verdict is still to come.
+  virtual Status complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) = 0;
+  virtual Status reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
+                            const std::string& error, bool ambiguous) = 0;
+  virtual Status finish(std::int64_t action_id, ActionState state, const std::string& error,
+                        std::int64_t now_ms) = 0;  // kDead or kUnpaired
+
+  virtual std::vector<Check> due_checks(std::int64_t now_ms, std::size_t limit) = 0;
+  virtual Status reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) = 0;
+  virtual Status drop_check(const std::string& request_id) = 0;
+
+  // At start-up: any pending action may have been in flight when the process died, so each looks before it
+  // acts on its next attempt.
+  virtual Status mark_pending_ambiguous() = 0;
+};
+
+}  // namespace ogpd::store

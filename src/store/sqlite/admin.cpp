@@ -1,0 +1,127 @@
+#include "store/sqlite/admin.h"
+
+#include "store/sqlite/rows.h"
+
+namespace ogpd::store {
+
+std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::size_t limit) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kActionsInState);
+  stmt->bind(1, to_string(state));
+  stmt->bind(2, static_cast<std::int64_t>(limit));
+  return read_actions(*stmt);
+}
+
+std::optional<OutboxItem> SqliteAdmin::action(std::int64_t id) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kActionById);
+  stmt->bind(1, id);
+  auto items = read_actions(*stmt);
+  if (items.empty()) return std::nullopt;
+  return items.front();
+}
+
+Status SqliteAdmin::replay(std::int64_t action_id, std::int64_t now_ms) {
+  auto session = database_.lock();
+  return session.transaction(Durability::kProcess, [&]() -> Status {
+    if (auto s = session.run(Sql::kReplayAction,
+                             [&](Statement& stmt) {
+                               stmt.bind(1, action_id);
+                               stmt.bind(2, now_ms);
+                             });
+        !s.ok())
+      return s;
+    if (session.db().changes() == 0)
+      return Status::not_found("no dead letter with id " + std::to_string(action_id));
+    std::string pair;
+    {
+      auto key = session.statement(Sql::kPairKeyOfAction);
+      key->bind(1, action_id);
+      if (key->step() != SQLITE_ROW) return session.db().last_error();
+      pair = key->column_text(0).value_or("");
+    }
+    return session.run(Sql::kRecomputeHeads, [&](Statement& stmt) { stmt.bind(1, std::string_view(pair)); });
+  });
+}
+
+Status SqliteAdmin::discard(std::int64_t action_id, std::int64_t now_ms) {
+  int changed = 0;
+  Status s = write_one(
+      database_, Sql::kDiscardAction,
+      [&](Statement& stmt) {
+        stmt.bind(1, action_id);
+        stmt.bind(2, now_ms);
+      },
+      &changed);
+  if (s.ok() && changed == 0) return Status::not_found("no dead letter with id " + std::to_string(action_id));
+  return s;
+}
+
+std::vector<StoredEvent> SqliteAdmin::recent_events(std::size_t limit) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kRecentEvents);
+  stmt->bind(1, static_cast<std::int64_t>(limit));
+  return read_events(*stmt);
+}
+
+std::vector<Link> SqliteAdmin::links(const std::optional<std::string>& alert_id,
+                                     const std::optional<std::string>& incident_id) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kLinksMatching);
+  stmt->bind(1, alert_id);
+  stmt->bind(2, incident_id);
+  std::vector<Link> out;
+  while (stmt->step() == SQLITE_ROW)
+    out.push_back(Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2)});
+  return out;
+}
+
+QueueStats SqliteAdmin::queue_stats() {
+  auto session = database_.lock();
+  QueueStats stats;
+  stats.vendors["pagerduty"];
+  stats.vendors["opsgenie"];
+  {
+    auto stmt = session.statement(Sql::kQueueStats);
+    while (stmt->step() == SQLITE_ROW) {
+      auto& v = stats.vendors[stmt->column_text(0).value_or("")];
+      const std::string state = stmt->column_text(1).value_or("");
+      const std::int64_t count = stmt->column_int(2);
+      if (state == "pending") {
+        v.pending = count;
+        v.oldest_pending_ms = stmt->column_int(3);
+      } else if (state == "dead") {
+        v.dead = count;
+      } else if (state == "unpaired") {
+        v.unpaired = count;
+      } else if (state == "done") {
+        v.last_success_ms = stmt->column_int(4);
+      }
+    }
+  }
+  auto events = session.statement(Sql::kPendingEventCount);
+  if (events->step() == SQLITE_ROW) stats.events_pending = events->column_int(0);
+  return stats;
+}
+
+Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
+  auto session = database_.lock();
+  std::int64_t removed = 0;
+  Status s = session.transaction(Durability::kProcess, [&]() -> Status {
+    for (const Sql which : {Sql::kPruneChecks, Sql::kPruneActions, Sql::kPruneEvents}) {
+      if (auto step = session.run(which,
+                                  [&](Statement& stmt) {
+                                    stmt.bind(1, before_ms);
+                                    stmt.bind(2, static_cast<std::int64_t>(batch));
+                                  });
+          !step.ok())
+        return step;
+      if (which != Sql::kPruneChecks) removed += session.db().changes();
+    }
+    return {};
+  });
+  if (!s.ok()) return s;
+  return removed;
+}
+
+}  // namespace ogpd::store

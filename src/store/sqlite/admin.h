@@ -1,0 +1,32 @@
+// SqliteAdmin: operator views, replay, discard and retention over the embedded store's connection. Writes are
+// synchronous=NORMAL (see outbox.h). Thread-safe; failures are values.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store/admin.h"
+#include "store/sqlite/database.h"
+
+namespace ogpd::store {
+
+class SqliteAdmin final : public StoreAdmin {
+ public:
+  explicit SqliteAdmin(SqliteDatabase& database) : database_(database) {}
+
+  std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) override;
+  std::optional<OutboxItem> action(std::int64_t id) override;
+  Status replay(std::int64_t action_id, std::int64_t now_ms) override;
+  Status discard(std::int64_t action_id, std::int64_t now_ms) override;
+  std::vector<StoredEvent> recent_events(std::size_t limit) override;
+  std::vector<Link> links(const std::optional<std::string>& alert_id,
+                          const std::optional<std::string>& incident_id) override;
+  QueueStats queue_stats() override;
+  Result<std::int64_t> prune(std::int64_t before_ms, int batch) override;
+
+ private:
+  SqliteDatabase& database_;
+};
+
+}  // namespace ogpd::store

@@ -1,0 +1,113 @@
+// SqliteDatabase: the embedded store's one connection (DATABASE_URL=sqlite:<path>), its lock and its cache of
+// prepared statements. Every role over SQLite — the journal's writer, the outbox, the pair ledger, the admin
+// views — borrows it through a Session, so there is one WAL writer and never an SQLITE_BUSY between them.
+//
+// open() applies pending migrations and checks the file can be written; it starts no thread, so operator
+// commands use it as the daemon does. Thread-safe: a Session holds the lock for as long as it lives. Failures
+// are values; the only thing open() may not do is leave a half-migrated schema (each migration is one
+// transaction).
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
+
+namespace ogpd::store {
+
+struct SqliteOptions {
+  // false for operator commands: a store that does not exist is an error, not a new empty file.
+  bool create = true;
+  // A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
+  // another process is reported as unavailable so the sender retries, rather than answered late.
+  int busy_timeout_ms = 2000;
+};
+
+// How a transaction's commit must reach the disk.
+enum class Durability {
+  kFull,     // synchronous=FULL: survives a power cut (the journal: a 202 promises it)
+  kProcess,  // synchronous=NORMAL: survives kill -9, not a power cut; for outcomes whose loss only makes an
+             // action run again, looking first (pending actions are marked ambiguous at start-up)
+};
+
+class SqliteDatabase {
+ public:
+  static Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, const Clock& clock,
+                                                      SqliteOptions options = {});
+
+  // The connection, locked. Statements from statement() are reset when their guard goes.
+  class Session {
+   public:
+    // A cached statement; reset (ending its read) when the guard goes out of scope.
+    class Cached {
+     public:
+      explicit Cached(Statement& statement) : statement_(statement) {}
+      ~Cached() { statement_.reset(); }
+      Cached(const Cached&) = delete;
+      Cached& operator=(const Cached&) = delete;
+      Statement* operator->() { return &statement_; }
+      Statement& operator*() { return statement_; }
+
+     private:
+      Statement& statement_;
+    };
+
+    Cached statement(Sql which);
+    // Binds, steps once, resets. ok on a row or on done.
+    Status run(Sql which, const std::function<void(Statement&)>& bind);
+    // BEGIN IMMEDIATE (waiting for another process's write lock) ... COMMIT, or ROLLBACK when `body` or the
+    // commit fails.
+    Status transaction(Durability durability, const std::function<Status()>& body);
+    Db& db() { return database_.db_; }
+
+   private:
+    friend class SqliteDatabase;
+    explicit Session(SqliteDatabase& database) : database_(database), lock_(database.mu_) {}
+    SqliteDatabase& database_;
+    std::unique_lock<std::mutex> lock_;
+  };
+
+  Session lock() { return Session(*this); }
+
+  int schema_version() const { return schema_version_; }
+  const std::string& path() const { return path_; }
+  const Clock& clock() const { return clock_; }
+  // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
+  // would take writes into an unlinked inode, lost at the next start.
+  Status file_health() const;
+
+ private:
+  struct FileId {
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+  SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock)
+      : db_(std::move(db)),
+        schema_version_(schema_version),
+        path_(std::move(path)),
+        file_(file),
+        clock_(clock) {}
+
+  std::mutex mu_;
+  Db db_;                                                                    // guarded by mu_
+  std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
+  Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
+  const int schema_version_;
+  const std::string path_;
+  const FileId file_;
+  const Clock& clock_;
+};
+
+// Applies the numbered migrations of schema.h that `db` lacks. Returns the resulting version.
+Result<int> migrate(Db& db, std::int64_t now_ms);
+
+}  // namespace ogpd::store

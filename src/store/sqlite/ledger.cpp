@@ -1,0 +1,46 @@
+#include "store/sqlite/ledger.h"
+
+#include "store/sqlite/plans.h"
+#include "store/sqlite/rows.h"
+
+namespace ogpd::store {
+
+std::optional<Link> SqliteLedger::link_by_alert(const std::string& alert_id) {
+  auto session = database_.lock();
+  return read_link_by_alert(session, alert_id);
+}
+
+std::optional<Link> SqliteLedger::link_by_incident(const std::string& incident_id) {
+  auto session = database_.lock();
+  return read_link_by_incident(session, incident_id);
+}
+
+bool SqliteLedger::echo_recorded(const Echo& echo, std::int64_t not_before_ms) {
+  auto session = database_.lock();
+  return read_echo_recorded(session, echo, not_before_ms);
+}
+
+Status SqliteLedger::save_link(const Link& link, std::int64_t now_ms) {
+  return write_one(database_, Sql::kSaveLink, [&](Statement& s) {
+    s.bind(1, std::string_view(link.alert_id));
+    s.bind(2, link.incident_id);
+    s.bind(3, link.incident_key);
+    s.bind(4, now_ms);
+  });
+}
+
+Status SqliteLedger::record_echo(const Echo& echo, std::int64_t now_ms) {
+  return write_one(database_, Sql::kRecordEcho, [&](Statement& s) {
+    s.bind(1, to_string(echo.side));
+    s.bind(2, std::string_view(echo.target_id));
+    s.bind(3, std::string_view(echo.verb));
+    s.bind(4, std::string_view(echo.note_digest));
+    s.bind(5, now_ms);
+  });
+}
+
+Status SqliteLedger::expire_echoes(std::int64_t before_ms) {
+  return write_one(database_, Sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
+}
+
+}  // namespace ogpd::store

@@ -1,0 +1,336 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "store/sqlite/database.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/journal.h"
+#include "store/sqlite/schema.h"
+
+namespace ogpd::store {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("ogpd-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+Received received(const std::string& key, EventKind kind = EventKind::kAlertCreated,
+                  std::optional<std::string> delivery = std::nullopt) {
+  Received r;
+  r.event.source = Source::kOpsgenie;
+  r.event.kind = kind;
+  r.event.type = "Create";
+  r.event.dedupe_key = key;
+  r.event.delivery_id = std::move(delivery);
+  r.event.alert_id = "alert-" + key;
+  r.event.note = "n";
+  r.raw_body = "{\"k\":\"" + key + "\"}";
+  r.received_at_ms = 1700000000000;
+  return r;
+}
+
+const SystemClock kClock;
+
+// A journal on its database, as the daemon has them (the journal stops before its database closes).
+struct OpenJournal {
+  std::unique_ptr<SqliteDatabase> database;
+  std::unique_ptr<SqliteJournal> journal;
+  SqliteJournal* operator->() { return journal.get(); }
+  SqliteJournal& operator*() { return *journal; }
+  explicit operator bool() const { return journal != nullptr; }
+};
+
+OpenJournal open_journal(const std::string& path, std::string* error, Planner* planner = nullptr) {
+  auto database = SqliteDatabase::open(path, kClock);
+  if (!database.ok()) {
+    *error = database.error();
+    return {};
+  }
+  auto journal = SqliteJournal::start(**database, {.planner = planner});
+  return {std::move(*database), std::move(journal)};
+}
+
+AppendResult append_and_wait(Journal& journal, Received r) {
+  std::promise<AppendResult> promise;
+  auto future = promise.get_future();
+  journal.append(std::move(r), [&promise](AppendResult result) { promise.set_value(std::move(result)); });
+  return future.get();
+}
+
+std::int64_t count_rows(const std::string& path, const std::string& where = "1") {
+  std::string error;
+  auto db = Db::open(path);
+  auto stmt = db->prepare("SELECT COUNT(*) FROM events WHERE " + where);
+  EXPECT_EQ(stmt.step(), SQLITE_ROW);
+  return stmt.column_int(0);
+}
+
+TEST(SqliteJournal, StoresAnEventWithItsFieldsAndRawBody) {
+  TempDir dir;
+  const auto path = dir.file("nested/dir/ogpd.db");
+  std::string error;
+  auto store = open_journal(path, &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store.database->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
+  const auto result = append_and_wait(*store, received("k1"));
+  EXPECT_EQ(result.outcome, AppendOutcome::kStored);
+  EXPECT_GT(result.event_id, 0);
+  EXPECT_TRUE(store->ready());
+  store->stop();
+
+  auto db = Db::open(path);
+  auto stmt = db->prepare("SELECT source, kind, alert_id, note, raw_body, status FROM events WHERE id = ?1");
+  stmt.bind(1, result.event_id);
+  ASSERT_EQ(stmt.step(), SQLITE_ROW);
+  EXPECT_EQ(stmt.column_text(0), "opsgenie");
+  EXPECT_EQ(stmt.column_text(1), "alert.created");
+  EXPECT_EQ(stmt.column_text(2), "alert-k1");
+  EXPECT_EQ(stmt.column_text(3), "n");
+  EXPECT_EQ(stmt.column_text(4), "{\"k\":\"k1\"}");
+  EXPECT_EQ(stmt.column_text(5), "pending");
+}
+
+TEST(SqliteJournal, EventsWithNothingToDoAreStoredAsIgnored) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  EXPECT_EQ(append_and_wait(*store, received("ping", EventKind::kPing)).outcome, AppendOutcome::kStored);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db"), "status = 'ignored'"), 1);
+}
+
+TEST(SqliteJournal, SameDedupeKeyOrDeliveryIdIsADuplicateOfTheFirst) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  const auto first = append_and_wait(*store, received("k1", EventKind::kAlertCreated, "wh-1"));
+  const auto again = append_and_wait(*store, received("k1"));
+  EXPECT_EQ(again.outcome, AppendOutcome::kDuplicate);
+  EXPECT_EQ(again.event_id, first.event_id);
+  const auto same_delivery = append_and_wait(*store, received("k2", EventKind::kAlertCreated, "wh-1"));
+  EXPECT_EQ(same_delivery.outcome, AppendOutcome::kDuplicate);
+  EXPECT_EQ(same_delivery.event_id, first.event_id);
+  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kStored);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
+}
+
+TEST(SqliteJournal, ConcurrentAppendsAreGroupCommittedAndAllAnswered) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  constexpr int kThreads = 8, kEach = 250;
+  std::atomic<int> stored{0}, duplicates{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        // every key twice: once from this thread, once from its neighbour
+        const int key = (t * kEach + i) / 2;
+        const auto r = append_and_wait(*store, received("key-" + std::to_string(key)));
+        (r.outcome == AppendOutcome::kStored ? stored : duplicates)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  store->stop();
+  EXPECT_EQ(stored + duplicates, kThreads * kEach);
+  EXPECT_EQ(stored, kThreads * kEach / 2);
+  EXPECT_EQ(count_rows(dir.file("o.db")), kThreads * kEach / 2);
+}
+
+TEST(SqliteJournal, EventsThatArriveDuringACommitShareTheNextTransaction) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  ASSERT_TRUE(store) << error;
+  const auto before = store->transactions();
+  // Another connection holds the write lock: the writer takes the first event and waits in BEGIN.
+  auto other = Db::open(dir.file("o.db"));
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  constexpr int kEvents = 20;
+  std::vector<std::future<AppendResult>> results;
+  std::vector<std::shared_ptr<std::promise<AppendResult>>> promises;
+  for (int i = 0; i < kEvents; ++i) {
+    promises.push_back(std::make_shared<std::promise<AppendResult>>());
+    results.push_back(promises.back()->get_future());
+    store->append(received("g" + std::to_string(i)),
+                  [p = promises.back()](AppendResult r) { p->set_value(r); });
+    if (i == 0) {
+      while (store->queued() != 0) std::this_thread::yield();  // the writer has taken the first
+    }
+  }
+  EXPECT_EQ(store->queued(), static_cast<std::size_t>(kEvents - 1));
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+  for (auto& r : results) EXPECT_EQ(r.get().outcome, AppendOutcome::kStored);
+  // One transaction for the first event, ONE for the 19 that waited: not one each.
+  EXPECT_EQ(store->transactions() - before, 2u);
+}
+
+TEST(SqliteJournal, DuplicatesWithinOneBatchAreDetected) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  std::vector<std::promise<AppendResult>> promises(50);
+  for (auto& p : promises)
+    store->append(received("same"), [&p](AppendResult r) { p.set_value(std::move(r)); });
+  int stored = 0;
+  for (auto& p : promises) stored += p.get_future().get().outcome == AppendOutcome::kStored;
+  EXPECT_EQ(stored, 1);
+}
+
+TEST(SqliteJournal, ALockedDatabaseAnswersUnavailableThenRecovers) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
+
+  auto other = Db::open(dir.file("o.db"));
+  ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
+  const auto blocked = append_and_wait(*store, received("while-locked"));
+  EXPECT_EQ(blocked.outcome, AppendOutcome::kUnavailable);
+  EXPECT_FALSE(blocked.error.empty());
+  EXPECT_FALSE(store->ready());
+  ASSERT_TRUE(other->exec("COMMIT").ok());
+
+  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kStored);
+  EXPECT_TRUE(store->ready());
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 2);
+  EXPECT_EQ(count_rows(dir.file("o.db"), "dedupe_key = 'while-locked'"), 0);
+}
+
+TEST(SqliteJournal, ReopeningKeepsEveryEventAndAppliesNoMigrationTwice) {
+  TempDir dir;
+  std::string error;
+  {
+    auto store = open_journal(dir.file("o.db"), &error);
+    for (int i = 0; i < 10; ++i) append_and_wait(*store, received("k" + std::to_string(i)));
+  }
+  auto store = open_journal(dir.file("o.db"), &error);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(store.database->schema_version(), static_cast<int>(sqlite_sql::kMigrations.size()));
+  EXPECT_EQ(append_and_wait(*store, received("k3")).outcome, AppendOutcome::kDuplicate);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 10);
+}
+
+TEST(SqliteJournal, ANewerSchemaThanKnownRefusesToOpen) {
+  TempDir dir;
+  std::string error;
+  { open_journal(dir.file("o.db"), &error); }
+  {
+    auto db = Db::open(dir.file("o.db"));
+    ASSERT_TRUE(db->exec("INSERT INTO schema_migrations VALUES (99, 0)").ok());
+  }
+  EXPECT_FALSE(open_journal(dir.file("o.db"), &error));
+  EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+TEST(SqliteJournal, AnUnopenablePathFailsWithTheReason) {
+  std::string error;
+  EXPECT_FALSE(open_journal("/proc/version/ogpd.db", &error));
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(SqliteJournal, AppendAfterStopIsUnavailable) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  store->stop();
+  EXPECT_EQ(append_and_wait(*store, received("late")).outcome, AppendOutcome::kUnavailable);
+  EXPECT_FALSE(store->ready());
+}
+
+TEST(SqliteJournal, ADeletedFileIsNotReadyAndTakesNoMoreEvents) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  ASSERT_EQ(append_and_wait(*store, received("before")).outcome, AppendOutcome::kStored);
+  EXPECT_TRUE(store->ready());
+  ASSERT_TRUE(std::filesystem::remove(dir.file("o.db")));
+  EXPECT_NE(store->health().message().find("was deleted"), std::string::npos) << store->health().message();
+  const auto after = append_and_wait(*store, received("after"));
+  EXPECT_EQ(after.outcome, AppendOutcome::kUnavailable);
+  EXPECT_NE(after.error.find("was deleted"), std::string::npos) << after.error;
+}
+
+TEST(SqliteJournal, AReplacedFileIsNotReady) {
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error);
+  { std::ofstream(dir.file("other.db")) << ""; }
+  std::filesystem::rename(dir.file("other.db"), dir.file("o.db"));
+  EXPECT_NE(store->health().message().find("was replaced"), std::string::npos) << store->health().message();
+  EXPECT_EQ(append_and_wait(*store, received("after")).outcome, AppendOutcome::kUnavailable);
+}
+
+TEST(SqliteJournal, AReadOnlyFileRefusesToOpen) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root writes read-only files; the end-to-end test runs as nobody";
+  TempDir dir;
+  std::string error;
+  { open_journal(dir.file("o.db"), &error); }
+  std::filesystem::permissions(dir.file("o.db"), std::filesystem::perms::owner_read);
+  EXPECT_FALSE(open_journal(dir.file("o.db"), &error));
+  EXPECT_NE(error.find("cannot write the store"), std::string::npos) << error;
+}
+
+// Plans every event with one action and counts what it is told was planned.
+class CountingPlanner : public Planner {
+ public:
+  PlannedEvent plan(const Event& event, PlanningView&) override {
+    PlannedEvent p;
+    p.outcome = "mirrored";
+    Action a;
+    a.kind = ActionKind::kAddIncidentNote;
+    a.alert_id = event.alert_id;
+    a.note = "n";
+    p.actions.push_back(a);
+    return p;
+  }
+  void planned(std::int64_t, const Event&, const PlannedEvent&) override { ++told; }
+  std::atomic<int> told{0};
+};
+
+TEST(SqliteJournal, APlanIsReportedOnlyAfterItsTransactionCommitted) {
+  TempDir dir;
+  std::string error;
+  {
+    // A deferred foreign key that the action for alert-boom breaks: found at COMMIT, after planning.
+    auto db = Db::open(dir.file("o.db"));
+    open_journal(dir.file("o.db"), &error)->stop();
+    ASSERT_TRUE(db->exec("CREATE TABLE trap (x INTEGER REFERENCES events(id) DEFERRABLE INITIALLY DEFERRED);"
+                         "CREATE TRIGGER boom AFTER INSERT ON outbox WHEN NEW.pair_key LIKE '%alert-boom%'"
+                         " BEGIN INSERT INTO trap VALUES (-1); END;")
+                    .ok());
+  }
+  CountingPlanner planner;
+  auto store = open_journal(dir.file("o.db"), &error, &planner);
+  ASSERT_TRUE(store) << error;
+  EXPECT_EQ(append_and_wait(*store, received("fine")).outcome, AppendOutcome::kStored);
+  EXPECT_EQ(planner.told, 1);
+  EXPECT_EQ(append_and_wait(*store, received("boom")).outcome, AppendOutcome::kUnavailable);
+  EXPECT_EQ(planner.told, 1);  // rolled back: nothing to report
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 1);
+}
+
+}  // namespace
+}  // namespace ogpd::store
