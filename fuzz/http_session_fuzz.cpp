@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "ops/metrics.h"
+#include "ops/ogpd_metrics.h"
 #include "server/server.h"
 
 namespace {
@@ -35,7 +35,7 @@ struct World {
   boost::asio::io_context io{1};
   StubJournal journal;
   ogpd::SystemClock clock;
-  ogpd::ops::Metrics metrics;
+  ogpd::ops::OgpdMetrics metrics{"fuzz"};
   ogpd::server::Server server{io,
                               {.body_bytes = 64 * 1024, .header_bytes = 8 * 1024},
                               {.opsgenie_webhook_token = "fuzz-token"},
@@ -55,7 +55,7 @@ World* world = nullptr;  // reachable for the whole run: not a leak
 // How many connection handlers threw so far (the counter is bumped before the connection closes, so the
 // client's read of the close sees it).
 int exceptions_seen() {
-  const std::string text = world->metrics.render();
+  const std::string text = world->metrics.registry.render();
   const std::string series = "ogpd_connection_errors_total{reason=\"exception\"} ";
   const auto at = text.find(series);
   return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + series.size());

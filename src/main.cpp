@@ -22,7 +22,7 @@
 #include "delivery/metrics_observer.h"
 #include "ops/config.h"
 #include "ops/log.h"
-#include "ops/metrics.h"
+#include "ops/ogpd_metrics.h"
 #include "server/server.h"
 #include "store/sqlite/journal.h"
 #include "store/sqlite/store.h"
@@ -90,9 +90,8 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",
                  config.store_path(), config.sqlite_path);
 
-  ogpd::ops::Metrics metrics;
-  ogpd::ops::describe_ogpd_metrics(metrics, OGPD_VERSION);
-  metrics.set("ogpd_dry_run", {}, config.dry_run ? 1 : 0);
+  ogpd::ops::OgpdMetrics metrics(OGPD_VERSION);
+  metrics.dry_run.with().set(config.dry_run ? 1 : 0);
   ogpd::delivery::MetricsObserver observer(metrics);
 
   ogpd::clients::global_http_init();
@@ -125,7 +124,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
       {.metrics = &metrics,
        .render_metrics =
            [&] {
-             return metrics.render([&](std::string& out) {
+             return metrics.registry.render([&](std::string& out) {
                ogpd::delivery::render_queue_metrics(store.admin.queue_stats(), clock.now_ms(), out);
                ogpd::ops::render_process_metrics(out);
              });

@@ -4,55 +4,81 @@
 
 namespace ogpd::delivery {
 
+namespace {
+
+std::string name(auto value) {
+  return std::string(to_string(value));
+}
+
+}  // namespace
+
+MetricsObserver::MetricsObserver(ops::OgpdMetrics& metrics) : metrics_(metrics) {
+  for (std::size_t s = 0; s < kSources; ++s)
+    for (std::size_t k = 0; k < kKinds; ++k)
+      for (std::size_t o = 0; o < kOutcomes; ++o)
+        processed_[s][k][o] =
+            &metrics.events_processed.with({name(static_cast<Source>(s)), name(static_cast<EventKind>(k)),
+                                            name(static_cast<sync::Outcome>(o))});
+  for (const auto guard : {sync::Outcome::kOwnUser, sync::Outcome::kEcho, sync::Outcome::kMarker})
+    suppressed_[static_cast<std::size_t>(guard)] = &metrics.loop_echoes_suppressed.with({name(guard)});
+  for (std::size_t a = 0; a < kActions; ++a) {
+    const auto kind = static_cast<ActionKind>(a);
+    completed_[a] = &metrics.actions_completed.with({name(target_of(kind)), name(kind)});
+  }
+  for (std::size_t s = 0; s < kSides; ++s) {
+    const std::string vendor = name(static_cast<Side>(s));
+    per_side_[s] = {&metrics.retries.with({vendor}), &metrics.rate_limit_waits.with({vendor}),
+                    &metrics.dead_letters.with({vendor}), &metrics.unpaired.with({vendor})};
+  }
+  request_failures_ = &metrics.opsgenie_request_failures.with();
+}
+
 void MetricsObserver::on_planned(const Event& event, const std::string& outcome, std::size_t) {
-  metrics_.add("ogpd_events_processed_total", {{"source", std::string(to_string(event.source))},
-                                               {"kind", std::string(to_string(event.kind))},
-                                               {"outcome", outcome}});
-  if (outcome == "own_user" || outcome == "echo" || outcome == "marker")
-    metrics_.add("ogpd_loop_echoes_suppressed_total", {{"guard", outcome}});
+  for (std::size_t o = 0; o < kOutcomes; ++o) {
+    if (to_string(static_cast<sync::Outcome>(o)) != outcome) continue;
+    processed_[static_cast<std::size_t>(event.source)][static_cast<std::size_t>(event.kind)][o]->add();
+    if (suppressed_[o] != nullptr) suppressed_[o]->add();
+    return;
+  }
 }
 
 void MetricsObserver::on_attempt(const store::OutboxItem& item, const Attempt& attempt) {
-  const std::string vendor(to_string(target_of(item.action.kind)));
-  if (attempt.kind == Attempt::kDone)
-    metrics_.add("ogpd_actions_completed_total",
-                 {{"vendor", vendor}, {"action", std::string(to_string(item.action.kind))}});
-  if (attempt.kind == Attempt::kUnpaired) metrics_.add("ogpd_unpaired_total", {{"vendor", vendor}});
+  if (attempt.kind == Attempt::kDone) completed_[static_cast<std::size_t>(item.action.kind)]->add();
+  if (attempt.kind == Attempt::kUnpaired)
+    per_side_[static_cast<std::size_t>(target_of(item.action.kind))].unpaired->add();
 }
 
 void MetricsObserver::on_retry(const store::OutboxItem& item, milliseconds, bool rate_limited) {
-  const std::string vendor(to_string(target_of(item.action.kind)));
-  metrics_.add("ogpd_retries_total", {{"vendor", vendor}});
-  if (rate_limited) metrics_.add("ogpd_rate_limit_waits_total", {{"vendor", vendor}});
+  const auto& side = per_side_[static_cast<std::size_t>(target_of(item.action.kind))];
+  side.retries->add();
+  if (rate_limited) side.rate_limit_waits->add();
 }
 
 void MetricsObserver::on_dead_letter(const store::OutboxItem& item, const std::string&) {
-  metrics_.add("ogpd_dead_letters_total", {{"vendor", std::string(to_string(target_of(item.action.kind)))}});
+  per_side_[static_cast<std::size_t>(target_of(item.action.kind))].dead_letters->add();
 }
 
 void MetricsObserver::on_check(bool success, const std::string&) {
-  if (!success) metrics_.add("ogpd_opsgenie_request_failures_total", {});
+  if (!success) request_failures_->add();
 }
 
 void MetricsObserver::on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
                               std::chrono::microseconds took) {
-  const std::string& operation = request.operation;
   std::string status_class = "network";
   if (result.transport == clients::Transport::kOk)
     status_class = std::to_string(result.response.status / 100) + "xx";
-  const std::string name(to_string(request.vendor));
-  metrics_.add("ogpd_clients_calls_total",
-               {{"vendor", name}, {"operation", operation}, {"status", status_class}});
-  metrics_.observe("ogpd_clients_call_duration_seconds", {{"vendor", name}}, took.count() / 1e6);
+  const std::string vendor = name(request.vendor);
+  metrics_.clients_calls.with({vendor, request.operation, status_class}).add();
+  metrics_.clients_call_duration.with({vendor}).observe(took.count() / 1e6);
   spdlog::info(
-      "vendor call vendor={} operation={} status={} took_ms={:.1f}{}", name, operation,
+      "vendor call vendor={} operation={} status={} took_ms={:.1f}{}", vendor, request.operation,
       result.transport == clients::Transport::kOk ? std::to_string(result.response.status) : "network",
       took.count() / 1000.0, result.error.empty() ? "" : " error=" + result.error);
 }
 
 void render_queue_metrics(const store::QueueStats& stats, std::int64_t now_ms, std::string& out) {
   const auto family = [&](const char* name, const char* help) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n";
+    ops::family_header(out, name, "gauge", help);
   };
   family("ogpd_events_pending", "Journaled events not yet planned.");
   out += ops::sample("ogpd_events_pending", {}, static_cast<double>(stats.events_pending));

@@ -1,17 +1,23 @@
-// MetricsObserver: turns what the engine and the executor report into ops::Metrics samples and log lines.
-// Thread-safe (Metrics is).
+// MetricsObserver: turns what the planner, the engine and the vendor HTTP client report into samples of
+// ops::OgpdMetrics, and vendor calls into log lines. Series whose labels are known in advance (per event:
+// source, kind, outcome; per action: vendor, action) are resolved once in the constructor, so the journal's
+// writer thread never takes a metrics lock; a vendor call's series (its operation is the request's) is
+// looked up per call, beside an HTTP exchange. Thread-safe.
 #pragma once
+
+#include <array>
 
 #include "clients/observing_http_client.h"
 #include "delivery/engine_observer.h"
-#include "ops/metrics.h"
+#include "ops/ogpd_metrics.h"
 #include "store/records.h"
+#include "sync/plan.h"
 
 namespace ogpd::delivery {
 
 class MetricsObserver final : public EngineObserver, public clients::CallObserver {
  public:
-  explicit MetricsObserver(ops::Metrics& metrics) : metrics_(metrics) {}
+  explicit MetricsObserver(ops::OgpdMetrics& metrics);
 
   void on_planned(const Event& event, const std::string& outcome, std::size_t actions) override;
   void on_attempt(const store::OutboxItem& item, const Attempt& attempt) override;
@@ -22,7 +28,22 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
                std::chrono::microseconds took) override;
 
  private:
-  ops::Metrics& metrics_;
+  static constexpr std::size_t kSources = 2, kKinds = static_cast<std::size_t>(EventKind::kOther) + 1,
+                               kOutcomes = static_cast<std::size_t>(sync::Outcome::kNoAction) + 1, kSides = 2,
+                               kActions = static_cast<std::size_t>(ActionKind::kCloseAlert) + 1;
+  struct PerSide {
+    ops::Counter* retries;
+    ops::Counter* rate_limit_waits;
+    ops::Counter* dead_letters;
+    ops::Counter* unpaired;
+  };
+
+  ops::OgpdMetrics& metrics_;
+  std::array<std::array<std::array<ops::Counter*, kOutcomes>, kKinds>, kSources> processed_{};
+  std::array<ops::Counter*, kOutcomes> suppressed_{};  // only the loop guards' outcomes
+  std::array<ops::Counter*, kActions> completed_{};
+  std::array<PerSide, kSides> per_side_{};
+  ops::Counter* request_failures_;
 };
 
 // The store's queue as gauges (outbox depth, oldest pending age, dead letters), appended at scrape time.

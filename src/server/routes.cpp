@@ -16,7 +16,7 @@ Answer ignored(std::string_view reason, std::int64_t event_id = 0) {
   std::string body = "{\"status\":\"ignored\",\"reason\":" + ops::json_quote(reason);
   if (event_id > 0) body += ",\"event_id\":" + std::to_string(event_id);
   Answer a = json_answer(http::status::ok, body + "}");
-  a.outcome = "ignored";
+  a.outcome = Outcome::kIgnored;
   return a;
 }
 
@@ -52,11 +52,33 @@ Routed webhook(const RouteContext& context, const http::request<http::string_bod
   if (auto* ignore = std::get_if<webhook::Ignore>(&verdict)) return ignored(ignore->reason);
   const auto& reject = std::get<webhook::Reject>(verdict);
   Answer a = error_answer(static_cast<http::status>(reject.status), reject.error);
-  a.outcome = reject.status == 401 ? "unauthorized" : "bad_request";
+  a.outcome = reject.status == 401 ? Outcome::kUnauthorized : Outcome::kBadRequest;
   return a;
 }
 
 }  // namespace
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOther:
+      return "other";
+    case Outcome::kAccepted:
+      return "accepted";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kIgnored:
+      return "ignored";
+    case Outcome::kUnauthorized:
+      return "unauthorized";
+    case Outcome::kBadRequest:
+      return "bad_request";
+    case Outcome::kTooLarge:
+      return "too_large";
+    case Outcome::kUnavailable:
+      return "unavailable";
+  }
+  return "other";
+}
 
 Answer json_answer(http::status status, std::string body) {
   Answer a;
@@ -148,21 +170,21 @@ Answer answer_stored(const Event& event, const store::AppendResult& result) {
     case store::AppendOutcome::kStored:
       if (is_actionable(event.kind)) {
         Answer a = json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
-        a.outcome = "accepted";
+        a.outcome = Outcome::kAccepted;
         return a;
       }
       return ignored(event.kind == EventKind::kPing ? "ping" : "no action for " + event.type,
                      result.event_id);
     case store::AppendOutcome::kDuplicate: {
       Answer a = json_answer(http::status::ok, "{\"status\":\"duplicate\",\"event_id\":" + id + "}");
-      a.outcome = "duplicate";
+      a.outcome = Outcome::kDuplicate;
       return a;
     }
     case store::AppendOutcome::kUnavailable:
       break;
   }
   Answer a = error_answer(http::status::service_unavailable, "the event could not be stored; retry later");
-  a.outcome = "unavailable";
+  a.outcome = Outcome::kUnavailable;
   return a;
 }
 

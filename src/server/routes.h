@@ -19,6 +19,20 @@ namespace ogpd::server {
 
 namespace http = boost::beast::http;
 
+// What became of a request, for webhook metrics and logs.
+enum class Outcome {
+  kOther,
+  kAccepted,
+  kDuplicate,
+  kIgnored,
+  kUnauthorized,
+  kBadRequest,
+  kTooLarge,
+  kUnavailable,
+};
+inline constexpr std::size_t kOutcomeCount = 8;
+std::string_view to_string(Outcome outcome);
+
 struct Answer {
   http::status status = http::status::ok;
   std::string body;  // JSON (or Prometheus text for /metrics)
@@ -26,7 +40,7 @@ struct Answer {
   std::string allow;         // for 405
   bool retry_after = false;  // for 503: tell the sender when to come back
   bool close = false;        // end the connection after this answer (framing errors: never read on)
-  std::string_view outcome;  // for webhook metrics: accepted, duplicate, ignored, unauthorized, ...
+  Outcome outcome = Outcome::kOther;
 };
 
 struct ToStore {

@@ -45,7 +45,15 @@ Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intak
       probes_(std::move(probes)),
       acceptor_(io),
       grace_timer_(io),
-      accept_timer_(io) {}
+      accept_timer_(io) {
+  if (probes_.metrics == nullptr) return;
+  for (const Source source : {Source::kOpsgenie, Source::kPagerDuty})
+    for (std::size_t o = 0; o < kOutcomeCount; ++o)
+      webhook_counts_[static_cast<int>(source)][o] = &probes_.metrics->webhooks_received.with(
+          {std::string(to_string(source)), std::string(to_string(static_cast<Outcome>(o)))});
+  exception_errors_ = &probes_.metrics->connection_errors.with({"exception"});
+  accept_errors_ = &probes_.metrics->connection_errors.with({"accept"});
+}
 
 Status Server::use_tls(const TlsFiles& files) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
@@ -104,7 +112,7 @@ void Server::accept() {
       accept();
     } catch (const std::exception& e) {  // out of memory, most likely: pause, then accept again
       spdlog::error("accepting: {}", e.what());
-      count_error("exception");
+      count_error(ConnectionError::kException);
       pause_accepting(net::error::no_memory);
     }
   });
@@ -131,7 +139,7 @@ void Server::start_connection(tcp::socket socket) {
 
 void Server::pause_accepting(const boost::system::error_code& why) {
   accept_backoff_ = std::clamp(accept_backoff_ * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
-  count_error("accept");
+  count_error(ConnectionError::kAccept);
   const auto now = std::chrono::steady_clock::now();
   if (now - last_accept_warning_ >= kAcceptWarningEvery) {
     last_accept_warning_ = now;
@@ -144,8 +152,14 @@ void Server::pause_accepting(const boost::system::error_code& why) {
   });
 }
 
-void Server::count_error(const char* reason) {
-  if (probes_.metrics != nullptr) probes_.metrics->add("ogpd_connection_errors_total", {{"reason", reason}});
+void Server::count_error(ConnectionError reason) {
+  ops::Counter* counter = reason == ConnectionError::kException ? exception_errors_ : accept_errors_;
+  if (counter != nullptr) counter->add();
+}
+
+void Server::count_webhook(Source source, Outcome outcome) {
+  if (ops::Counter* counter = webhook_counts_[static_cast<int>(source)][static_cast<std::size_t>(outcome)])
+    counter->add();
 }
 
 std::list<Connection*>::iterator Server::enroll(Connection* connection) {

@@ -27,7 +27,8 @@
 
 #include "core/clock.h"
 #include "core/status.h"
-#include "ops/metrics.h"
+#include "ops/ogpd_metrics.h"
+#include "server/routes.h"
 #include "store/journal.h"
 #include "webhook/intake.h"
 
@@ -47,7 +48,8 @@ std::size_t connections_within(std::size_t wanted, std::uint64_t fd_limit);
 
 // What the server reports and asks beyond the journal; every part optional.
 struct Probes {
-  ops::Metrics* metrics = nullptr;  // webhook and connection counters; GET /metrics renders render_metrics()
+  ops::OgpdMetrics* metrics =
+      nullptr;  // webhook and connection counters; GET /metrics renders render_metrics()
   std::function<std::string()> render_metrics;
   std::function<bool()> workers_ready;  // part of GET /readyz
 };
@@ -95,7 +97,9 @@ class Server {
   bool draining() const { return draining_; }
   std::list<Connection*>::iterator enroll(Connection* connection);
   void leave(std::list<Connection*>::iterator where);
-  void count_error(const char* reason);
+  enum class ConnectionError { kException, kAccept };
+  void count_error(ConnectionError reason);
+  void count_webhook(Source source, Outcome outcome);
 
  private:
   void accept();
@@ -117,6 +121,10 @@ class Server {
   std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
   std::list<Connection*> connections_;
   bool draining_ = false;
+  // Series resolved once, so counting a request takes no lock (null without metrics).
+  ops::Counter* webhook_counts_[2][kOutcomeCount] = {};
+  ops::Counter* exception_errors_ = nullptr;
+  ops::Counter* accept_errors_ = nullptr;
 };
 
 // Starts serving an accepted connection, plain or TLS (Session in session.h; defined in plain_session.cpp

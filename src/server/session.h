@@ -96,7 +96,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void fail(const char* what) noexcept {
     try {
       spdlog::error("connection ended by an unexpected error: {}", what);
-      server_.count_error("exception");
+      server_.count_error(Server::ConnectionError::kException);
     } catch (...) {  // logging itself failed (out of memory): closing is all that is left
     }
     close();
@@ -139,7 +139,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
           : ec == http::error::header_limit
               ? error_answer(http::status::request_header_fields_too_large, "headers too large")
               : error_answer(http::status::bad_request, "malformed HTTP request: " + ec.message());
-      answer.outcome = ec == http::error::body_limit ? "too_large" : "bad_request";
+      answer.outcome = ec == http::error::body_limit ? Outcome::kTooLarge : Outcome::kBadRequest;
       return reply(std::move(answer), false);
     }
 
@@ -202,12 +202,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     const int status = static_cast<int>(answer.status);
     const bool webhook = is_webhook(path_);
     if (!webhook && status < 400) return;
-    const std::string_view outcome = answer.outcome.empty() ? std::string_view("other") : answer.outcome;
-    if (webhook && server_.probes().metrics != nullptr) {
-      server_.probes().metrics->add("ogpd_webhooks_received_total",
-                                    {{"source", path_ == "/ops-webhook" ? "opsgenie" : "pagerduty"},
-                                     {"outcome", std::string(outcome)}});
-    }
+    const std::string_view outcome = to_string(answer.outcome);
+    if (webhook)
+      server_.count_webhook(path_ == "/ops-webhook" ? Source::kOpsgenie : Source::kPagerDuty, answer.outcome);
     if (event == nullptr) {
       const auto level = status >= 500   ? spdlog::level::err
                          : status >= 400 ? spdlog::level::warn

@@ -38,6 +38,8 @@ class ScriptedHttp final : public clients::HttpClient {
     const std::string path = request.url.substr(request.url.find('/', request.url.find("://") + 3));
     EXPECT_EQ(request.method, next.method) << request.url;
     EXPECT_EQ(path.rfind(next.path, 0), 0u) << path << " is not " << next.path;
+    EXPECT_FALSE(request.operation.empty())
+        << path << ": every call names its operation, for metrics and logs";
     r.transport = next.transport;
     r.response.status = next.transport == clients::Transport::kOk ? next.status : 0;
     r.response.body = next.body;

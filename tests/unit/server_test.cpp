@@ -23,8 +23,8 @@ class NullJournal : public store::Journal {
   Status health() const override { return {}; }
 };
 
-double counter(const ops::Metrics& metrics, const std::string& series) {
-  const std::string text = metrics.render();
+double counter(const ops::OgpdMetrics& metrics, const std::string& series) {
+  const std::string text = metrics.registry.render();
   const auto at = text.find("\n" + series + " ");
   if (at == std::string::npos) return 0;
   return std::stod(text.substr(at + series.size() + 2));
@@ -98,7 +98,7 @@ TEST(Server, RunningOutOfDescriptorsPausesAcceptingInsteadOfSpinningAndRecovers)
   net::io_context io(1);
   NullJournal journal;
   const SystemClock clock;
-  ops::Metrics metrics;
+  ops::OgpdMetrics metrics("test");
   Server server(io, {.connections = 100000}, {}, journal, clock, {.metrics = &metrics});
   ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
 

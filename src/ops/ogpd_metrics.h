@@ -1,0 +1,33 @@
+// OgpdMetrics: every metric family ogpd-proxy exports, each declared once (name, help, labels, buckets), as
+// handles the server, the engine's observer and main increment. /metrics renders registry.
+#pragma once
+
+#include <string>
+
+#include "ops/metrics.h"
+
+namespace ogpd::ops {
+
+struct OgpdMetrics {
+  explicit OgpdMetrics(const std::string& version);
+  OgpdMetrics(const OgpdMetrics&) = delete;
+  OgpdMetrics& operator=(const OgpdMetrics&) = delete;
+
+  Registry registry;
+  Family<Gauge>& build_info;                   // version
+  Family<Counter>& webhooks_received;          // source, outcome
+  Family<Counter>& events_processed;           // source, kind, outcome
+  Family<Counter>& loop_echoes_suppressed;     // guard
+  Family<Counter>& clients_calls;              // vendor, operation, status
+  Family<Histogram>& clients_call_duration;    // vendor
+  Family<Counter>& actions_completed;          // vendor, action
+  Family<Counter>& retries;                    // vendor
+  Family<Counter>& rate_limit_waits;           // vendor
+  Family<Counter>& dead_letters;               // vendor
+  Family<Counter>& unpaired;                   // vendor
+  Family<Counter>& opsgenie_request_failures;  // (none)
+  Family<Gauge>& dry_run;                      // (none)
+  Family<Counter>& connection_errors;          // reason
+};
+
+}  // namespace ogpd::ops
