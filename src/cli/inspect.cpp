@@ -39,7 +39,11 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
                                              : json::value(nullptr)},
           {"dead_letters", q.dead},
           {"unpaired", q.unpaired},
-          {"last_success", q.last_success_ms ? json::value(iso(*q.last_success_ms)) : json::value(nullptr)}};
+          {"last_success", q.last_success_ms ? json::value(iso(*q.last_success_ms)) : json::value(nullptr)},
+          {"paused", q.paused_reason ? json::value(json::object{{"reason", *q.paused_reason},
+                                                                {"since", iso(q.paused_since_ms.value_or(0))},
+                                                                {"error", opt(q.last_error)}})
+                                     : json::value(nullptr)}};
     }
     out << json::serialize(json::object{{"dry_run", mode.dry_run},
                                         {"store", mode.store},
@@ -52,6 +56,11 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
   out << "store: " << mode.store << "\n";
   out << "events waiting to be planned: " << stats.events_pending << "\n";
   for (const auto& [name, q] : stats.vendors) {
+    if (q.paused_reason)
+      out << name << ": PAUSED since " << iso(q.paused_since_ms.value_or(0)) << ": "
+          << (*q.paused_reason == "credentials" ? "it refuses the API key" : printable(*q.paused_reason))
+          << (q.last_error ? " (" + printable(*q.last_error) + ")" : "")
+          << "; actions wait, none is dead-lettered\n";
     out << name << ": " << q.pending << " pending";
     if (q.oldest_pending_ms) out << " (oldest " << (now_ms - *q.oldest_pending_ms) / 1000 << " s)";
     out << ", " << q.dead << " dead letters, " << q.unpaired << " unpaired, last success "

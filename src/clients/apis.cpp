@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/text.h"
+
 namespace ogpd::clients {
 namespace {
 
@@ -100,6 +102,10 @@ HttpResult PagerDutyApi::set_status(const std::string& incident_id, const std::s
       true);
 }
 
+HttpResult PagerDutyApi::current_user() {
+  return call("get_current_user", "GET", "/users/me", "", false);
+}
+
 HttpResult PagerDutyApi::users(const std::string& query) {
   return call("find_user", "GET", "/users?query=" + url_encode(query), "", false);
 }
@@ -160,10 +166,16 @@ std::vector<std::string> pagerduty_note_contents(const std::string& body) {
   return out;
 }
 
-std::optional<std::string> pagerduty_first_user_id(const std::string& body) {
+std::optional<std::string> pagerduty_current_user_id(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(at(*doc, "user"), "id") : std::nullopt;
+}
+
+std::optional<std::string> pagerduty_user_id_with_email(const std::string& body, const std::string& email) {
   std::optional<std::string> out;
   each(body, "users", [&](const json::value& v) {
-    if (!out) out = string_at(&v, "id");
+    const auto address = string_at(&v, "email");
+    if (!out && address && iequals(*address, email)) out = string_at(&v, "id");
   });
   return out;
 }

@@ -33,7 +33,8 @@ class PagerDutyApi {
   HttpResult add_note(const std::string& incident_id, const std::string& content);
   HttpResult notes(const std::string& incident_id);
   HttpResult set_status(const std::string& incident_id, const std::string& status);
-  HttpResult users(const std::string& query);
+  HttpResult current_user();                   // /users/me: only a user-level key has one
+  HttpResult users(const std::string& query);  // matches names and emails loosely
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,
@@ -68,15 +69,18 @@ class OpsgenieApi {
 std::string url_encode(const std::string& text);
 
 // Readers. Each returns nullopt when the body is not what the vendor documents.
-std::optional<std::string> pagerduty_incident_id(const std::string& body);    // {"incident":{"id"}}
-std::optional<std::string> pagerduty_incident_key(const std::string& body);   // {"incident":{"incident_key"}}
-std::vector<std::string> pagerduty_incident_ids(const std::string& body);     // {"incidents":[{"id"}]}
-std::vector<std::string> pagerduty_note_contents(const std::string& body);    // {"notes":[{"content"}]}
-std::optional<std::string> pagerduty_first_user_id(const std::string& body);  // {"users":[{"id"}]}
-std::optional<int> pagerduty_error_code(const std::string& body);             // {"error":{"code"}}
-std::string pagerduty_error_text(const std::string& body);                    // message + errors[]
-std::optional<std::string> opsgenie_request_id(const std::string& body);      // {"requestId"}
-std::vector<std::string> opsgenie_note_texts(const std::string& body);        // {"data":[{"note"}]}
+std::optional<std::string> pagerduty_incident_id(const std::string& body);   // {"incident":{"id"}}
+std::optional<std::string> pagerduty_incident_key(const std::string& body);  // {"incident":{"incident_key"}}
+std::vector<std::string> pagerduty_incident_ids(const std::string& body);    // {"incidents":[{"id"}]}
+std::vector<std::string> pagerduty_note_contents(const std::string& body);   // {"notes":[{"content"}]}
+std::optional<std::string> pagerduty_current_user_id(const std::string& body);  // {"user":{"id"}}
+// The id of the user in {"users":[{"id","email"}]} whose email is `email` (ASCII case ignored); never
+// another.
+std::optional<std::string> pagerduty_user_id_with_email(const std::string& body, const std::string& email);
+std::optional<int> pagerduty_error_code(const std::string& body);         // {"error":{"code"}}
+std::string pagerduty_error_text(const std::string& body);                // message + errors[]
+std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"requestId"}
+std::vector<std::string> opsgenie_note_texts(const std::string& body);    // {"data":[{"note"}]}
 struct OpsgenieRequestStatus {
   bool success = false;
   std::string status;

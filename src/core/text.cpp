@@ -49,4 +49,27 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+std::size_t utf8_length(std::string_view text) {
+  std::size_t chars = 0;
+  for (const char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return chars;
+}
+
+std::string truncate_utf8(std::string_view text, std::size_t max_chars) {
+  if (utf8_length(text) <= max_chars) return std::string(text);
+  const std::size_t marker = utf8_length(kTruncatedMarker);
+  const bool marked = max_chars > marker;  // room for the marker and at least one character of the text
+  const std::size_t keep = marked ? max_chars - marker : max_chars;
+  // The byte where character number `keep` starts: everything before it is whole characters.
+  std::size_t end = 0, chars = 0;
+  for (; end < text.size(); ++end) {
+    if ((static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) continue;
+    if (chars == keep) break;
+    ++chars;
+  }
+  std::string out(text.substr(0, end));
+  if (marked) out += kTruncatedMarker;
+  return out;
+}
+
 }  // namespace ogpd

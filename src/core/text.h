@@ -32,4 +32,14 @@ bool is_c1_at(std::string_view text, std::size_t i);
 // True when printable(text) would change it.
 bool needs_escaping(std::string_view text);
 
+// Characters (Unicode code points) in UTF-8 `text`: every byte that is not a continuation byte (10xxxxxx).
+std::size_t utf8_length(std::string_view text);
+
+// What a cut text ends with, so a reader sees it was cut (13 characters).
+inline constexpr std::string_view kTruncatedMarker = "\u2026 [truncated]";
+
+// `text` when it has at most `max_chars` characters; else its start, cut on a code-point boundary, followed
+// by kTruncatedMarker, the whole at most `max_chars` characters. Vendors refuse longer values (DESIGN §2.3).
+std::string truncate_utf8(std::string_view text, std::size_t max_chars);
+
 }  // namespace ogpd

@@ -12,6 +12,15 @@ namespace ogpd::delivery {
 namespace {
 
 constexpr std::size_t kPlanBatch = 256;
+constexpr std::int64_t kFirstRefusalPauseMs = 1'000;
+constexpr std::int64_t kMaxRefusalPauseMs = 60'000;  // DESIGN §3 item 7: at most a minute apart
+constexpr std::int64_t kRefusalLogEveryMs = 60'000;
+constexpr const char* kCredentials = "credentials";
+
+const char* setting_of(Side vendor) {
+  return vendor == Side::kPagerDuty ? "PAGERDUTY_API_KEY (and PAGERDUTY_API_URL: US or EU)"
+                                    : "OPSGENIE_API_KEY (and OPSGENIE_API_URL: US or EU)";
+}
 
 }  // namespace
 
@@ -38,6 +47,12 @@ Engine::~Engine() {
 void Engine::start() {
   if (auto s = outbox_.mark_pending_ambiguous(); !s.ok())
     spdlog::error("could not mark pending actions to look before they act: {}", s.message());
+  // A pause recorded by an earlier run is learnt again from the first refusal, if there is one.
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    if (auto s = outbox_.set_vendor_pause(side, std::nullopt, "", clock_.now_ms()); !s.ok())
+      spdlog::error("could not reset {}'s recorded standing: {}", to_string(side), s.message());
+    if (observer_) observer_->on_vendor_paused(side, kCredentials, false);
+  }
   running_ = true;
   workers_.emplace(settings_.workers);
   loop_thread_ = std::thread([this] {
@@ -175,6 +190,54 @@ void Engine::run_item(const store::OutboxItem& item) {
   wake();
 }
 
+milliseconds Engine::refused(Side vendor, const std::string& error, std::int64_t now) {
+  int count = 0;
+  bool log = false;
+  std::int64_t until = 0;
+  {
+    std::lock_guard lock(mu_);
+    Refusals& r = refusals_[static_cast<int>(vendor)];
+    // Calls already in flight when the pause began are refused too: they share that pause, and only a call
+    // made after it (the next probe) doubles it.
+    if (now >= r.until) {
+      ++r.count;
+      r.until = now + std::min(kMaxRefusalPauseMs,
+                               kFirstRefusalPauseMs << std::min(r.count - 1, 6));  // 1, 2, 4, ... 32, 60 s
+    }
+    count = r.count;
+    until = r.until;
+    if (now - r.last_log_ms >= kRefusalLogEveryMs) {
+      r.last_log_ms = now;
+      log = true;
+    }
+  }
+  gate(vendor).pause_until(until);
+  if (log)
+    spdlog::error(
+        "{} refuses the credentials ({}): {} is paused, nothing is dead-lettered for it; retrying at "
+        "most a minute apart; check {}",
+        to_string(vendor), error, to_string(vendor), setting_of(vendor));
+  if (count == 1 && log) {
+    if (observer_) observer_->on_vendor_paused(vendor, kCredentials, true);
+    if (auto s = outbox_.set_vendor_pause(vendor, kCredentials, error, now); !s.ok())
+      spdlog::error("could not record that {} is paused: {}", to_string(vendor), s.message());
+  }
+  return milliseconds(until - now);
+}
+
+void Engine::accepted(Side vendor, std::int64_t now) {
+  {
+    std::lock_guard lock(mu_);
+    Refusals& r = refusals_[static_cast<int>(vendor)];
+    if (r.count == 0) return;
+    r = {};
+  }
+  spdlog::info("{} accepts the credentials again: resumed", to_string(vendor));
+  if (observer_) observer_->on_vendor_paused(vendor, kCredentials, false);
+  if (auto s = outbox_.set_vendor_pause(vendor, std::nullopt, "", now); !s.ok())
+    spdlog::error("could not record that {} resumed: {}", to_string(vendor), s.message());
+}
+
 void Engine::record(const store::OutboxItem& item, const Attempt& attempt) {
   const std::int64_t now = clock_.now_ms();
   if (observer_) observer_->on_attempt(item, attempt);
@@ -184,8 +247,23 @@ void Engine::record(const store::OutboxItem& item, const Attempt& attempt) {
   switch (attempt.kind) {
     case Attempt::kDone:
       spdlog::info("action {} done attempts={} calls={}", what, item.attempts + 1, attempt.calls);
+      accepted(attempt.vendor, now);
       stored = outbox_.complete(item.id, now, attempt.check);
       break;
+    case Attempt::kRefused: {
+      const milliseconds wait = refused(attempt.vendor, attempt.error, now);
+      // Not an attempt of the action's: the same attempts, the same budget; only its age can end it.
+      if (within_budget(settings_.retry, 0, milliseconds(now - item.created_at_ms))) {
+        stored = outbox_.reschedule(item.id, item.attempts, now + wait.count(), attempt.error,
+                                    item.ambiguous || attempt.ambiguous);
+      } else {
+        const std::string why = "credentials refused until past the age budget: " + attempt.error;
+        spdlog::error("action {} is a dead letter: {}", what, why);
+        if (observer_) observer_->on_dead_letter(item, why);
+        stored = outbox_.finish(item.id, store::ActionState::kDead, why, now);
+      }
+      break;
+    }
     case Attempt::kRetry: {
       const int attempts = item.attempts + 1;
       if (attempt.wait_hint) gate(attempt.vendor).pause_until(now + attempt.wait_hint->count());

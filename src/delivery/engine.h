@@ -5,6 +5,10 @@
 // final error), unpaired. Lookups (the own PagerDuty user, Opsgenie request verdicts; lookups.h) run on the
 // same workers. Chores (retention, echo expiry) are Housekeeping's, on a thread of their own.
 //
+// Refused credentials (401/403) pause that vendor: its actions wait, retried at most a minute apart, without
+// spending their attempts (only their age can make them dead letters); the log says so once a minute, the
+// store (status) and the observer (/metrics) while it lasts, and the first success resumes it.
+//
 // Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs
 // do not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first
 // takes a token from the vendor's RateGate, so a burst drains at the allowed rate instead of hammering.
@@ -68,6 +72,9 @@ class Engine {
   std::int64_t dispatch();
   void run_item(const store::OutboxItem& item);
   void record(const store::OutboxItem& item, const Attempt& attempt);
+  // A refusal of `vendor`'s credentials: pauses it; returns how long the action waits.
+  milliseconds refused(Side vendor, const std::string& error, std::int64_t now);
+  void accepted(Side vendor, std::int64_t now);  // a call went through: resumes a paused vendor
   RateGate& gate(Side side) { return side == Side::kPagerDuty ? pagerduty_gate_ : opsgenie_gate_; }
   double jitter();
 
@@ -90,6 +97,12 @@ class Engine {
   std::set<std::string> busy_pairs_;   // guarded by mu_
   std::set<std::string> busy_checks_;  // guarded by mu_
   std::mt19937_64 random_;             // guarded by mu_
+  struct Refusals {
+    int count = 0;           // pauses in a row; 0: not paused
+    std::int64_t until = 0;  // when the current pause ends
+    std::int64_t last_log_ms = 0;
+  };
+  Refusals refusals_[2];  // guarded by mu_; by Side
 
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> last_loop_ms_{0};

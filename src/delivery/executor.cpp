@@ -21,9 +21,10 @@ Attempt from(const Classified& c, Side vendor, int calls) {
   a.error = c.error;
   a.ambiguous = c.ambiguous;
   a.wait_hint = c.wait_hint;
-  a.kind = c.verdict == Verdict::kSuccess ? Attempt::kDone
-           : c.verdict == Verdict::kRetry ? Attempt::kRetry
-                                          : Attempt::kFailed;
+  a.kind = c.verdict == Verdict::kSuccess   ? Attempt::kDone
+           : c.verdict == Verdict::kRetry   ? Attempt::kRetry
+           : c.verdict == Verdict::kRefused ? Attempt::kRefused
+                                            : Attempt::kFailed;
   return a;
 }
 
@@ -201,7 +202,8 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
     // Neither a link nor an incident key in the webhook (incident.annotated never has one): ask PagerDuty.
     const auto got = counted(calls, [&] { return pagerduty_.incident(*a.incident_id); });
     const auto c = classify(got);
-    if (c.verdict == Verdict::kRetry) return from(c, Side::kPagerDuty, calls);
+    if (c.verdict == Verdict::kRetry || c.verdict == Verdict::kRefused)
+      return from(c, Side::kPagerDuty, calls);
     if (c.verdict == Verdict::kSuccess) alert = clients::pagerduty_incident_key(got.response.body);
     if (!alert)
       return unpaired(Side::kOpsgenie, calls,

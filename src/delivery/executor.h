@@ -17,7 +17,8 @@
 namespace ogpd::delivery {
 
 struct Attempt {
-  enum Kind { kDone, kRetry, kFailed, kUnpaired } kind = kDone;
+  // kRefused: the vendor refused the credentials (401/403); the action waits for them to work again.
+  enum Kind { kDone, kRetry, kRefused, kFailed, kUnpaired } kind = kDone;
   std::string error;
   bool ambiguous = false;
   std::optional<milliseconds> wait_hint;

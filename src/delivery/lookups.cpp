@@ -22,18 +22,33 @@ bool OwnUserLookup::take_turn(std::int64_t now_ms) {
   return true;
 }
 
+// /users/me names the key's own user when the key is a user's; an account-level key has none, and then only
+// the user whose email is PAGERDUTY_EMAIL will do: /users?query matches loosely (names too, substrings), and
+// the first match may be someone else, whose actions would then never be mirrored.
 void OwnUserLookup::run() {
-  const auto result = pagerduty_.users(*email_);
-  if (classify(result).verdict == Verdict::kSuccess) {
-    if (auto id = clients::pagerduty_first_user_id(result.response.body)) {
-      planner_.set_own_user_id(*id);
-      spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
-      return;
+  std::optional<std::string> id;
+  const auto me = pagerduty_.current_user();
+  if (classify(me).verdict == Verdict::kSuccess) id = clients::pagerduty_current_user_id(me.response.body);
+  std::string why;
+  if (!id) {
+    const auto result = pagerduty_.users(*email_);
+    if (classify(result).verdict == Verdict::kSuccess) {
+      id = clients::pagerduty_user_id_with_email(result.response.body, *email_);
+      if (!id) why = "no PagerDuty user has exactly that email";
+    } else {
+      why = result.transport == clients::Transport::kOk ? "HTTP " + std::to_string(result.response.status)
+                                                        : result.error;
     }
   }
-  spdlog::warn("could not resolve PAGERDUTY_EMAIL to a PagerDuty user ({}); retrying in 5 minutes",
-               result.transport == clients::Transport::kOk ? "HTTP " + std::to_string(result.response.status)
-                                                           : result.error);
+  if (id) {
+    planner_.set_own_user_id(*id);
+    spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
+    return;
+  }
+  spdlog::warn(
+      "could not resolve PAGERDUTY_EMAIL to a PagerDuty user ({}); its events may be mirrored back "
+      "until it is; retrying in 5 minutes",
+      why);
 }
 
 void RequestChecker::run(const store::Check& check, double jitter) {

@@ -62,6 +62,10 @@ void MetricsObserver::on_check(bool success, const std::string&) {
   if (!success) request_failures_->add();
 }
 
+void MetricsObserver::on_vendor_paused(Side vendor, const char* reason, bool paused) {
+  metrics_.vendor_paused.with({name(vendor), reason}).set(paused ? 1 : 0);
+}
+
 void MetricsObserver::on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
                               std::chrono::microseconds took) {
   std::string status_class = "network";

@@ -24,6 +24,7 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
   void on_retry(const store::OutboxItem& item, milliseconds delay, bool rate_limited) override;
   void on_dead_letter(const store::OutboxItem& item, const std::string& why) override;
   void on_check(bool success, const std::string& status) override;
+  void on_vendor_paused(Side vendor, const char* reason, bool paused) override;
   void on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
                std::chrono::microseconds took) override;
 

@@ -35,6 +35,7 @@ Classified classify(const clients::HttpResult& result) {
   const std::string error = "HTTP " + std::to_string(status);
   if (status == 408 || status == 429 || status >= 500)
     return {Verdict::kRetry, status != 429 && status != 503, rate_limit_hint(result.response), error};
+  if (status == 401 || status == 403) return {Verdict::kRefused, false, std::nullopt, error};
   return {Verdict::kFinal, false, std::nullopt, error};
 }
 

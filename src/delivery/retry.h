@@ -24,7 +24,9 @@ struct RetryPolicy {
   milliseconds max_delay = std::chrono::minutes(5);
 };
 
-enum class Verdict { kSuccess, kRetry, kFinal };
+// kRefused: 401/403, the credentials were refused. The operator's problem, not the action's: the vendor is
+// paused and the action waits (DESIGN §3 item 7).
+enum class Verdict { kSuccess, kRetry, kRefused, kFinal };
 
 struct Classified {
   Verdict verdict = Verdict::kFinal;

@@ -50,7 +50,11 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
           "ogpd_connection_errors_total",
           "Connections ended by an unexpected error (exception), and accepts paused for lack of file "
           "descriptors or memory (accept), by reason.",
-          {"reason"})) {
+          {"reason"})),
+      vendor_paused(registry.family<Gauge>(
+          "ogpd_vendor_paused",
+          "1 while a vendor is paused (reason credentials: it refused the API key with 401/403), else 0.",
+          {"vendor", "reason"})) {
   build_info.with({version}).set(1);
 }
 

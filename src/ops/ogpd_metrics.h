@@ -28,6 +28,7 @@ struct OgpdMetrics {
   Family<Counter>& opsgenie_request_failures;  // (none)
   Family<Gauge>& dry_run;                      // (none)
   Family<Counter>& connection_errors;          // reason
+  Family<Gauge>& vendor_paused;                // vendor, reason
 };
 
 }  // namespace ogpd::ops

@@ -45,6 +45,11 @@ class Outbox {
   virtual Status reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) = 0;
   virtual Status drop_check(const std::string& request_id) = 0;
 
+  // Records that `vendor` is paused for `reason` (with the `error` that caused it), or resumed (nullopt), for
+  // operators (QueueStats).
+  virtual Status set_vendor_pause(Side vendor, const std::optional<std::string>& reason,
+                                  const std::string& error, std::int64_t now_ms) = 0;
+
   // At start-up: any pending action may have been in flight when the process died, so each looks before it
   // acts on its next attempt.
   virtual Status mark_pending_ambiguous() = 0;

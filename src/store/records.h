@@ -62,6 +62,9 @@ struct VendorQueue {
   std::int64_t dead = 0;
   std::int64_t unpaired = 0;
   std::optional<std::int64_t> last_success_ms;
+  std::optional<std::string> paused_reason;  // set while the vendor is paused, e.g. "credentials"
+  std::optional<std::int64_t> paused_since_ms;
+  std::optional<std::string> last_error;  // the last refusal that paused it
 };
 
 struct QueueStats {

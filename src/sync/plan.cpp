@@ -1,5 +1,8 @@
 #include "sync/plan.h"
 
+#include "core/text.h"
+#include "sync/limits.h"
+
 namespace ogpd::sync {
 namespace {
 
@@ -33,7 +36,7 @@ Action on_incident(ActionKind kind, const Event& event, const std::optional<Link
 
 Action incident_note(const Event& event, const std::optional<Link>& link, const std::string& text) {
   Action a = on_incident(ActionKind::kAddIncidentNote, event, link);
-  a.note = std::string(kFromOpsgenie) + " " + text;
+  a.note = truncate_utf8(std::string(kFromOpsgenie) + " " + text, kPagerDutyNoteChars);
   return a;
 }
 
@@ -45,7 +48,7 @@ Action on_alert(ActionKind kind, const Event& event, const std::optional<Link>& 
   // The alert: from the link, else the incident key (the earlier proxy keyed incidents by alert id); when
   // neither is known the delivery worker asks PagerDuty for the incident's key.
   a.alert_id = link ? std::optional<std::string>(link->alert_id) : event.incident_key;
-  a.user = pagerduty_actor(event);
+  a.user = truncate_utf8(pagerduty_actor(event), kOpsgenieUserChars);
   return a;
 }
 
@@ -60,7 +63,7 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
         return p;
       }
       Action create = on_incident(ActionKind::kCreateIncident, e, link);
-      create.title = e.title.value_or("Opsgenie alert " + *e.alert_id);
+      create.title = truncate_utf8(e.title.value_or("Opsgenie alert " + *e.alert_id), kPagerDutyTitleChars);
       create.details = e.description.value_or("");
       const auto mapped =
           e.priority ? settings.urgency_by_priority.find(*e.priority) : settings.urgency_by_priority.end();
@@ -116,7 +119,8 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
         return p;
       }
       Action note = on_alert(ActionKind::kAddAlertNote, e, link);
-      note.note = std::string(kFromPagerDuty) + " " + pagerduty_actor(e) + ": " + *e.note;
+      note.note = truncate_utf8(std::string(kFromPagerDuty) + " " + pagerduty_actor(e) + ": " + *e.note,
+                                kOpsgenieNoteChars);
       p.actions.push_back(std::move(note));
       return p;
     }

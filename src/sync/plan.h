@@ -2,7 +2,7 @@
 //
 // Pure functions on values: no I/O, no clock. The planner (delivery/planner.h) looks up the link and the
 // ledger through the store and calls plan(); the journal's writer commits the result in the same transaction
-// that stores the event (store/sqlite_store.h), so an event and its actions become durable together.
+// that stores the event (store/sqlite/journal.h), so an event and its actions become durable together.
 #pragma once
 
 #include <map>

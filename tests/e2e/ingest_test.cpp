@@ -437,7 +437,6 @@ TEST_F(Ingest, ControlCharactersInWebhooksCannotForgeLogLinesOrEventsOutput) {
       << log;
 
   ProxyProcess events(dir_.path(), env_, {"events"});
-  std::filesystem::remove(dir_.path() / "proxy.log");
   EXPECT_EQ(events.run_to_exit(), 0);
   const std::string out = events.output();
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;  // one event, one line
@@ -555,7 +554,7 @@ TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
   for (const auto& c : std::vector<Case>{
            {"PORT", "70000"}, {"PAGERDUTY_API_URL", "not a url"}, {"DATABASE_URL", "mysql://x"}}) {
     ProxyProcess proxy(dir.path(), {{c.name, c.value}});
-    std::filesystem::remove(dir.path() / "proxy.log");
+    std::filesystem::remove(dir.path() / "proxy.log");  // each case's output alone
     EXPECT_EQ(proxy.run_to_exit(), 2) << c.name;
     const std::string out = proxy.output();
     EXPECT_EQ(out.rfind("ogpd-proxy: configuration error: " + c.name + ":", 0), 0u) << out;

@@ -139,10 +139,10 @@ TEST_F(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
 }
 
 TEST_F(Sync, OperatorCommandsShowAStoreWithKnownContent) {
-  pagerduty_.inject("POST /incidents", Fault{.status = 403}, 1);
+  pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
   opsgenie_.add_alert("op-ok");
   start();
-  ASSERT_EQ(post("/ops-webhook", og("Create", "op-dead")), 202);  // 403: a dead letter
+  ASSERT_EQ(post("/ops-webhook", og("Create", "op-dead")), 202);  // 400: a dead letter
   ASSERT_TRUE(eventually([&] { return dead_letters_json().find("op-dead") != std::string::npos; }));
   ASSERT_EQ(post("/ops-webhook", og("Create", "op-ok")), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("op-ok").has_value(); }));

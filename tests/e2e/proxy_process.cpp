@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -46,6 +47,8 @@ unsigned short free_port() {
 ProxyProcess::ProxyProcess(const std::filesystem::path& dir, std::map<std::string, std::string> env,
                            std::vector<std::string> args)
     : dir_(dir), env_(std::move(env)), args_(std::move(args)) {
+  static std::atomic<int> commands{0};
+  log_ = dir_ / (args_.empty() ? std::string("proxy.log") : "command-" + std::to_string(++commands) + ".log");
   if (!env_.count("PORT")) {
     port_ = free_port();
     env_["PORT"] = std::to_string(port_);
@@ -78,7 +81,7 @@ void ProxyProcess::spawn() {
   argv.push_back(nullptr);
   for (auto& s : env_storage) envp.push_back(s.data());
   envp.push_back(nullptr);
-  const std::string log = (dir_ / "proxy.log").string();
+  const std::string log = log_.string();
 
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -133,7 +136,7 @@ int ProxyProcess::run_to_exit() {
 }
 
 std::string ProxyProcess::output() const {
-  std::ifstream in(dir_ / "proxy.log");
+  std::ifstream in(log_);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();

@@ -50,7 +50,10 @@ class ProxyProcess {
 
   unsigned short port() const { return port_; }
   pid_t pid() const { return pid_; }
-  std::string output() const;  // everything the child wrote to stdout/stderr so far
+  // Everything the child wrote to stdout/stderr so far. The daemon (no arguments) writes proxy.log in the
+  // directory, which restarts append to; a command (arguments) writes a file of its own, so running one never
+  // touches the daemon's log.
+  std::string output() const;
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -59,6 +62,7 @@ class ProxyProcess {
   std::filesystem::path dir_;
   std::map<std::string, std::string> env_;
   std::vector<std::string> args_;
+  std::filesystem::path log_;
   unsigned short port_ = 0;
   pid_t pid_ = -1;
   std::optional<std::uint64_t> fd_limit_;

@@ -95,13 +95,11 @@ class Sync : public ::testing::Test {
   // Runs `ogpd-proxy <args>` against the same store and configuration; returns (exit code, output).
   std::pair<int, std::string> cli(const std::vector<std::string>& args) {
     ProxyProcess command(dir_.path(), env_, args);
-    std::filesystem::remove(dir_.path() / "proxy.log");
     const int code = command.run_to_exit();
     return {code, command.output()};
   }
   std::string dead_letters_json() {
     ProxyProcess cli(dir_.path(), env_, {"dead-letters", "list", "--json"});
-    std::filesystem::remove(dir_.path() / "proxy.log");
     EXPECT_EQ(cli.run_to_exit(), 0);
     return cli.output();
   }

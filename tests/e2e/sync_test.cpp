@@ -163,6 +163,62 @@ TEST_F(Sync, LoopEchoesProduceNoCalls) {
   EXPECT_EQ(pagerduty_.requests().size(), pd_before) << proxy_->output();
 }
 
+// PagerDuty's /users?query matches loosely and lists a lookalike first (the fake does too): only the user
+// whose email is PAGERDUTY_EMAIL is the proxy's own, so the lookalike's changes are still mirrored.
+TEST_F(Sync, ALookalikeUserFromALooseQueryIsNotTakenForTheProxysOwn) {
+  opsgenie_.add_alert("look-1", "Lookalike");
+  start();
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("PAGERDUTY_EMAIL belongs to PagerDuty user PBOT001") != std::string::npos;
+  })) << proxy_->output();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "look-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("look-1").has_value(); })) << proxy_->output();
+  ASSERT_EQ(post("/pd-webhook",
+                 pd("E-look", "incident.acknowledged", only_incident("look-1")->id, "look-1", "PLOOK01")),
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("look-1")->acknowledged; })) << proxy_->output();
+}
+
+// DESIGN §3 item 7: a key refused for a while (rotated, revoked, the wrong region) pauses PagerDuty; nothing
+// becomes a dead letter, even with a budget of one attempt, and every incident is created exactly once after.
+TEST_F(Sync, ASixSecondWindowOfRefusedCredentialsPausesAndThenEverythingLandsOnce) {
+  env_["RETRY_MAX_ATTEMPTS"] = "1";
+  start();
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("PAGERDUTY_EMAIL belongs to PagerDuty user") != std::string::npos;
+  })) << proxy_->output();
+  pagerduty_.refuse_credentials_for(6s);
+  constexpr int kAlerts = 10;
+  for (int i = 0; i < kAlerts; ++i)
+    ASSERT_EQ(post("/ops-webhook", og("Create", "refused-" + std::to_string(i))), 202);
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("refuses the credentials") != std::string::npos;
+  })) << proxy_->output();
+  const auto metrics = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find(R"(ogpd_vendor_paused{vendor="pagerduty",reason="credentials"} 1)"),
+            std::string::npos)
+      << metrics;
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(status.find("pagerduty: PAUSED since"), std::string::npos) << status;
+
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (int i = 0; i < kAlerts; ++i)
+          if (!only_incident("refused-" + std::to_string(i))) return false;
+        return true;
+      },
+      30s))
+      << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incidents().size(), static_cast<std::size_t>(kAlerts)) << "each created exactly once";
+  EXPECT_TRUE(boost::json::parse(dead_letters_json()).as_array().empty());
+  EXPECT_NE(proxy_->output().find("accepts the credentials again: resumed"), std::string::npos);
+  const auto after = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(after.find(R"(ogpd_vendor_paused{vendor="pagerduty",reason="credentials"} 0)"), std::string::npos)
+      << after;
+}
+
 TEST_F(Sync, ADuplicateDeliveryProducesOneCall) {
   start();
   const std::string body = og("Create", "dup-1", R"(,"message":"m","updatedAt":1507738044302000106)");
@@ -268,16 +324,16 @@ TEST_F(Sync, RateLimitHeadersAreHonoured) {
 }
 
 TEST_F(Sync, AFinalErrorBecomesADeadLetterThatCanBeReplayed) {
-  pagerduty_.inject("POST /incidents", Fault{.status = 403}, 1);
+  pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "dl-1")), 202);
   ASSERT_TRUE(eventually([&] { return dead_letters_json().find("dl-1") != std::string::npos; }))
       << proxy_->output();
-  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);  // a 403 is not retried
+  EXPECT_EQ(pagerduty_.count("POST", "/incidents"), 1u);  // a 400 is not retried
   const auto list = boost::json::parse(dead_letters_json());
   ASSERT_EQ(list.as_array().size(), 1u);
   EXPECT_EQ(list.as_array()[0].at("state").as_string(), "dead");
-  EXPECT_NE(std::string(list.as_array()[0].at("error").as_string()).find("HTTP 403"), std::string::npos);
+  EXPECT_NE(std::string(list.as_array()[0].at("error").as_string()).find("HTTP 400"), std::string::npos);
 
   ProxyProcess replay(dir_.path(), env_, {"dead-letters", "replay", "--all"});
   EXPECT_EQ(replay.run_to_exit(), 0);
@@ -448,6 +504,46 @@ TEST_F(Sync, EventsJournaledWithoutAPlanAreMirroredAfterStart) {
   start();
   ASSERT_TRUE(eventually([&] { return only_incident("left-1").has_value(); })) << proxy_->output();
   EXPECT_EQ(only_incident("left-1")->title, "left over");
+}
+
+// DESIGN §2.3: the fakes refuse what the vendors refuse (over 25,000 characters); a long note with
+// multi-byte characters at the cut lands truncated, as valid UTF-8, both ways — not as a dead letter.
+TEST_F(Sync, ALongNoteLandsTruncatedOnACharacterBoundaryBothWays) {
+  std::string long_note;
+  for (int i = 0; i < 15000; ++i) long_note += "\xc3\xa9\xe2\x82\xac";  // é€: 30,000 characters
+  const auto chars = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  opsgenie_.add_alert("long-1", "Long notes");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "long-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("long-1").has_value(); })) << proxy_->output();
+  const std::string incident_id = only_incident("long-1")->id;
+  ASSERT_EQ(post("/ops-webhook",
+                 R"({"action":"AddNote","alert":{"alertId":"long-1","username":"test-user"},"note":)" +
+                     boost::json::serialize(boost::json::value(long_note)) +
+                     R"(,"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})"),
+            202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident_id)->notes.size() == 1; }))
+      << proxy_->output();
+  const std::string to_pagerduty = pagerduty_.incident(incident_id)->notes[0].content;
+  EXPECT_EQ(chars(to_pagerduty), 25000u);
+  EXPECT_TRUE(to_pagerduty.ends_with("\xe2\x80\xa6 [truncated]"));
+  boost::system::error_code ec;
+  boost::json::parse(boost::json::serialize(boost::json::value(to_pagerduty)), ec);
+  EXPECT_FALSE(ec) << "not valid UTF-8";
+
+  ASSERT_EQ(
+      post("/pd-webhook", pd("E-long", "incident.annotated", incident_id, "long-1", "PHUMAN1", long_note)),
+      202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("long-1")->notes.size() == 1; })) << proxy_->output();
+  const std::string to_opsgenie = opsgenie_.alert("long-1")->notes[0].note;
+  EXPECT_EQ(chars(to_opsgenie), 25000u);
+  EXPECT_TRUE(to_opsgenie.starts_with("[from PagerDuty] Human One: "));
+  EXPECT_TRUE(to_opsgenie.ends_with("\xe2\x80\xa6 [truncated]"));
+  EXPECT_TRUE(boost::json::parse(dead_letters_json()).as_array().empty());
 }
 
 }  // namespace

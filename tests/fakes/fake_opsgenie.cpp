@@ -9,6 +9,17 @@ namespace json = boost::json;
 
 namespace {
 
+// The vendor's limits, in characters (code points), as it counts them.
+constexpr std::size_t kMaxUserChars = 100;
+constexpr std::size_t kMaxSourceChars = 100;
+constexpr std::size_t kMaxNoteChars = 25000;
+
+std::size_t characters(std::string_view utf8) {
+  std::size_t n = 0;
+  for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 // "took" as Opsgenie writes it (Boost.JSON would print 0.004 as 4E-3).
 constexpr std::string_view kTook = "0.004";
 
@@ -141,15 +152,17 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
     body = std::move(parsed.get_object());
   }
   json::object problems;
-  const auto field = [&](std::string_view name) {
+  const auto field = [&](std::string_view name, std::size_t max_chars) {
     bool bad = false;
     auto value = string_at(body, name, bad);
     if (bad) problems[name] = "must be a string";
+    if (value && characters(*value) > max_chars)
+      problems[name] = "must be at most " + std::to_string(max_chars) + " characters";
     return value;
   };
-  const auto user = field("user");
-  field("source");  // validated only: the fake keeps no alert log
-  const auto note = field("note");
+  const auto user = field("user", kMaxUserChars);
+  field("source", kMaxSourceChars);  // validated only: the fake keeps no alert log
+  const auto note = field("note", kMaxNoteChars);
   if (action->name == "AddNote" && (!note || note->empty())) problems["note"] = "must not be empty";
   if (!problems.empty()) {
     return error(422, "Request body is not processable. Please check the errors.", std::move(problems));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <utility>
 
 namespace ogpd::fakes {
@@ -9,6 +10,16 @@ namespace ogpd::fakes {
 namespace json = boost::json;
 
 namespace {
+
+// The vendor's limits, in characters (code points), as it counts them.
+constexpr std::size_t kMaxTitleChars = 1024;
+constexpr std::size_t kMaxNoteChars = 25000;
+
+std::size_t characters(std::string_view utf8) {
+  std::size_t n = 0;
+  for (const char c : utf8) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
 
 constexpr std::size_t kMaxNotesPerIncident = 2000;
 constexpr std::string_view kAcceptV2 = "application/vnd.pagerduty+json;version=2";
@@ -134,6 +145,13 @@ Response FakePagerDuty::handle(const RecordedRequest& request) {
     }
   } else if (path.size() == 1 && path[0] == "users" && method == "GET") {
     return list_users(request);
+  } else if (path.size() == 2 && path[0] == "users" && path[1] == "me" && method == "GET") {
+    if (!options_.user_level_key)
+      return error(400,
+                   "Because this request was made using an account-level access token, we were unable to "
+                   "determine the user's identity. Please use a user-level token.",
+                   2100, {});
+    return ok(200, {{"user", user_json(options_.own_user_id, options_.own_user_name, options_.from_email)}});
   }
   return not_found();
 }
@@ -149,6 +167,8 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
   if (type != "incident") return invalid_input("incident.type must be \"incident\"");
   const auto title = string_at(*in, "title", bad);
   if (bad || !title || title->empty()) return invalid_input("incident.title must be a non-empty string");
+  if (characters(*title) > kMaxTitleChars)
+    return invalid_input("Title is too long (maximum is 1024 characters)");
   const auto* service = object_at(*in, "service");
   const auto service_id = service ? string_at(*service, "id", bad) : std::nullopt;
   if (bad || !service_id || service_id->empty()) return invalid_input("incident.service.id is required");
@@ -261,6 +281,8 @@ Response FakePagerDuty::add_note(Incident& incident, const RecordedRequest& requ
   bool bad = false;
   const auto content = in ? string_at(*in, "content", bad) : std::nullopt;
   if (bad || !content || content->empty()) return invalid_input("Note content must be a non-empty string");
+  if (characters(*content) > kMaxNoteChars)
+    return invalid_input("Content is too long (maximum is 25000 characters)");
   if (incident.notes.size() >= kMaxNotesPerIncident)
     return invalid_input("Incident has reached the maximum of notes");
   Note note{.id = "Q" + random_string(13, kIdAlphabet),
@@ -272,18 +294,32 @@ Response FakePagerDuty::add_note(Incident& incident, const RecordedRequest& requ
   return ok(200, {{"note", to_json(note)}});
 }
 
+json::object FakePagerDuty::user_json(const std::string& id, const std::string& name,
+                                      const std::string& email) const {
+  return {{"id", id},
+          {"type", "user"},
+          {"summary", name},
+          {"name", name},
+          {"email", email},
+          {"self", url() + "/users/" + id},
+          {"html_url", "https://fake.pagerduty.com/users/" + id}};
+}
+
+// As PagerDuty: the query matches any part of a name or an email, ignoring case; the lookalike comes first.
 Response FakePagerDuty::list_users(const RecordedRequest& request) const {
+  const auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string query = lower(request.param("query"));
+  const auto matches = [&](const std::string& name, const std::string& email) {
+    return lower(name).find(query) != std::string::npos || lower(email).find(query) != std::string::npos;
+  };
   json::array users;
-  if (options_.from_email.find(request.param("query")) != std::string::npos) {
-    users.emplace_back(
-        json::object{{"id", options_.own_user_id},
-                     {"type", "user"},
-                     {"summary", options_.own_user_name},
-                     {"name", options_.own_user_name},
-                     {"email", options_.from_email},
-                     {"self", url() + "/users/" + options_.own_user_id},
-                     {"html_url", "https://fake.pagerduty.com/users/" + options_.own_user_id}});
-  }
+  if (!options_.lookalike_email.empty() && matches("Old ogpd bot", options_.lookalike_email))
+    users.emplace_back(user_json("PLOOK01", "Old ogpd bot", options_.lookalike_email));
+  if (matches(options_.own_user_name, options_.from_email))
+    users.emplace_back(user_json(options_.own_user_id, options_.own_user_name, options_.from_email));
   return ok(200, {{"users", std::move(users)}, {"limit", 25}, {"offset", 0}, {"more", false}});
 }
 

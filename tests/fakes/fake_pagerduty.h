@@ -22,6 +22,11 @@ struct FakePagerDutyOptions {
   std::string service_id = "PSVC001";
   std::string own_user_id = "PBOT001";
   std::string own_user_name = "ogpd bot";
+  // Someone else whose email contains from_email: PagerDuty's /users?query matches substrings of names and
+  // emails, and lists this user first. Empty: no such user.
+  std::string lookalike_email = "old.ogpd-bot@example.com";
+  // A user-level key: /users/me answers with the own user. An account-level key (the default) gets 400 there.
+  bool user_level_key = false;
   unsigned short port = 0;  // 0: ephemeral
 };
 
@@ -69,6 +74,8 @@ class FakePagerDuty final : public FakeVendor {
   Response update_incident(Incident& incident, const RecordedRequest& request);
   Response add_note(Incident& incident, const RecordedRequest& request);
   Response list_users(const RecordedRequest& request) const;
+  boost::json::object user_json(const std::string& id, const std::string& name,
+                                const std::string& email) const;
   Incident* find(const std::string& id);
   std::string insert(Incident incident);
   boost::json::object to_json(const Incident& incident) const;

@@ -126,6 +126,11 @@ void FakeVendor::pause(std::chrono::milliseconds duration) {
   stopped_cv_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
+void FakeVendor::refuse_credentials_for(std::chrono::milliseconds window) {
+  std::lock_guard lock(mu_);
+  refusing_until_ = Clock::now() + window;
+}
+
 Response FakeVendor::dispatch(const RecordedRequest& request) {
   if (request.path == "/_fake/state" && request.method == "GET") return state();
 
@@ -136,7 +141,8 @@ Response FakeVendor::dispatch(const RecordedRequest& request) {
   {
     std::lock_guard lock(mu_);
     requests_.push_back(request);
-    fault = take_fault(request);
+    if (Clock::now() < refusing_until_) fault = Fault{.status = 401};
+    if (!fault) fault = take_fault(request);
     if (!fault) rate = take_token(refused);  // an injected fault is what the test asked for: it wins
     if (refused) ++rate_limited_;
     wait = latency_ + (fault ? fault->delay : std::chrono::milliseconds(0));

@@ -67,6 +67,9 @@ class FakeVendor {
   // Token bucket of `burst` tokens refilled at `requests_per_second`; 0 = unlimited (the default).
   void set_rate_limit(double requests_per_second, int burst);
   void set_latency(std::chrono::milliseconds latency);  // added to every answer
+  // Every request is answered 401 (the vendor's own body, no effect) for the next `window`, as after a key
+  // was rotated or revoked, until the new one is in place.
+  void refuse_credentials_for(std::chrono::milliseconds window);
 
  protected:
   FakeVendor() = default;
@@ -98,11 +101,12 @@ class FakeVendor {
 
   mutable std::mutex mu_;
   std::condition_variable stopped_cv_;
-  bool stopping_ = false;                              // guarded by mu_
-  std::vector<RecordedRequest> requests_;              // guarded by mu_
-  std::deque<PendingFault> faults_;                    // guarded by mu_
-  std::size_t rate_limited_ = 0;                       // guarded by mu_
-  std::chrono::milliseconds latency_{0};               // guarded by mu_
+  bool stopping_ = false;                                   // guarded by mu_
+  std::vector<RecordedRequest> requests_;                   // guarded by mu_
+  std::deque<PendingFault> faults_;                         // guarded by mu_
+  std::size_t rate_limited_ = 0;                            // guarded by mu_
+  std::chrono::milliseconds latency_{0};                    // guarded by mu_
+  std::chrono::steady_clock::time_point refusing_until_{};  // guarded by mu_
   double rate_ = 0;                                    // guarded by mu_; tokens per second, 0 = unlimited
   double burst_ = 0;                                   // guarded by mu_
   double tokens_ = 0;                                  // guarded by mu_

@@ -261,12 +261,16 @@ TEST(FakePagerDuty, AResolvedIncidentDoesNotBlockANewOneWithItsKey) {
   EXPECT_EQ(pd.incidents_with_key("k").size(), 2u);
 }
 
-TEST(FakePagerDuty, UsersQueryFindsTheOwnUserByEmail) {
+// As PagerDuty's: the query matches parts of names and emails, so a lookalike comes first.
+TEST(FakePagerDuty, UsersQueryMatchesLooselyWithALookalikeFirst) {
   FakePagerDuty pd;
   const auto found = parse(pd_call(pd, "GET", "/users?query=ogpd-bot%40example.com").body);
-  ASSERT_EQ(found.at("users").as_array().size(), 1u);
-  EXPECT_EQ(str(found.at("users").at(0), {"id"}), "PBOT001");
+  ASSERT_EQ(found.at("users").as_array().size(), 2u);
+  EXPECT_EQ(str(found.at("users").at(0), {"email"}), "old.ogpd-bot@example.com");
+  EXPECT_EQ(str(found.at("users").at(1), {"id"}), "PBOT001");
+  EXPECT_EQ(parse(pd_call(pd, "GET", "/users?query=OGPD%20BOT").body).at("users").as_array().size(), 2u);
   EXPECT_EQ(parse(pd_call(pd, "GET", "/users?query=nobody").body).at("users").as_array().size(), 0u);
+  EXPECT_EQ(pd_call(pd, "GET", "/users/me").status, 400);  // an account-level key has no user
 }
 
 TEST(FakePagerDuty, InjectedFaultsAreAnsweredInOrderThenNormalHandlingResumes) {

@@ -1,5 +1,5 @@
 // Executor, table-driven: one outbox action against a scripted HttpClient (each exchange expected in order,
-// anything else is a failure) and a real SQLite sync store, asserting the attempt, the calls made and the
+// anything else is a failure) and a real SQLite pair ledger, asserting the attempt, the calls made and the
 // pairing it leaves behind.
 #include "delivery/executor.h"
 
@@ -166,11 +166,25 @@ std::vector<Case> cases() {
        {{"POST", "/incidents/PLINK/notes", 500, R"({"error":{"message":"oops","code":2000}})"}},
        Attempt::kRetry,
        "PLINK"},
-      {"a 401 fails the attempt: it is not retried",
+      {"a 401 refuses the credentials: the action waits for them, it does not fail",
        make(ActionKind::kAddIncidentNote, "alert-1"),
        false,
        linked,
        {{"POST", "/incidents/PLINK/notes", 401, R"({"error":{"message":"Unauthorized","code":2006}})"}},
+       Attempt::kRefused,
+       "PLINK"},
+      {"a 403 from Opsgenie refuses the credentials too",
+       make(ActionKind::kAcknowledgeAlert, "alert-1"),
+       false,
+       linked,
+       {{"POST", "/v2/alerts/alert-1/acknowledge", 403, R"({"message":"You are not authorized"})"}},
+       Attempt::kRefused,
+       "PLINK"},
+      {"a 404 on a note is final: it is not retried",
+       make(ActionKind::kAddIncidentNote, "alert-1"),
+       false,
+       linked,
+       {{"POST", "/incidents/PLINK/notes", 404, R"({"error":{"message":"Not Found","code":2100}})"}},
        Attempt::kFailed,
        "PLINK"},
       {"an alert known only by an incident key that Opsgenie does not have (404) is unpaired",

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "core/text.h"
 #include "sync/echo.h"
+#include "sync/limits.h"
 
 namespace ogpd::sync {
 namespace {
@@ -151,6 +153,35 @@ TEST(Plan, CreateCarriesTitleDetailsUrgencyAndTheAlertIdAsKey) {
   EXPECT_EQ(a.alert_id, "A1");
   ASSERT_TRUE(p.new_link.has_value());
   EXPECT_EQ(*p.new_link, (Link{"A1", std::nullopt, "A1"}));
+}
+
+// DESIGN §2.3: what the sync rules send fits the vendors' limits, counted in characters, with the marker
+// kept first (loop guard 3 needs it) and the cut visible at the end.
+TEST(Plan, LongTextIsCutToTheVendorsLimitsInCharacters) {
+  std::string long_note;
+  for (int i = 0; i < 30000; ++i) long_note += "\xc3\xa9";  // é: 30,000 characters, 60,000 bytes
+  const Plan to_pd = plan(opsgenie(EventKind::kAlertNoteAdded, long_note), kLinked, false, SyncSettings{});
+  ASSERT_EQ(to_pd.actions.size(), 1u);
+  EXPECT_EQ(utf8_length(to_pd.actions[0].note), kPagerDutyNoteChars);
+  EXPECT_EQ(to_pd.actions[0].note.rfind(kFromOpsgenie, 0), 0u);
+  EXPECT_EQ(to_pd.actions[0].note.substr(to_pd.actions[0].note.size() - kTruncatedMarker.size()),
+            kTruncatedMarker);
+
+  Event annotated = pagerduty(EventKind::kIncidentAnnotated, long_note);
+  annotated.actor_name = std::string(300, 'n');
+  const Plan to_og = plan(annotated, kLinked, false, SyncSettings{});
+  ASSERT_EQ(to_og.actions.size(), 1u);
+  EXPECT_EQ(utf8_length(to_og.actions[0].note), kOpsgenieNoteChars);
+  EXPECT_EQ(to_og.actions[0].note.rfind(kFromPagerDuty, 0), 0u);
+  EXPECT_EQ(utf8_length(to_og.actions[0].user), kOpsgenieUserChars);
+
+  Event created = opsgenie(EventKind::kAlertCreated);
+  created.title = std::string(2000, 't');
+  EXPECT_EQ(utf8_length(plan(created, std::nullopt, false, SyncSettings{}).actions.at(0).title),
+            kPagerDutyTitleChars);
+  // Short text is sent as it is.
+  EXPECT_EQ(plan(opsgenie(EventKind::kAlertCreated), std::nullopt, false, SyncSettings{}).actions.at(0).title,
+            "Disk full");
 }
 
 TEST(Plan, UrgencyFollowsTheConfiguredMapAndDefaultsHigh) {

@@ -99,6 +99,15 @@ QueueStats SqliteAdmin::queue_stats() {
       }
     }
   }
+  {
+    auto states = session.statement(Sql::kVendorStates);
+    while (states->step() == SQLITE_ROW) {
+      auto& v = stats.vendors[states->column_text(0).value_or("")];
+      v.paused_reason = states->column_text(1);
+      if (v.paused_reason) v.paused_since_ms = states->column_int(2);
+      v.last_error = states->column_text(3);
+    }
+  }
   auto events = session.statement(Sql::kPendingEventCount);
   if (events->step() == SQLITE_ROW) stats.events_pending = events->column_int(0);
   return stats;

@@ -169,6 +169,16 @@ Status SqliteOutbox::drop_check(const std::string& request_id) {
                    [&](Statement& s) { s.bind(1, std::string_view(request_id)); });
 }
 
+Status SqliteOutbox::set_vendor_pause(Side vendor, const std::optional<std::string>& reason,
+                                      const std::string& error, std::int64_t now_ms) {
+  return write_one(database_, Sql::kSetVendorPause, [&](Statement& s) {
+    s.bind(1, to_string(vendor));
+    s.bind(2, reason);
+    s.bind(3, error.empty() ? std::nullopt : std::optional<std::string>(error));
+    s.bind(4, now_ms);
+  });
+}
+
 Status SqliteOutbox::mark_pending_ambiguous() {
   return write_one(database_, Sql::kMarkPendingAmbiguous, [](Statement&) {});
 }

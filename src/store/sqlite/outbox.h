@@ -36,6 +36,8 @@ class SqliteOutbox final : public Outbox {
   std::vector<Check> due_checks(std::int64_t now_ms, std::size_t limit) override;
   Status reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) override;
   Status drop_check(const std::string& request_id) override;
+  Status set_vendor_pause(Side vendor, const std::optional<std::string>& reason, const std::string& error,
+                          std::int64_t now_ms) override;
   Status mark_pending_ambiguous() override;
 
  private:

@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 4> kMigrations{
+constexpr std::array<std::string_view, 5> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -99,6 +99,14 @@ constexpr std::array<std::string_view, 4> kMigrations{
     // 4: retention finds old rows by time, and an event's actions by event.
     "CREATE INDEX events_received ON events (received_at_ms);"
     "CREATE INDEX outbox_event ON outbox (event_id);",
+
+    // 5: each vendor's standing, for operators: paused (and why), since when, the last error.
+    "CREATE TABLE vendor_state ("
+    " vendor TEXT PRIMARY KEY,"  // opsgenie | pagerduty
+    " paused_reason TEXT,"       // NULL: not paused; else e.g. credentials
+    " paused_since_ms INTEGER,"
+    " last_error TEXT,"
+    " updated_at_ms INTEGER NOT NULL);",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -216,6 +224,18 @@ constexpr std::string_view kPruneEvents =
     " WHERE e.received_at_ms < ?1 AND e.status IN ('done', 'ignored')"
     " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id) LIMIT ?2)";
 
+// A vendor paused (reason set) or resumed (reason NULL); paused_since_ms is kept while the pause lasts.
+constexpr std::string_view kSetVendorPause =
+    "INSERT INTO vendor_state (vendor, paused_reason, paused_since_ms, last_error, updated_at_ms)"
+    " VALUES (?1, ?2, CASE WHEN ?2 IS NULL THEN NULL ELSE ?4 END, ?3, ?4)"
+    " ON CONFLICT (vendor) DO UPDATE SET paused_reason = excluded.paused_reason,"
+    " paused_since_ms = CASE WHEN excluded.paused_reason IS NULL THEN NULL"
+    " ELSE COALESCE(vendor_state.paused_since_ms, excluded.paused_since_ms) END,"
+    " last_error = COALESCE(excluded.last_error, vendor_state.last_error), updated_at_ms = "
+    "excluded.updated_at_ms";
+constexpr std::string_view kVendorStates =
+    "SELECT vendor, paused_reason, paused_since_ms, last_error FROM vendor_state";
+
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kFindDuplicate =
@@ -260,6 +280,8 @@ enum class Sql {
   kPruneEvents,
   kFindDuplicate,
   kPairKeyOfAction,
+  kSetVendorPause,
+  kVendorStates,
   kCount,
 };
 
@@ -340,6 +362,10 @@ constexpr std::string_view text(Sql statement) {
       return kFindDuplicate;
     case Sql::kPairKeyOfAction:
       return kPairKeyOfAction;
+    case Sql::kSetVendorPause:
+      return kSetVendorPause;
+    case Sql::kVendorStates:
+      return kVendorStates;
     case Sql::kCount:
       break;
   }
