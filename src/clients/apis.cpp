@@ -145,6 +145,11 @@ std::optional<std::string> pagerduty_incident_id(const std::string& body) {
   return doc ? string_at(at(*doc, "incident"), "id") : std::nullopt;
 }
 
+std::optional<std::string> pagerduty_incident_status(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(at(*doc, "incident"), "status") : std::nullopt;
+}
+
 std::optional<std::string> pagerduty_incident_key(const std::string& body) {
   const auto doc = parse(body);
   return doc ? string_at(at(*doc, "incident"), "incident_key") : std::nullopt;

@@ -71,8 +71,9 @@ std::string url_encode(const std::string& text);
 // Readers. Each returns nullopt when the body is not what the vendor documents.
 std::optional<std::string> pagerduty_incident_id(const std::string& body);   // {"incident":{"id"}}
 std::optional<std::string> pagerduty_incident_key(const std::string& body);  // {"incident":{"incident_key"}}
-std::vector<std::string> pagerduty_incident_ids(const std::string& body);    // {"incidents":[{"id"}]}
-std::vector<std::string> pagerduty_note_contents(const std::string& body);   // {"notes":[{"content"}]}
+std::optional<std::string> pagerduty_incident_status(const std::string& body);  // {"incident":{"status"}}
+std::vector<std::string> pagerduty_incident_ids(const std::string& body);       // {"incidents":[{"id"}]}
+std::vector<std::string> pagerduty_note_contents(const std::string& body);      // {"notes":[{"content"}]}
 std::optional<std::string> pagerduty_current_user_id(const std::string& body);  // {"user":{"id"}}
 // The id of the user in {"users":[{"id","email"}]} whose email is `email` (ASCII case ignored); never
 // another.

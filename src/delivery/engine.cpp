@@ -287,6 +287,11 @@ void Engine::record(const store::OutboxItem& item, const Attempt& attempt) {
       if (observer_) observer_->on_dead_letter(item, attempt.error);
       stored = outbox_.finish(item.id, store::ActionState::kDead, attempt.error, now);
       break;
+    case Attempt::kSkipped:
+      spdlog::warn("action {} skipped, not sent: {}", what, attempt.error);
+      if (observer_) observer_->on_skipped(item, attempt.error);
+      stored = outbox_.finish(item.id, store::ActionState::kDone, "skipped: " + attempt.error, now);
+      break;
     case Attempt::kUnpaired:
       spdlog::warn("action {} cannot be paired: {}", what, attempt.error);
       stored = outbox_.finish(item.id, store::ActionState::kUnpaired, attempt.error, now);

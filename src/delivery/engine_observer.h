@@ -17,6 +17,7 @@ struct EngineObserver {
   virtual void on_attempt(const store::OutboxItem&, const Attempt&) {}
   virtual void on_retry(const store::OutboxItem&, milliseconds /*delay*/, bool /*rate_limited*/) {}
   virtual void on_dead_letter(const store::OutboxItem&, const std::string& /*why*/) {}
+  virtual void on_skipped(const store::OutboxItem&, const std::string& /*why*/) {}
   virtual void on_check(bool /*success*/, const std::string& /*status*/) {}
   virtual void on_vendor_paused(Side /*vendor*/, const char* /*reason*/, bool /*paused*/) {}
 };

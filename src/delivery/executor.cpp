@@ -1,8 +1,11 @@
 #include "delivery/executor.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "sync/echo.h"
+#include "sync/state.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -70,6 +73,40 @@ bool is_duplicate_key(const clients::HttpResponse& r) {
 }
 
 }  // namespace
+
+std::optional<Attempt> Executor::check_state(Side side, const std::string& target, ActionKind kind,
+                                             int& calls, std::int64_t now_ms) {
+  std::optional<std::string> known = ledger_.known_status(side, target);
+  sync::StateRule rule = sync::rule_for(kind, known);
+  if (rule == sync::StateRule::kReadFirst) {
+    const auto got = counted(calls, [&] { return pagerduty_.incident(target); });
+    const auto c = classify(got);
+    if (c.verdict != Verdict::kSuccess) return from(c, side, calls);
+    known = clients::pagerduty_incident_status(got.response.body);
+    if (known) {
+      if (auto s = ledger_.save_status({side, target, *known, true}, now_ms); !s.ok())
+        return store_failure(side, calls, s.message());
+    }
+    rule = sync::rule_for(kind, known) == sync::StateRule::kSkip ? sync::StateRule::kSkip
+                                                                 : sync::StateRule::kSend;
+  }
+  if (rule != sync::StateRule::kSkip) return std::nullopt;
+  Attempt skipped = done(side, calls);
+  skipped.kind = Attempt::kSkipped;
+  skipped.error = std::string(side == Side::kPagerDuty ? "incident " : "alert ") + target + " is already " +
+                  known.value_or("closed") +
+                  (kind == ActionKind::kAcknowledgeIncident ? ": acknowledging it would reopen it" : "");
+  return skipped;
+}
+
+void Executor::remember_status(Side side, const std::string& target, ActionKind kind, std::int64_t now_ms) {
+  const auto after = sync::status_after(kind);
+  if (!after) return;
+  // PagerDuty's 200 is the change made; Opsgenie's 202 is a request accepted, not yet the alert's status.
+  if (auto s = ledger_.save_status({side, target, std::string(*after), side == Side::kPagerDuty}, now_ms);
+      !s.ok())
+    spdlog::warn("could not record that {} is now {}: {}", target, *after, s.message());
+}
 
 Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
   switch (item.action.kind) {
@@ -160,6 +197,7 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
     }
   }
 
+  if (auto stop = check_state(Side::kPagerDuty, *incident, a.kind, calls, now_ms)) return *stop;
   if (a.kind == ActionKind::kAddIncidentNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
             Side::kPagerDuty, calls, [&] { return pagerduty_.notes(*incident); },
@@ -180,9 +218,13 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
     const auto code = result.transport == clients::Transport::kOk
                           ? clients::pagerduty_error_code(result.response.body)
                           : std::nullopt;
-    if (result.response.status == 400 && (code == 1001 || code == 1002)) return done(Side::kPagerDuty, calls);
+    if (result.response.status == 400 && (code == 1001 || code == 1002)) {
+      remember_status(Side::kPagerDuty, *incident, a.kind, now_ms);
+      return done(Side::kPagerDuty, calls);
+    }
   }
   Attempt out = from(classify(result), Side::kPagerDuty, calls);
+  if (out.kind == Attempt::kDone) remember_status(Side::kPagerDuty, *incident, a.kind, now_ms);
   if (out.kind == Attempt::kFailed) out.error += ": " + clients::pagerduty_error_text(result.response.body);
   return out;
 }
@@ -225,6 +267,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
     }
   }
 
+  if (auto stop = check_state(Side::kOpsgenie, *alert, a.kind, calls, now_ms)) return *stop;
   if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
             Side::kOpsgenie, calls, [&] { return opsgenie_.notes(*alert); }, clients::opsgenie_note_texts,
@@ -242,6 +285,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   const auto result = counted(calls, [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
   if (out.kind == Attempt::kDone) {
+    remember_status(Side::kOpsgenie, *alert, a.kind, now_ms);
     // 202 means "accepted", not "done": confirm later, without holding this pair's queue.
     if (auto request_id = clients::opsgenie_request_id(result.response.body))
       out.check = store::Check{*request_id, item.id, 0};

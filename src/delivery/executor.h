@@ -18,7 +18,8 @@ namespace ogpd::delivery {
 
 struct Attempt {
   // kRefused: the vendor refused the credentials (401/403); the action waits for them to work again.
-  enum Kind { kDone, kRetry, kRefused, kFailed, kUnpaired } kind = kDone;
+  // kSkipped: not sent, because the target is closed or resolved (DESIGN §2.2); `error` says why.
+  enum Kind { kDone, kRetry, kRefused, kFailed, kUnpaired, kSkipped } kind = kDone;
   std::string error;
   bool ambiguous = false;
   std::optional<milliseconds> wait_hint;
@@ -38,6 +39,11 @@ class Executor {
   Attempt create_incident(const store::OutboxItem& item, std::int64_t now_ms);
   Attempt on_incident(const store::OutboxItem& item, std::int64_t now_ms);
   Attempt on_alert(const store::OutboxItem& item, std::int64_t now_ms);
+  // Before a status change: nullopt to go ahead, else the attempt (skipped, or the failed read).
+  std::optional<Attempt> check_state(Side side, const std::string& target, ActionKind kind, int& calls,
+                                     std::int64_t now_ms);
+  // After a status change went through: what the target is now.
+  void remember_status(Side side, const std::string& target, ActionKind kind, std::int64_t now_ms);
 
   store::PairLedger& ledger_;
   clients::PagerDutyApi& pagerduty_;

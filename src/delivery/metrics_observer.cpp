@@ -24,6 +24,7 @@ MetricsObserver::MetricsObserver(ops::OgpdMetrics& metrics) : metrics_(metrics) 
   for (std::size_t a = 0; a < kActions; ++a) {
     const auto kind = static_cast<ActionKind>(a);
     completed_[a] = &metrics.actions_completed.with({name(target_of(kind)), name(kind)});
+    skipped_[a] = &metrics.actions_skipped.with({name(target_of(kind)), name(kind)});
   }
   for (std::size_t s = 0; s < kSides; ++s) {
     const std::string vendor = name(static_cast<Side>(s));
@@ -56,6 +57,10 @@ void MetricsObserver::on_retry(const store::OutboxItem& item, milliseconds, bool
 
 void MetricsObserver::on_dead_letter(const store::OutboxItem& item, const std::string&) {
   per_side_[static_cast<std::size_t>(target_of(item.action.kind))].dead_letters->add();
+}
+
+void MetricsObserver::on_skipped(const store::OutboxItem& item, const std::string&) {
+  skipped_[static_cast<std::size_t>(item.action.kind)]->add();
 }
 
 void MetricsObserver::on_check(bool success, const std::string&) {

@@ -23,6 +23,7 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
   void on_attempt(const store::OutboxItem& item, const Attempt& attempt) override;
   void on_retry(const store::OutboxItem& item, milliseconds delay, bool rate_limited) override;
   void on_dead_letter(const store::OutboxItem& item, const std::string& why) override;
+  void on_skipped(const store::OutboxItem& item, const std::string& why) override;
   void on_check(bool success, const std::string& status) override;
   void on_vendor_paused(Side vendor, const char* reason, bool paused) override;
   void on_call(const clients::HttpRequest& request, const clients::HttpResult& result,
@@ -43,6 +44,7 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
   std::array<std::array<std::array<ops::Counter*, kOutcomes>, kKinds>, kSources> processed_{};
   std::array<ops::Counter*, kOutcomes> suppressed_{};  // only the loop guards' outcomes
   std::array<ops::Counter*, kActions> completed_{};
+  std::array<ops::Counter*, kActions> skipped_{};
   std::array<PerSide, kSides> per_side_{};
   ops::Counter* request_failures_;
 };

@@ -4,6 +4,7 @@
 
 #include "ops/log.h"
 #include "sync/echo.h"
+#include "sync/state.h"
 
 namespace ogpd::delivery {
 
@@ -33,8 +34,12 @@ store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view
     std::lock_guard lock(mu_);
     plan = sync::plan(e, link, recorded, settings_);
   }
-  return {0, std::string(sync::to_string(plan.outcome)), std::move(plan.actions), std::move(plan.new_link),
-          plan.consume_echo ? echo : std::nullopt};
+  return {0,
+          std::string(sync::to_string(plan.outcome)),
+          std::move(plan.actions),
+          std::move(plan.new_link),
+          plan.consume_echo ? echo : std::nullopt,
+          sync::status_reported(e)};
 }
 
 void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::PlannedEvent& plan) {

@@ -28,6 +28,11 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
       actions_completed(registry.family<Counter>("ogpd_actions_completed_total",
                                                  "Outbox actions done, by vendor and action.",
                                                  {"vendor", "action"})),
+      actions_skipped(registry.family<Counter>(
+          "ogpd_actions_skipped_total",
+          "Status changes not sent because their target was already closed or resolved (sending would reopen "
+          "it), by vendor and action.",
+          {"vendor", "action"})),
       retries(registry.family<Counter>("ogpd_retries_total",
                                        "Action attempts that will be retried, by vendor.", {"vendor"})),
       rate_limit_waits(registry.family<Counter>(

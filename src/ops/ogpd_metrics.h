@@ -21,6 +21,7 @@ struct OgpdMetrics {
   Family<Counter>& clients_calls;              // vendor, operation, status
   Family<Histogram>& clients_call_duration;    // vendor
   Family<Counter>& actions_completed;          // vendor, action
+  Family<Counter>& actions_skipped;            // vendor, action
   Family<Counter>& retries;                    // vendor
   Family<Counter>& rate_limit_waits;           // vendor
   Family<Counter>& dead_letters;               // vendor

@@ -12,6 +12,7 @@
 
 #include "core/echo.h"
 #include "core/link.h"
+#include "core/pair_status.h"
 #include "core/status.h"
 
 namespace ogpd::store {
@@ -31,6 +32,11 @@ class PairLedger : public PlanningView {
   virtual Status save_link(const Link& link, std::int64_t now_ms) = 0;
   // Records a change the proxy is about to make, before making it.
   virtual Status record_echo(const Echo& echo, std::int64_t now_ms) = 0;
+  // The last known status of an alert (kOpsgenie) or an incident (kPagerDuty); nullopt when never seen.
+  virtual std::optional<std::string> known_status(Side side, const std::string& target_id) = 0;
+  // Records `status`; a terminal status stays unless `status.authoritative` (core/pair_status.h).
+  virtual Status save_status(const PairStatus& status, std::int64_t now_ms) = 0;
+
   // Removes ledger entries older than `before_ms`: an echo that never came back must not hide a later human
   // change forever.
   virtual Status expire_echoes(std::int64_t before_ms) = 0;

@@ -13,6 +13,7 @@
 #include "core/echo.h"
 #include "core/event.h"
 #include "core/link.h"
+#include "core/pair_status.h"
 
 namespace ogpd::store {
 
@@ -31,6 +32,7 @@ struct PlannedEvent {
   std::vector<Action> actions;
   std::optional<Link> new_link;
   std::optional<Echo> consume_echo;
+  std::optional<PairStatus> observed;  // the status the event reports for its own side
 };
 
 enum class ActionState { kPending, kDone, kDead, kUnpaired, kDiscarded };

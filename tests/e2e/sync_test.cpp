@@ -219,6 +219,43 @@ TEST_F(Sync, ASixSecondWindowOfRefusedCredentialsPausesAndThenEverythingLandsOnc
       << after;
 }
 
+// DESIGN §2.2: PagerDuty reopens a resolved incident that is acknowledged. An Opsgenie acknowledge that
+// comes after the incident was resolved — whether the proxy heard of the resolve (its webhook) or not (read
+// first) — is skipped: the incident stays resolved, and its owner is not changed.
+TEST_F(Sync, AnAcknowledgeAfterAResolveLeavesTheIncidentResolved) {
+  for (const char* id : {"late-heard", "late-unheard"}) opsgenie_.add_alert(id);
+  start();
+  for (const char* id : {"late-heard", "late-unheard"})
+    ASSERT_EQ(post("/ops-webhook", og("Create", id)), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("late-heard") && only_incident("late-unheard"); }))
+      << proxy_->output();
+  const std::string heard = only_incident("late-heard")->id, unheard = only_incident("late-unheard")->id;
+  // A person resolves both in PagerDuty; only the first one's webhook reaches the proxy.
+  pagerduty_.set_status(heard, "resolved");
+  pagerduty_.set_status(unheard, "resolved");
+  ASSERT_EQ(post("/pd-webhook", pd("E-heard", "incident.resolved", heard, "late-heard")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("late-heard")->status == "closed"; }))
+      << proxy_->output();
+
+  // Then an acknowledge from Opsgenie for each (late, or a person acking there after the resolve).
+  for (const char* id : {"late-heard", "late-unheard"})
+    ASSERT_EQ(post("/ops-webhook", og("Acknowledge", id)), 202);
+  ASSERT_TRUE(eventually([&] {
+    return pagerduty_.incident(heard)->notes.size() == 1 && pagerduty_.incident(unheard)->notes.size() == 1;
+  })) << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incident(heard)->status, "resolved");
+  EXPECT_EQ(pagerduty_.incident(unheard)->status, "resolved");
+  EXPECT_EQ(pagerduty_.count("PUT", "/incidents/"), 0u) << "no status change was sent";
+  EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + heard), 0u) << "the resolve was known: nothing to read";
+  EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + unheard), 1u) << "unknown: read before acting";
+  const auto metrics = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(
+      metrics.find(R"(ogpd_actions_skipped_total{vendor="pagerduty",action="pagerduty.acknowledge"} 2)"),
+      std::string::npos)
+      << metrics;
+}
+
 TEST_F(Sync, ADuplicateDeliveryProducesOneCall) {
   start();
   const std::string body = og("Create", "dup-1", R"(,"message":"m","updatedAt":1507738044302000106)");

@@ -82,6 +82,11 @@ std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents_with_key(const std
   return out;
 }
 
+void FakePagerDuty::set_status(const std::string& id, const std::string& status) {
+  std::lock_guard lock(mu_);
+  if (Incident* incident = find(id)) incident->status = status;
+}
+
 std::string FakePagerDuty::add_incident(Incident seed) {
   std::lock_guard lock(mu_);
   return insert(std::move(seed));

@@ -60,6 +60,8 @@ class FakePagerDuty final : public FakeVendor {
   std::optional<Incident> incident(const std::string& id) const;
   std::vector<Incident> incidents_with_key(const std::string& key) const;
   std::string add_incident(Incident seed);  // returns the id
+  // A person changes the incident in PagerDuty's own UI: no webhook is sent (the test sends one if it wants).
+  void set_status(const std::string& id, const std::string& status);
 
  private:
   Response handle(const RecordedRequest& request) override;

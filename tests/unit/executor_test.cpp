@@ -60,6 +60,7 @@ struct Case {
   Attempt::Kind kind;
   std::optional<std::string> linked_incident;  // the link the attempt leaves for alert-1 (nullopt: none)
   std::optional<std::string> check;            // the Opsgenie request to confirm later
+  std::optional<PairStatus> known;             // a status the ledger already holds
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -142,9 +143,33 @@ std::vector<Case> cases() {
        make(ActionKind::kAcknowledgeIncident, "alert-1"),
        false,
        linked,
-       {{"PUT", "/incidents/PLINK", 400, kAlreadyAcknowledged}},
+       {{"GET", "/incidents/PLINK", 200, R"({"incident":{"id":"PLINK","status":"triggered"}})"},
+        {"PUT", "/incidents/PLINK", 400, kAlreadyAcknowledged}},
        Attempt::kDone,
        "PLINK"},
+      {"acknowledging an incident that is resolved is skipped: it would reopen it",
+       make(ActionKind::kAcknowledgeIncident, "alert-1"),
+       false,
+       linked,
+       {{"GET", "/incidents/PLINK", 200, R"({"incident":{"id":"PLINK","status":"resolved"}})"}},
+       Attempt::kSkipped,
+       "PLINK"},
+      {"reading the incident before acknowledging it fails like any call: retried",
+       make(ActionKind::kAcknowledgeIncident, "alert-1"),
+       false,
+       linked,
+       {{"GET", "/incidents/PLINK", 503, R"({"error":{"message":"unavailable"}})"}},
+       Attempt::kRetry,
+       "PLINK"},
+      {"acknowledging an alert known to be closed is skipped without a call",
+       make(ActionKind::kAcknowledgeAlert, "alert-1"),
+       false,
+       linked,
+       {},
+       Attempt::kSkipped,
+       "PLINK",
+       std::nullopt,
+       PairStatus{Side::kOpsgenie, "alert-1", "closed", false}},
       {"a note for an alert with no link and no incident by its key is unpaired",
        make(ActionKind::kAddIncidentNote, "alert-1"),
        false,
@@ -236,6 +261,9 @@ TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) 
   const Case& c = GetParam();
   if (c.existing_link) {
     ASSERT_TRUE(store_->ledger.save_link(*c.existing_link, 1).ok());
+  }
+  if (c.known) {
+    ASSERT_TRUE(store_->ledger.save_status(*c.known, 1).ok());
   }
   ScriptedHttp http(c.script);
   clients::PagerDutyApi pagerduty(

@@ -43,4 +43,17 @@ Status SqliteLedger::expire_echoes(std::int64_t before_ms) {
   return write_one(database_, Sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
 }
 
+std::optional<std::string> SqliteLedger::known_status(Side side, const std::string& target_id) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kKnownStatus);
+  stmt->bind(1, to_string(side));
+  stmt->bind(2, std::string_view(target_id));
+  if (stmt->step() != SQLITE_ROW) return std::nullopt;
+  return stmt->column_text(0);
+}
+
+Status SqliteLedger::save_status(const PairStatus& status, std::int64_t now_ms) {
+  return write_one(database_, Sql::kSaveStatus, [&](Statement& s) { bind_status(s, status, now_ms); });
+}
+
 }  // namespace ogpd::store

@@ -32,6 +32,14 @@ bool read_echo_recorded(SqliteDatabase::Session& session, const Echo& echo, std:
   return stmt->step() == SQLITE_ROW;
 }
 
+void bind_status(Statement& stmt, const PairStatus& status, std::int64_t now_ms) {
+  stmt.bind(1, to_string(status.side));
+  stmt.bind(2, std::string_view(status.target_id));
+  stmt.bind(3, std::string_view(status.status));
+  stmt.bind(4, now_ms);
+  stmt.bind(5, static_cast<std::int64_t>(status.authoritative ? 1 : 0));
+}
+
 Status write_plan(SqliteDatabase::Session& session, const PlannedEvent& p, std::int64_t now_ms,
                   bool mark_event) {
   for (const auto& a : p.actions) {
@@ -66,6 +74,12 @@ Status write_plan(SqliteDatabase::Session& session, const PlannedEvent& p, std::
                                stmt.bind(3, std::string_view(p.consume_echo->verb));
                                stmt.bind(4, std::string_view(p.consume_echo->note_digest));
                              });
+        !s.ok())
+      return s;
+  }
+  if (p.observed) {
+    if (auto s =
+            session.run(Sql::kSaveStatus, [&](Statement& stmt) { bind_status(stmt, *p.observed, now_ms); });
         !s.ok())
       return s;
   }

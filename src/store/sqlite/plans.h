@@ -17,6 +17,9 @@ std::optional<Link> read_link_by_alert(SqliteDatabase::Session& session, const s
 std::optional<Link> read_link_by_incident(SqliteDatabase::Session& session, const std::string& incident_id);
 bool read_echo_recorded(SqliteDatabase::Session& session, const Echo& echo, std::int64_t not_before_ms);
 
+// Binds kSaveStatus's parameters.
+void bind_status(Statement& stmt, const PairStatus& status, std::int64_t now_ms);
+
 // Inside a transaction. `mark_event`: also set the stored event's status to done (when it was stored
 // before). Fails (and the caller rolls back) on any SQLite error.
 Status write_plan(SqliteDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,

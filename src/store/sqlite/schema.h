@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 5> kMigrations{
+constexpr std::array<std::string_view, 6> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -107,6 +107,15 @@ constexpr std::array<std::string_view, 5> kMigrations{
     " paused_since_ms INTEGER,"
     " last_error TEXT,"
     " updated_at_ms INTEGER NOT NULL);",
+
+    // 6: each side's last known status (webhooks, the proxy's own actions, reads), so a status change is
+    // never sent onto a closed alert or a resolved incident.
+    "CREATE TABLE pair_state ("
+    " side TEXT NOT NULL,"       // opsgenie | pagerduty
+    " target_id TEXT NOT NULL,"  // the alert id or the incident id
+    " status TEXT NOT NULL,"
+    " updated_at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (side, target_id));",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -236,6 +245,15 @@ constexpr std::string_view kSetVendorPause =
 constexpr std::string_view kVendorStates =
     "SELECT vendor, paused_reason, paused_since_ms, last_error FROM vendor_state";
 
+constexpr std::string_view kKnownStatus = "SELECT status FROM pair_state WHERE side = ?1 AND target_id = ?2";
+// A terminal status (closed, resolved) is replaced only by an authoritative one (?5 = 1: read from the
+// vendor, or a report that opens), so a late webhook never turns a closed pair back to open.
+constexpr std::string_view kSaveStatus =
+    "INSERT INTO pair_state (side, target_id, status, updated_at_ms) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (side, target_id) DO UPDATE SET"
+    " status = CASE WHEN pair_state.status IN ('closed', 'resolved') AND ?5 = 0 THEN pair_state.status"
+    " ELSE excluded.status END, updated_at_ms = excluded.updated_at_ms";
+
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kFindDuplicate =
@@ -282,6 +300,8 @@ enum class Sql {
   kPairKeyOfAction,
   kSetVendorPause,
   kVendorStates,
+  kKnownStatus,
+  kSaveStatus,
   kCount,
 };
 
@@ -366,6 +386,10 @@ constexpr std::string_view text(Sql statement) {
       return kSetVendorPause;
     case Sql::kVendorStates:
       return kVendorStates;
+    case Sql::kKnownStatus:
+      return kKnownStatus;
+    case Sql::kSaveStatus:
+      return kSaveStatus;
     case Sql::kCount:
       break;
   }

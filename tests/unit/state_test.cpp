@@ -1,0 +1,76 @@
+// The state rules (DESIGN §2.2) as a table: each known status x each action -> send, skip, or read first.
+#include "sync/state.h"
+
+#include <gtest/gtest.h>
+
+namespace ogpd::sync {
+namespace {
+
+TEST(StateRules, EachKnownStatusAndActionGivesOneDecision) {
+  using K = ActionKind;
+  using R = StateRule;
+  struct Row {
+    ActionKind kind;
+    std::optional<std::string> known;
+    StateRule rule;
+  };
+  const std::optional<std::string> unknown;
+  const std::vector<Row> rows{
+      // PagerDuty: acknowledging is what reopens a resolved incident; it looks first unless resolved is
+      // known.
+      {K::kAcknowledgeIncident, unknown, R::kReadFirst},
+      {K::kAcknowledgeIncident, "triggered", R::kReadFirst},
+      {K::kAcknowledgeIncident, "acknowledged", R::kReadFirst},
+      {K::kAcknowledgeIncident, "resolved", R::kSkip},
+      {K::kResolveIncident, unknown, R::kSend},
+      {K::kResolveIncident, "acknowledged", R::kSend},
+      {K::kResolveIncident, "resolved", R::kSkip},
+      {K::kAddIncidentNote, "resolved", R::kSend},  // a note changes no status
+      {K::kCreateIncident, unknown, R::kSend},
+      // Opsgenie: nothing is changed on a closed alert.
+      {K::kAcknowledgeAlert, unknown, R::kSend},
+      {K::kAcknowledgeAlert, "open", R::kSend},
+      {K::kAcknowledgeAlert, "closed", R::kSkip},
+      {K::kUnacknowledgeAlert, "acknowledged", R::kSend},
+      {K::kUnacknowledgeAlert, "closed", R::kSkip},
+      {K::kCloseAlert, "acknowledged", R::kSend},
+      {K::kCloseAlert, "closed", R::kSkip},
+      {K::kAddAlertNote, "closed", R::kSend},
+  };
+  for (const auto& row : rows)
+    EXPECT_EQ(rule_for(row.kind, row.known), row.rule)
+        << to_string(row.kind) << " on " << row.known.value_or("?");
+}
+
+TEST(StateRules, WebhooksReportTheirSidesStatusAndOnlyOpeningsAreAuthoritative) {
+  Event og;
+  og.source = Source::kOpsgenie;
+  og.alert_id = "A1";
+  og.kind = EventKind::kAlertClosed;
+  EXPECT_EQ(status_reported(og), (PairStatus{Side::kOpsgenie, "A1", "closed", false}));
+  og.kind = EventKind::kAlertCreated;
+  EXPECT_EQ(status_reported(og), (PairStatus{Side::kOpsgenie, "A1", "open", true}));
+  og.kind = EventKind::kAlertNoteAdded;
+  EXPECT_FALSE(status_reported(og).has_value());
+
+  Event pd;
+  pd.source = Source::kPagerDuty;
+  pd.incident_id = "Q1";
+  pd.kind = EventKind::kIncidentResolved;
+  EXPECT_EQ(status_reported(pd), (PairStatus{Side::kPagerDuty, "Q1", "resolved", false}));
+  pd.kind = EventKind::kIncidentUnacknowledged;
+  EXPECT_EQ(status_reported(pd), (PairStatus{Side::kPagerDuty, "Q1", "triggered", false}));
+  pd.incident_id.reset();
+  EXPECT_FALSE(status_reported(pd).has_value());
+}
+
+TEST(StateRules, WhatEachActionLeavesBehind) {
+  EXPECT_EQ(status_after(ActionKind::kAcknowledgeIncident), "acknowledged");
+  EXPECT_EQ(status_after(ActionKind::kResolveIncident), "resolved");
+  EXPECT_EQ(status_after(ActionKind::kCloseAlert), "closed");
+  EXPECT_EQ(status_after(ActionKind::kUnacknowledgeAlert), "open");
+  EXPECT_FALSE(status_after(ActionKind::kAddAlertNote).has_value());
+}
+
+}  // namespace
+}  // namespace ogpd::sync
