@@ -66,7 +66,7 @@ int exceptions_seen() {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::err);  // what an unexpected error says is the clue to its cause
   world = new World;
-  if (!world->server.listen("127.0.0.1", 0).empty()) std::abort();
+  if (!world->server.listen("127.0.0.1", 0).ok()) std::abort();
   world->loop = std::thread([] { world->io.run(); });
   world->loop.detach();
   return 0;

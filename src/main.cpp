@@ -20,6 +20,7 @@
 #include "delivery/engine.h"
 #include "delivery/housekeeping.h"
 #include "delivery/metrics_observer.h"
+#include "delivery/pacer.h"
 #include "ops/config.h"
 #include "ops/log.h"
 #include "ops/ogpd_metrics.h"
@@ -98,12 +99,15 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   ogpd::clients::CurlHttpClient curl(ogpd::cli::curl_settings(config));
   ogpd::clients::ObservingHttpClient observed(curl, observer);
   ogpd::clients::DryRunHttpClient dry_run;  // a dry run makes no calls, so none is observed
-  ogpd::clients::HttpClient& http =
-      config.dry_run ? static_cast<ogpd::clients::HttpClient&>(dry_run) : observed;
+  // Every call, dry or not, takes a token from its vendor's budget: a dry run drains as a real one would.
+  ogpd::delivery::Pacer pacer(ogpd::cli::pagerduty_calls_per_second(config),
+                              ogpd::cli::opsgenie_calls_per_second(config), clock);
+  ogpd::delivery::PacedHttpClient http(
+      config.dry_run ? static_cast<ogpd::clients::HttpClient&>(dry_run) : observed, pacer);
   ogpd::clients::PagerDutyApi pagerduty(http, ogpd::cli::pagerduty_settings(config));
   ogpd::clients::OpsgenieApi opsgenie(http, ogpd::cli::opsgenie_settings(config));
 
-  ogpd::delivery::Engine engine(store.outbox, store.ledger, pagerduty, opsgenie,
+  ogpd::delivery::Engine engine(store.outbox, store.ledger, pagerduty, opsgenie, pacer,
                                 ogpd::cli::engine_settings(config), clock, &observer);
   auto journal = ogpd::store::SqliteJournal::start(
       *store.database, {.planner = &engine.planner(), .on_commit = [&engine] { engine.wake(); }});

@@ -10,11 +10,17 @@ delivery::EngineSettings engine_settings(const ops::Config& config) {
   s.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
   s.retry.base_delay = std::chrono::milliseconds(config.retry_base_delay_ms);
   s.workers = config.delivery_workers;
-  s.pagerduty_per_second = config.pagerduty_requests_per_minute / 60.0;
-  s.opsgenie_per_second = config.opsgenie_requests_per_minute / 60.0;
   // A dry run's "calls" reach no PagerDuty: there is no user to look up.
   if (!config.dry_run) s.own_email = config.pagerduty_email;
   return s;
+}
+
+double pagerduty_calls_per_second(const ops::Config& config) {
+  return config.pagerduty_requests_per_minute / 60.0;
+}
+
+double opsgenie_calls_per_second(const ops::Config& config) {
+  return config.opsgenie_requests_per_minute / 60.0;
 }
 
 delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config) {

@@ -16,6 +16,9 @@ namespace ogpd::cli {
 
 delivery::EngineSettings engine_settings(const ops::Config& config);
 delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config);
+// Calls per second allowed to each vendor (REQUESTS_PER_MINUTE / 60).
+double pagerduty_calls_per_second(const ops::Config& config);
+double opsgenie_calls_per_second(const ops::Config& config);
 // `fd_limit`: the files this process may open (RLIMIT_NOFILE); connections are kept within it.
 server::Limits server_limits(const ops::Config& config, std::uint64_t fd_limit);
 webhook::IntakeSettings intake_settings(const ops::Config& config);

@@ -25,7 +25,7 @@ const char* setting_of(Side vendor) {
 }  // namespace
 
 Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerDutyApi& pagerduty,
-               clients::OpsgenieApi& opsgenie, EngineSettings settings, const Clock& clock,
+               clients::OpsgenieApi& opsgenie, Pacer& pacer, EngineSettings settings, const Clock& clock,
                EngineObserver* observer)
     : outbox_(outbox),
       ledger_(ledger),
@@ -35,9 +35,8 @@ Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerD
       executor_(ledger, pagerduty, opsgenie),
       planner_(settings_.sync, settings_.echo_ttl, clock, observer),
       own_user_(pagerduty, planner_, settings_.own_email),
-      checker_(outbox, opsgenie, clock, observer),
-      pagerduty_gate_(settings_.pagerduty_per_second),
-      opsgenie_gate_(settings_.opsgenie_per_second),
+      checker_(outbox, ledger, opsgenie, settings_.retry, clock, observer),
+      pacer_(pacer),
       random_(std::random_device{}()) {}
 
 Engine::~Engine() {
@@ -69,6 +68,7 @@ void Engine::stop() {
   }
   wake_cv_.notify_all();
   if (loop_thread_.joinable()) loop_thread_.join();
+  pacer_.stop();                   // a call waiting for a token gives up ("not sent": retried after restart)
   if (workers_) workers_->stop();  // in-flight and queued jobs finish and record their outcome
   running_ = false;
 }
@@ -148,11 +148,14 @@ std::int64_t Engine::dispatch() {
       note_wait(wait);
       continue;
     }
-    for (auto& item : outbox_.due_heads(now, free_slots, busy, side)) {
-      if (!gate(side).take(now)) {
-        note_wait(gate(side).wait_ms(now));
-        break;
-      }
+    // As many actions as there are tokens: each takes its own as it calls (pacer.h).
+    const std::size_t tokens = static_cast<std::size_t>(std::max(0, gate(side).available(now)));
+    if (tokens == 0) {
+      note_wait(std::max<std::int64_t>(gate(side).wait_ms(now), 1));
+      continue;
+    }
+    if (tokens < free_slots) note_wait(50);  // tokens were the limit: look again once some have come back
+    for (auto& item : outbox_.due_heads(now, std::min(free_slots, tokens), busy, side)) {
       {
         std::lock_guard lock(mu_);
         busy_pairs_.insert(item.pair_key);

@@ -10,8 +10,9 @@
 // store (status) and the observer (/metrics) while it lasts, and the first success resumes it.
 //
 // Ordering: at most one action per pair is in flight, and it is always the pair's oldest pending one; pairs
-// do not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone, and every call first
-// takes a token from the vendor's RateGate, so a burst drains at the allowed rate instead of hammering.
+// do not wait on each other. Rate limits: a 429's hint pauses that vendor for everyone; the engine hands out
+// no more actions for a vendor than it has tokens, and every HTTP call takes one (pacer.h), so a burst drains
+// at the allowed rate instead of hammering.
 // Thread-safe: wake() may be called from any thread. start() once; stop() drains in-flight calls and joins.
 #pragma once
 
@@ -29,6 +30,7 @@
 #include "delivery/engine_observer.h"
 #include "delivery/executor.h"
 #include "delivery/lookups.h"
+#include "delivery/pacer.h"
 #include "delivery/planner.h"
 #include "delivery/rate_gate.h"
 #include "delivery/retry.h"
@@ -43,16 +45,15 @@ struct EngineSettings {
   sync::SyncSettings sync;
   RetryPolicy retry;
   int workers = 4;
-  double pagerduty_per_second = 15;  // 900/min: under PagerDuty's 960/min per key
-  double opsgenie_per_second = 10;
   std::optional<std::string> own_email;  // PAGERDUTY_EMAIL: resolved to a user id for loop guard 1
   milliseconds echo_ttl = std::chrono::hours(1);
 };
 
 class Engine {
  public:
+  // `pagerduty` and `opsgenie` call through a PacedHttpClient over `pacer`.
   Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerDutyApi& pagerduty,
-         clients::OpsgenieApi& opsgenie, EngineSettings settings, const Clock& clock,
+         clients::OpsgenieApi& opsgenie, Pacer& pacer, EngineSettings settings, const Clock& clock,
          EngineObserver* observer = nullptr);
   ~Engine();
 
@@ -75,7 +76,7 @@ class Engine {
   // A refusal of `vendor`'s credentials: pauses it; returns how long the action waits.
   milliseconds refused(Side vendor, const std::string& error, std::int64_t now);
   void accepted(Side vendor, std::int64_t now);  // a call went through: resumes a paused vendor
-  RateGate& gate(Side side) { return side == Side::kPagerDuty ? pagerduty_gate_ : opsgenie_gate_; }
+  RateGate& gate(Side side) { return pacer_.gate(side); }
   double jitter();
 
   store::Outbox& outbox_;
@@ -87,8 +88,7 @@ class Engine {
   EventPlanner planner_;
   OwnUserLookup own_user_;
   RequestChecker checker_;
-  RateGate pagerduty_gate_;
-  RateGate opsgenie_gate_;
+  Pacer& pacer_;
 
   std::mutex mu_;
   std::condition_variable wake_cv_;

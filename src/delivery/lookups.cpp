@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+
 #include "delivery/retry.h"
+#include "sync/echo.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -15,6 +18,17 @@ void log_if_failed(const Status& s, const std::string& what) {
 }
 
 }  // namespace
+
+RequestFailure classify_request_failure(const std::string& status) {
+  std::string text = status;
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto says = [&](std::string_view words) { return text.find(words) != std::string::npos; };
+  if (says("does not exist") || says("not found")) return RequestFailure::kUnpaired;
+  if (says("internal") || says("try again") || says("timeout") || says("timed out") || says("temporar") ||
+      says("unavailable") || says("too many"))
+    return RequestFailure::kRetry;
+  return RequestFailure::kFinal;
+}
 
 bool OwnUserLookup::take_turn(std::int64_t now_ms) {
   if (!email_ || planner_.knows_own_user_id() || now_ms < next_try_ms_) return false;
@@ -61,7 +75,7 @@ void RequestChecker::run(const store::Check& check, double jitter) {
       "request " + check.request_id + " (action " + std::to_string(check.action_id) + ")";
   if (status) {
     if (observer_) observer_->on_check(status->success, status->status);
-    if (!status->success) spdlog::error("Opsgenie did not apply {}: {}", what, status->status);
+    if (!status->success) failed(check, status->status, jitter);
     log_if_failed(outbox_.drop_check(check.request_id), what);
   } else if (check.attempts + 1 >= kMaxCheckAttempts) {
     spdlog::warn("Opsgenie {} still unconfirmed after {} checks; giving up on it", what, check.attempts + 1);
@@ -73,6 +87,50 @@ void RequestChecker::run(const store::Check& check, double jitter) {
                                rate_limit_hint(result.response));
     log_if_failed(outbox_.reschedule_check(check.request_id, check.attempts + 1, now + delay.count()), what);
   }
+}
+
+void RequestChecker::failed(const store::Check& check, const std::string& status, double jitter) {
+  const std::int64_t now = clock_.now_ms();
+  const auto item = outbox_.action(check.action_id);
+  if (!item) {
+    spdlog::error("Opsgenie did not apply request {} (action {}, no longer kept): {}", check.request_id,
+                  check.action_id, status);
+    return;
+  }
+  const std::string what = std::string(to_string(item->action.kind)) + " id=" + std::to_string(item->id) +
+                           " pair=" + item->pair_key;
+  // The change did not happen: its echo must not swallow a person's same change.
+  if (item->action.alert_id) {
+    if (const auto echo = sync::echo_of(item->action, *item->action.alert_id)) {
+      if (auto s = ledger_.withdraw_echo(*echo); !s.ok())
+        spdlog::error("action {}: could not withdraw its echo: {}", what, s.message());
+    }
+  }
+  const std::string error = "Opsgenie did not apply it: " + status;
+  const int attempts = item->attempts + 1;
+  Status stored;
+  switch (classify_request_failure(status)) {
+    case RequestFailure::kRetry:
+      if (within_budget(retry_, attempts, milliseconds(now - item->created_at_ms))) {
+        const auto delay = backoff(retry_, attempts, jitter, std::nullopt);
+        spdlog::warn("action {}: {} (attempt {}); retrying in {} ms", what, error, attempts, delay.count());
+        if (observer_) observer_->on_retry(*item, delay, false);
+        stored = outbox_.reopen(item->id, attempts, now + delay.count(), error, now);
+        break;
+      }
+      [[fallthrough]];
+    case RequestFailure::kFinal:
+      spdlog::error("action {} is a dead letter: {}", what, error);
+      if (observer_) observer_->on_dead_letter(*item, error);
+      stored = outbox_.finish(item->id, store::ActionState::kDead, error, now);
+      break;
+    case RequestFailure::kUnpaired:
+      spdlog::warn("action {} cannot be paired: {}", what, error);
+      stored = outbox_.finish(item->id, store::ActionState::kUnpaired, error, now);
+      break;
+  }
+  if (!stored.ok())
+    spdlog::error("action {}: could not store Opsgenie's verdict: {}", what, stored.message());
 }
 
 }  // namespace ogpd::delivery

@@ -1,7 +1,10 @@
 // Lookups: the vendor reads the engine runs as worker jobs beside actions.
 //   - OwnUserLookup: which PagerDuty user PAGERDUTY_EMAIL is, so that user's events are never mirrored (loop
 //     guard 1). Tried at start-up, then every 5 minutes until it succeeds.
-//   - RequestChecker: Opsgenie's verdict on a request it accepted with 202, recorded in the outbox.
+//   - RequestChecker: Opsgenie's verdict on a request it accepted with 202 is the action's outcome (DESIGN §3
+//     item 6): a failure that may pass on a retry ("internal error", "try again") makes the action pending
+//     again, like a 5xx; "Alert does not exist" makes it unpaired; any other failure a dead letter. Either
+//     way the echo recorded for it is withdrawn, so a person's same change is mirrored, not swallowed.
 // Each run() makes at most one call. Thread-safe as used: the engine never runs two lookups of one kind for
 // the same thing at once. Failures are logged and retried; they never fail an action.
 #pragma once
@@ -14,6 +17,8 @@
 #include "core/clock.h"
 #include "delivery/engine_observer.h"
 #include "delivery/planner.h"
+#include "delivery/retry.h"
+#include "store/ledger.h"
 #include "store/outbox.h"
 
 namespace ogpd::delivery {
@@ -34,18 +39,32 @@ class OwnUserLookup {
   std::int64_t next_try_ms_ = 0;  // the engine's loop only
 };
 
+// What an Opsgenie request's failure status says about retrying it.
+enum class RequestFailure { kRetry, kUnpaired, kFinal };
+RequestFailure classify_request_failure(const std::string& status);
+
 class RequestChecker {
  public:
-  RequestChecker(store::Outbox& outbox, clients::OpsgenieApi& opsgenie, const Clock& clock,
-                 EngineObserver* observer)
-      : outbox_(outbox), opsgenie_(opsgenie), clock_(clock), observer_(observer) {}
+  RequestChecker(store::Outbox& outbox, store::PairLedger& ledger, clients::OpsgenieApi& opsgenie,
+                 RetryPolicy retry, const Clock& clock, EngineObserver* observer)
+      : outbox_(outbox),
+        ledger_(ledger),
+        opsgenie_(opsgenie),
+        retry_(retry),
+        clock_(clock),
+        observer_(observer) {}
 
   // `jitter` in [0, 1) spreads the next check when the verdict is not in yet.
   void run(const store::Check& check, double jitter);
 
  private:
+  // Opsgenie said the request failed: the action's outcome follows from `status`.
+  void failed(const store::Check& check, const std::string& status, double jitter);
+
   store::Outbox& outbox_;
+  store::PairLedger& ledger_;
   clients::OpsgenieApi& opsgenie_;
+  const RetryPolicy retry_;
   const Clock& clock_;
   EngineObserver* const observer_;
 };

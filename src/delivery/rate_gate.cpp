@@ -30,6 +30,14 @@ bool RateGate::take(std::int64_t now_ms) {
   return true;
 }
 
+int RateGate::available(std::int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  if (now_ms < paused_until_) return 0;
+  if (per_second_ <= 0) return 1 << 20;
+  refill(now_ms);
+  return static_cast<int>(tokens_);
+}
+
 void RateGate::pause_until(std::int64_t until_ms) {
   std::lock_guard lock(mu_);
   paused_until_ = std::max(paused_until_, until_ms);

@@ -15,6 +15,8 @@ class RateGate {
   std::int64_t wait_ms(std::int64_t now_ms);
   // Takes a token when one is there.
   bool take(std::int64_t now_ms);
+  // Whole tokens there now (0 while paused). Takes nothing.
+  int available(std::int64_t now_ms);
   void pause_until(std::int64_t until_ms);
 
  private:

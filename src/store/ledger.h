@@ -37,6 +37,10 @@ class PairLedger : public PlanningView {
   // Records `status`; a terminal status stays unless `status.authoritative` (core/pair_status.h).
   virtual Status save_status(const PairStatus& status, std::int64_t now_ms) = 0;
 
+  // Withdraws one recorded echo (the change it announced did not happen), so the webhook of a person's same
+  // change is mirrored, not swallowed. No echo recorded is not an error.
+  virtual Status withdraw_echo(const Echo& echo) = 0;
+
   // Removes ledger entries older than `before_ms`: an echo that never came back must not hide a later human
   // change forever.
   virtual Status expire_echoes(std::int64_t before_ms) = 0;

@@ -41,6 +41,12 @@ class Outbox {
   virtual Status finish(std::int64_t action_id, ActionState state, const std::string& error,
                         std::int64_t now_ms) = 0;  // kDead or kUnpaired
 
+  // A done action back to pending (Opsgenie's later verdict was a failure worth retrying), due at
+  // `next_attempt_at_ms`, with `attempts`. kNotFound when it is not done.
+  virtual Status reopen(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
+                        const std::string& error, std::int64_t now_ms) = 0;
+  virtual std::optional<OutboxItem> action(std::int64_t action_id) = 0;
+
   virtual std::vector<Check> due_checks(std::int64_t now_ms, std::size_t limit) = 0;
   virtual Status reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) = 0;
   virtual Status drop_check(const std::string& request_id) = 0;

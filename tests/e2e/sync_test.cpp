@@ -256,6 +256,40 @@ TEST_F(Sync, AnAcknowledgeAfterAResolveLeavesTheIncidentResolved) {
       << metrics;
 }
 
+// DESIGN §3 item 6: Opsgenie's later verdict is the action's outcome. A failure worth retrying is retried
+// until the alert really is acknowledged; a final one is a dead letter whose echo is withdrawn, so a person's
+// same change afterwards is mirrored instead of swallowed as the proxy's own.
+TEST_F(Sync, OpsgeniesLaterFailureIsRetriedOrDeadLetteredAndItsEchoWithdrawn) {
+  for (const char* id : {"verdict-retry", "verdict-final"}) opsgenie_.add_alert(id);
+  start();
+  for (const char* id : {"verdict-retry", "verdict-final"})
+    ASSERT_EQ(post("/ops-webhook", og("Create", id)), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("verdict-retry") && only_incident("verdict-final"); }))
+      << proxy_->output();
+  settle();
+
+  opsgenie_.fail_requests(1, "Internal error, please try again");
+  ASSERT_EQ(post("/pd-webhook",
+                 pd("E-v1", "incident.acknowledged", only_incident("verdict-retry")->id, "verdict-retry")),
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("verdict-retry")->acknowledged; }, 20s))
+      << proxy_->output();
+  EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/verdict-retry/acknowledge"), 2u) << "failed once, then done";
+
+  opsgenie_.fail_requests(1, "User [PagerDuty] is not a valid user");
+  const std::string incident = only_incident("verdict-final")->id;
+  ASSERT_EQ(post("/pd-webhook", pd("E-v2", "incident.acknowledged", incident, "verdict-final")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("verdict-final") != std::string::npos; }))
+      << proxy_->output();
+  EXPECT_FALSE(opsgenie_.alert("verdict-final")->acknowledged);
+  // A person now acknowledges it in Opsgenie: that is not the proxy's echo, and reaches PagerDuty.
+  ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "verdict-final")), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->notes.size() == 1; }))
+      << proxy_->output();
+  EXPECT_EQ(pagerduty_.incident(incident)->notes[0].content,
+            "[from Opsgenie] Acknowledged in Opsgenie by test-user");
+}
+
 TEST_F(Sync, ADuplicateDeliveryProducesOneCall) {
   start();
   const std::string body = og("Create", "dup-1", R"(,"message":"m","updatedAt":1507738044302000106)");
@@ -399,17 +433,20 @@ TEST_F(Sync, AnEventThatCannotBePairedIsNotRetriedForever) {
   EXPECT_EQ(pagerduty_.count("GET", "/incidents/QNOSUCHINCIDENT"), 1u);
 }
 
-TEST_F(Sync, OpsgenieAcceptsThenFailsAndTheFailureIsLogged) {
+TEST_F(Sync, OpsgenieAcceptsThenFailsAndTheActionBecomesUnpaired) {
   start();
-  // Linked through a create, but the alert is gone in Opsgenie: 202 first, failure only in the request
-  // status.
+  // Linked through a create, but the alert is gone in Opsgenie: 202 first, the failure only in the request
+  // status — which is the action's outcome.
   ASSERT_EQ(post("/ops-webhook", og("Create", "gone-1")), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("gone-1").has_value(); }));
   ASSERT_EQ(post("/pd-webhook", pd("E-gone", "incident.acknowledged", only_incident("gone-1")->id, "gone-1")),
             202);
   ASSERT_TRUE(eventually([&] {
-    return proxy_->output().find("Opsgenie did not apply request") != std::string::npos;
+    return dead_letters_json().find("Alert does not exist") != std::string::npos;
   })) << proxy_->output();
+  const auto list = boost::json::parse(dead_letters_json()).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("state").as_string(), "unpaired");
   EXPECT_GE(opsgenie_.count("GET", "/v2/alerts/requests/"), 2u);  // 404 while pending, then the outcome
 }
 

@@ -83,6 +83,12 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
   alerts_.push_back({.id = id, .message = std::move(message)});
 }
 
+void FakeOpsgenie::fail_requests(int count, std::string status) {
+  std::lock_guard lock(mu_);
+  failing_requests_ = count;
+  failing_status_ = std::move(status);
+}
+
 std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert(const std::string& id) const {
   std::lock_guard lock(mu_);
   for (const auto& a : alerts_) {
@@ -172,7 +178,10 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
                          .action = std::string(action->name),
                          .alert_id = alert_id,
                          .processed_at = iso8601_now()};
-  if (Alert* alert = find(alert_id)) {
+  if (failing_requests_ > 0) {
+    --failing_requests_;
+    outcome.status = failing_status_;
+  } else if (Alert* alert = find(alert_id)) {
     if (action->name == "Acknowledge") alert->acknowledged = true;
     if (action->name == "UnAcknowledge") alert->acknowledged = false;
     if (action->name == "Close") alert->status = "closed";

@@ -58,6 +58,9 @@ class FakeOpsgenie final : public FakeVendor {
   std::optional<Alert> alert(const std::string& id) const;
   std::vector<Alert> alerts() const;
   std::vector<RequestOutcome> request_outcomes() const;  // in the order the requests were accepted
+  // The next `count` requests accepted with 202 fail later, with `status` (and no effect), as Opsgenie's
+  // request status reports them ("Internal error, please try again", ...).
+  void fail_requests(int count, std::string status);
 
  private:
   Response handle(const RecordedRequest& request) override;
@@ -76,6 +79,8 @@ class FakeOpsgenie final : public FakeVendor {
   std::vector<RequestOutcome> outcomes_;              // guarded by mu_
   std::map<std::string, std::size_t> outcome_by_id_;  // guarded by mu_; request id -> index in outcomes_
   std::string integration_id_;                        // the API integration the fake's key belongs to
+  int failing_requests_ = 0;                          // guarded by mu_
+  std::string failing_status_;                        // guarded by mu_
 };
 
 }  // namespace ogpd::fakes

@@ -95,7 +95,8 @@ TEST(DaemonSettings, EachPartGetsItsSettingsInItsOwnUnits) {
   const auto engine = engine_settings(c);
   EXPECT_EQ(engine.retry.max_age, std::chrono::seconds(600));
   EXPECT_EQ(engine.retry.base_delay, std::chrono::milliseconds(250));
-  EXPECT_DOUBLE_EQ(engine.pagerduty_per_second, 2.0);
+  EXPECT_DOUBLE_EQ(pagerduty_calls_per_second(c), 2.0);
+  EXPECT_DOUBLE_EQ(opsgenie_calls_per_second(c), 10.0);
   EXPECT_EQ(engine.own_email, "bot@example.com");
   EXPECT_EQ(engine.sync.own_user, "PBOT");
   EXPECT_EQ(engine.sync.urgency_by_priority.at("P3"), "high");

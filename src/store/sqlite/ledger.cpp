@@ -43,6 +43,15 @@ Status SqliteLedger::expire_echoes(std::int64_t before_ms) {
   return write_one(database_, Sql::kExpireEchoes, [&](Statement& s) { s.bind(1, before_ms); });
 }
 
+Status SqliteLedger::withdraw_echo(const Echo& echo) {
+  return write_one(database_, Sql::kConsumeEcho, [&](Statement& s) {
+    s.bind(1, to_string(echo.side));
+    s.bind(2, std::string_view(echo.target_id));
+    s.bind(3, std::string_view(echo.verb));
+    s.bind(4, std::string_view(echo.note_digest));
+  });
+}
+
 std::optional<std::string> SqliteLedger::known_status(Side side, const std::string& target_id) {
   auto session = database_.lock();
   auto stmt = session.statement(Sql::kKnownStatus);

@@ -21,6 +21,7 @@ class SqliteLedger final : public PairLedger {
   Status save_link(const Link& link, std::int64_t now_ms) override;
   Status record_echo(const Echo& echo, std::int64_t now_ms) override;
   Status expire_echoes(std::int64_t before_ms) override;
+  Status withdraw_echo(const Echo& echo) override;
   std::optional<std::string> known_status(Side side, const std::string& target_id) override;
   Status save_status(const PairStatus& status, std::int64_t now_ms) override;
 

@@ -144,6 +144,42 @@ Status SqliteOutbox::finish(std::int64_t action_id, ActionState state, const std
   });
 }
 
+Status SqliteOutbox::reopen(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
+                            const std::string& error, std::int64_t now_ms) {
+  auto session = database_.lock();
+  return session.transaction(Durability::kProcess, [&]() -> Status {
+    if (auto s = session.run(Sql::kReopenAction,
+                             [&](Statement& stmt) {
+                               stmt.bind(1, action_id);
+                               stmt.bind(2, static_cast<std::int64_t>(attempts));
+                               stmt.bind(3, next_attempt_at_ms);
+                               stmt.bind(4, std::string_view(error));
+                               stmt.bind(5, now_ms);
+                             });
+        !s.ok())
+      return s;
+    if (session.db().changes() == 0)
+      return Status::not_found("no done action with id " + std::to_string(action_id));
+    std::string pair;
+    {
+      auto key = session.statement(Sql::kPairKeyOfAction);
+      key->bind(1, action_id);
+      if (key->step() != SQLITE_ROW) return session.db().last_error();
+      pair = key->column_text(0).value_or("");
+    }
+    return session.run(Sql::kRecomputeHeads, [&](Statement& stmt) { stmt.bind(1, std::string_view(pair)); });
+  });
+}
+
+std::optional<OutboxItem> SqliteOutbox::action(std::int64_t action_id) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kActionById);
+  stmt->bind(1, action_id);
+  auto items = read_actions(*stmt);
+  if (items.empty()) return std::nullopt;
+  return items.front();
+}
+
 std::vector<Check> SqliteOutbox::due_checks(std::int64_t now_ms, std::size_t limit) {
   auto session = database_.lock();
   auto stmt = session.statement(Sql::kDueChecks);

@@ -33,6 +33,9 @@ class SqliteOutbox final : public Outbox {
                     const std::string& error, bool ambiguous) override;
   Status finish(std::int64_t action_id, ActionState state, const std::string& error,
                 std::int64_t now_ms) override;
+  Status reopen(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
+                const std::string& error, std::int64_t now_ms) override;
+  std::optional<OutboxItem> action(std::int64_t action_id) override;
   std::vector<Check> due_checks(std::int64_t now_ms, std::size_t limit) override;
   Status reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) override;
   Status drop_check(const std::string& request_id) override;

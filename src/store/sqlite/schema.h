@@ -245,6 +245,12 @@ constexpr std::string_view kSetVendorPause =
 constexpr std::string_view kVendorStates =
     "SELECT vendor, paused_reason, paused_since_ms, last_error FROM vendor_state";
 
+// Opsgenie's later verdict was a failure to retry: the done action is pending again (its pair's head
+// recomputed after).
+constexpr std::string_view kReopenAction =
+    "UPDATE outbox SET state = 'pending', attempts = ?2, next_attempt_at_ms = ?3, last_error = ?4,"
+    " updated_at_ms = ?5 WHERE id = ?1 AND state = 'done'";
+
 constexpr std::string_view kKnownStatus = "SELECT status FROM pair_state WHERE side = ?1 AND target_id = ?2";
 // A terminal status (closed, resolved) is replaced only by an authoritative one (?5 = 1: read from the
 // vendor, or a report that opens), so a late webhook never turns a closed pair back to open.
@@ -302,6 +308,7 @@ enum class Sql {
   kVendorStates,
   kKnownStatus,
   kSaveStatus,
+  kReopenAction,
   kCount,
 };
 
@@ -390,6 +397,8 @@ constexpr std::string_view text(Sql statement) {
       return kKnownStatus;
     case Sql::kSaveStatus:
       return kSaveStatus;
+    case Sql::kReopenAction:
+      return kReopenAction;
     case Sql::kCount:
       break;
   }
