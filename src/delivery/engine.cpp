@@ -166,7 +166,12 @@ std::int64_t Engine::dispatch() {
     }
     if (free_slots == 0) return gate_opens;
   }
-  for (auto& check : outbox_.due_checks(now, free_slots)) {
+  // Request-status checks are Opsgenie calls: none while it is paused, no more than its tokens.
+  const std::size_t check_tokens =
+      gate(Side::kOpsgenie).wait_ms(now) > 0
+          ? 0
+          : std::min(free_slots, static_cast<std::size_t>(std::max(0, gate(Side::kOpsgenie).available(now))));
+  for (auto& check : outbox_.due_checks(now, check_tokens)) {
     {
       std::lock_guard lock(mu_);
       if (!busy_checks_.insert(check.request_id).second) continue;
@@ -194,6 +199,9 @@ void Engine::run_item(const store::OutboxItem& item) {
 }
 
 milliseconds Engine::refused(Side vendor, const std::string& error, std::int64_t now) {
+  // Held while deciding and publishing, so a pause and a resume racing on two workers are published in the
+  // order they were decided.
+  std::lock_guard publishing(publish_mu_);
   int count = 0;
   bool log = false;
   std::int64_t until = 0;
@@ -231,6 +239,11 @@ milliseconds Engine::refused(Side vendor, const std::string& error, std::int64_t
 void Engine::accepted(Side vendor, std::int64_t now) {
   {
     std::lock_guard lock(mu_);
+    if (refusals_[static_cast<int>(vendor)].count == 0) return;  // not paused: the common case, no wait
+  }
+  std::lock_guard publishing(publish_mu_);
+  {
+    std::lock_guard lock(mu_);
     Refusals& r = refusals_[static_cast<int>(vendor)];
     if (r.count == 0) return;
     r = {};
@@ -246,11 +259,13 @@ void Engine::record(const store::OutboxItem& item, const Attempt& attempt) {
   if (observer_) observer_->on_attempt(item, attempt);
   const std::string what = std::string(to_string(item.action.kind)) + " id=" + std::to_string(item.id) +
                            " event=" + std::to_string(item.event_id) + " pair=" + item.pair_key;
+  // Any answer but a refusal shows the key works again (a 404 as much as a 200).
+  if (attempt.calls > 0 && attempt.kind != Attempt::kRefused && attempt.kind != Attempt::kRetry)
+    accepted(attempt.vendor, now);
   Status stored;
   switch (attempt.kind) {
     case Attempt::kDone:
       spdlog::info("action {} done attempts={} calls={}", what, item.attempts + 1, attempt.calls);
-      accepted(attempt.vendor, now);
       stored = outbox_.complete(item.id, now, attempt.check);
       break;
     case Attempt::kRefused: {
@@ -268,6 +283,11 @@ void Engine::record(const store::OutboxItem& item, const Attempt& attempt) {
       break;
     }
     case Attempt::kRetry: {
+      if (pacer_.stopped()) {  // cut off by the shutdown, not sent: not an attempt of the action's
+        stored = outbox_.reschedule(item.id, item.attempts, now, attempt.error,
+                                    item.ambiguous || attempt.ambiguous);
+        break;
+      }
       const int attempts = item.attempts + 1;
       if (attempt.wait_hint) gate(attempt.vendor).pause_until(now + attempt.wait_hint->count());
       if (within_budget(settings_.retry, attempts, milliseconds(now - item.created_at_ms))) {

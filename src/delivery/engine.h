@@ -102,7 +102,8 @@ class Engine {
     std::int64_t until = 0;  // when the current pause ends
     std::int64_t last_log_ms = 0;
   };
-  Refusals refusals_[2];  // guarded by mu_; by Side
+  Refusals refusals_[2];   // guarded by mu_; by Side
+  std::mutex publish_mu_;  // held by refused()/accepted() from deciding to publishing (taken before mu_)
 
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> last_loop_ms_{0};

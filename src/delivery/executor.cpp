@@ -214,10 +214,21 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   } else {
     const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
     result = counted(calls, [&] { return pagerduty_.set_status(*incident, status); });
-    // 1001 already resolved, 1002 already acknowledged: the state we wanted is there.
     const auto code = result.transport == clients::Transport::kOk
                           ? clients::pagerduty_error_code(result.response.body)
                           : std::nullopt;
+    // 1001 already resolved, 1002 already acknowledged. For a resolve either leaves the state we wanted; for
+    // an acknowledge, 1001 means the incident is resolved: nothing to change (and nothing was reopened).
+    if (result.response.status == 400 && code == 1001 && a.kind == ActionKind::kAcknowledgeIncident) {
+      if (auto s = ledger_.save_status(
+              {Side::kPagerDuty, *incident, std::string(ogpd::status::kResolved), true}, now_ms);
+          !s.ok())
+        spdlog::warn("could not record that {} is resolved: {}", *incident, s.message());
+      Attempt skipped = done(Side::kPagerDuty, calls);
+      skipped.kind = Attempt::kSkipped;
+      skipped.error = "incident " + *incident + " is already resolved (1001)";
+      return skipped;
+    }
     if (result.response.status == 400 && (code == 1001 || code == 1002)) {
       remember_status(Side::kPagerDuty, *incident, a.kind, now_ms);
       return done(Side::kPagerDuty, calls);
@@ -285,7 +296,6 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   const auto result = counted(calls, [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
   if (out.kind == Attempt::kDone) {
-    remember_status(Side::kOpsgenie, *alert, a.kind, now_ms);
     // 202 means "accepted", not "done": confirm later, without holding this pair's queue.
     if (auto request_id = clients::opsgenie_request_id(result.response.body))
       out.check = store::Check{*request_id, item.id, 0};

@@ -6,6 +6,7 @@
 
 #include "delivery/retry.h"
 #include "sync/echo.h"
+#include "sync/state.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -75,7 +76,11 @@ void RequestChecker::run(const store::Check& check, double jitter) {
       "request " + check.request_id + " (action " + std::to_string(check.action_id) + ")";
   if (status) {
     if (observer_) observer_->on_check(status->success, status->status);
-    if (!status->success) failed(check, status->status, jitter);
+    if (status->success) {
+      applied(check, now);
+    } else {
+      failed(check, status->status, jitter);
+    }
     log_if_failed(outbox_.drop_check(check.request_id), what);
   } else if (check.attempts + 1 >= kMaxCheckAttempts) {
     spdlog::warn("Opsgenie {} still unconfirmed after {} checks; giving up on it", what, check.attempts + 1);
@@ -87,6 +92,16 @@ void RequestChecker::run(const store::Check& check, double jitter) {
                                rate_limit_hint(result.response));
     log_if_failed(outbox_.reschedule_check(check.request_id, check.attempts + 1, now + delay.count()), what);
   }
+}
+
+void RequestChecker::applied(const store::Check& check, std::int64_t now) {
+  const auto item = outbox_.action(check.action_id);
+  const auto after = item ? sync::status_after(item->action.kind) : std::nullopt;
+  if (!after || !item->action.alert_id) return;
+  if (auto s =
+          ledger_.save_status({Side::kOpsgenie, *item->action.alert_id, std::string(*after), false}, now);
+      !s.ok())
+    spdlog::warn("could not record that alert {} is now {}: {}", *item->action.alert_id, *after, s.message());
 }
 
 void RequestChecker::failed(const store::Check& check, const std::string& status, double jitter) {

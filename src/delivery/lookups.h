@@ -58,6 +58,8 @@ class RequestChecker {
   void run(const store::Check& check, double jitter);
 
  private:
+  // Opsgenie applied it: the alert's status is now what the action left it in.
+  void applied(const store::Check& check, std::int64_t now);
   // Opsgenie said the request failed: the action's outcome follows from `status`.
   void failed(const store::Check& check, const std::string& status, double jitter);
 

@@ -18,6 +18,11 @@ bool Pacer::acquire(Side side) {
   }
 }
 
+bool Pacer::stopped() {
+  std::lock_guard lock(mu_);
+  return stopped_;
+}
+
 void Pacer::stop() {
   {
     std::lock_guard lock(mu_);

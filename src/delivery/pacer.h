@@ -31,6 +31,7 @@ class Pacer {
   // Takes a token for one call to `side`, waiting for it; false when stopped first.
   bool acquire(Side side);
   void stop();
+  bool stopped();
 
  private:
   RateGate pagerduty_;

@@ -275,6 +275,13 @@ TEST_F(Sync, OpsgeniesLaterFailureIsRetriedOrDeadLetteredAndItsEchoWithdrawn) {
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("verdict-retry")->acknowledged; }, 20s))
       << proxy_->output();
   EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/verdict-retry/acknowledge"), 2u) << "failed once, then done";
+  // The same for a close: its 202 did not make the alert closed, so the retry is sent, not skipped.
+  opsgenie_.fail_requests(1, "Internal error, please try again");
+  ASSERT_EQ(post("/pd-webhook",
+                 pd("E-v1c", "incident.resolved", only_incident("verdict-retry")->id, "verdict-retry")),
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("verdict-retry")->status == "closed"; }, 20s))
+      << proxy_->output();
 
   opsgenie_.fail_requests(1, "User [PagerDuty] is not a valid user");
   const std::string incident = only_incident("verdict-final")->id;
