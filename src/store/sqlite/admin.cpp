@@ -33,14 +33,7 @@ Status SqliteAdmin::replay(std::int64_t action_id, std::int64_t now_ms) {
       return s;
     if (session.db().changes() == 0)
       return Status::not_found("no dead letter with id " + std::to_string(action_id));
-    std::string pair;
-    {
-      auto key = session.statement(Sql::kPairKeyOfAction);
-      key->bind(1, action_id);
-      if (key->step() != SQLITE_ROW) return session.db().last_error();
-      pair = key->column_text(0).value_or("");
-    }
-    return session.run(Sql::kRecomputeHeads, [&](Statement& stmt) { stmt.bind(1, std::string_view(pair)); });
+    return recompute_heads(session, action_id);
   });
 }
 

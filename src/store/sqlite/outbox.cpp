@@ -160,14 +160,7 @@ Status SqliteOutbox::reopen(std::int64_t action_id, int attempts, std::int64_t n
       return s;
     if (session.db().changes() == 0)
       return Status::not_found("no done action with id " + std::to_string(action_id));
-    std::string pair;
-    {
-      auto key = session.statement(Sql::kPairKeyOfAction);
-      key->bind(1, action_id);
-      if (key->step() != SQLITE_ROW) return session.db().last_error();
-      pair = key->column_text(0).value_or("");
-    }
-    return session.run(Sql::kRecomputeHeads, [&](Statement& stmt) { stmt.bind(1, std::string_view(pair)); });
+    return recompute_heads(session, action_id);
   });
 }
 

@@ -67,4 +67,15 @@ Status write_one(SqliteDatabase& database, Sql which, const std::function<void(S
   });
 }
 
+Status recompute_heads(SqliteDatabase::Session& session, std::int64_t action_id) {
+  std::string pair;
+  {
+    auto key = session.statement(Sql::kPairKeyOfAction);
+    key->bind(1, action_id);
+    if (key->step() != SQLITE_ROW) return session.db().last_error();
+    pair = key->column_text(0).value_or("");
+  }
+  return session.run(Sql::kRecomputeHeads, [&](Statement& stmt) { stmt.bind(1, std::string_view(pair)); });
+}
+
 }  // namespace ogpd::store

@@ -18,4 +18,8 @@ std::vector<OutboxItem> read_actions(Statement& stmt);
 Status write_one(SqliteDatabase& database, Sql which, const std::function<void(Statement&)>& bind,
                  int* changed = nullptr);
 
+// After `action_id` went back to pending (replay, Opsgenie's failed verdict): exactly the oldest pending
+// action of its pair is the head again. Inside the caller's transaction.
+Status recompute_heads(SqliteDatabase::Session& session, std::int64_t action_id);
+
 }  // namespace ogpd::store
