@@ -10,6 +10,7 @@
 #include <random>
 
 #include "store/sqlite/store.h"
+#include "support/temp_store.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -248,21 +249,10 @@ std::vector<Case> cases() {
 
 class ExecutorTable : public ::testing::TestWithParam<Case> {
  protected:
-  void SetUp() override {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("ogpd-executor-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    auto opened = store::SqliteStore::open((dir_ / "o.db").string(), clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error();
-    store_ = std::move(*opened);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
+  void SetUp() override { ASSERT_TRUE(store_); }
+
   const SystemClock clock_;
-  std::unique_ptr<store::SqliteStore> store_;
+  ogpd::testing::TempStore store_{"ogpd-executor-", clock_};
 };
 
 TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) {

@@ -11,6 +11,7 @@
 #include "delivery/worker_pool.h"
 #include "store/sqlite/journal.h"
 #include "store/sqlite/store.h"
+#include "support/temp_store.h"
 
 namespace ogpd::delivery {
 namespace {
@@ -23,21 +24,10 @@ class HandClock final : public Clock {
 
 class HousekeepingTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("ogpd-chores-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir_);
-    auto opened = store::SqliteStore::open((dir_ / "o.db").string(), clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error();
-    store_ = std::move(*opened);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { ASSERT_TRUE(store_); }
 
   HandClock clock_;
-  std::filesystem::path dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  ogpd::testing::TempStore store_{"ogpd-chores-", clock_};
 };
 
 constexpr std::int64_t kHour = 3'600'000;
