@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 #include <csignal>
+#include <future>
 #include <iostream>
 
 #include "cli/check_config.h"
@@ -13,6 +14,7 @@
 #include "cli/dead_letters.h"
 #include "cli/inspect.h"
 #include "cli/operator_store.h"
+#include "cli/reconcile.h"
 #include "clients/apis.h"
 #include "clients/dry_run_client.h"
 #include "clients/observing_http_client.h"
@@ -21,6 +23,7 @@
 #include "delivery/housekeeping.h"
 #include "delivery/metrics_observer.h"
 #include "delivery/pacer.h"
+#include "delivery/reconciler.h"
 #include "ops/config.h"
 #include "ops/log.h"
 #include "ops/ogpd_metrics.h"
@@ -115,6 +118,26 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   ogpd::delivery::Housekeeping housekeeping(store.ledger, store.admin,
                                             ogpd::cli::housekeeping_settings(config), clock);
   housekeeping.start();
+  ogpd::delivery::ReconcileMetrics reconcile_metrics(metrics);
+  // A repair is the missed event, journaled like a webhook (and so planned by the same rules).
+  const auto journal_repair = [&](const ogpd::Event& missed, const std::string& raw) -> ogpd::Result<bool> {
+    std::promise<ogpd::store::AppendResult> appended;
+    auto result = appended.get_future();
+    journal->append({missed, raw, clock.now_ms()},
+                    [&appended](ogpd::store::AppendResult r) { appended.set_value(std::move(r)); });
+    const auto r = result.get();
+    if (r.outcome == ogpd::store::AppendOutcome::kUnavailable) return ogpd::Status::unavailable(r.error);
+    return r.outcome == ogpd::store::AppendOutcome::kStored;
+  };
+  ogpd::delivery::Reconciler reconciler(store.ledger, store.outbox, pagerduty, opsgenie,
+                                        ogpd::cli::reconcile_settings(config), clock, journal_repair,
+                                        &reconcile_metrics);
+  if (config.dry_run)
+    spdlog::info("reconciliation is off in a dry run: there is nothing real to compare");
+  else if (config.reconcile_interval_seconds == 0)
+    spdlog::info("reconciliation is off (RECONCILE_INTERVAL_SECONDS=0)");
+  else
+    reconciler.start();
 
   const std::uint64_t fd_limit = raise_open_files_limit();
   const ogpd::server::Limits limits = ogpd::cli::server_limits(config, fd_limit);
@@ -188,6 +211,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
       spdlog::error("unexpected error in the network loop: {}", e.what());
     }
   }
+  reconciler.stop();
   journal->stop();
   housekeeping.stop();
   engine.stop();
@@ -219,9 +243,13 @@ int main(int argc, char** argv) {
     case Command::kLinks:
     case Command::kEvents:
     case Command::kDeadLetters:
+    case Command::kReconcile:
       break;
   }
-  return ogpd::cli::with_operator_store(config, clock, std::cerr, [&](ogpd::store::StoreAdmin& store) {
+  // Operator commands print their answer on stdout; only warnings and errors are logged, to stderr.
+  ogpd::ops::configure_logging("warn", config.log_format);
+  return ogpd::cli::with_operator_store(config, clock, std::cerr, [&](ogpd::cli::OperatorStore& opened) {
+    ogpd::store::StoreAdmin& store = opened.admin;
     switch (invocation.command) {
       case Command::kStatus:
         return ogpd::cli::run_status(store, {config.dry_run, "sqlite:" + config.store_path()},
@@ -231,6 +259,9 @@ int main(int argc, char** argv) {
                                     std::cout, std::cerr);
       case Command::kEvents:
         return ogpd::cli::run_events(store, invocation.last, invocation.json, std::cout);
+      case Command::kReconcile:
+        return ogpd::cli::run_reconcile(config, opened.ledger, opened.outbox, invocation.json, std::cout,
+                                        std::cerr, clock);
       default:
         return ogpd::cli::run_dead_letters(store, invocation.dead_letter, std::cout, std::cerr,
                                            clock.now_ms());

@@ -64,6 +64,12 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   auto* events = app.add_subcommand("events", "the most recent webhooks in the journal, newest first");
   events->add_option("--last", inv.last, "how many")->capture_default_str()->check(CLI::Range(1, 100000));
   events->add_flag("--json", inv.json, "JSON output");
+  auto* reconcile = app.add_subcommand(
+      "reconcile", "read every open pair from both vendors now and list the drift the daemon would repair");
+  bool look_only = false;
+  reconcile->add_flag("--dry-run", look_only, "list only (required: the daemon repairs by itself)")
+      ->required();
+  reconcile->add_flag("--json", inv.json, "JSON output");
   auto* dead =
       app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);
@@ -89,6 +95,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (status->parsed()) inv.command = Command::kStatus;
   if (links->parsed()) inv.command = Command::kLinks;
   if (events->parsed()) inv.command = Command::kEvents;
+  if (reconcile->parsed()) inv.command = Command::kReconcile;
   if (dead->parsed()) {
     inv.command = Command::kDeadLetters;
     if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {

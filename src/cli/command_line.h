@@ -3,7 +3,7 @@
 //
 // Grammar: `ogpd-proxy [--setting-name VALUE]... [--env-file F] [SUBCOMMAND [ARGS]]`; without a subcommand
 // the daemon runs. One handler per subcommand lives beside this file (check_config.h, inspect.h,
-// dead_letters.h); main.cpp runs the daemon. Pure apart from reading the environment and the `.env` file.
+// dead_letters.h, reconcile.h); main.cpp runs the daemon. Pure apart from reading the environment and the `.env` file.
 #pragma once
 
 #include <cstddef>
@@ -17,7 +17,7 @@
 
 namespace ogpd::cli {
 
-enum class Command { kServe, kCheckConfig, kStatus, kLinks, kEvents, kDeadLetters };
+enum class Command { kServe, kCheckConfig, kStatus, kLinks, kEvents, kDeadLetters, kReconcile };
 
 struct Invocation {
   Command command = Command::kServe;

@@ -29,6 +29,14 @@ delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config) 
   return s;
 }
 
+delivery::ReconcileSettings reconcile_settings(const ops::Config& config) {
+  const double share = config.reconcile_budget_percent / 100.0;
+  return {.interval = std::chrono::seconds(config.reconcile_interval_seconds),
+          .pagerduty_per_second = pagerduty_calls_per_second(config) * share,
+          .opsgenie_per_second = opsgenie_calls_per_second(config) * share,
+          .max_age = std::chrono::hours(24 * config.reconcile_max_age_days)};
+}
+
 server::Limits server_limits(const ops::Config& config, std::uint64_t fd_limit) {
   return {.body_bytes = config.body_limit_bytes,
           .connections = server::connections_within(config.max_connections, fd_limit),

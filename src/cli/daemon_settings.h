@@ -8,6 +8,7 @@
 #include "clients/http_client.h"
 #include "delivery/engine.h"
 #include "delivery/housekeeping.h"
+#include "delivery/reconciler.h"
 #include "ops/config.h"
 #include "server/server.h"
 #include "webhook/intake.h"
@@ -20,6 +21,8 @@ delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config);
 double pagerduty_calls_per_second(const ops::Config& config);
 double opsgenie_calls_per_second(const ops::Config& config);
 // `fd_limit`: the files this process may open (RLIMIT_NOFILE); connections are kept within it.
+// RECONCILE_*: the interval, the maximum age, and RECONCILE_BUDGET_PERCENT of each vendor's budget.
+delivery::ReconcileSettings reconcile_settings(const ops::Config& config);
 server::Limits server_limits(const ops::Config& config, std::uint64_t fd_limit);
 webhook::IntakeSettings intake_settings(const ops::Config& config);
 clients::PagerDutySettings pagerduty_settings(const ops::Config& config);

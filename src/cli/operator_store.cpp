@@ -7,7 +7,7 @@
 namespace ogpd::cli {
 
 int with_operator_store(const ops::Config& config, const Clock& clock, std::ostream& err,
-                        const std::function<int(store::StoreAdmin&)>& command) {
+                        const std::function<int(OperatorStore&)>& command) {
   if (config.store == ops::Store::kPostgres) {
     err << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
     return 2;
@@ -27,7 +27,9 @@ int with_operator_store(const ops::Config& config, const Clock& clock, std::ostr
     }
     return 1;
   }
-  return command((*opened)->admin);
+  store::SqliteStore& opened_store = **opened;
+  OperatorStore roles{opened_store.admin, opened_store.ledger, opened_store.outbox};
+  return command(roles);
 }
 
 }  // namespace ogpd::cli

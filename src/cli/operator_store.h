@@ -9,12 +9,21 @@
 #include "core/clock.h"
 #include "ops/config.h"
 #include "store/admin.h"
+#include "store/ledger.h"
+#include "store/outbox.h"
 
 namespace ogpd::cli {
+
+// The store's roles an operator command may use.
+struct OperatorStore {
+  store::StoreAdmin& admin;
+  store::PairLedger& ledger;
+  store::Outbox& outbox;
+};
 
 // Runs `command` on the store and returns its exit code; 2 when the store kind is not available, 1 when the
 // store is missing or cannot be opened (the reason goes to `err`).
 int with_operator_store(const ops::Config& config, const Clock& clock, std::ostream& err,
-                        const std::function<int(store::StoreAdmin&)>& command);
+                        const std::function<int(OperatorStore&)>& command);
 
 }  // namespace ogpd::cli

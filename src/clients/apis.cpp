@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/text.h"
+#include "core/time.h"
 
 namespace ogpd::clients {
 namespace {
@@ -35,6 +36,19 @@ void each(const std::string& body, std::string_view list, F&& f) {
   const auto* items = at(*doc, list);
   if (items == nullptr || !items->is_array()) return;
   for (const auto& item : items->as_array()) f(item);
+}
+
+// A vendor timestamp: an ISO 8601 string, or a number (Opsgenie's webhooks count nanoseconds; milliseconds
+// are taken as they are).
+std::optional<std::int64_t> time_at(const json::value* v, std::string_view key) {
+  const auto* field = v ? at(*v, key) : nullptr;
+  if (field == nullptr) return std::nullopt;
+  if (field->is_string()) return parse_iso8601_ms(field->as_string());
+  if (field->is_int64() || field->is_uint64()) {
+    const auto n = field->is_int64() ? field->as_int64() : static_cast<std::int64_t>(field->as_uint64());
+    return n > 100'000'000'000'000'000 ? n / 1'000'000 : n;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -150,6 +164,19 @@ std::optional<std::string> pagerduty_incident_status(const std::string& body) {
   return doc ? string_at(at(*doc, "incident"), "status") : std::nullopt;
 }
 
+std::optional<SideReading> pagerduty_incident_reading(const std::string& body) {
+  const auto doc = parse(body);
+  const auto* incident = doc ? at(*doc, "incident") : nullptr;
+  auto status = string_at(incident, "status");
+  if (!status || (*status != status::kTriggered && *status != status::kAcknowledged &&
+                  *status != status::kResolved))
+    return std::nullopt;
+  SideReading r{std::move(*status), time_at(incident, "last_status_change_at"), std::nullopt};
+  if (!r.changed_at_ms) r.changed_at_ms = time_at(incident, "updated_at");
+  r.changed_by = string_at(at(*incident, "last_status_change_by"), "summary");
+  return r;
+}
+
 std::optional<std::string> pagerduty_incident_key(const std::string& body) {
   const auto doc = parse(body);
   return doc ? string_at(at(*doc, "incident"), "incident_key") : std::nullopt;
@@ -209,6 +236,24 @@ std::string pagerduty_error_text(const std::string& body) {
 std::optional<std::string> opsgenie_request_id(const std::string& body) {
   const auto doc = parse(body);
   return doc ? string_at(&*doc, "requestId") : std::nullopt;
+}
+
+std::optional<SideReading> opsgenie_alert_reading(const std::string& body) {
+  const auto doc = parse(body);
+  const auto* data = doc ? at(*doc, "data") : nullptr;
+  const auto status = string_at(data, "status");
+  if (!status || (*status != status::kOpen && *status != status::kClosed)) return std::nullopt;
+  const auto* acked = at(*data, "acknowledged");
+  const bool acknowledged = acked != nullptr && acked->is_bool() && acked->as_bool();
+  SideReading r;
+  r.status = *status == status::kClosed ? status::kClosed
+             : acknowledged             ? status::kAcknowledged
+                                        : status::kOpen;
+  r.changed_at_ms = time_at(data, "updatedAt");
+  const auto* report = at(*data, "report");
+  r.changed_by = string_at(report, r.status == status::kClosed ? "closedBy" : "acknowledgedBy");
+  if (r.status == status::kOpen) r.changed_by.reset();
+  return r;
 }
 
 std::vector<std::string> opsgenie_note_texts(const std::string& body) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "clients/http_client.h"
+#include "core/pair_status.h"
 
 namespace ogpd::clients {
 
@@ -72,6 +73,8 @@ std::string url_encode(const std::string& text);
 std::optional<std::string> pagerduty_incident_id(const std::string& body);   // {"incident":{"id"}}
 std::optional<std::string> pagerduty_incident_key(const std::string& body);  // {"incident":{"incident_key"}}
 std::optional<std::string> pagerduty_incident_status(const std::string& body);  // {"incident":{"status"}}
+// {"incident":{"status","last_status_change_at","last_status_change_by":{"summary"}}}
+std::optional<SideReading> pagerduty_incident_reading(const std::string& body);
 std::vector<std::string> pagerduty_incident_ids(const std::string& body);       // {"incidents":[{"id"}]}
 std::vector<std::string> pagerduty_note_contents(const std::string& body);      // {"notes":[{"content"}]}
 std::optional<std::string> pagerduty_current_user_id(const std::string& body);  // {"user":{"id"}}
@@ -81,6 +84,9 @@ std::optional<std::string> pagerduty_user_id_with_email(const std::string& body,
 std::optional<int> pagerduty_error_code(const std::string& body);         // {"error":{"code"}}
 std::string pagerduty_error_text(const std::string& body);                // message + errors[]
 std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"requestId"}
+// {"data":{"status":"open"|"closed","acknowledged","updatedAt","report":{"acknowledgedBy","closedBy"}}}:
+// an open alert that is acknowledged reads as status::kAcknowledged.
+std::optional<SideReading> opsgenie_alert_reading(const std::string& body);
 std::vector<std::string> opsgenie_note_texts(const std::string& body);    // {"data":[{"note"}]}
 struct OpsgenieRequestStatus {
   bool success = false;

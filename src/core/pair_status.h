@@ -2,6 +2,8 @@
 // or a PagerDuty incident (triggered, acknowledged, resolved) — and how sure that is. Plain value.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,15 @@ struct PairStatus {
   bool authoritative = false;
 
   friend bool operator==(const PairStatus&, const PairStatus&) = default;
+};
+
+// One side as its vendor's API reported it just now (GET /incidents/{id}, GET /v2/alerts/{id}).
+struct SideReading {
+  std::string status;                         // one of status::k*
+  std::optional<std::int64_t> changed_at_ms;  // PagerDuty last_status_change_at, Opsgenie updatedAt
+  std::optional<std::string> changed_by;      // who made the last status change, when the vendor says
+
+  friend bool operator==(const SideReading&, const SideReading&) = default;
 };
 
 inline bool is_terminal(std::string_view status) {

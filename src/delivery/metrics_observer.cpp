@@ -34,6 +34,30 @@ MetricsObserver::MetricsObserver(ops::OgpdMetrics& metrics) : metrics_(metrics) 
   request_failures_ = &metrics.opsgenie_request_failures.with();
 }
 
+ReconcileMetrics::ReconcileMetrics(ops::OgpdMetrics& metrics)
+    : passes_(&metrics.reconcile_passes.with()),
+      checked_(&metrics.reconcile_pairs_checked.with()),
+      last_pass_(&metrics.reconcile_last_pass.with()) {
+  for (const auto drift : sync::kAllDrifts) {
+    found_[static_cast<std::size_t>(drift)] = &metrics.reconcile_drift_found.with({name(drift)});
+    repaired_[static_cast<std::size_t>(drift)] = &metrics.reconcile_drift_repaired.with({name(drift)});
+  }
+  for (const Side side : {Side::kOpsgenie, Side::kPagerDuty})
+    read_failures_[static_cast<std::size_t>(side)] = &metrics.reconcile_read_failures.with({name(side)});
+}
+
+void ReconcileMetrics::on_drift(sync::Drift drift, bool repaired) {
+  const auto i = static_cast<std::size_t>(drift);
+  if (found_[i] == nullptr) return;  // kNone
+  found_[i]->add();
+  if (repaired) repaired_[i]->add();
+}
+
+void ReconcileMetrics::on_pass(const PassSummary&, std::int64_t finished_at_ms) {
+  passes_->add();
+  last_pass_->set(static_cast<double>(finished_at_ms) / 1000.0);
+}
+
 void MetricsObserver::on_planned(const Event& event, const std::string& outcome, std::size_t) {
   for (std::size_t o = 0; o < kOutcomes; ++o) {
     if (to_string(static_cast<sync::Outcome>(o)) != outcome) continue;

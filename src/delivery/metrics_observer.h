@@ -9,6 +9,7 @@
 
 #include "clients/observing_http_client.h"
 #include "delivery/engine_observer.h"
+#include "delivery/reconciler.h"
 #include "ops/ogpd_metrics.h"
 #include "store/records.h"
 #include "sync/plan.h"
@@ -47,6 +48,25 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
   std::array<ops::Counter*, kActions> skipped_{};
   std::array<PerSide, kSides> per_side_{};
   ops::Counter* request_failures_;
+};
+
+// What reconciliation passes report, as samples of ops::OgpdMetrics. Series resolved once. Thread-safe.
+class ReconcileMetrics final : public ReconcileObserver {
+ public:
+  explicit ReconcileMetrics(ops::OgpdMetrics& metrics);
+  void on_checked() override { checked_->add(); }
+  void on_drift(sync::Drift drift, bool repaired) override;
+  void on_read_failed(Side vendor) override { read_failures_[static_cast<std::size_t>(vendor)]->add(); }
+  void on_pass(const PassSummary& summary, std::int64_t finished_at_ms) override;
+
+ private:
+  static constexpr std::size_t kDrifts = static_cast<std::size_t>(sync::Drift::kIncidentUnacknowledged) + 1;
+  ops::Counter* passes_;
+  ops::Counter* checked_;
+  std::array<ops::Counter*, kDrifts> found_{};
+  std::array<ops::Counter*, kDrifts> repaired_{};
+  std::array<ops::Counter*, 2> read_failures_{};
+  ops::Gauge* last_pass_;
 };
 
 // The store's queue as gauges (outbox depth, oldest pending age, dead letters), appended at scrape time.

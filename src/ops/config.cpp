@@ -329,6 +329,14 @@ const std::vector<SettingSpec>& setting_specs() {
        "finished events and actions older than this are deleted (0: keep everything); links and dead letters "
        "stay",
        set_integer<&C::retention_days, 0, 36500>, show_integer<&C::retention_days>},
+      {"RECONCILE_INTERVAL_SECONDS", "300", false,
+       "how often open pairs are read from both vendors and drift (a missed webhook) is repaired (0: off)",
+       set_integer<&C::reconcile_interval_seconds, 0, 86400>, show_integer<&C::reconcile_interval_seconds>},
+      {"RECONCILE_BUDGET_PERCENT", "20", false,
+       "the share of each vendor's request budget reconciliation may use",
+       set_integer<&C::reconcile_budget_percent, 1, 100>, show_integer<&C::reconcile_budget_percent>},
+      {"RECONCILE_MAX_AGE_DAYS", "7", false, "pairs linked longer ago than this are no longer reconciled",
+       set_integer<&C::reconcile_max_age_days, 1, 3650>, show_integer<&C::reconcile_max_age_days>},
   };
   return kSpecs;
 }

@@ -106,6 +106,9 @@ struct Config {
   int opsgenie_requests_per_minute = 0;
   int http_timeout_seconds = 0;
   int retention_days = 0;
+  int reconcile_interval_seconds = 0;
+  int reconcile_budget_percent = 0;
+  int reconcile_max_age_days = 0;
 };
 
 // "P1=high,P3=low" -> {P1: high, P3: low}; nullopt when malformed.

@@ -59,7 +59,30 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
       vendor_paused(registry.family<Gauge>(
           "ogpd_vendor_paused",
           "1 while a vendor is paused (reason credentials: it refused the API key with 401/403), else 0.",
-          {"vendor", "reason"})) {
+          {"vendor", "reason"})),
+      reconcile_passes(registry.family<Counter>(
+          "ogpd_reconcile_passes_total", "Reconciliation passes finished (RECONCILE_INTERVAL_SECONDS).")),
+      reconcile_pairs_checked(registry.family<Counter>(
+          "ogpd_reconcile_pairs_checked_total",
+          "Linked pairs read on both sides by reconciliation (RECONCILE_INTERVAL_SECONDS).")),
+      reconcile_drift_found(registry.family<Counter>(
+          "ogpd_reconcile_drift_found_total",
+          "Pairs found drifted by reconciliation (a change whose webhook was missed), by kind (alert_closed, "
+          "incident_resolved, alert_acknowledged, incident_acknowledged, incident_unacknowledged).",
+          {"kind"})),
+      reconcile_drift_repaired(registry.family<Counter>(
+          "ogpd_reconcile_drift_repaired_total",
+          "Drift whose repair reconciliation queued (carried out through the outbox like any action), by "
+          "kind.",
+          {"kind"})),
+      reconcile_read_failures(registry.family<Counter>(
+          "ogpd_reconcile_read_failures_total",
+          "Reconciliation reads of an alert or an incident that failed (the pair waits for the next pass), "
+          "by vendor.",
+          {"vendor"})),
+      reconcile_last_pass(registry.family<Gauge>(
+          "ogpd_reconcile_last_pass_timestamp_seconds",
+          "When the last reconciliation pass finished (Unix time); absent until the first.")) {
   build_info.with({version}).set(1);
 }
 

@@ -30,6 +30,12 @@ struct OgpdMetrics {
   Family<Gauge>& dry_run;                      // (none)
   Family<Counter>& connection_errors;          // reason
   Family<Gauge>& vendor_paused;                // vendor, reason
+  Family<Counter>& reconcile_passes;           // (none)
+  Family<Counter>& reconcile_pairs_checked;    // (none)
+  Family<Counter>& reconcile_drift_found;      // kind
+  Family<Counter>& reconcile_drift_repaired;   // kind
+  Family<Counter>& reconcile_read_failures;    // vendor
+  Family<Gauge>& reconcile_last_pass;          // (none)
 };
 
 }  // namespace ogpd::ops

@@ -33,9 +33,10 @@ class StoreAdmin {
                                   const std::optional<std::string>& incident_id) = 0;
   virtual QueueStats queue_stats() = 0;
 
-  // Retention: deletes up to `batch` finished actions (done, discarded) and up to `batch` events none of
-  // whose actions remain, all older than `before_ms`. Pending actions, dead letters, their events and links
-  // are never deleted. Returns how many rows went (0: nothing left to prune).
+  // Retention: deletes up to `batch` finished actions (done, discarded), up to `batch` events none of whose
+  // actions remain, and up to `batch` pair statuses (PairLedger::known_status), all older than `before_ms`.
+  // Pending actions, dead letters, their events and links are never deleted; an action that comes for a
+  // pair whose status went reads the vendor first. Returns how many rows went (0: nothing left to prune).
   virtual Result<std::int64_t> prune(std::int64_t before_ms, int batch) = 0;
 };
 

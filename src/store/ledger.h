@@ -6,14 +6,17 @@
 // write changes nothing and says why.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/echo.h"
 #include "core/link.h"
 #include "core/pair_status.h"
 #include "core/status.h"
+#include "store/records.h"
 
 namespace ogpd::store {
 
@@ -36,6 +39,12 @@ class PairLedger : public PlanningView {
   virtual std::optional<std::string> known_status(Side side, const std::string& target_id) = 0;
   // Records `status`; a terminal status stays unless `status.authoritative` (core/pair_status.h).
   virtual Status save_status(const PairStatus& status, std::int64_t now_ms) = 0;
+
+  // Reconciliation's walk: pairs with an incident, linked at or after `created_since_ms`, after `after`
+  // (nullopt: from the start), oldest first, at most `limit` — skipping those known closed on both sides.
+  virtual std::vector<LinkedPair> pairs_to_reconcile(std::int64_t created_since_ms,
+                                                     const std::optional<LinkedPair>& after,
+                                                     std::size_t limit) = 0;
 
   // Withdraws one recorded echo (the change it announced did not happen), so the webhook of a person's same
   // change is mirrored, not swallowed. No echo recorded is not an error.

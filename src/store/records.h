@@ -74,6 +74,12 @@ struct QueueStats {
   std::map<std::string, VendorQueue> vendors;  // "pagerduty", "opsgenie" (always both)
 };
 
+// A linked pair and when it was linked: reconciliation's walk goes oldest first, from the last one it saw.
+struct LinkedPair {
+  Link link;
+  std::int64_t created_at_ms = 0;
+};
+
 // Pair key of an action: actions with the same key run strictly one after another, in order.
 std::string pair_key_of(const Action& action);
 

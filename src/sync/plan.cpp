@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 #include "sync/limits.h"
+#include "sync/reconcile.h"
 
 namespace ogpd::sync {
 namespace {
@@ -25,6 +26,12 @@ bool is_own_user(const Event& event, const SyncSettings& settings) {
          same(event.actor_id, settings.own_user_id);
 }
 
+// A repair found by reconciliation (sync/reconcile.h) says so in its note: the change was missed.
+bool missed(const Event& event) {
+  return event.type == kReconcileType;
+}
+constexpr std::string_view kMissedSuffix = " (its webhook was missed; found by reconciliation)";
+
 Action on_incident(ActionKind kind, const Event& event, const std::optional<Link>& link) {
   Action a;
   a.kind = kind;
@@ -36,7 +43,8 @@ Action on_incident(ActionKind kind, const Event& event, const std::optional<Link
 
 Action incident_note(const Event& event, const std::optional<Link>& link, const std::string& text) {
   Action a = on_incident(ActionKind::kAddIncidentNote, event, link);
-  a.note = truncate_utf8(std::string(kFromOpsgenie) + " " + text, kPagerDutyNoteChars);
+  a.note = truncate_utf8(std::string(kFromOpsgenie) + " " + text + std::string(missed(event) ? kMissedSuffix : ""),
+                         kPagerDutyNoteChars);
   return a;
 }
 
@@ -49,6 +57,14 @@ Action on_alert(ActionKind kind, const Event& event, const std::optional<Link>& 
   // neither is known the delivery worker asks PagerDuty for the incident's key.
   a.alert_id = link ? std::optional<std::string>(link->alert_id) : event.incident_key;
   a.user = truncate_utf8(pagerduty_actor(event), kOpsgenieUserChars);
+  if (missed(event)) {
+    const char* what = kind == ActionKind::kCloseAlert         ? "Resolved"
+                       : kind == ActionKind::kAcknowledgeAlert ? "Acknowledged"
+                                                               : "Unacknowledged";
+    a.note = truncate_utf8(std::string(kFromPagerDuty) + " " + what + " in PagerDuty by " +
+                               pagerduty_actor(event) + std::string(kMissedSuffix),
+                           kOpsgenieNoteChars);
+  }
   return a;
 }
 

@@ -59,7 +59,9 @@ json::object to_json(const FakeOpsgenie::Alert& alert) {
           {"isSeen", true},         {"tags", json::array()},
           {"snoozed", false},       {"count", 1},
           {"source", "fake"},       {"owner", ""},
-          {"priority", "P3"},       {"responders", json::array()}};
+          {"priority", "P3"},       {"responders", json::array()},
+          {"createdAt", alert.created_at}, {"updatedAt", alert.updated_at},
+          {"report", {{"acknowledgedBy", alert.acknowledged_by}, {"closedBy", alert.closed_by}}}};
 }
 
 }  // namespace
@@ -80,7 +82,18 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
     existing->message = std::move(message);
     return;
   }
-  alerts_.push_back({.id = id, .message = std::move(message)});
+  const std::string now = iso8601_now();
+  alerts_.push_back({.id = id, .message = std::move(message), .created_at = now, .updated_at = now});
+}
+
+void FakeOpsgenie::change_alert(const std::string& id, const std::string& action, const std::string& by) {
+  std::lock_guard lock(mu_);
+  Alert* alert = find(id);
+  if (!alert) return;
+  if (action == "Acknowledge") alert->acknowledged = true, alert->acknowledged_by = by;
+  if (action == "UnAcknowledge") alert->acknowledged = false;
+  if (action == "Close") alert->status = "closed", alert->closed_by = by;
+  alert->updated_at = iso8601_now();
 }
 
 void FakeOpsgenie::fail_requests(int count, std::string status) {
@@ -182,9 +195,11 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
     --failing_requests_;
     outcome.status = failing_status_;
   } else if (Alert* alert = find(alert_id)) {
-    if (action->name == "Acknowledge") alert->acknowledged = true;
+    const std::string by = user && !user->empty() ? *user : "API";
+    if (action->name == "Acknowledge") alert->acknowledged = true, alert->acknowledged_by = by;
     if (action->name == "UnAcknowledge") alert->acknowledged = false;
-    if (action->name == "Close") alert->status = "closed";
+    if (action->name == "Close") alert->status = "closed", alert->closed_by = by;
+    alert->updated_at = outcome.processed_at;  // notes count too, as in Opsgenie
     if (note && !note->empty()) {
       alert->notes.push_back({.note = *note,
                               .owner = user && !user->empty() ? *user : "API",

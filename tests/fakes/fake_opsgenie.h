@@ -36,6 +36,8 @@ class FakeOpsgenie final : public FakeVendor {
     std::string message;
     std::string status = "open";  // open | closed
     bool acknowledged = false;
+    std::string created_at, updated_at;         // ISO 8601, as GET /v2/alerts/{id} gives them
+    std::string acknowledged_by, closed_by;     // report.acknowledgedBy / closedBy
     std::vector<Note> notes;
   };
   // What an accepted (202) action did, as GET /v2/alerts/requests/{request_id} tells it.
@@ -56,6 +58,9 @@ class FakeOpsgenie final : public FakeVendor {
   const Options& options() const { return options_; }
   void add_alert(const std::string& id, std::string message = "alert");
   std::optional<Alert> alert(const std::string& id) const;
+  // A person changes the alert in Opsgenie's own UI: no webhook is sent (the test sends one if it wants).
+  // action: Acknowledge | UnAcknowledge | Close.
+  void change_alert(const std::string& id, const std::string& action, const std::string& by = "Fake Person");
   std::vector<Alert> alerts() const;
   std::vector<RequestOutcome> request_outcomes() const;  // in the order the requests were accepted
   // The next `count` requests accepted with 202 fail later, with `status` (and no effect), as Opsgenie's

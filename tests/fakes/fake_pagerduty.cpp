@@ -82,9 +82,13 @@ std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents_with_key(const std
   return out;
 }
 
-void FakePagerDuty::set_status(const std::string& id, const std::string& status) {
+void FakePagerDuty::set_status(const std::string& id, const std::string& status, std::string by) {
   std::lock_guard lock(mu_);
-  if (Incident* incident = find(id)) incident->status = status;
+  if (Incident* incident = find(id)) {
+    incident->status = status;
+    incident->last_status_change_at = iso8601_now();
+    incident->last_status_change_by = std::move(by);
+  }
 }
 
 std::string FakePagerDuty::add_incident(Incident seed) {
@@ -106,6 +110,7 @@ std::string FakePagerDuty::insert(Incident incident) {
   if (incident.incident_key.empty()) incident.incident_key = random_string(32, "0123456789abcdef");
   if (incident.service_id.empty()) incident.service_id = options_.service_id;
   if (incident.created_at.empty()) incident.created_at = iso8601_now();
+  if (incident.last_status_change_at.empty()) incident.last_status_change_at = incident.created_at;
   incidents_.push_back(std::move(incident));
   return incidents_.back().id;
 }
@@ -272,7 +277,11 @@ Response FakePagerDuty::update_incident(Incident& incident, const RecordedReques
   if (status == "acknowledged" && incident.status == "acknowledged") {
     return error(400, "Incident Already Acknowledged", 1002, {"Incident Already Acknowledged"});
   }
-  if (status) incident.status = *status;  // acknowledging a resolved incident reopens it (since 2025-09-18)
+  if (status) {  // acknowledging a resolved incident reopens it (since 2025-09-18)
+    incident.status = *status;
+    incident.last_status_change_at = iso8601_now();
+    incident.last_status_change_by = options_.own_user_name;
+  }
   if (urgency) incident.urgency = *urgency;
   if (title && !title->empty()) incident.title = *title;
   return ok(200, {{"incident", to_json(incident)}});
@@ -338,6 +347,10 @@ json::object FakePagerDuty::to_json(const Incident& incident) const {
           {"title", incident.title},
           {"created_at", incident.created_at},
           {"status", incident.status},
+          {"last_status_change_at", incident.last_status_change_at},
+          {"last_status_change_by",
+           {{"id", "PFAKE01"}, {"type", "user_reference"}, {"summary", incident.last_status_change_by}}},
+          {"updated_at", incident.last_status_change_at},
           {"incident_key", incident.incident_key},
           {"service",
            {{"id", incident.service_id},

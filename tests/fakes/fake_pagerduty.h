@@ -48,6 +48,10 @@ class FakePagerDuty final : public FakeVendor {
     std::string service_id;    // the options' service when seeded empty
     std::string details;
     std::string created_at;  // generated when seeded empty
+    // The last status change: when (created_at when seeded empty) and by whom (the From user's name for
+    // changes through the API).
+    std::string last_status_change_at;
+    std::string last_status_change_by = "Fake Person";
     std::vector<Note> notes;
   };
 
@@ -61,7 +65,7 @@ class FakePagerDuty final : public FakeVendor {
   std::vector<Incident> incidents_with_key(const std::string& key) const;
   std::string add_incident(Incident seed);  // returns the id
   // A person changes the incident in PagerDuty's own UI: no webhook is sent (the test sends one if it wants).
-  void set_status(const std::string& id, const std::string& status);
+  void set_status(const std::string& id, const std::string& status, std::string by = "Fake Person");
 
  private:
   Response handle(const RecordedRequest& request) override;

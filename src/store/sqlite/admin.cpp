@@ -110,7 +110,7 @@ Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
   auto session = database_.lock();
   std::int64_t removed = 0;
   Status s = session.transaction(Durability::kProcess, [&]() -> Status {
-    for (const Sql which : {Sql::kPruneChecks, Sql::kPruneActions, Sql::kPruneEvents}) {
+    for (const Sql which : {Sql::kPruneChecks, Sql::kPruneActions, Sql::kPruneEvents, Sql::kPruneStatuses}) {
       if (auto step = session.run(which,
                                   [&](Statement& stmt) {
                                     stmt.bind(1, before_ms);

@@ -1,5 +1,7 @@
 #include "store/sqlite/ledger.h"
 
+#include <limits>
+
 #include "store/sqlite/plans.h"
 #include "store/sqlite/rows.h"
 
@@ -50,6 +52,22 @@ Status SqliteLedger::withdraw_echo(const Echo& echo) {
     s.bind(3, std::string_view(echo.verb));
     s.bind(4, std::string_view(echo.note_digest));
   });
+}
+
+std::vector<LinkedPair> SqliteLedger::pairs_to_reconcile(std::int64_t created_since_ms,
+                                                         const std::optional<LinkedPair>& after,
+                                                         std::size_t limit) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kPairsToReconcile);
+  stmt->bind(1, created_since_ms);
+  stmt->bind(2, after ? after->created_at_ms : std::numeric_limits<std::int64_t>::min());
+  stmt->bind(3, std::string_view(after ? after->link.alert_id : std::string()));
+  stmt->bind(4, static_cast<std::int64_t>(limit));
+  std::vector<LinkedPair> out;
+  while (stmt->step() == SQLITE_ROW)
+    out.push_back({Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2)},
+                   stmt->column_int(3)});
+  return out;
 }
 
 std::optional<std::string> SqliteLedger::known_status(Side side, const std::string& target_id) {

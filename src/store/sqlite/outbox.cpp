@@ -64,6 +64,16 @@ Status SqliteOutbox::commit_plans(const std::vector<PlannedEvent>& plans, std::i
   });
 }
 
+bool SqliteOutbox::has_pending(const Link& link) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kPairHasPending);
+  const std::string by_alert = "alert:" + link.alert_id;
+  const std::string by_incident = "incident:" + link.incident_id.value_or(link.incident_key.value_or(""));
+  stmt->bind(1, std::string_view(by_alert));
+  stmt->bind(2, std::string_view(by_incident));
+  return stmt->step() == SQLITE_ROW;
+}
+
 std::vector<OutboxItem> SqliteOutbox::due_heads(std::int64_t now_ms, std::size_t limit,
                                                 const std::vector<std::string>& busy,
                                                 std::optional<Side> target) {

@@ -27,6 +27,7 @@ class SqliteOutbox final : public Outbox {
   std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
                                     const std::vector<std::string>& busy,
                                     std::optional<Side> target = std::nullopt) override;
+  bool has_pending(const Link& link) override;
   std::optional<std::int64_t> next_due_ms() override;
   Status complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) override;
   Status reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,

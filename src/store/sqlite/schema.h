@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 6> kMigrations{
+constexpr std::array<std::string_view, 7> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -116,6 +116,9 @@ constexpr std::array<std::string_view, 6> kMigrations{
     " status TEXT NOT NULL,"
     " updated_at_ms INTEGER NOT NULL,"
     " PRIMARY KEY (side, target_id));",
+
+    // 7: reconciliation walks the linked pairs oldest first, from a cursor, within a maximum age.
+    "CREATE INDEX links_created ON links (created_at_ms, alert_id);",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -260,6 +263,23 @@ constexpr std::string_view kSaveStatus =
     " status = CASE WHEN pair_state.status IN ('closed', 'resolved') AND ?5 = 0 THEN pair_state.status"
     " ELSE excluded.status END, updated_at_ms = excluded.updated_at_ms";
 
+// Linked pairs created since ?1, after the cursor (?2, ?3), oldest first, at most ?4 — except those whose
+// alert is known closed and whose incident is known resolved: nothing is left to reconcile there.
+constexpr std::string_view kPairsToReconcile =
+    "SELECT l.alert_id, l.incident_id, l.incident_key, l.created_at_ms FROM links l INDEXED BY links_created"
+    " WHERE l.incident_id IS NOT NULL AND l.created_at_ms >= ?1 AND (l.created_at_ms, l.alert_id) > (?2, ?3)"
+    " AND NOT (EXISTS (SELECT 1 FROM pair_state a WHERE a.side = 'opsgenie' AND a.target_id = l.alert_id"
+    " AND a.status = 'closed') AND EXISTS (SELECT 1 FROM pair_state p WHERE p.side = 'pagerduty'"
+    " AND p.target_id = l.incident_id AND p.status = 'resolved'))"
+    " ORDER BY l.created_at_ms, l.alert_id LIMIT ?4";
+// Whether a pair (by either of its pair keys) has actions waiting.
+constexpr std::string_view kPairHasPending =
+    "SELECT 1 FROM outbox WHERE state = 'pending' AND pair_key IN (?1, ?2) LIMIT 1";
+// Retention for pair_state: statuses not touched since ?1 (their pairs are long over; an action that still
+// comes reads the vendor first).
+constexpr std::string_view kPruneStatuses =
+    "DELETE FROM pair_state WHERE rowid IN (SELECT rowid FROM pair_state WHERE updated_at_ms < ?1 LIMIT ?2)";
+
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kFindDuplicate =
@@ -309,6 +329,9 @@ enum class Sql {
   kKnownStatus,
   kSaveStatus,
   kReopenAction,
+  kPairsToReconcile,
+  kPairHasPending,
+  kPruneStatuses,
   kCount,
 };
 
@@ -399,6 +422,12 @@ constexpr std::string_view text(Sql statement) {
       return kSaveStatus;
     case Sql::kReopenAction:
       return kReopenAction;
+    case Sql::kPairsToReconcile:
+      return kPairsToReconcile;
+    case Sql::kPairHasPending:
+      return kPairHasPending;
+    case Sql::kPruneStatuses:
+      return kPruneStatuses;
     case Sql::kCount:
       break;
   }
