@@ -3,7 +3,8 @@
 //
 // Grammar: `ogpd-proxy [--setting-name VALUE]... [--env-file F] [SUBCOMMAND [ARGS]]`; without a subcommand
 // the daemon runs. One handler per subcommand lives beside this file (check_config.h, inspect.h,
-// dead_letters.h, reconcile.h); main.cpp runs the daemon. Pure apart from reading the environment and the `.env` file.
+// dead_letters.h, reconcile.h); main.cpp runs the daemon. Pure apart from reading the environment and the
+// `.env` file.
 #pragma once
 
 #include <cstddef>

@@ -43,7 +43,8 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
           {"paused", q.paused_reason ? json::value(json::object{{"reason", *q.paused_reason},
                                                                 {"since", iso(q.paused_since_ms.value_or(0))},
                                                                 {"error", opt(q.last_error)}})
-                                     : json::value(nullptr)}};
+                                     : json::value(nullptr)},
+          {"identity", opt(q.identity)}};
     }
     out << json::serialize(json::object{{"dry_run", mode.dry_run},
                                         {"store", mode.store},
@@ -61,6 +62,13 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
           << (*q.paused_reason == "credentials" ? "it refuses the API key" : printable(*q.paused_reason))
           << (q.last_error ? " (" + printable(*q.last_error) + ")" : "")
           << "; actions wait, none is dead-lettered\n";
+    if (q.identity)
+      out << name << ": own user "
+          << (q.identity->starts_with("not found: ")
+                  ? "NOT FOUND (" + printable(q.identity->substr(11)) +
+                        "): changes by PAGERDUTY_EMAIL may be mirrored back until it is"
+                  : printable(*q.identity))
+          << "\n";
     out << name << ": " << q.pending << " pending";
     if (q.oldest_pending_ms) out << " (oldest " << (now_ms - *q.oldest_pending_ms) / 1000 << " s)";
     out << ", " << q.dead << " dead letters, " << q.unpaired << " unpaired, last success "

@@ -58,14 +58,15 @@ int run_reconcile(const ops::Config& config, store::PairLedger& ledger, store::O
   if (as_json) {
     json::array pairs;
     for (const auto& f : shown)
-      pairs.push_back(json::object{{"alert_id", f.link.alert_id},
-                                   {"incident_id", f.link.incident_id.value_or("")},
-                                   {"alert_status", f.alert ? json::value(f.alert->status) : nullptr},
-                                   {"incident_status", f.incident ? json::value(f.incident->status) : nullptr},
-                                   {"drift", sync::to_string(f.comparison.drift)},
-                                   {"repair", repair_of(f.comparison.drift)},
-                                   {"settling", f.comparison.settling},
-                                   {"problem", f.problem.empty() ? json::value(nullptr) : json::value(f.problem)}});
+      pairs.push_back(
+          json::object{{"alert_id", f.link.alert_id},
+                       {"incident_id", f.link.incident_id.value_or("")},
+                       {"alert_status", f.alert ? json::value(f.alert->status) : nullptr},
+                       {"incident_status", f.incident ? json::value(f.incident->status) : nullptr},
+                       {"drift", sync::to_string(f.comparison.drift)},
+                       {"repair", repair_of(f.comparison.drift)},
+                       {"settling", f.comparison.settling},
+                       {"problem", f.problem.empty() ? json::value(nullptr) : json::value(f.problem)}});
     out << json::serialize(json::object{{"checked", summary.checked},
                                         {"drifted", summary.drifted},
                                         {"pending", summary.pending},
@@ -73,8 +74,7 @@ int run_reconcile(const ops::Config& config, store::PairLedger& ledger, store::O
                                         {"pairs", std::move(pairs)}})
         << "\n";
   } else {
-    if (!shown.empty())
-      out << "ALERT\tINCIDENT\tALERT STATUS\tINCIDENT STATUS\tDRIFT\tREPAIR\n";
+    if (!shown.empty()) out << "ALERT\tINCIDENT\tALERT STATUS\tINCIDENT STATUS\tDRIFT\tREPAIR\n";
     for (const auto& f : shown) {
       out << printable(f.link.alert_id) << "\t" << printable(f.link.incident_id.value_or("")) << "\t"
           << status_of(f.alert) << "\t" << status_of(f.incident) << "\t";

@@ -168,8 +168,8 @@ std::optional<SideReading> pagerduty_incident_reading(const std::string& body) {
   const auto doc = parse(body);
   const auto* incident = doc ? at(*doc, "incident") : nullptr;
   auto status = string_at(incident, "status");
-  if (!status || (*status != status::kTriggered && *status != status::kAcknowledged &&
-                  *status != status::kResolved))
+  if (!status ||
+      (*status != status::kTriggered && *status != status::kAcknowledged && *status != status::kResolved))
     return std::nullopt;
   SideReading r{std::move(*status), time_at(incident, "last_status_change_at"), std::nullopt};
   if (!r.changed_at_ms) r.changed_at_ms = time_at(incident, "updated_at");
@@ -194,6 +194,14 @@ std::vector<std::string> pagerduty_note_contents(const std::string& body) {
   std::vector<std::string> out;
   each(body, "notes", [&](const json::value& v) {
     if (auto c = string_at(&v, "content")) out.push_back(*c);
+  });
+  return out;
+}
+
+std::optional<std::string> pagerduty_note_content(const std::string& body, const std::string& note_id) {
+  std::optional<std::string> out;
+  each(body, "notes", [&](const json::value& v) {
+    if (!out && string_at(&v, "id") == note_id) out = string_at(&v, "content");
   });
   return out;
 }

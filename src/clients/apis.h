@@ -75,8 +75,10 @@ std::optional<std::string> pagerduty_incident_key(const std::string& body);  // 
 std::optional<std::string> pagerduty_incident_status(const std::string& body);  // {"incident":{"status"}}
 // {"incident":{"status","last_status_change_at","last_status_change_by":{"summary"}}}
 std::optional<SideReading> pagerduty_incident_reading(const std::string& body);
-std::vector<std::string> pagerduty_incident_ids(const std::string& body);       // {"incidents":[{"id"}]}
-std::vector<std::string> pagerduty_note_contents(const std::string& body);      // {"notes":[{"content"}]}
+std::vector<std::string> pagerduty_incident_ids(const std::string& body);   // {"incidents":[{"id"}]}
+std::vector<std::string> pagerduty_note_contents(const std::string& body);  // {"notes":[{"content"}]}
+// The content of the note `note_id` in {"notes":[{"id","content"}]}; nullopt when not listed.
+std::optional<std::string> pagerduty_note_content(const std::string& body, const std::string& note_id);
 std::optional<std::string> pagerduty_current_user_id(const std::string& body);  // {"user":{"id"}}
 // The id of the user in {"users":[{"id","email"}]} whose email is `email` (ASCII case ignored); never
 // another.
@@ -87,7 +89,7 @@ std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"r
 // {"data":{"status":"open"|"closed","acknowledged","updatedAt","report":{"acknowledgedBy","closedBy"}}}:
 // an open alert that is acknowledged reads as status::kAcknowledged.
 std::optional<SideReading> opsgenie_alert_reading(const std::string& body);
-std::vector<std::string> opsgenie_note_texts(const std::string& body);    // {"data":[{"note"}]}
+std::vector<std::string> opsgenie_note_texts(const std::string& body);  // {"data":[{"note"}]}
 struct OpsgenieRequestStatus {
   bool success = false;
   std::string status;

@@ -42,6 +42,8 @@ struct Action {
 
   std::string note;  // note text, marker included (notes), or empty
   std::string user;  // Opsgenie `user` (the PagerDuty agent's name); empty for PagerDuty actions
+  // kAddAlertNote of a note PagerDuty's webhook trimmed: its id, so the worker fetches the full text first.
+  std::optional<std::string> full_note_id;
 
   // kCreateIncident only
   std::string title;

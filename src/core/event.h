@@ -58,7 +58,10 @@ struct Event {
   std::optional<std::string> actor_id;    // who did it: Opsgenie userId, PagerDuty agent id
   std::optional<std::string> actor_name;  // Opsgenie username, PagerDuty agent summary
 
-  std::optional<std::string> note;         // note text for AddNote / incident.annotated
+  std::optional<std::string> note;  // note text for AddNote / incident.annotated
+  // incident.annotated with `trimmed: true`: the note's id. The webhook carried a shortened text; the full
+  // one is fetched (GET /incidents/{id}/notes) before it is mirrored (DESIGN §2.3).
+  std::optional<std::string> trimmed_note_id;
   std::optional<std::string> title;        // Opsgenie message, PagerDuty incident title
   std::optional<std::string> description;  // Opsgenie description
   std::optional<std::string> priority;     // Opsgenie priority normalised to "P1".."P5"

@@ -76,9 +76,12 @@ std::optional<std::int64_t> parse_iso8601_ms(std::string_view text) {
   int offset_minutes = 0;
   if (!(r.take('Z') || r.take('z'))) {
     int sign = 0;
-    if (r.take('+')) sign = 1;
-    else if (r.take('-')) sign = -1;
-    else return std::nullopt;
+    if (r.take('+'))
+      sign = 1;
+    else if (r.take('-'))
+      sign = -1;
+    else
+      return std::nullopt;
     const auto oh = r.digits(2);
     if (!oh || !r.take(':')) return std::nullopt;
     const auto om = r.digits(2);

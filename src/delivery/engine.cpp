@@ -34,7 +34,7 @@ Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerD
       observer_(observer),
       executor_(ledger, pagerduty, opsgenie),
       planner_(settings_.sync, settings_.echo_ttl, clock, observer),
-      own_user_(pagerduty, planner_, settings_.own_email),
+      own_user_(pagerduty, planner_, outbox, clock, settings_.own_email),
       checker_(outbox, ledger, opsgenie, settings_.retry, clock, observer),
       pacer_(pacer),
       random_(std::random_device{}()) {}

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sync/echo.h"
+#include "sync/plan.h"
 #include "sync/state.h"
 
 namespace ogpd::delivery {
@@ -241,7 +242,7 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
 }
 
 Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
-  const Action& a = item.action;
+  Action a = item.action;  // a trimmed PagerDuty note gets its full text below
   int calls = 0;
   std::optional<std::string> alert = a.alert_id;
   bool linked = false;
@@ -279,6 +280,21 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
   }
 
   if (auto stop = check_state(Side::kOpsgenie, *alert, a.kind, calls, now_ms)) return *stop;
+  if (a.kind == ActionKind::kAddAlertNote && a.full_note_id && a.incident_id) {
+    // PagerDuty's webhook carried a shortened note (trimmed: true): mirror the full text (DESIGN §2.3).
+    const auto got = counted(calls, [&] { return pagerduty_.notes(*a.incident_id); });
+    const auto c = classify(got);
+    if (c.verdict == Verdict::kRetry || c.verdict == Verdict::kRefused)
+      return from(c, Side::kPagerDuty, calls);
+    const auto full = c.verdict == Verdict::kSuccess
+                          ? clients::pagerduty_note_content(got.response.body, *a.full_note_id)
+                          : std::nullopt;
+    if (full)
+      a.note = sync::alert_note_from_pagerduty(a.user, *full);
+    else
+      spdlog::warn("note {} of incident {} was trimmed and cannot be read in full ({}): mirroring what came",
+                   *a.full_note_id, *a.incident_id, c.verdict == Verdict::kSuccess ? "not listed" : c.error);
+  }
   if (a.kind == ActionKind::kAddAlertNote && (item.ambiguous || item.attempts > 0)) {
     if (auto found = note_already_posted(
             Side::kOpsgenie, calls, [&] { return opsgenie_.notes(*alert); }, clients::opsgenie_note_texts,

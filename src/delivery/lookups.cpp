@@ -55,11 +55,17 @@ void OwnUserLookup::run() {
                                                         : result.error;
     }
   }
+  const auto record = [&](const std::string& identity) {
+    if (auto s = outbox_.set_vendor_identity(Side::kPagerDuty, identity, clock_.now_ms()); !s.ok())
+      spdlog::warn("could not record the own PagerDuty user for status: {}", s.message());
+  };
   if (id) {
     planner_.set_own_user_id(*id);
+    record(*id);
     spdlog::info("PAGERDUTY_EMAIL belongs to PagerDuty user {}: its events are not mirrored", *id);
     return;
   }
+  record("not found: " + why);
   spdlog::warn(
       "could not resolve PAGERDUTY_EMAIL to a PagerDuty user ({}); its events may be mirrored back "
       "until it is; retrying in 5 minutes",

@@ -25,8 +25,10 @@ namespace ogpd::delivery {
 
 class OwnUserLookup {
  public:
-  OwnUserLookup(clients::PagerDutyApi& pagerduty, EventPlanner& planner, std::optional<std::string> email)
-      : pagerduty_(pagerduty), planner_(planner), email_(std::move(email)) {}
+  // The answer (the user's id, or why none was found) is also recorded in `outbox` for `status`.
+  OwnUserLookup(clients::PagerDutyApi& pagerduty, EventPlanner& planner, store::Outbox& outbox,
+                const Clock& clock, std::optional<std::string> email)
+      : pagerduty_(pagerduty), planner_(planner), outbox_(outbox), clock_(clock), email_(std::move(email)) {}
 
   // Whether to run now; when so, the next try is pushed 5 minutes out. Caller: the engine's loop only.
   bool take_turn(std::int64_t now_ms);
@@ -35,6 +37,8 @@ class OwnUserLookup {
  private:
   clients::PagerDutyApi& pagerduty_;
   EventPlanner& planner_;
+  store::Outbox& outbox_;
+  const Clock& clock_;
   const std::optional<std::string> email_;
   std::int64_t next_try_ms_ = 0;  // the engine's loop only
 };

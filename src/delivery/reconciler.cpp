@@ -119,9 +119,12 @@ PassSummary Reconciler::pass(const std::function<void(const Finding&)>& each) {
     for (const auto& pair : page) {
       cursor = pair;
       const Finding f = check(pair.link, clock_.now_ms(), refused);
-      if (f.pending) ++summary.pending;
-      else if (f.alert && f.incident) ++summary.checked;
-      else ++summary.unreadable;
+      if (f.pending)
+        ++summary.pending;
+      else if (f.alert && f.incident)
+        ++summary.checked;
+      else
+        ++summary.unreadable;
       if (f.alert && f.incident && f.comparison.drift != sync::Drift::kNone) {
         ++summary.drifted;
         if (f.repaired) ++summary.repaired;

@@ -27,6 +27,7 @@ std::string action_to_json(const Action& a) {
   put(o, "incident_key", a.incident_key);
   put(o, "note", a.note);
   put(o, "user", a.user);
+  put(o, "full_note_id", a.full_note_id);
   put(o, "title", a.title);
   put(o, "details", a.details);
   put(o, "urgency", a.urgency);
@@ -48,6 +49,7 @@ std::optional<Action> action_from_json(const std::string& json) {
   a.incident_key = get(o, "incident_key");
   a.note = get(o, "note").value_or("");
   a.user = get(o, "user").value_or("");
+  a.full_note_id = get(o, "full_note_id");
   a.title = get(o, "title").value_or("");
   a.details = get(o, "details").value_or("");
   a.urgency = get(o, "urgency").value_or("");

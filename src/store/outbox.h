@@ -59,6 +59,9 @@ class Outbox {
   virtual Status set_vendor_pause(Side vendor, const std::optional<std::string>& reason,
                                   const std::string& error, std::int64_t now_ms) = 0;
 
+  // Records who the proxy is on `vendor` (the own-user lookup's answer, or why it failed), for operators.
+  virtual Status set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) = 0;
+
   // At start-up: any pending action may have been in flight when the process died, so each looks before it
   // acts on its next attempt.
   virtual Status mark_pending_ambiguous() = 0;

@@ -67,6 +67,8 @@ struct VendorQueue {
   std::optional<std::string> paused_reason;  // set while the vendor is paused, e.g. "credentials"
   std::optional<std::int64_t> paused_since_ms;
   std::optional<std::string> last_error;  // the last refusal that paused it
+  // Who the proxy is there (PagerDuty: "PBOT001", or "not found: <why>"); nullopt until looked up.
+  std::optional<std::string> identity;
 };
 
 struct QueueStats {

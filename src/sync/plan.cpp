@@ -43,8 +43,9 @@ Action on_incident(ActionKind kind, const Event& event, const std::optional<Link
 
 Action incident_note(const Event& event, const std::optional<Link>& link, const std::string& text) {
   Action a = on_incident(ActionKind::kAddIncidentNote, event, link);
-  a.note = truncate_utf8(std::string(kFromOpsgenie) + " " + text + std::string(missed(event) ? kMissedSuffix : ""),
-                         kPagerDutyNoteChars);
+  a.note =
+      truncate_utf8(std::string(kFromOpsgenie) + " " + text + std::string(missed(event) ? kMissedSuffix : ""),
+                    kPagerDutyNoteChars);
   return a;
 }
 
@@ -135,8 +136,8 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
         return p;
       }
       Action note = on_alert(ActionKind::kAddAlertNote, e, link);
-      note.note = truncate_utf8(std::string(kFromPagerDuty) + " " + pagerduty_actor(e) + ": " + *e.note,
-                                kOpsgenieNoteChars);
+      note.note = alert_note_from_pagerduty(pagerduty_actor(e), *e.note);
+      note.full_note_id = e.trimmed_note_id;
       p.actions.push_back(std::move(note));
       return p;
     }
@@ -148,6 +149,11 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
 }
 
 }  // namespace
+
+std::string alert_note_from_pagerduty(std::string_view who, std::string_view content) {
+  return truncate_utf8(std::string(kFromPagerDuty) + " " + std::string(who) + ": " + std::string(content),
+                       kOpsgenieNoteChars);
+}
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {

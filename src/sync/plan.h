@@ -48,6 +48,10 @@ struct Plan {
   bool consume_echo = false;     // remove the matched ledger entry
 };
 
+// The note an Opsgenie alert gets for a PagerDuty note by `who`: marker, author, text, cut to Opsgenie's
+// limit.
+std::string alert_note_from_pagerduty(std::string_view who, std::string_view content);
+
 // `link`: the stored pair for this event's alert (Opsgenie) or incident (PagerDuty), if any.
 // `echo_recorded`: whether the ledger holds echo_of(event).
 Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,

@@ -55,8 +55,7 @@ Comparison compare(const SideReading& alert, const SideReading& incident, std::i
   c.both_terminal = alert.status == status::kClosed && incident.status == status::kResolved;
   c.drift = drift_of(alert, incident);
   if (c.drift != Drift::kNone) {
-    const std::int64_t latest =
-        std::max(alert.changed_at_ms.value_or(0), incident.changed_at_ms.value_or(0));
+    const std::int64_t latest = std::max(alert.changed_at_ms.value_or(0), incident.changed_at_ms.value_or(0));
     c.settling = now_ms - latest < grace_ms;
   }
   return c;

@@ -20,15 +20,16 @@
 namespace ogpd::sync {
 
 enum class Drift {
-  kNone,                     // the sides agree, or differ only where the mapping cannot carry the change
-  kAlertClosed,              // alert closed, incident open: resolve the incident
-  kIncidentResolved,         // incident resolved, alert open: close the alert
-  kAlertAcknowledged,        // the alert was acknowledged after the incident last changed: acknowledge it
-  kIncidentAcknowledged,     // the incident was acknowledged after the alert last changed: acknowledge it
-  kIncidentUnacknowledged,   // the incident went back to triggered after the alert's ack: unacknowledge it
+  kNone,                    // the sides agree, or differ only where the mapping cannot carry the change
+  kAlertClosed,             // alert closed, incident open: resolve the incident
+  kIncidentResolved,        // incident resolved, alert open: close the alert
+  kAlertAcknowledged,       // the alert was acknowledged after the incident last changed: acknowledge it
+  kIncidentAcknowledged,    // the incident was acknowledged after the alert last changed: acknowledge it
+  kIncidentUnacknowledged,  // the incident went back to triggered after the alert's ack: unacknowledge it
 };
-inline constexpr Drift kAllDrifts[] = {Drift::kAlertClosed, Drift::kIncidentResolved, Drift::kAlertAcknowledged,
-                                       Drift::kIncidentAcknowledged, Drift::kIncidentUnacknowledged};
+inline constexpr Drift kAllDrifts[] = {Drift::kAlertClosed, Drift::kIncidentResolved,
+                                       Drift::kAlertAcknowledged, Drift::kIncidentAcknowledged,
+                                       Drift::kIncidentUnacknowledged};
 
 std::string_view to_string(Drift drift);  // alert_closed, incident_resolved, ... ("none")
 

@@ -61,6 +61,9 @@ Verdict parse_pagerduty(std::string_view body, std::string_view webhook_id) {
 
   if (event.kind == EventKind::kIncidentAnnotated) {
     event.note = nonempty_text_at(data, "content");  // the real shape
+    if (const auto* trimmed = data ? data->if_contains("trimmed") : nullptr;
+        trimmed && trimmed->is_bool() && trimmed->as_bool())
+      event.trimmed_note_id = nonempty_text_at(data, "id");
   }
   if (const auto* note = object_at(envelope, "note")) {  // the earlier proxy's shape
     if (!event.note) event.note = nonempty_text_at(note, "content");

@@ -56,7 +56,8 @@ TEST_F(Reconcile, AnAlertClosedWithoutAWebhookResolvesItsIncident) {
   // Closed on both sides now: the pair leaves the set, so the next passes read nothing more of it.
   const std::size_t reads = pagerduty_.count("GET", "/incidents/" + incident);
   const std::int64_t passes = metric(metrics(), "ogpd_reconcile_passes_total");
-  ASSERT_TRUE(eventually([&] { return metric(metrics(), "ogpd_reconcile_passes_total") >= passes + 2; }, 10s));
+  ASSERT_TRUE(
+      eventually([&] { return metric(metrics(), "ogpd_reconcile_passes_total") >= passes + 2; }, 10s));
   EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + incident), reads);
 }
 
@@ -92,10 +93,13 @@ TEST_F(Reconcile, AnAcknowledgeMissedOnEitherSideIsCarriedOver) {
 
   pagerduty_.set_status(from_pagerduty, "acknowledged", "Pat Acker");
   opsgenie_.change_alert("drift-ack-og", "Acknowledge", "Jane Acker");
-  ASSERT_TRUE(eventually([&] {
-    return opsgenie_.alert("drift-ack-pd")->acknowledged &&
-           pagerduty_.incident(from_opsgenie)->status == "acknowledged";
-  }, 20s)) << proxy_->output();
+  ASSERT_TRUE(eventually(
+      [&] {
+        return opsgenie_.alert("drift-ack-pd")->acknowledged &&
+               pagerduty_.incident(from_opsgenie)->status == "acknowledged";
+      },
+      20s))
+      << proxy_->output();
   settle();
   EXPECT_EQ(opsgenie_.alert("drift-ack-pd")->status, "open");
   EXPECT_EQ(pagerduty_.incident(from_pagerduty)->status, "acknowledged");
@@ -111,8 +115,8 @@ TEST_F(Reconcile, DryRunListsTheDriftAndChangesNothing) {
   ASSERT_FALSE(closed.empty());
   ASSERT_FALSE(in_step.empty());
   opsgenie_.change_alert("dry-closed", "Close");
-  const std::size_t calls_before = pagerduty_.count("PUT", "/") + pagerduty_.count("POST", "/") +
-                                   opsgenie_.count("POST", "/");
+  const std::size_t calls_before =
+      pagerduty_.count("PUT", "/") + pagerduty_.count("POST", "/") + opsgenie_.count("POST", "/");
 
   const auto [code, text] = cli({"reconcile", "--dry-run"});
   EXPECT_EQ(code, 1) << "drift found" << text;

@@ -177,6 +177,26 @@ TEST_F(Sync, ALookalikeUserFromALooseQueryIsNotTakenForTheProxysOwn) {
                  pd("E-look", "incident.acknowledged", only_incident("look-1")->id, "look-1", "PLOOK01")),
             202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("look-1")->acknowledged; })) << proxy_->output();
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0) << status;
+  EXPECT_NE(status.find("pagerduty: own user PBOT001"), std::string::npos) << status;
+}
+
+// No user has exactly PAGERDUTY_EMAIL: start-up says so, and so does `status`, until it is found.
+TEST_F(Sync, AnEmailThatIsNobodysIsReportedByStatus) {
+  env_["PAGERDUTY_EMAIL"] = "bot@example.com";  // only a lookalike (old.ogpd-bot@...) contains it
+  start();
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("could not resolve PAGERDUTY_EMAIL") != std::string::npos;
+  })) << proxy_->output();
+  std::string status;
+  ASSERT_TRUE(eventually([&] {
+    status = cli({"status"}).second;
+    return status.find("own user NOT FOUND (no PagerDuty user has exactly that email)") != std::string::npos;
+  })) << status;
+  const auto json = boost::json::parse(cli({"status", "--json"}).second).as_object();
+  EXPECT_EQ(json.at("vendors").at("pagerduty").at("identity").as_string(),
+            "not found: no PagerDuty user has exactly that email");
 }
 
 // DESIGN §3 item 7: a key refused for a while (rotated, revoked, the wrong region) pauses PagerDuty; nothing
@@ -625,6 +645,30 @@ TEST_F(Sync, ALongNoteLandsTruncatedOnACharacterBoundaryBothWays) {
   EXPECT_TRUE(to_opsgenie.starts_with("[from PagerDuty] Human One: "));
   EXPECT_TRUE(to_opsgenie.ends_with("\xe2\x80\xa6 [truncated]"));
   EXPECT_TRUE(boost::json::parse(dead_letters_json()).as_array().empty());
+}
+
+// DESIGN §2.3: PagerDuty's webhook may carry a note shortened ("trimmed": true); the alert gets the full
+// text, read from the incident's notes by the note's id.
+TEST_F(Sync, ANoteDeliveredTrimmedIsMirroredInFull) {
+  opsgenie_.add_alert("trimmed-1");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "trimmed-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("trimmed-1").has_value(); })) << proxy_->output();
+  const std::string incident_id = only_incident("trimmed-1")->id;
+  std::string full;
+  for (int i = 0; i < 400; ++i) full += "line " + std::to_string(i) + " of the post-mortem timeline\n";
+  const std::string note_id = pagerduty_.add_note(incident_id, full);
+  const std::string delivered = full.substr(0, 250);  // what the webhook carries
+  const std::string body =
+      R"({"event":{"id":"E-trim","event_type":"incident.annotated","agent":{"id":"PHUMAN1",)"
+      R"("type":"user_reference","summary":"Human One"},"data":{"incident":{"id":")" +
+      incident_id + R"(","type":"incident_reference"},"id":")" + note_id + R"(","content":)" +
+      boost::json::serialize(boost::json::value(delivered)) + R"(,"trimmed":true,"type":"incident_note"}}})";
+  ASSERT_EQ(post("/pd-webhook", body), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("trimmed-1")->notes.size() == 1; }))
+      << proxy_->output();
+  EXPECT_EQ(opsgenie_.alert("trimmed-1")->notes[0].note, "[from PagerDuty] Human One: " + full);
+  EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + incident_id + "/notes"), 1u);
 }
 
 }  // namespace

@@ -53,14 +53,22 @@ json::object to_json(const FakeOpsgenie::Note& note) {
 }
 
 json::object to_json(const FakeOpsgenie::Alert& alert) {
-  return {{"id", alert.id},         {"tinyId", "1"},
-          {"alias", alert.id},      {"message", alert.message},
-          {"status", alert.status}, {"acknowledged", alert.acknowledged},
-          {"isSeen", true},         {"tags", json::array()},
-          {"snoozed", false},       {"count", 1},
-          {"source", "fake"},       {"owner", ""},
-          {"priority", "P3"},       {"responders", json::array()},
-          {"createdAt", alert.created_at}, {"updatedAt", alert.updated_at},
+  return {{"id", alert.id},
+          {"tinyId", "1"},
+          {"alias", alert.id},
+          {"message", alert.message},
+          {"status", alert.status},
+          {"acknowledged", alert.acknowledged},
+          {"isSeen", true},
+          {"tags", json::array()},
+          {"snoozed", false},
+          {"count", 1},
+          {"source", "fake"},
+          {"owner", ""},
+          {"priority", "P3"},
+          {"responders", json::array()},
+          {"createdAt", alert.created_at},
+          {"updatedAt", alert.updated_at},
           {"report", {{"acknowledgedBy", alert.acknowledged_by}, {"closedBy", alert.closed_by}}}};
 }
 

@@ -36,8 +36,8 @@ class FakeOpsgenie final : public FakeVendor {
     std::string message;
     std::string status = "open";  // open | closed
     bool acknowledged = false;
-    std::string created_at, updated_at;         // ISO 8601, as GET /v2/alerts/{id} gives them
-    std::string acknowledged_by, closed_by;     // report.acknowledgedBy / closedBy
+    std::string created_at, updated_at;      // ISO 8601, as GET /v2/alerts/{id} gives them
+    std::string acknowledged_by, closed_by;  // report.acknowledgedBy / closedBy
     std::vector<Note> notes;
   };
   // What an accepted (202) action did, as GET /v2/alerts/requests/{request_id} tells it.

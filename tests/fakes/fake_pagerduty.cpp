@@ -91,6 +91,19 @@ void FakePagerDuty::set_status(const std::string& id, const std::string& status,
   }
 }
 
+std::string FakePagerDuty::add_note(const std::string& incident_id, std::string content, std::string by) {
+  std::lock_guard lock(mu_);
+  Incident* incident = find(incident_id);
+  if (!incident) return {};
+  Note note{.id = "Q" + random_string(13, kIdAlphabet),
+            .content = std::move(content),
+            .created_at = iso8601_now(),
+            .user_id = "PHUMAN1",
+            .user_summary = std::move(by)};
+  incident->notes.push_back(note);
+  return note.id;
+}
+
 std::string FakePagerDuty::add_incident(Incident seed) {
   std::lock_guard lock(mu_);
   return insert(std::move(seed));

@@ -64,6 +64,8 @@ class FakePagerDuty final : public FakeVendor {
   std::optional<Incident> incident(const std::string& id) const;
   std::vector<Incident> incidents_with_key(const std::string& key) const;
   std::string add_incident(Incident seed);  // returns the id
+  // A person adds a note in PagerDuty's own UI (no length limit checked, no webhook sent); returns its id.
+  std::string add_note(const std::string& incident_id, std::string content, std::string by = "Human One");
   // A person changes the incident in PagerDuty's own UI: no webhook is sent (the test sends one if it wants).
   void set_status(const std::string& id, const std::string& status, std::string by = "Fake Person");
 

@@ -79,6 +79,14 @@ Action make(ActionKind kind, std::optional<std::string> alert, std::optional<std
   return a;
 }
 
+Action trimmed_note() {
+  Action a = make(ActionKind::kAddAlertNote, "alert-1", "PLINK");
+  a.note = "[from PagerDuty] Human One: the whole t";
+  a.user = "Human One";
+  a.full_note_id = "N9";
+  return a;
+}
+
 const std::string kCreated = R"({"incident":{"id":"PNEW","type":"incident"}})";
 const std::string kFound = R"({"incidents":[{"id":"PFOUND","type":"incident"}],"more":false})";
 const std::string kNone = R"({"incidents":[],"more":false})";
@@ -235,6 +243,22 @@ std::vector<Case> cases() {
        Attempt::kDone,
        "PLINK",
        "req-7"},
+      {"a note PagerDuty's webhook trimmed is read in full before it is posted",
+       trimmed_note(),
+       false,
+       linked,
+       {{"GET", "/incidents/PLINK/notes", 200, R"({"notes":[{"id":"N9","content":"the whole text"}]})"},
+        {"POST", "/v2/alerts/alert-1/notes?identifierType=id", 202, kAccepted}},
+       Attempt::kDone,
+       "PLINK",
+       "req-7"},
+      {"a trimmed note whose full text cannot be read yet is retried",
+       trimmed_note(),
+       false,
+       linked,
+       {{"GET", "/incidents/PLINK/notes", 503, R"({"error":{"message":"unavailable"}})"}},
+       Attempt::kRetry,
+       "PLINK"},
       {"an alert reached through an incident key is checked, linked, then acted on",
        make(ActionKind::kCloseAlert, "alert-1", "PKEYED"),
        false,

@@ -158,6 +158,21 @@ TEST(PagerDutyWebhook, EarlierProxyAnnotatedShapeReadsTheNoteFromEventNote) {
   EXPECT_EQ(e.actor_name, "Test User");
 }
 
+// DESIGN §2.3: a note the webhook carries shortened ("trimmed": true) is fetched in full by its id later.
+TEST(PagerDutyWebhook, ATrimmedNoteKeepsItsIdSoTheFullTextCanBeFetched) {
+  const auto annotated = [](const char* trimmed) {
+    return std::string(
+               R"({"event":{"id":"E1","event_type":"incident.annotated","data":{"incident":{"id":"PINC1",)"
+               R"("type":"incident_reference"},"id":"PNOTE9","content":"the start of it","trimmed":)") +
+           trimmed + R"(,"type":"incident_note"}}})";
+  };
+  const Event trimmed = parse_ok(annotated("true"));
+  EXPECT_EQ(trimmed.note, "the start of it");
+  EXPECT_EQ(trimmed.trimmed_note_id, "PNOTE9");
+  EXPECT_EQ(parse_ok(annotated("false")).trimmed_note_id, std::nullopt);
+  EXPECT_EQ(parse_ok(annotated("\"yes\"")).trimmed_note_id, std::nullopt) << "only a JSON true counts";
+}
+
 TEST(PagerDutyWebhook, MalformedDeliveriesAreRejectedNamingWhatIsWrong) {
   struct Case {
     std::string body, error;

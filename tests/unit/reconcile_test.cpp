@@ -1,6 +1,6 @@
-// Reconciliation's pure parts: vendor timestamps, the readers of both vendors' GET answers, the drift rules as
-// a table (each pair of statuses × which side changed last), the repair event and its notes, and the store's
-// walk over the pairs to reconcile.
+// Reconciliation's pure parts: vendor timestamps, the readers of both vendors' GET answers, the drift rules
+// as a table (each pair of statuses × which side changed last), the repair event and its notes, and the
+// store's walk over the pairs to reconcile.
 #include "sync/reconcile.h"
 
 #include <gtest/gtest.h>
@@ -21,8 +21,8 @@ using sync::Drift;
 
 TEST(Iso8601, ReadsBothVendorsTimestamps) {
   EXPECT_EQ(parse_iso8601_ms("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(parse_iso8601_ms("2015-10-06T21:38:23Z"), 1444167503000);  // PagerDuty
-  EXPECT_EQ(parse_iso8601_ms("2017-05-15T12:20:39.123Z"), 1494850839123);  // Opsgenie
+  EXPECT_EQ(parse_iso8601_ms("2015-10-06T21:38:23Z"), 1444167503000);          // PagerDuty
+  EXPECT_EQ(parse_iso8601_ms("2017-05-15T12:20:39.123Z"), 1494850839123);      // Opsgenie
   EXPECT_EQ(parse_iso8601_ms("2017-05-15T12:20:39.1234567Z"), 1494850839123);  // cut, not rounded
   EXPECT_EQ(parse_iso8601_ms("2017-05-15T14:20:39+02:00"), 1494850839000);
   EXPECT_EQ(parse_iso8601_ms("2017-05-15T07:20:39-05:00"), 1494850839000);
@@ -30,9 +30,10 @@ TEST(Iso8601, ReadsBothVendorsTimestamps) {
 }
 
 TEST(Iso8601, RefusesWhatIsNotACompleteDateTimeWithAZone) {
-  for (const char* bad : {"", "2017-05-15", "2017-05-15T12:20:39", "2017-05-15T12:20Z", "2017-13-01T00:00:00Z",
-                          "2023-02-29T00:00:00Z", "2017-05-15T24:00:00Z", "2017-05-15T12:20:39.Z",
-                          "2017-05-15T12:20:39Zjunk", "2017-05-15T12:20:39+0200", "yesterday"})
+  for (const char* bad :
+       {"", "2017-05-15", "2017-05-15T12:20:39", "2017-05-15T12:20Z", "2017-13-01T00:00:00Z",
+        "2023-02-29T00:00:00Z", "2017-05-15T24:00:00Z", "2017-05-15T12:20:39.Z", "2017-05-15T12:20:39Zjunk",
+        "2017-05-15T12:20:39+0200", "yesterday"})
     EXPECT_EQ(parse_iso8601_ms(bad), std::nullopt) << bad;
 }
 
@@ -97,7 +98,8 @@ TEST(Drift, EveryPairOfStatuses) {
     const SideReading incident{c.incident, c.incident_changed_s * 1000LL, {}};
     const auto got = sync::compare(alert, incident, 1'000'000, 60'000);
     EXPECT_EQ(got.drift, c.expected) << c.alert << " / " << c.incident << " changed at " << c.alert_changed_s
-                                     << " / " << c.incident_changed_s << ": got " << sync::to_string(got.drift);
+                                     << " / " << c.incident_changed_s << ": got "
+                                     << sync::to_string(got.drift);
     EXPECT_FALSE(got.settling);
     EXPECT_EQ(got.both_terminal, std::string(c.alert) == "closed" && std::string(c.incident) == "resolved");
   }
@@ -123,8 +125,9 @@ TEST(RepairEvent, IsTheMissedWebhookAndItsNoteSaysSo) {
   EXPECT_EQ(e.actor_name, "Jane Closer");
   EXPECT_EQ(e.dedupe_key, sync::repair_event(Drift::kAlertClosed, link, closed, triggered).dedupe_key)
       << "the same reading is repaired once";
-  EXPECT_NE(e.dedupe_key,
-            sync::repair_event(Drift::kAlertClosed, link, SideReading{"closed", 6000, {}}, triggered).dedupe_key);
+  EXPECT_NE(
+      e.dedupe_key,
+      sync::repair_event(Drift::kAlertClosed, link, SideReading{"closed", 6000, {}}, triggered).dedupe_key);
 
   const auto plan = sync::plan(e, link, false, {});
   ASSERT_EQ(plan.actions.size(), 2u);
@@ -133,9 +136,8 @@ TEST(RepairEvent, IsTheMissedWebhookAndItsNoteSaysSo) {
   EXPECT_NE(plan.actions[1].note.find("Closed in Opsgenie by Jane Closer"), std::string::npos);
   EXPECT_NE(plan.actions[1].note.find("webhook was missed"), std::string::npos) << plan.actions[1].note;
 
-  const Event resolved =
-      sync::repair_event(Drift::kIncidentResolved, link, SideReading{"open", 1000, {}},
-                         SideReading{"resolved", 5000, "Pat Resolver"});
+  const Event resolved = sync::repair_event(Drift::kIncidentResolved, link, SideReading{"open", 1000, {}},
+                                            SideReading{"resolved", 5000, "Pat Resolver"});
   EXPECT_EQ(resolved.source, Source::kPagerDuty);
   EXPECT_EQ(resolved.kind, EventKind::kIncidentResolved);
   EXPECT_EQ(resolved.incident_id, "PINC01");

@@ -70,6 +70,7 @@ TEST(ActionJson, RoundTripsEveryField) {
   a.urgency = "low";
   a.note = "n";
   a.user = "u";
+  a.full_note_id = "N1";
   EXPECT_EQ(action_from_json(action_to_json(a)), a);
   EXPECT_FALSE(action_from_json("{}").has_value());
   EXPECT_FALSE(action_from_json("not json").has_value());

@@ -99,6 +99,7 @@ QueueStats SqliteAdmin::queue_stats() {
       v.paused_reason = states->column_text(1);
       if (v.paused_reason) v.paused_since_ms = states->column_int(2);
       v.last_error = states->column_text(3);
+      v.identity = states->column_text(4);
     }
   }
   auto events = session.statement(Sql::kPendingEventCount);

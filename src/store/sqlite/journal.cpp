@@ -126,6 +126,7 @@ void SqliteJournal::commit(std::deque<Pending>& batch) {
                                    insert.bind_blob(18, r.raw_body);
                                    insert.bind(
                                        19, plan ? std::optional<std::string>(plan->outcome) : std::nullopt);
+                                   insert.bind(20, e.trimmed_note_id);
                                  });
             !s.ok())
           return s;

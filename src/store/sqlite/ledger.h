@@ -22,7 +22,8 @@ class SqliteLedger final : public PairLedger {
   Status record_echo(const Echo& echo, std::int64_t now_ms) override;
   Status expire_echoes(std::int64_t before_ms) override;
   Status withdraw_echo(const Echo& echo) override;
-  std::vector<LinkedPair> pairs_to_reconcile(std::int64_t created_since_ms, const std::optional<LinkedPair>& after,
+  std::vector<LinkedPair> pairs_to_reconcile(std::int64_t created_since_ms,
+                                             const std::optional<LinkedPair>& after,
                                              std::size_t limit) override;
   std::optional<std::string> known_status(Side side, const std::string& target_id) override;
   Status save_status(const PairStatus& status, std::int64_t now_ms) override;

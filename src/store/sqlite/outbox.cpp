@@ -218,6 +218,14 @@ Status SqliteOutbox::set_vendor_pause(Side vendor, const std::optional<std::stri
   });
 }
 
+Status SqliteOutbox::set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) {
+  return write_one(database_, Sql::kSetVendorIdentity, [&](Statement& s) {
+    s.bind(1, to_string(vendor));
+    s.bind(2, std::string_view(identity));
+    s.bind(3, now_ms);
+  });
+}
+
 Status SqliteOutbox::mark_pending_ambiguous() {
   return write_one(database_, Sql::kMarkPendingAmbiguous, [](Statement&) {});
 }

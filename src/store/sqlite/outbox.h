@@ -42,6 +42,7 @@ class SqliteOutbox final : public Outbox {
   Status drop_check(const std::string& request_id) override;
   Status set_vendor_pause(Side vendor, const std::optional<std::string>& reason, const std::string& error,
                           std::int64_t now_ms) override;
+  Status set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) override;
   Status mark_pending_ambiguous() override;
 
  private:

@@ -9,7 +9,7 @@
 #define OGPD_EVENT_COLUMNS                                                                           \
   "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, " \
   "actor_name,"                                                                                      \
-  " note, title, description, priority, occurred_at, received_at_ms, status, outcome"
+  " note, title, description, priority, occurred_at, received_at_ms, status, outcome, trimmed_note_id"
 #define OGPD_ACTION_COLUMNS                                                                          \
   "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, " \
   "last_error"
@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 7> kMigrations{
+constexpr std::array<std::string_view, 9> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -119,6 +119,12 @@ constexpr std::array<std::string_view, 7> kMigrations{
 
     // 7: reconciliation walks the linked pairs oldest first, from a cursor, within a maximum age.
     "CREATE INDEX links_created ON links (created_at_ms, alert_id);",
+
+    // 8: a PagerDuty note delivered trimmed: its id, so the full text is fetched before it is mirrored.
+    "ALTER TABLE events ADD COLUMN trimmed_note_id TEXT;",
+
+    // 9: who the proxy is on a vendor (PagerDuty: the user behind PAGERDUTY_EMAIL, or why not found).
+    "ALTER TABLE vendor_state ADD COLUMN identity TEXT;",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -132,8 +138,8 @@ static_assert(no_empty_migration(), "every numbered migration has SQL");
 constexpr std::string_view kInsertEvent =
     "INSERT OR IGNORE INTO events (source, type, kind, dedupe_key, delivery_id, alert_id, incident_id,"
     " incident_key, actor_id, actor_name, note, title, description, priority, occurred_at, received_at_ms,"
-    " status, raw_body, outcome)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    " status, raw_body, outcome, trimmed_note_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
 
 constexpr std::string_view kPendingEvents =
     "SELECT " OGPD_EVENT_COLUMNS " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";
@@ -246,7 +252,11 @@ constexpr std::string_view kSetVendorPause =
     " last_error = COALESCE(excluded.last_error, vendor_state.last_error), updated_at_ms = "
     "excluded.updated_at_ms";
 constexpr std::string_view kVendorStates =
-    "SELECT vendor, paused_reason, paused_since_ms, last_error FROM vendor_state";
+    "SELECT vendor, paused_reason, paused_since_ms, last_error, identity FROM vendor_state";
+constexpr std::string_view kSetVendorIdentity =
+    "INSERT INTO vendor_state (vendor, identity, updated_at_ms) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (vendor) DO UPDATE SET identity = excluded.identity, updated_at_ms = "
+    "excluded.updated_at_ms";
 
 // Opsgenie's later verdict was a failure to retry: the done action is pending again (its pair's head
 // recomputed after).
@@ -332,6 +342,7 @@ enum class Sql {
   kPairsToReconcile,
   kPairHasPending,
   kPruneStatuses,
+  kSetVendorIdentity,
   kCount,
 };
 
@@ -428,6 +439,8 @@ constexpr std::string_view text(Sql statement) {
       return kPairHasPending;
     case Sql::kPruneStatuses:
       return kPruneStatuses;
+    case Sql::kSetVendorIdentity:
+      return kSetVendorIdentity;
     case Sql::kCount:
       break;
   }
