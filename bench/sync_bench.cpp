@@ -5,8 +5,9 @@
 //   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
 //              POST /incidents it causes;
 //   storm    — N Creates as fast as possible against a PagerDuty that allows R requests/s and answers 429
-//   beyond:
-//              every incident exactly once, the drain rate, the 429s received.
+//              beyond: every incident exactly once, the drain rate, the 429s received; then the same storm
+//              with reconciliation every second: PagerDuty's total call rate still within R, no 429;
+//   reconcile — the cost of a reconciliation pass: calls per pair per pass, on each vendor.
 // Prints one markdown table row per figure. --quick shrinks every run to seconds (a smoke test, no targets).
 #include <algorithm>
 #include <atomic>
@@ -198,19 +199,32 @@ int accept_and_sync(bool quick) {
   return load.failed == 0 ? 0 : 1;
 }
 
-int storm(bool quick) {
+std::int64_t metric(unsigned short port, const std::string& name) {
+  const auto text = ogpd::testing::http_request(port, "GET", "/metrics").body;
+  const auto at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stoll(text.substr(at + name.size() + 2));
+}
+
+// `reconcile_every_s` 0: reconciliation off. On, each alert exists in the fake Opsgenie so every pair is
+// readable, and the figures are PagerDuty's whole call rate while the storm drains.
+int storm(bool quick, int reconcile_every_s) {
   const int creates = quick ? 120 : 3000;
   const double allowed = 60;
   ogpd::fakes::FakePagerDuty pd;
   ogpd::fakes::FakeOpsgenie og;
   pd.set_rate_limit(allowed, static_cast<int>(allowed));
   WorkDir dir;
-  ProxyProcess proxy(dir.path(), proxy_env(pd, og, std::to_string(static_cast<int>(allowed * 60))));
+  auto env = proxy_env(pd, og, std::to_string(static_cast<int>(allowed * 60)));
+  env["RECONCILE_INTERVAL_SECONDS"] = std::to_string(reconcile_every_s);
+  const std::string prefix = reconcile_every_s > 0 ? "storm-r-" : "storm-";
+  if (reconcile_every_s > 0)
+    for (int i = 0; i < creates; ++i) og.add_alert(prefix + std::to_string(i));
+  ProxyProcess proxy(dir.path(), env);
   if (!proxy.start()) {
     std::cerr << proxy.output();
     return 1;
   }
-  const Load load = drive(proxy.port(), "storm-", creates, 100000, 16);
+  const Load load = drive(proxy.port(), prefix, creates, 100000, 16);
   const bool drained =
       pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(creates); },
                     std::chrono::seconds(static_cast<int>(creates / allowed * 3 + 30)));
@@ -221,15 +235,91 @@ int storm(bool quick) {
   const double first = doc.at("first_create_ms").to_number<double>();
   const double last = doc.at("last_create_ms").to_number<double>();
   const double drain_rate = (creates - 1) / ((last - first) / 1000.0);
-  row("storm: " + std::to_string(creates) + " Creates sent in", fmt(load.seconds, 2) + " s",
+  const std::string name = reconcile_every_s > 0
+                               ? "storm with reconciliation every " + std::to_string(reconcile_every_s) + " s"
+                               : "storm";
+  row(name + ": " + std::to_string(creates) + " Creates sent in", fmt(load.seconds, 2) + " s",
       std::to_string(load.accepted) + " accepted");
-  row("storm: incidents created exactly once", std::to_string(exactly_once) + " / " + std::to_string(creates),
+  row(name + ": incidents created exactly once",
+      std::to_string(exactly_once) + " / " + std::to_string(creates),
       drained ? "all drained" : "NOT all drained");
-  row("storm: drain rate (allowed " + fmt(allowed, 0) + "/s)", fmt(drain_rate, 1) + " /s",
-      fmt((drain_rate / allowed - 1) * 100, 1) + " % off the allowed rate");
-  row("storm: 429s received", std::to_string(pd.rate_limited()), "");
+  if (reconcile_every_s == 0) {
+    row("storm: drain rate (allowed " + fmt(allowed, 0) + "/s)", fmt(drain_rate, 1) + " /s",
+        fmt((drain_rate / allowed - 1) * 100, 1) + " % off the allowed rate");
+  } else {
+    // Every PagerDuty call while the creates drained: creates, and reconciliation's reads of the pairs made.
+    const auto requests = pd.requests();
+    const auto t0 =
+        std::chrono::steady_clock::time_point(std::chrono::milliseconds(static_cast<long long>(first)));
+    const auto t1 =
+        std::chrono::steady_clock::time_point(std::chrono::milliseconds(static_cast<long long>(last)));
+    int total = 0, reads = 0;
+    for (const auto& r : requests) {
+      if (r.at < t0 || r.at > t1) continue;
+      ++total;
+      reads += r.method == "GET" && r.path.rfind("/incidents/", 0) == 0;
+    }
+    const double window = (last - first) / 1000.0;
+    row(name + ": PagerDuty calls/s while draining (allowed " + fmt(allowed, 0) + "/s)",
+        fmt(total / window, 1) + " /s",
+        "creates " + fmt(drain_rate, 1) + " /s + reconciliation reads " + fmt(reads / window, 1) +
+            " /s (RECONCILE_BUDGET_PERCENT=20: at most " + fmt(allowed * 0.2, 0) + " /s)");
+  }
+  row(name + ": 429s received", std::to_string(pd.rate_limited()), "");
   proxy.stop();
   return drained && exactly_once == creates ? 0 : 1;
+}
+
+// Reconciliation's cost: N pairs in step, two whole passes, the vendor calls they made.
+int reconcile_cost(bool quick) {
+  const int pairs = quick ? 20 : 500;
+  ogpd::fakes::FakePagerDuty pd;
+  ogpd::fakes::FakeOpsgenie og;
+  for (int i = 0; i < pairs; ++i) og.add_alert("rec-" + std::to_string(i));
+  WorkDir dir;
+  auto env = proxy_env(pd, og, "100000");
+  env["OPSGENIE_REQUESTS_PER_MINUTE"] = "100000";
+  env["RECONCILE_INTERVAL_SECONDS"] = "2";
+  ProxyProcess proxy(dir.path(), env);
+  if (!proxy.start()) {
+    std::cerr << proxy.output();
+    return 1;
+  }
+  drive(proxy.port(), "rec-", pairs, 1000, 8);
+  pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(pairs); }, 60s);
+  const auto reads = [&] {
+    std::size_t n = 0;
+    for (const auto& r : pd.requests()) n += r.method == "GET" && r.path.rfind("/incidents/", 0) == 0;
+    std::size_t m = 0;
+    for (const auto& r : og.requests()) m += r.method == "GET" && r.path.rfind("/v2/alerts/rec-", 0) == 0;
+    return std::pair{n, m};
+  };
+  // Between two pass counts the proxy is idle (the next pass starts at most every 2 s), so the calls counted
+  // between pass k and pass k + 2 are exactly two passes' worth.
+  const auto wait_pass = [&](std::int64_t at_least) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const auto n = metric(proxy.port(), "ogpd_reconcile_passes_total");
+      if (n >= at_least) return n;
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::int64_t{-1};
+  };
+  const auto k = wait_pass(1);
+  const auto before = reads();
+  const auto k2 = wait_pass(k + 2);
+  const auto after = reads();
+  if (k < 0 || k2 < 0) {
+    std::cerr << "reconcile: no pass finished\n" << proxy.output();
+    return 1;
+  }
+  const double passes = static_cast<double>(k2 - k);
+  row("reconcile: calls per pair per pass",
+      fmt((after.first - before.first) / passes / pairs, 2) + " PagerDuty + " +
+          fmt((after.second - before.second) / passes / pairs, 2) + " Opsgenie",
+      std::to_string(pairs) + " open pairs in step, " + fmt(passes, 0) + " passes; no repair needed");
+  proxy.stop();
+  return 0;
 }
 
 }  // namespace
@@ -247,6 +337,8 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   if (what == "all" || what == "accept") rc |= accept_and_sync(quick);
-  if (what == "all" || what == "storm") rc |= storm(quick);
+  if (what == "all" || what == "storm") rc |= storm(quick, 0);
+  if (what == "all" || what == "storm") rc |= storm(quick, 1);
+  if (what == "all" || what == "reconcile") rc |= reconcile_cost(quick);
   return rc;
 }

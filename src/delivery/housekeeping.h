@@ -1,6 +1,6 @@
 // Housekeeping: the background chores, apart from the delivery loop — echo expiry (every minute) and
-// retention (every ten minutes, in small batches so webhooks never wait long behind it). Reconciliation
-// passes belong here too.
+// retention (every ten minutes, in small batches so webhooks never wait long behind it). Reconciliation,
+// which waits on the vendors, has a thread of its own (reconciler.h).
 //
 // run_due(now) does whatever is due and says when to come back; start() runs it on a thread of its own
 // ("ogpd-chores"). Thread-safe: start/stop from one thread. Failures are logged and retried at the next

@@ -19,11 +19,11 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
           "Webhooks not mirrored because the proxy caused them, by guard (own_user, echo, marker).",
           {"guard"})),
       clients_calls(registry.family<Counter>(
-          "ogpd_clients_calls_total",
+          "ogpd_vendor_calls_total",
           "HTTP calls to the vendors, by vendor, operation and status class (2xx, 4xx, 5xx, network).",
           {"vendor", "operation", "status"})),
       clients_call_duration(registry.family<Histogram>(
-          "ogpd_clients_call_duration_seconds", "Duration of HTTP calls to the vendors.", {"vendor"},
+          "ogpd_vendor_call_duration_seconds", "Duration of HTTP calls to the vendors.", {"vendor"},
           {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
       actions_completed(registry.family<Counter>("ogpd_actions_completed_total",
                                                  "Outbox actions done, by vendor and action.",

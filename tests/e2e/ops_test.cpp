@@ -70,9 +70,9 @@ TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
           R"(ogpd_events_processed_total{source="pagerduty",kind="incident.acknowledged",outcome="mirrored"})"),
       1);
   EXPECT_EQ(
-      sample(m, R"(ogpd_clients_calls_total{vendor="pagerduty",operation="create_incident",status="2xx"})"),
+      sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="2xx"})"),
       1);
-  EXPECT_EQ(sample(m, R"(ogpd_clients_calls_total{vendor="opsgenie",operation="acknowledge",status="2xx"})"),
+  EXPECT_EQ(sample(m, R"(ogpd_vendor_calls_total{vendor="opsgenie",operation="acknowledge",status="2xx"})"),
             1);
   EXPECT_EQ(sample(m, R"(ogpd_actions_completed_total{vendor="opsgenie",action="opsgenie.acknowledge"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_outbox_pending{vendor="pagerduty"})"), 0);
@@ -80,7 +80,7 @@ TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
   EXPECT_EQ(sample(m, R"(ogpd_build_info{version="0.1.0"})"), 1);
   EXPECT_GT(sample(m, "process_resident_memory_bytes"), 1e6);
   EXPECT_GT(sample(m, "process_open_fds"), 3);
-  EXPECT_GE(sample(m, R"(ogpd_clients_call_duration_seconds_count{vendor="pagerduty"})"),
+  EXPECT_GE(sample(m, R"(ogpd_vendor_call_duration_seconds_count{vendor="pagerduty"})"),
             2);  // users lookup too
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }
@@ -101,7 +101,7 @@ TEST_F(Sync, FailuresShowInMetrics) {
   EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_loop_echoes_suppressed_total{guard="own_user"})"), 1);
   EXPECT_EQ(
-      sample(m, R"(ogpd_clients_calls_total{vendor="pagerduty",operation="create_incident",status="5xx"})"),
+      sample(m, R"(ogpd_vendor_calls_total{vendor="pagerduty",operation="create_incident",status="5xx"})"),
       2);
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }

@@ -68,7 +68,7 @@ TEST(Metrics, EveryOgpdFamilyIsDeclaredOnceWithHelpAndType) {
   const std::string text = metrics.registry.render();
   EXPECT_NE(text.find("ogpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos) << text;
   for (const char* family :
-       {"ogpd_webhooks_received_total", "ogpd_events_processed_total", "ogpd_clients_call_duration_seconds",
+       {"ogpd_webhooks_received_total", "ogpd_events_processed_total", "ogpd_vendor_call_duration_seconds",
         "ogpd_dry_run", "ogpd_connection_errors_total"}) {
     const std::string type = std::string("# TYPE ") + family + " ";
     const auto at = text.find(type);
