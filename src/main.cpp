@@ -211,6 +211,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
       spdlog::error("unexpected error in the network loop: {}", e.what());
     }
   }
+  pacer.stop();  // ends every wait for a token (a 429 or a refused key), so nothing below hangs behind one
   reconciler.stop();
   journal->stop();
   housekeeping.stop();

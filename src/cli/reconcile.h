@@ -1,7 +1,8 @@
 // `ogpd-proxy reconcile --dry-run [--json]`: reads every pair the daemon would reconcile from both vendors,
-// now, within the same budget share (RECONCILE_BUDGET_PERCENT), and lists the drift it would repair — writing
-// nothing and sending no change. Exit code: 0 no drift, 1 drift found, 2 a side could not be read (or the
-// settings have no credentials to read with).
+// now, paced at RECONCILE_BUDGET_PERCENT of each vendor's budget (its own share: a running daemon's calls are
+// not counted against it), and lists the drift it would repair — sending no change and writing nothing but
+// what opening the store does (the daemon's own migrations). Exit code: 0 no drift, 1 drift found, 2 a side
+// could not be read (or the settings have no credentials to read with).
 #pragma once
 
 #include <iosfwd>

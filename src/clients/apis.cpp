@@ -171,9 +171,10 @@ std::optional<SideReading> pagerduty_incident_reading(const std::string& body) {
   if (!status ||
       (*status != status::kTriggered && *status != status::kAcknowledged && *status != status::kResolved))
     return std::nullopt;
-  SideReading r{std::move(*status), time_at(incident, "last_status_change_at"), std::nullopt};
+  SideReading r{std::move(*status), time_at(incident, "last_status_change_at"), std::nullopt, std::nullopt};
   if (!r.changed_at_ms) r.changed_at_ms = time_at(incident, "updated_at");
   r.changed_by = string_at(at(*incident, "last_status_change_by"), "summary");
+  r.changed_by_id = string_at(at(*incident, "last_status_change_by"), "id");
   return r;
 }
 
@@ -257,10 +258,26 @@ std::optional<SideReading> opsgenie_alert_reading(const std::string& body) {
   r.status = *status == status::kClosed ? status::kClosed
              : acknowledged             ? status::kAcknowledged
                                         : status::kOpen;
-  r.changed_at_ms = time_at(data, "updatedAt");
+  // When the status last changed: creation + report.closeTime / report.ackTime (milliseconds after
+  // creation). updatedAt moves with every note, so it cannot say which side changed its status last. An open
+  // alert that was acknowledged once (ackTime set) was un-acknowledged at a time no field gives.
   const auto* report = at(*data, "report");
-  r.changed_by = string_at(report, r.status == status::kClosed ? "closedBy" : "acknowledgedBy");
-  if (r.status == status::kOpen) r.changed_by.reset();
+  const auto created = time_at(data, "createdAt");
+  const auto after_creation = [&](std::string_view field) -> std::optional<std::int64_t> {
+    const auto* v = report ? at(*report, field) : nullptr;
+    if (!created || v == nullptr || !(v->is_int64() || v->is_uint64())) return std::nullopt;
+    return *created + (v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64()));
+  };
+  if (r.status == status::kClosed) {
+    r.changed_at_ms = after_creation("closeTime");
+    r.changed_by = string_at(report, "closedBy");
+  } else if (r.status == status::kAcknowledged) {
+    r.changed_at_ms = after_creation("ackTime");
+    r.changed_by = string_at(report, "acknowledgedBy");
+  } else if (!after_creation("ackTime")) {
+    r.changed_at_ms = created;  // never acknowledged: open since it was created
+  }
+  if (!r.changed_at_ms && r.status == status::kClosed) r.changed_at_ms = time_at(data, "updatedAt");
   return r;
 }
 

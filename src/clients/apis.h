@@ -86,8 +86,10 @@ std::optional<std::string> pagerduty_user_id_with_email(const std::string& body,
 std::optional<int> pagerduty_error_code(const std::string& body);         // {"error":{"code"}}
 std::string pagerduty_error_text(const std::string& body);                // message + errors[]
 std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"requestId"}
-// {"data":{"status":"open"|"closed","acknowledged","updatedAt","report":{"acknowledgedBy","closedBy"}}}:
-// an open alert that is acknowledged reads as status::kAcknowledged.
+// {"data":{"status":"open"|"closed","acknowledged","createdAt","report":{"ackTime","closeTime",
+// "acknowledgedBy","closedBy"}}}: an open alert that is acknowledged reads as status::kAcknowledged; its
+// status changed at createdAt + ackTime / closeTime (unknown for an alert acknowledged and then
+// un-acknowledged).
 std::optional<SideReading> opsgenie_alert_reading(const std::string& body);
 std::vector<std::string> opsgenie_note_texts(const std::string& body);  // {"data":[{"note"}]}
 struct OpsgenieRequestStatus {

@@ -34,7 +34,8 @@ struct PairStatus {
 struct SideReading {
   std::string status;                         // one of status::k*
   std::optional<std::int64_t> changed_at_ms;  // PagerDuty last_status_change_at, Opsgenie updatedAt
-  std::optional<std::string> changed_by;      // who made the last status change, when the vendor says
+  std::optional<std::string> changed_by;     // who made the last status change (a name), when the vendor says
+  std::optional<std::string> changed_by_id;  // and their id (PagerDuty), for the own-user loop guard
 
   friend bool operator==(const SideReading&, const SideReading&) = default;
 };

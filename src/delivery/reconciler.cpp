@@ -64,6 +64,9 @@ std::optional<SideReading> Reconciler::read(Side side, const std::string& id, st
     if (!reading) problem = std::string(to_string(side)) + " answered without a status";
   } else {
     refused = c.verdict == Verdict::kRefused;
+    // A 429: this share waits as long as the vendor asked, rather than spending itself on refusals.
+    if (c.verdict == Verdict::kRetry && c.wait_hint)
+      share_.gate(side).pause_until(clock_.now_ms() + c.wait_hint->count());
     problem = std::string(side == Side::kPagerDuty ? "incident " : "alert ") + id + ": " + c.error;
   }
   if (!reading && observer_) observer_->on_read_failed(side);
@@ -93,6 +96,10 @@ Finding Reconciler::check(const Link& link, std::int64_t now_ms, bool& refused) 
   }
   const sync::Drift drift = f.comparison.drift;
   if (drift == sync::Drift::kNone || f.comparison.settling) return f;
+  if (outbox_.has_pending(link)) {  // a webhook of this pair was planned while it was being read
+    f.pending = true;
+    return f;
+  }
   const Event missed = sync::repair_event(drift, link, *f.alert, *f.incident);
   const auto stored = repair_(missed, readings_json(drift, link, *f.alert, *f.incident));
   if (!stored.ok()) {

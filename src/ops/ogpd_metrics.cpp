@@ -72,8 +72,8 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
           {"kind"})),
       reconcile_drift_repaired(registry.family<Counter>(
           "ogpd_reconcile_drift_repaired_total",
-          "Drift whose repair reconciliation queued (carried out through the outbox like any action), by "
-          "kind.",
+          "Drift whose repair reconciliation journaled: the missed event, planned like a webhook (the loop "
+          "guards may find nothing left to send) and carried out through the outbox, by kind.",
           {"kind"})),
       reconcile_read_failures(registry.family<Counter>(
           "ogpd_reconcile_read_failures_total",

@@ -35,8 +35,9 @@ class StoreAdmin {
 
   // Retention: deletes up to `batch` finished actions (done, discarded), up to `batch` events none of whose
   // actions remain, and up to `batch` pair statuses (PairLedger::known_status), all older than `before_ms`.
-  // Pending actions, dead letters, their events and links are never deleted; an action that comes for a
-  // pair whose status went reads the vendor first. Returns how many rows went (0: nothing left to prune).
+  // Pending actions, dead letters, their events and links are never deleted; an acknowledge that comes for
+  // an incident whose status went reads the incident first, as for any incident whose status is unknown.
+  // Returns how many rows went (0: nothing left to prune).
   virtual Result<std::int64_t> prune(std::int64_t before_ms, int batch) = 0;
 };
 

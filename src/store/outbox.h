@@ -31,8 +31,8 @@ class Outbox {
   virtual std::vector<OutboxItem> due_heads(std::int64_t now_ms, std::size_t limit,
                                             const std::vector<std::string>& busy,
                                             std::optional<Side> target = std::nullopt) = 0;
-  // Whether actions of `link`'s pair are waiting (reconciliation leaves such a pair alone: its repair, if
-  // any, is already queued).
+  // Whether actions of `link`'s pair are waiting, or an Opsgenie request of it awaits its verdict
+  // (reconciliation leaves such a pair alone: its repair, if any, is already under way).
   virtual bool has_pending(const Link& link) = 0;
   // When the next pending action or check becomes due (nullopt: nothing pending).
   virtual std::optional<std::int64_t> next_due_ms() = 0;

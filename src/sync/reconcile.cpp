@@ -8,8 +8,7 @@ namespace ogpd::sync {
 namespace {
 
 bool changed_later(const SideReading& a, const SideReading& b) {
-  // Unknown times: neither is later; the caller picks its default.
-  return a.changed_at_ms && b.changed_at_ms && *a.changed_at_ms > *b.changed_at_ms;
+  return *a.changed_at_ms > *b.changed_at_ms;
 }
 
 Drift drift_of(const SideReading& alert, const SideReading& incident) {
@@ -21,6 +20,8 @@ Drift drift_of(const SideReading& alert, const SideReading& incident) {
   const bool alert_acked = alert.status == status::kAcknowledged;
   const bool incident_acked = incident.status == status::kAcknowledged;
   if (alert_acked == incident_acked) return Drift::kNone;
+  // Who changed last decides; when either time is unknown, nothing is repaired rather than guessed.
+  if (!alert.changed_at_ms || !incident.changed_at_ms) return Drift::kNone;
   if (alert_acked) {
     // The incident went back to triggered after the alert's ack (PagerDuty's ack timeout, or a person).
     return changed_later(incident, alert) ? Drift::kIncidentUnacknowledged : Drift::kAlertAcknowledged;
@@ -71,6 +72,7 @@ Event repair_event(Drift drift, const Link& link, const SideReading& alert, cons
   const SideReading& changed = on_alert ? alert : incident;
   e.source = on_alert ? Source::kOpsgenie : Source::kPagerDuty;
   e.actor_name = changed.changed_by;
+  e.actor_id = changed.changed_by_id;  // the proxy's own PagerDuty user is never mirrored (loop guard 1)
   switch (drift) {
     case Drift::kAlertClosed:
       e.kind = EventKind::kAlertClosed;

@@ -3,9 +3,9 @@
 // reconciler (delivery/reconciler.h) reads the vendors and journals the repair event, so a repair is planned
 // by the same sync rules (src/sync/plan.h), with the same loop guards, as the webhook it stands for.
 //
-// Closed/resolved is terminal and wins. Acknowledged against not: the side that changed last wins, except
-// that an alert un-acknowledged after its incident was acknowledged is not drift (PagerDuty has no
-// un-acknowledge; the proxy mirrors it as a note).
+// Closed/resolved is terminal and wins. Acknowledged against not: the side whose status changed last wins
+// (nothing is repaired when either time is unknown), except that an alert un-acknowledged after its incident
+// was acknowledged is not drift (PagerDuty has no un-acknowledge; the proxy mirrors it as a note).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 #include "fakes/fake_opsgenie.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <utility>
 
 namespace ogpd::fakes {
@@ -52,6 +54,43 @@ json::object to_json(const FakeOpsgenie::Note& note) {
       {"note", note.note}, {"owner", note.owner}, {"createdAt", note.created_at}, {"offset", note.offset}};
 }
 
+json::object report(const FakeOpsgenie::Alert& alert) {
+  json::object r;
+  if (alert.ack_time_ms) {
+    r["ackTime"] = *alert.ack_time_ms;
+    r["acknowledgedBy"] = alert.acknowledged_by;
+  }
+  if (alert.close_time_ms) {
+    r["closeTime"] = *alert.close_time_ms;
+    r["closedBy"] = alert.closed_by;
+  }
+  return r;
+}
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A status change on `alert` now, as Opsgenie records it: report times, who, updatedAt.
+void change_status(FakeOpsgenie::Alert& alert, std::string_view action, const std::string& by,
+                   const std::string& now) {
+  const std::int64_t after = std::max<std::int64_t>(0, unix_ms() - alert.created_at_ms);
+  if (action == "Acknowledge") {
+    alert.acknowledged = true;
+    if (!alert.ack_time_ms) alert.ack_time_ms = after;  // the first acknowledge
+    alert.acknowledged_by = by;
+  } else if (action == "UnAcknowledge") {
+    alert.acknowledged = false;
+  } else if (action == "Close") {
+    alert.status = "closed";
+    alert.close_time_ms = after;
+    alert.closed_by = by;
+  }
+  alert.updated_at = now;  // notes move it too, as in Opsgenie
+}
+
 json::object to_json(const FakeOpsgenie::Alert& alert) {
   return {{"id", alert.id},
           {"tinyId", "1"},
@@ -69,7 +108,7 @@ json::object to_json(const FakeOpsgenie::Alert& alert) {
           {"responders", json::array()},
           {"createdAt", alert.created_at},
           {"updatedAt", alert.updated_at},
-          {"report", {{"acknowledgedBy", alert.acknowledged_by}, {"closedBy", alert.closed_by}}}};
+          {"report", report(alert)}};
 }
 
 }  // namespace
@@ -91,17 +130,18 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
     return;
   }
   const std::string now = iso8601_now();
-  alerts_.push_back({.id = id, .message = std::move(message), .created_at = now, .updated_at = now});
+  alerts_.push_back({.id = id,
+                     .message = std::move(message),
+                     .created_at = now,
+                     .updated_at = now,
+                     .created_at_ms = unix_ms()});
 }
 
 void FakeOpsgenie::change_alert(const std::string& id, const std::string& action, const std::string& by) {
   std::lock_guard lock(mu_);
   Alert* alert = find(id);
   if (!alert) return;
-  if (action == "Acknowledge") alert->acknowledged = true, alert->acknowledged_by = by;
-  if (action == "UnAcknowledge") alert->acknowledged = false;
-  if (action == "Close") alert->status = "closed", alert->closed_by = by;
-  alert->updated_at = iso8601_now();
+  change_status(*alert, action, by, iso8601_now());
 }
 
 void FakeOpsgenie::fail_requests(int count, std::string status) {
@@ -203,11 +243,7 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
     --failing_requests_;
     outcome.status = failing_status_;
   } else if (Alert* alert = find(alert_id)) {
-    const std::string by = user && !user->empty() ? *user : "API";
-    if (action->name == "Acknowledge") alert->acknowledged = true, alert->acknowledged_by = by;
-    if (action->name == "UnAcknowledge") alert->acknowledged = false;
-    if (action->name == "Close") alert->status = "closed", alert->closed_by = by;
-    alert->updated_at = outcome.processed_at;  // notes count too, as in Opsgenie
+    change_status(*alert, action->name, user && !user->empty() ? *user : "API", outcome.processed_at);
     if (note && !note->empty()) {
       alert->notes.push_back({.note = *note,
                               .owner = user && !user->empty() ? *user : "API",

@@ -36,8 +36,11 @@ class FakeOpsgenie final : public FakeVendor {
     std::string message;
     std::string status = "open";  // open | closed
     bool acknowledged = false;
-    std::string created_at, updated_at;      // ISO 8601, as GET /v2/alerts/{id} gives them
-    std::string acknowledged_by, closed_by;  // report.acknowledgedBy / closedBy
+    std::string created_at, updated_at;  // ISO 8601, as GET /v2/alerts/{id} gives them (notes move updatedAt)
+    std::int64_t created_at_ms = 0;      // Unix ms of created_at
+    // report: the first acknowledge and the close, in milliseconds after creation, and by whom.
+    std::optional<std::int64_t> ack_time_ms, close_time_ms;
+    std::string acknowledged_by, closed_by;
     std::vector<Note> notes;
   };
   // What an accepted (202) action did, as GET /v2/alerts/requests/{request_id} tells it.

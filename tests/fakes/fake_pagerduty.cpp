@@ -82,12 +82,14 @@ std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents_with_key(const std
   return out;
 }
 
-void FakePagerDuty::set_status(const std::string& id, const std::string& status, std::string by) {
+void FakePagerDuty::set_status(const std::string& id, const std::string& status, std::string by,
+                               std::string by_id) {
   std::lock_guard lock(mu_);
   if (Incident* incident = find(id)) {
     incident->status = status;
     incident->last_status_change_at = iso8601_now();
     incident->last_status_change_by = std::move(by);
+    incident->last_status_change_by_id = std::move(by_id);
   }
 }
 
@@ -294,6 +296,7 @@ Response FakePagerDuty::update_incident(Incident& incident, const RecordedReques
     incident.status = *status;
     incident.last_status_change_at = iso8601_now();
     incident.last_status_change_by = options_.own_user_name;
+    incident.last_status_change_by_id = options_.own_user_id;
   }
   if (urgency) incident.urgency = *urgency;
   if (title && !title->empty()) incident.title = *title;
@@ -362,7 +365,9 @@ json::object FakePagerDuty::to_json(const Incident& incident) const {
           {"status", incident.status},
           {"last_status_change_at", incident.last_status_change_at},
           {"last_status_change_by",
-           {{"id", "PFAKE01"}, {"type", "user_reference"}, {"summary", incident.last_status_change_by}}},
+           {{"id", incident.last_status_change_by_id},
+            {"type", "user_reference"},
+            {"summary", incident.last_status_change_by}}},
           {"updated_at", incident.last_status_change_at},
           {"incident_key", incident.incident_key},
           {"service",

@@ -52,6 +52,7 @@ class FakePagerDuty final : public FakeVendor {
     // changes through the API).
     std::string last_status_change_at;
     std::string last_status_change_by = "Fake Person";
+    std::string last_status_change_by_id = "PHUMAN1";
     std::vector<Note> notes;
   };
 
@@ -67,7 +68,8 @@ class FakePagerDuty final : public FakeVendor {
   // A person adds a note in PagerDuty's own UI (no length limit checked, no webhook sent); returns its id.
   std::string add_note(const std::string& incident_id, std::string content, std::string by = "Human One");
   // A person changes the incident in PagerDuty's own UI: no webhook is sent (the test sends one if it wants).
-  void set_status(const std::string& id, const std::string& status, std::string by = "Fake Person");
+  void set_status(const std::string& id, const std::string& status, std::string by = "Fake Person",
+                  std::string by_id = "PHUMAN1");
 
  private:
   Response handle(const RecordedRequest& request) override;

@@ -21,6 +21,7 @@ struct Exchange {
   int status = 200;
   std::string body;
   clients::Transport transport = clients::Transport::kOk;
+  std::string sent_contains;  // the request body must contain this (empty: not checked)
 };
 
 // Answers each request with the next scripted exchange, after checking it is the request expected.
@@ -39,6 +40,8 @@ class ScriptedHttp final : public clients::HttpClient {
     const std::string path = request.url.substr(request.url.find('/', request.url.find("://") + 3));
     EXPECT_EQ(request.method, next.method) << request.url;
     EXPECT_EQ(path.rfind(next.path, 0), 0u) << path << " is not " << next.path;
+    EXPECT_NE(request.body.find(next.sent_contains), std::string::npos)
+        << path << ": sent " << request.body << ", expected it to contain " << next.sent_contains;
     EXPECT_FALSE(request.operation.empty())
         << path << ": every call names its operation, for metrics and logs";
     r.transport = next.transport;
@@ -248,7 +251,8 @@ std::vector<Case> cases() {
        false,
        linked,
        {{"GET", "/incidents/PLINK/notes", 200, R"({"notes":[{"id":"N9","content":"the whole text"}]})"},
-        {"POST", "/v2/alerts/alert-1/notes?identifierType=id", 202, kAccepted}},
+        {"POST", "/v2/alerts/alert-1/notes?identifierType=id", 202, kAccepted, clients::Transport::kOk,
+         R"("note":"[from PagerDuty] Human One: the whole text")"}},
        Attempt::kDone,
        "PLINK",
        "req-7"},

@@ -44,25 +44,37 @@ TEST(Readings, PagerDutyIncidentFromTheRealAnswer) {
   EXPECT_EQ(r->status, "resolved");
   EXPECT_EQ(r->changed_at_ms, parse_iso8601_ms("2015-10-06T21:38:23Z"));
   EXPECT_TRUE(r->changed_by.has_value());
+  EXPECT_TRUE(r->changed_by_id.has_value());
   EXPECT_EQ(clients::pagerduty_incident_reading(R"({"incident":{"status":"snoozed"}})"), std::nullopt);
   EXPECT_EQ(clients::pagerduty_incident_reading("not json"), std::nullopt);
 }
 
-TEST(Readings, OpsgenieAlertStatusAcknowledgedAndWho) {
+// The status changed at createdAt + report.ackTime / closeTime; updatedAt (moved by every note) is not it.
+TEST(Readings, OpsgenieAlertStatusWhenAndWho) {
   const auto open = clients::opsgenie_alert_reading(
-      R"({"data":{"status":"open","acknowledged":false,"updatedAt":"2017-05-15T12:20:39.123Z"}})");
+      R"({"data":{"status":"open","acknowledged":false,"createdAt":"2017-05-15T12:20:39.123Z",)"
+      R"("updatedAt":"2017-05-15T13:00:00Z"}})");
   ASSERT_TRUE(open);
   EXPECT_EQ(open->status, "open");
-  EXPECT_EQ(open->changed_at_ms, 1494850839123);
+  EXPECT_EQ(open->changed_at_ms, 1494850839123) << "never acknowledged: open since created";
   const auto acked = clients::opsgenie_alert_reading(
-      R"({"data":{"status":"open","acknowledged":true,"report":{"acknowledgedBy":"jane@example.com"}}})");
+      R"({"data":{"status":"open","acknowledged":true,"createdAt":"2017-05-15T12:20:39.123Z",)"
+      R"("updatedAt":"2017-05-15T13:00:00Z","report":{"ackTime":15000,"acknowledgedBy":"jane@example.com"}}})");
   ASSERT_TRUE(acked);
   EXPECT_EQ(acked->status, "acknowledged");
+  EXPECT_EQ(acked->changed_at_ms, 1494850839123 + 15000);
   EXPECT_EQ(acked->changed_by, "jane@example.com");
+  const auto unacked = clients::opsgenie_alert_reading(
+      R"({"data":{"status":"open","acknowledged":false,"createdAt":"2017-05-15T12:20:39.123Z",)"
+      R"("report":{"ackTime":15000}}})");
+  ASSERT_TRUE(unacked);
+  EXPECT_EQ(unacked->changed_at_ms, std::nullopt) << "un-acknowledged at a time no field gives";
   const auto closed = clients::opsgenie_alert_reading(
-      R"({"data":{"status":"closed","acknowledged":true,"report":{"closedBy":"sam"}}})");
+      R"({"data":{"status":"closed","acknowledged":true,"createdAt":"2017-05-15T12:20:39.123Z",)"
+      R"("report":{"closeTime":60000,"closedBy":"sam"}}})");
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->status, "closed");
+  EXPECT_EQ(closed->changed_at_ms, 1494850839123 + 60000);
   EXPECT_EQ(closed->changed_by, "sam");
   EXPECT_EQ(clients::opsgenie_alert_reading(R"({"data":{"status":"resolved"}})"), std::nullopt);
 }
@@ -105,6 +117,18 @@ TEST(Drift, EveryPairOfStatuses) {
   }
 }
 
+TEST(Drift, AnAcknowledgeMismatchWithAnUnknownTimeIsLeftAlone) {
+  const SideReading acked{"acknowledged", 10'000, {}};
+  const SideReading triggered{"triggered", std::nullopt, {}};
+  EXPECT_EQ(sync::compare(acked, triggered, 1'000'000, 0).drift, Drift::kNone);
+  const SideReading unacked{"open", std::nullopt, {}};  // acknowledged once, then un-acknowledged
+  EXPECT_EQ(sync::compare(unacked, SideReading{"acknowledged", 10'000, {}}, 1'000'000, 0).drift,
+            Drift::kNone);
+  // Closed/resolved needs no time: it wins.
+  EXPECT_EQ(sync::compare(SideReading{"closed", std::nullopt, {}}, triggered, 1'000'000, 0).drift,
+            Drift::kAlertClosed);
+}
+
 TEST(Drift, AChangeYoungerThanTheGraceWaitsForTheNextPass) {
   const SideReading closed{"closed", 995'000, {}};
   const SideReading triggered{"triggered", 100'000, {}};
@@ -137,10 +161,15 @@ TEST(RepairEvent, IsTheMissedWebhookAndItsNoteSaysSo) {
   EXPECT_NE(plan.actions[1].note.find("webhook was missed"), std::string::npos) << plan.actions[1].note;
 
   const Event resolved = sync::repair_event(Drift::kIncidentResolved, link, SideReading{"open", 1000, {}},
-                                            SideReading{"resolved", 5000, "Pat Resolver"});
+                                            SideReading{"resolved", 5000, "Pat Resolver", "PHUMAN7"});
   EXPECT_EQ(resolved.source, Source::kPagerDuty);
   EXPECT_EQ(resolved.kind, EventKind::kIncidentResolved);
   EXPECT_EQ(resolved.incident_id, "PINC01");
+  EXPECT_EQ(resolved.actor_id, "PHUMAN7");
+  sync::SyncSettings own;
+  own.own_user_id = "PHUMAN7";
+  EXPECT_TRUE(sync::plan(resolved, link, false, own).actions.empty())
+      << "the proxy's own PagerDuty user's change is never mirrored, even when found by reconciliation";
   const auto close = sync::plan(resolved, link, false, {});
   ASSERT_EQ(close.actions.size(), 1u);
   EXPECT_EQ(close.actions[0].kind, ActionKind::kCloseAlert);

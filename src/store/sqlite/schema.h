@@ -26,7 +26,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 9> kMigrations{
+constexpr std::array<std::string_view, 10> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -125,6 +125,9 @@ constexpr std::array<std::string_view, 9> kMigrations{
 
     // 9: who the proxy is on a vendor (PagerDuty: the user behind PAGERDUTY_EMAIL, or why not found).
     "ALTER TABLE vendor_state ADD COLUMN identity TEXT;",
+
+    // 10: retention finds old pair statuses by time.
+    "CREATE INDEX pair_state_updated ON pair_state (updated_at_ms);",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -271,7 +274,9 @@ constexpr std::string_view kSaveStatus =
     "INSERT INTO pair_state (side, target_id, status, updated_at_ms) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (side, target_id) DO UPDATE SET"
     " status = CASE WHEN pair_state.status IN ('closed', 'resolved') AND ?5 = 0 THEN pair_state.status"
-    " ELSE excluded.status END, updated_at_ms = excluded.updated_at_ms";
+    " ELSE excluded.status END, updated_at_ms = excluded.updated_at_ms"
+    // A reading taken before a newer report was written (reconciliation reads, then saves) never replaces it.
+    " WHERE pair_state.updated_at_ms <= excluded.updated_at_ms";
 
 // Linked pairs created since ?1, after the cursor (?2, ?3), oldest first, at most ?4 — except those whose
 // alert is known closed and whose incident is known resolved: nothing is left to reconcile there.
@@ -282,13 +287,17 @@ constexpr std::string_view kPairsToReconcile =
     " AND a.status = 'closed') AND EXISTS (SELECT 1 FROM pair_state p WHERE p.side = 'pagerduty'"
     " AND p.target_id = l.incident_id AND p.status = 'resolved'))"
     " ORDER BY l.created_at_ms, l.alert_id LIMIT ?4";
-// Whether a pair (by either of its pair keys) has actions waiting.
+// Whether a pair (by either of its pair keys) has actions waiting, or an Opsgenie request whose verdict is
+// still to come.
 constexpr std::string_view kPairHasPending =
-    "SELECT 1 FROM outbox WHERE state = 'pending' AND pair_key IN (?1, ?2) LIMIT 1";
-// Retention for pair_state: statuses not touched since ?1 (their pairs are long over; an action that still
-// comes reads the vendor first).
+    "SELECT 1 FROM outbox WHERE state = 'pending' AND pair_key IN (?1, ?2)"
+    " UNION ALL SELECT 1 FROM checks c JOIN outbox o ON o.id = c.action_id WHERE o.pair_key IN (?1, ?2)"
+    " LIMIT 1";
+// Retention for pair_state: statuses not touched since ?1 (their pairs are long over; an acknowledge that
+// still comes reads the incident first, as for any pair whose status is unknown).
 constexpr std::string_view kPruneStatuses =
-    "DELETE FROM pair_state WHERE rowid IN (SELECT rowid FROM pair_state WHERE updated_at_ms < ?1 LIMIT ?2)";
+    "DELETE FROM pair_state WHERE rowid IN (SELECT rowid FROM pair_state INDEXED BY pair_state_updated"
+    " WHERE updated_at_ms < ?1 LIMIT ?2)";
 
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
