@@ -5,6 +5,7 @@ namespace ogpd::cli {
 delivery::EngineSettings engine_settings(const ops::Config& config) {
   delivery::EngineSettings s;
   s.sync.urgency_by_priority = config.urgency_by_priority;
+  s.sync.routes = config.routes;
   s.sync.own_user = config.pagerduty_user;
   s.retry.max_attempts = config.retry_max_attempts;
   s.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
@@ -45,7 +46,7 @@ server::Limits server_limits(const ops::Config& config, std::uint64_t fd_limit) 
 }
 
 webhook::IntakeSettings intake_settings(const ops::Config& config) {
-  return {.opsgenie_integration_id = config.opsgenie_integration_id,
+  return {.routes = config.routes,
           .opsgenie_webhook_token = config.opsgenie_webhook_token,
           .pagerduty_secrets = config.pagerduty_webhook_secrets};
 }

@@ -79,11 +79,17 @@ HttpResult PagerDutyApi::call(const char* operation, const std::string& method, 
 }
 
 HttpResult PagerDutyApi::create_incident(const std::string& title, const std::string& details,
-                                         const std::string& urgency, const std::string& incident_key) {
+                                         const std::string& urgency, const std::string& incident_key,
+                                         const std::string& service_id,
+                                         const std::optional<std::string>& escalation_policy_id) {
   json::object incident{{"type", "incident"},
                         {"title", title},
-                        {"service", json::object{{"id", s_.service_id}, {"type", "service_reference"}}},
+                        {"service", json::object{{"id", service_id.empty() ? s_.service_id : service_id},
+                                                 {"type", "service_reference"}}},
                         {"incident_key", incident_key}};
+  if (escalation_policy_id)
+    incident["escalation_policy"] =
+        json::object{{"id", *escalation_policy_id}, {"type", "escalation_policy_reference"}};
   if (!urgency.empty()) incident["urgency"] = urgency;
   if (!details.empty()) incident["body"] = json::object{{"type", "incident_body"}, {"details", details}};
   return call("create_incident", "POST", "/incidents", json::serialize(json::object{{"incident", incident}}),

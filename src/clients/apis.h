@@ -27,8 +27,10 @@ class PagerDutyApi {
  public:
   PagerDutyApi(HttpClient& http, PagerDutySettings settings) : http_(http), s_(std::move(settings)) {}
 
+  // On `service_id` (empty: the settings' service), with `escalation_policy_id` when given.
   HttpResult create_incident(const std::string& title, const std::string& details, const std::string& urgency,
-                             const std::string& incident_key);
+                             const std::string& incident_key, const std::string& service_id = {},
+                             const std::optional<std::string>& escalation_policy_id = std::nullopt);
   HttpResult incidents_by_key(const std::string& incident_key);  // all dates
   HttpResult incident(const std::string& id);
   HttpResult add_note(const std::string& incident_id, const std::string& content);

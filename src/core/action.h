@@ -49,6 +49,9 @@ struct Action {
   std::string title;
   std::string details;
   std::string urgency;  // "high" | "low"
+  // Where, from the alert's route (core/route.h); unset: PAGERDUTY_SERVICE_ID, no escalation policy.
+  std::optional<std::string> service_id;
+  std::optional<std::string> escalation_policy_id;
 
   friend bool operator==(const Action&, const Action&) = default;
 };

@@ -62,6 +62,8 @@ struct Event {
   // incident.annotated with `trimmed: true`: the note's id. The webhook carried a shortened text; the full
   // one is fetched (GET /incidents/{id}/notes) before it is mirrored (DESIGN §2.3).
   std::optional<std::string> trimmed_note_id;
+  // Opsgenie Create: the route that took the alert (core/route.h), which says where its incident goes.
+  std::optional<std::string> route;
   std::optional<std::string> title;        // Opsgenie message, PagerDuty incident title
   std::optional<std::string> description;  // Opsgenie description
   std::optional<std::string> priority;     // Opsgenie priority normalised to "P1".."P5"

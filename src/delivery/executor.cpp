@@ -143,8 +143,10 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
-  const auto created =
-      counted(calls, [&] { return pagerduty_.create_incident(a.title, a.details, a.urgency, key); });
+  const auto created = counted(calls, [&] {
+    return pagerduty_.create_incident(a.title, a.details, a.urgency, key, a.service_id.value_or(""),
+                                      a.escalation_policy_id);
+  });
   const auto c = classify(created);
   if (c.verdict == Verdict::kSuccess) {
     const auto id = clients::pagerduty_incident_id(created.response.body);

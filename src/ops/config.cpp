@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/text.h"
+#include "ops/routes_file.h"
 
 namespace ogpd::ops {
 
@@ -224,15 +225,25 @@ std::string show_or(const Config& c) {
 
 constexpr char kEveryIntegration[] = "unset (every integration is synced)";
 constexpr char kPlainHttp[] = "unset (plain HTTP)";
+constexpr char kNoRoutesFile[] = "unset (one route: OPSGENIE_INTEGRATION_ID -> PAGERDUTY_SERVICE_ID)";
 
 // The checks between settings, after each was read.
 Status check_together(Config& c) {
   if (c.tls_cert_file.has_value() != c.tls_key_file.has_value())
     return Status::invalid(std::string(c.tls_cert_file ? "TLS_KEY_FILE" : "TLS_CERT_FILE") +
                            ": HTTPS needs both TLS_CERT_FILE and TLS_KEY_FILE");
+  if (c.routes_file) {
+    auto loaded = load_routes_file(*c.routes_file, c.urgency_by_priority);
+    if (!loaded.ok()) return loaded.status();
+    c.routes = std::move(*loaded);
+  } else {
+    c.routes =
+        one_route(c.opsgenie_integration_id, c.pagerduty_service_id.value_or(""), c.urgency_by_priority);
+  }
   c.missing_credentials.clear();
   if (!c.pagerduty_api_key) c.missing_credentials.push_back("PAGERDUTY_API_KEY");
-  if (!c.pagerduty_service_id) c.missing_credentials.push_back("PAGERDUTY_SERVICE_ID");
+  // With a routes file, each route names its service.
+  if (!c.pagerduty_service_id && !c.routes_file) c.missing_credentials.push_back("PAGERDUTY_SERVICE_ID");
   if (!c.pagerduty_email) c.missing_credentials.push_back("PAGERDUTY_EMAIL");
   if (!c.opsgenie_api_key) c.missing_credentials.push_back("OPSGENIE_API_KEY");
   if (c.dry_run_asked) {
@@ -273,6 +284,10 @@ const std::vector<SettingSpec>& setting_specs() {
        show_secret<&C::opsgenie_api_key>},
       {"OPSGENIE_INTEGRATION_ID", "", false, "only alerts from this Opsgenie webhook integration are synced",
        set_text<&C::opsgenie_integration_id>, show_or<&C::opsgenie_integration_id, kEveryIntegration>},
+      {"ROUTES_FILE", "", false,
+       "YAML file of routes (Opsgenie alerts -> PagerDuty services, first match wins); unset: one route from "
+       "OPSGENIE_INTEGRATION_ID to PAGERDUTY_SERVICE_ID",
+       set_text<&C::routes_file>, show_or<&C::routes_file, kNoRoutesFile>},
       {"OPSGENIE_WEBHOOK_TOKEN", "", true,
        "when set, /ops-webhook requires Authorization: Bearer <token> or X-Webhook-Token: <token>",
        set_text<&C::opsgenie_webhook_token>, show_secret<&C::opsgenie_webhook_token>},

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/route.h"
 #include "core/status.h"
 
 namespace ogpd::ops {
@@ -71,6 +72,8 @@ struct Config {
   std::optional<std::string> opsgenie_api_key;
   std::optional<std::string> opsgenie_integration_id;
   std::optional<std::string> opsgenie_webhook_token;
+  std::optional<std::string> routes_file;  // ROUTES_FILE
+  RouteTable routes;                       // read from routes_file, or the one route the settings above make
   std::optional<std::string> tls_cert_file;  // both or neither: HTTPS on PORT instead of plain HTTP
   std::optional<std::string> tls_key_file;
   std::string pagerduty_api_url;

@@ -31,6 +31,8 @@ std::string action_to_json(const Action& a) {
   put(o, "title", a.title);
   put(o, "details", a.details);
   put(o, "urgency", a.urgency);
+  put(o, "service_id", a.service_id);
+  put(o, "escalation_policy_id", a.escalation_policy_id);
   return boost::json::serialize(o);
 }
 
@@ -53,6 +55,8 @@ std::optional<Action> action_from_json(const std::string& json) {
   a.title = get(o, "title").value_or("");
   a.details = get(o, "details").value_or("");
   a.urgency = get(o, "urgency").value_or("");
+  a.service_id = get(o, "service_id");
+  a.escalation_policy_id = get(o, "escalation_policy_id");
   return a;
 }
 

@@ -79,13 +79,21 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
         p.outcome = Outcome::kAlreadyLinked;
         return p;
       }
+      const Route* route = e.route ? settings.routes.find(*e.route) : nullptr;
+      if (e.route && route == nullptr) {
+        p.outcome = Outcome::kNoRoute;
+        return p;
+      }
       Action create = on_incident(ActionKind::kCreateIncident, e, link);
       create.title = truncate_utf8(e.title.value_or("Opsgenie alert " + *e.alert_id), kPagerDutyTitleChars);
       create.details = e.description.value_or("");
-      const auto mapped =
-          e.priority ? settings.urgency_by_priority.find(*e.priority) : settings.urgency_by_priority.end();
-      create.urgency =
-          mapped != settings.urgency_by_priority.end() ? mapped->second : settings.default_urgency;
+      const auto& urgencies = route ? route->pagerduty.urgency_by_priority : settings.urgency_by_priority;
+      const auto mapped = e.priority ? urgencies.find(*e.priority) : urgencies.end();
+      create.urgency = mapped != urgencies.end()
+                           ? mapped->second
+                           : (route ? route->pagerduty.default_urgency : settings.default_urgency);
+      if (route && !route->pagerduty.service_id.empty()) create.service_id = route->pagerduty.service_id;
+      if (route) create.escalation_policy_id = route->pagerduty.escalation_policy_id;
       p.actions.push_back(std::move(create));
       p.new_link = Link{*e.alert_id, std::nullopt, e.alert_id};
       return p;
@@ -167,6 +175,8 @@ std::string_view to_string(Outcome outcome) {
       return "echo";
     case Outcome::kMarker:
       return "marker";
+    case Outcome::kNoRoute:
+      return "no_route";
     case Outcome::kNoAction:
       return "no_action";
   }

@@ -13,6 +13,7 @@
 #include "core/action.h"
 #include "core/event.h"
 #include "core/link.h"
+#include "core/route.h"
 
 namespace ogpd::sync {
 
@@ -22,6 +23,9 @@ inline constexpr std::string_view kFromOpsgenie = "[from Opsgenie]";
 inline constexpr std::string_view kFromPagerDuty = "[from PagerDuty]";
 
 struct SyncSettings {
+  // Where Creates go: the route each names (Event::route). A Create without one (journaled before routes)
+  // takes urgency_by_priority / default_urgency below and the settings' service.
+  RouteTable routes = one_route(std::nullopt);
   std::map<std::string, std::string> urgency_by_priority{
       {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
   std::string default_urgency = "high";    // no priority in the webhook: page rather than not
@@ -36,6 +40,7 @@ enum class Outcome {
   kOwnUser,        // loop guard 1: the proxy's own PagerDuty user did it
   kEcho,           // loop guard 2: the proxy's own change coming back
   kMarker,         // loop guard 3: a note that came from the other side
+  kNoRoute,        // a Create whose route is gone from the routes file since it was stored
   kNoAction,       // nothing to mirror (ping, triggered, unknown, a note without text)
 };
 

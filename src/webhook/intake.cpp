@@ -13,7 +13,7 @@ Verdict receive_opsgenie(const IntakeSettings& settings, const WebhookRequest& r
                            ? "missing webhook token (Authorization: Bearer or X-Webhook-Token)"
                            : "invalid webhook token"};
   }
-  return parse_opsgenie(request.body, settings.opsgenie_integration_id);
+  return parse_opsgenie(request.body, settings.routes);
 }
 
 Verdict receive_pagerduty(const IntakeSettings& settings, const WebhookRequest& request) {

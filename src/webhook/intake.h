@@ -9,14 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "core/route.h"
 #include "webhook/verdict.h"
 
 namespace ogpd::webhook {
 
 struct IntakeSettings {
-  std::optional<std::string> opsgenie_integration_id;  // OPSGENIE_INTEGRATION_ID; unset = every integration
-  std::optional<std::string> opsgenie_webhook_token;   // OPSGENIE_WEBHOOK_TOKEN; unset = no token required
-  std::vector<std::string> pagerduty_secrets;          // PAGERDUTY_WEBHOOK_SECRET, split on commas
+  RouteTable routes =
+      one_route(std::nullopt);  // which Opsgenie alerts are synced, and where to (core/route.h)
+  std::optional<std::string> opsgenie_webhook_token;  // OPSGENIE_WEBHOOK_TOKEN; unset = no token required
+  std::vector<std::string> pagerduty_secrets;         // PAGERDUTY_WEBHOOK_SECRET, split on commas
 };
 
 // The parts of an HTTP request the intake reads. Header values are empty when the header is absent.

@@ -57,18 +57,56 @@ std::optional<std::string> normalise_priority(const boost::json::value* priority
   return std::string{'P', static_cast<char>('0' + level)};
 }
 
+sync::AlertFacts alert_facts(const boost::json::object& root) {
+  sync::AlertFacts facts;
+  facts.integration_id = nonempty_text_at(&root, "integrationId");
+  const auto* alert = object_at(&root, "alert");
+  if (alert == nullptr) return facts;
+  const auto texts = [&](std::string_view key, std::vector<std::string>& out) {
+    if (const auto* list = alert->if_contains(key); list && list->is_array())
+      for (const auto& item : list->get_array())
+        if (item.is_string() && !item.get_string().empty()) out.emplace_back(item.get_string());
+  };
+  texts("teams", facts.teams);  // ids
+  if (auto team = nonempty_text_at(alert, "team")) facts.teams.push_back(std::move(*team));
+  if (const auto* responders = alert->if_contains("responders"); responders && responders->is_array()) {
+    for (const auto& r : responders->get_array()) {
+      const auto* o = r.if_object();
+      if (o == nullptr) continue;
+      const auto type = text_at(o, "type");
+      if (type && *type != "team") continue;  // users, schedules, escalations are not teams
+      for (const char* key : {"name", "id"})
+        if (auto v = nonempty_text_at(o, key)) facts.teams.push_back(std::move(*v));
+    }
+  }
+  texts("tags", facts.tags);
+  facts.priority = normalise_priority(alert->if_contains("priority"));
+  facts.source = nonempty_text_at(alert, "source");
+  return facts;
+}
+
 Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& integration_id) {
+  return parse_opsgenie(body, one_route(integration_id));
+}
+
+Verdict parse_opsgenie(std::string_view body, const RouteTable& routes) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(body, ec);
   if (ec) return Reject{400, "body is not valid JSON: " + ec.message()};
   const auto* root = doc.if_object();
   if (root == nullptr) return Reject{400, "body is not a JSON object"};
 
-  if (integration_id) {
-    const auto sender = text_at(root, "integrationId");
-    if (!sender) return Ignore{"no integrationId: not from the configured Opsgenie integration"};
-    if (*sender != *integration_id)
-      return Ignore{"integrationId " + *sender + " is not the configured integration"};
+  const sync::AlertFacts facts = alert_facts(*root);
+  if (!routes.file) {  // the earlier proxy's one integration, and its answers
+    const auto& wanted = routes.routes.front().match.integration_ids;
+    if (!wanted.empty()) {
+      if (!facts.integration_id)
+        return Ignore{"no integrationId: not from the configured Opsgenie integration"};
+      if (*facts.integration_id != wanted.front())
+        return Ignore{"integrationId " + *facts.integration_id + " is not the configured integration"};
+    }
+  } else if (!sync::integration_routed(routes, facts.integration_id)) {
+    return Ignore{"no route takes integration " + facts.integration_id.value_or("(none)")};
   }
 
   const auto action = nonempty_text_at(root, "action");
@@ -92,6 +130,16 @@ Verdict parse_opsgenie(std::string_view body, const std::optional<std::string>& 
   event.note = nonempty_text_at(alert, "note");
   if (!event.note) event.note = nonempty_text_at(root, "note");  // the earlier proxy's simplified shape
   event.occurred_at = nonempty_text_at(alert, "updatedAt");
+  if (event.kind == EventKind::kAlertCreated) {
+    const auto choice = sync::choose_route(routes, facts);
+    if (choice.route == nullptr) {
+      std::string why = "no route matches";
+      if (!choice.passed_over.empty())
+        why += " (" + choice.passed_over.back().first->name + ": " + choice.passed_over.back().second + ")";
+      return Ignore{why};
+    }
+    event.route = choice.route->name;
+  }
 
   // Opsgenie sends no delivery id: alert + action + updatedAt names one change; without updatedAt (the
   // earlier proxy's examples) the body itself is the identity.

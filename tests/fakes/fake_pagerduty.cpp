@@ -200,7 +200,20 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
   if (string_at(*service, "type", bad) != "service_reference") {
     return invalid_input("incident.service.type must be \"service_reference\"");
   }
-  if (*service_id != options_.service_id) return invalid_input("Service Not Found");
+  if (*service_id != options_.service_id &&
+      std::find(options_.other_service_ids.begin(), options_.other_service_ids.end(), *service_id) ==
+          options_.other_service_ids.end())
+    return invalid_input("Service Not Found");
+  std::optional<std::string> escalation_policy;
+  if (in->contains("escalation_policy")) {
+    const auto* policy = object_at(*in, "escalation_policy");
+    escalation_policy = policy ? string_at(*policy, "id", bad) : std::nullopt;
+    if (bad || !escalation_policy || string_at(*policy, "type", bad) != "escalation_policy_reference")
+      return invalid_input("incident.escalation_policy must be {id, type: escalation_policy_reference}");
+    if (std::find(options_.escalation_policy_ids.begin(), options_.escalation_policy_ids.end(),
+                  *escalation_policy) == options_.escalation_policy_ids.end())
+      return invalid_input("Escalation Policy Not Found");
+  }
   const auto urgency = string_at(*in, "urgency", bad);
   if (urgency && *urgency != "high" && *urgency != "low")
     return invalid_input("incident.urgency must be high or low");
@@ -229,6 +242,7 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
   incident.urgency = urgency.value_or("high");
   incident.incident_key = key.value_or("");
   incident.service_id = *service_id;
+  incident.escalation_policy_id = escalation_policy.value_or("");
   incident.details = details.value_or("");
   const std::string id = insert(std::move(incident));
   const auto now = std::chrono::steady_clock::now();

@@ -20,6 +20,8 @@ struct FakePagerDutyOptions {
   std::string api_key = "pd-test-key";
   std::string from_email = "ogpd-bot@example.com";
   std::string service_id = "PSVC001";
+  std::vector<std::string> other_service_ids = {"PSVC002", "PSVC003"};  // more services of the account
+  std::vector<std::string> escalation_policy_ids = {"PEP0001"};
   std::string own_user_id = "PBOT001";
   std::string own_user_name = "ogpd bot";
   // Someone else whose email contains from_email: PagerDuty's /users?query matches substrings of names and
@@ -44,8 +46,9 @@ class FakePagerDuty final : public FakeVendor {
     std::string title;
     std::string status = "triggered";  // triggered | acknowledged | resolved
     std::string urgency = "high";
-    std::string incident_key;  // generated (32 hex) when seeded empty
-    std::string service_id;    // the options' service when seeded empty
+    std::string incident_key;          // generated (32 hex) when seeded empty
+    std::string service_id;            // the options' service when seeded empty
+    std::string escalation_policy_id;  // as created with (empty: the service's own)
     std::string details;
     std::string created_at;  // generated when seeded empty
     // The last status change: when (created_at when seeded empty) and by whom (the From user's name for

@@ -66,7 +66,7 @@ TEST_F(Routes, WebhookVerdictsMapOntoTheContractsStatusCodes) {
       go(http::verb::post, "/ops-webhook", R"({"action":"Create","alert":{"alertId":"a"}})")));
   EXPECT_EQ(answer_of(go(http::verb::post, "/ops-webhook", "{")).status, http::status::bad_request);
   EXPECT_EQ(answer_of(go(http::verb::post, "/pd-webhook", "")).status, http::status::bad_request);
-  intake.opsgenie_integration_id = "mine";
+  intake.routes = one_route("mine");
   const Answer ignored = answer_of(go(http::verb::post, "/ops-webhook", R"({"integrationId":"other"})"));
   EXPECT_EQ(ignored.status, http::status::ok);
   EXPECT_NE(ignored.body.find("\"status\":\"ignored\""), std::string::npos);

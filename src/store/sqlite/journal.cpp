@@ -127,6 +127,7 @@ void SqliteJournal::commit(std::deque<Pending>& batch) {
                                    insert.bind(
                                        19, plan ? std::optional<std::string>(plan->outcome) : std::nullopt);
                                    insert.bind(20, e.trimmed_note_id);
+                                   insert.bind(21, e.route);
                                  });
             !s.ok())
           return s;

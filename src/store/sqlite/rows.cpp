@@ -29,6 +29,7 @@ std::vector<StoredEvent> read_events(Statement& stmt) {
     s.status = stmt.column_text(17).value_or("");
     s.outcome = stmt.column_text(18).value_or("");
     e.trimmed_note_id = stmt.column_text(19);
+    e.route = stmt.column_text(20);
     out.push_back(std::move(s));
   }
   return out;

@@ -6,10 +6,11 @@
 #include <string_view>
 
 // Column lists read by several statements; string literals, so they concatenate at compile time.
-#define OGPD_EVENT_COLUMNS                                                                           \
-  "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, " \
-  "actor_name,"                                                                                      \
-  " note, title, description, priority, occurred_at, received_at_ms, status, outcome, trimmed_note_id"
+#define OGPD_EVENT_COLUMNS                                                                               \
+  "id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, actor_id, "     \
+  "actor_name,"                                                                                          \
+  " note, title, description, priority, occurred_at, received_at_ms, status, outcome, trimmed_note_id, " \
+  "route"
 #define OGPD_ACTION_COLUMNS                                                                          \
   "id, event_id, pair_key, payload, state, attempts, ambiguous, created_at_ms, next_attempt_at_ms, " \
   "last_error"
@@ -26,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 10> kMigrations{
+constexpr std::array<std::string_view, 11> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -128,6 +129,9 @@ constexpr std::array<std::string_view, 10> kMigrations{
 
     // 10: retention finds old pair statuses by time.
     "CREATE INDEX pair_state_updated ON pair_state (updated_at_ms);",
+
+    // 11: the route that took an Opsgenie Create (ROUTES_FILE), which says where its incident goes.
+    "ALTER TABLE events ADD COLUMN route TEXT;",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -141,8 +145,9 @@ static_assert(no_empty_migration(), "every numbered migration has SQL");
 constexpr std::string_view kInsertEvent =
     "INSERT OR IGNORE INTO events (source, type, kind, dedupe_key, delivery_id, alert_id, incident_id,"
     " incident_key, actor_id, actor_name, note, title, description, priority, occurred_at, received_at_ms,"
-    " status, raw_body, outcome, trimmed_note_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+    " status, raw_body, outcome, trimmed_note_id, route)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+    "?21)";
 
 constexpr std::string_view kPendingEvents =
     "SELECT " OGPD_EVENT_COLUMNS " FROM events WHERE status = 'pending' ORDER BY id LIMIT ?1";

@@ -1,0 +1,246 @@
+// Routes (DESIGN §2.1): the routes file read into a table (and its errors, each naming the line), what the
+// real Opsgenie payloads say for matching, the first route that takes each, and where the planned incident
+// goes.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "ops/config.h"
+#include "ops/routes_file.h"
+#include "support/fixtures.h"
+#include "sync/plan.h"
+#include "sync/routes.h"
+#include "webhook/opsgenie.h"
+
+namespace ogpd {
+namespace {
+
+const std::map<std::string, std::string> kUrgency{{"P1", "high"}, {"P2", "high"}, {"P3", "low"}};
+
+RouteTable table(const std::string& yaml) {
+  auto parsed = ops::parse_routes(yaml, "routes.yaml", kUrgency);
+  EXPECT_TRUE(parsed.ok()) << parsed.error();
+  return parsed.ok() ? *parsed : RouteTable{};
+}
+
+sync::AlertFacts facts_of(const std::string& fixture) {
+  const auto doc = boost::json::parse(testing::read_fixture("opsgenie/" + fixture));
+  return webhook::alert_facts(doc.as_object());
+}
+
+TEST(AlertFacts, ReadFromTheRealPayloads) {
+  const auto relay = facts_of("relay_create_P3_responders.json");
+  EXPECT_EQ(relay.integration_id, "cab111af-f56b-4886-b20a-f947ea3163e2");
+  EXPECT_NE(std::find(relay.teams.begin(), relay.teams.end(), "6ee84e52-f33e-45d9-87ab-533fd69d5591"),
+            relay.teams.end())
+      << "team ids from alert.teams";
+  EXPECT_NE(std::find(relay.teams.begin(), relay.teams.end(), "operations"), relay.teams.end())
+      << "team names from alert.team and alert.responders";
+  EXPECT_EQ(relay.priority, "P3");
+  EXPECT_EQ(facts_of("bender_2017_create_intpriority.json").priority, "P4") << "an integer priority";
+  EXPECT_EQ(facts_of("bender_2017_create_intpriority.json").source, "Zabbix");
+  const auto docs = facts_of("port_docs_create_example.json");
+  EXPECT_EQ(docs.tags, (std::vector<std::string>{"tag1", "tag2"}));
+  EXPECT_EQ(docs.priority, "P1");
+}
+
+const char* kRoutes = R"(
+routes:
+  - name: operations
+    match: {teams: [operations]}
+    pagerduty: {service_id: POPS001}
+  - name: prod-sev2
+    match:
+      tags: ["st:environment:prod", "st:sev:2"]   # all of them
+    pagerduty: {service_id: PPROD01, escalation_policy_id: PEP0001}
+  - name: urgent
+    match: {priority: [P1, 2]}
+    pagerduty:
+      service_id: PURG001
+      urgency: {P1: high, P2: low}
+  - name: zabbix
+    match: {source: Zabbix, integration_id: 45b429ca-da65-4700-bb4c-aa3b4aacfce2}
+    pagerduty: {service_id: PZBX001}
+)";
+
+TEST(RouteMatching, TheFirstRouteWhoseEveryConditionHoldsTakesTheAlert) {
+  const RouteTable routes = table(kRoutes);
+  struct Case {
+    const char* fixture;
+    const char* route;  // nullptr: none
+  };
+  for (const Case c :
+       {Case{"relay_create_P3_responders.json", "operations"},
+        Case{"transposit_create_site24x7_details.json", "prod-sev2"},
+        Case{"port_docs_create_example.json", "urgent"},
+        Case{"bender_2017_create_intpriority.json", "zabbix"}, Case{"zulip_create.json", nullptr}}) {
+    const auto choice = sync::choose_route(routes, facts_of(c.fixture));
+    EXPECT_EQ(choice.route ? choice.route->name : "(none)", c.route ? c.route : "(none)") << c.fixture;
+  }
+  const auto none = sync::choose_route(routes, facts_of("zulip_create.json"));
+  ASSERT_EQ(none.passed_over.size(), 4u) << "each route says why it did not match";
+  EXPECT_NE(none.passed_over[0].second.find("teams"), std::string::npos) << none.passed_over[0].second;
+  EXPECT_NE(none.passed_over[1].second.find("tag st:environment:prod is missing"), std::string::npos);
+  EXPECT_NE(none.passed_over[2].second.find("priority P3 is not one of P1, P2"), std::string::npos)
+      << none.passed_over[2].second;
+  EXPECT_NE(none.passed_over[3].second.find("integration"), std::string::npos);
+}
+
+TEST(RouteMatching, TagsMustAllBePresent) {
+  const RouteTable routes = table(kRoutes);
+  sync::AlertFacts one_tag;
+  one_tag.tags = {"st:environment:prod"};
+  EXPECT_EQ(sync::choose_route(routes, one_tag).route, nullptr);
+}
+
+TEST(RouteMatching, ACreateIsStoredWithItsRouteAndAnUnroutedOneIsIgnoredSayingWhy) {
+  const RouteTable routes = table(kRoutes);
+  const auto stored =
+      webhook::parse_opsgenie(testing::read_fixture("opsgenie/relay_create_P3_responders.json"), routes);
+  ASSERT_TRUE(std::holds_alternative<webhook::Store>(stored));
+  EXPECT_EQ(std::get<webhook::Store>(stored).event.route, "operations");
+  const auto ignored = webhook::parse_opsgenie(testing::read_fixture("opsgenie/zulip_create.json"), routes);
+  ASSERT_TRUE(std::holds_alternative<webhook::Ignore>(ignored));
+  EXPECT_NE(std::get<webhook::Ignore>(ignored).reason.find("no route matches"), std::string::npos);
+}
+
+TEST(RouteMatching, OtherActionsFollowTheirPairWhateverTheirTeams) {
+  // An Acknowledge carries no teams: it is stored when its integration is routed at all.
+  const RouteTable by_team = table(R"(
+routes:
+  - name: ops
+    match: {teams: [operations]}
+    pagerduty: {service_id: POPS001}
+)");
+  const auto ack = webhook::parse_opsgenie(testing::read_fixture("opsgenie/zulip_acknowledge.json"), by_team);
+  EXPECT_TRUE(std::holds_alternative<webhook::Store>(ack));
+  const RouteTable by_integration = table(R"(
+routes:
+  - name: other
+    match: {integration_id: [11111111-1111-1111-1111-111111111111]}
+    pagerduty: {service_id: POPS001}
+)");
+  const auto foreign =
+      webhook::parse_opsgenie(testing::read_fixture("opsgenie/zulip_acknowledge.json"), by_integration);
+  ASSERT_TRUE(std::holds_alternative<webhook::Ignore>(foreign));
+  EXPECT_NE(std::get<webhook::Ignore>(foreign).reason.find("no route takes integration"), std::string::npos);
+}
+
+TEST(RoutesFile, EachMistakeIsOneMessageNamingTheLine) {
+  struct Case {
+    const char* yaml;
+    const char* message;  // the error contains this
+  };
+  const Case cases[] = {
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {servce_id: PABC123}\n",
+       "routes.yaml:4: unknown key 'servce_id' in pagerduty (expected one of: service_id"},
+      {"routes:\n  - name: a\n    match: {}\n", "routes.yaml:2: route a has no pagerduty target"},
+      {"routes:\n  - name: a\n    match: {priority: P7}\n    pagerduty: {service_id: PABC123}\n",
+       "routes.yaml:3: match.priority 'P7' is not an Opsgenie priority (P1 to P5)"},
+      {"routes:\n  - name: a\n    match: {teem: [x]}\n    pagerduty: {service_id: PABC123}\n",
+       "routes.yaml:3: unknown key 'teem' in match"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: pabc}\n",
+       "routes.yaml:4: pagerduty.service_id 'pabc' is not a PagerDuty id"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123, urgency: {P1: urgent}}\n",
+       "pagerduty.urgency value 'urgent' must be high or low"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123}\n"
+       "  - name: a\n    match: {}\n    pagerduty: {service_id: PABC124}\n",
+       "routes.yaml:5: route name 'a' is used twice"},
+      {"routes:\n  - name: Payments Team\n    match: {}\n    pagerduty: {service_id: PABC123}\n",
+       "routes.yaml:2: route name 'Payments Team' must be lower-case"},
+      {"routes:\n  - match: {}\n    pagerduty: {service_id: PABC123}\n",
+       "routes.yaml:2: this route has no name"},
+      {"routes:\n  - name: a\n    pagerduty: {service_id: PABC123}\n",
+       "route a has no match (write match: {}"},
+      {"routes: []\n", "routes must be a non-empty list"},
+      {"rotues: []\n", "routes.yaml:1: unknown key 'rotues' in the file"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {routing_key: R0123}\n",
+       "routing_key in pagerduty: Events API targets are not supported in this version"},
+      {"routes:\n  - name: a\n    match: {teams: []}\n    pagerduty: {service_id: PABC123}\n",
+       "match.teams is an empty list"},
+      {"routes:\n  - name: a\n   match: {}\n", "routes.yaml:3: not valid YAML"},
+  };
+  for (const auto& c : cases) {
+    const auto parsed = ops::parse_routes(c.yaml, "routes.yaml", kUrgency);
+    ASSERT_FALSE(parsed.ok()) << c.yaml;
+    EXPECT_NE(parsed.error().find(c.message), std::string::npos) << "got: " << parsed.error();
+    EXPECT_EQ(parsed.error().find('\n'), std::string::npos) << "one line: " << parsed.error();
+    EXPECT_EQ(parsed.error().rfind("ROUTES_FILE routes.yaml", 0), 0u) << parsed.error();
+  }
+}
+
+TEST(RoutesFile, ARouteWithoutAnUrgencyMapTakesPriorityUrgency) {
+  const RouteTable routes = table(kRoutes);
+  EXPECT_EQ(routes.routes[0].pagerduty.urgency_by_priority, kUrgency);
+  EXPECT_EQ(routes.routes[2].pagerduty.urgency_by_priority,
+            (std::map<std::string, std::string>{{"P1", "high"}, {"P2", "low"}}));
+  EXPECT_EQ(routes.routes[1].pagerduty.escalation_policy_id, "PEP0001");
+  EXPECT_EQ(routes.routes[1].line, 6);
+}
+
+// The README's complete example is a valid configuration: the settings check accepts it as ROUTES_FILE.
+TEST(RoutesFile, TheReadmeExampleIsAccepted) {
+  std::ifstream in(std::string(OGPD_SOURCE_DIR) + "/README.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string readme = text.str();
+  const auto section = readme.find("## Many teams");
+  ASSERT_NE(section, std::string::npos) << "README has a \"Many teams\" section";
+  const auto start = readme.find("```yaml\n", section);
+  ASSERT_NE(start, std::string::npos);
+  const auto end = readme.find("```", start + 8);
+  const std::string yaml = readme.substr(start + 8, end - start - 8);
+  const auto path = std::filesystem::temp_directory_path() / "ogpd-readme-routes.yaml";
+  std::ofstream(path) << yaml;
+  const auto config = ops::validate({{"ROUTES_FILE", path.string()}});
+  std::filesystem::remove(path);
+  ASSERT_TRUE(config.ok()) << config.error();
+  EXPECT_GE(config->routes.routes.size(), 2u);
+  EXPECT_FALSE(config->routes.file->empty());
+}
+
+TEST(RoutesFile, WithoutAFileTheEarlierProxysSettingsMakeOneRoute) {
+  const auto config = ops::validate({{"OPSGENIE_INTEGRATION_ID", "8f1c0000-0000-0000-0000-000000000001"},
+                                     {"PAGERDUTY_SERVICE_ID", "PSVC001"}});
+  ASSERT_TRUE(config.ok()) << config.error();
+  ASSERT_EQ(config->routes.routes.size(), 1u);
+  EXPECT_EQ(config->routes.routes[0].name, "default");
+  EXPECT_EQ(config->routes.routes[0].match.integration_ids,
+            (std::vector<std::string>{"8f1c0000-0000-0000-0000-000000000001"}));
+  EXPECT_EQ(config->routes.routes[0].pagerduty.service_id, "PSVC001");
+  EXPECT_FALSE(config->routes.file.has_value());
+}
+
+TEST(RoutesFile, AMissingFileStopsStartUpNamingIt) {
+  const auto config = ops::validate({{"ROUTES_FILE", "/nonexistent/routes.yaml"}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error(), "ROUTES_FILE: cannot read /nonexistent/routes.yaml");
+}
+
+TEST(RoutedPlan, ACreateGoesToItsRoutesServiceWithItsUrgency) {
+  sync::SyncSettings settings;
+  settings.routes = table(kRoutes);
+  Event create;
+  create.source = Source::kOpsgenie;
+  create.kind = EventKind::kAlertCreated;
+  create.alert_id = "a1";
+  create.priority = "P2";
+  create.route = "urgent";
+  const auto plan = sync::plan(create, std::nullopt, false, settings);
+  ASSERT_EQ(plan.actions.size(), 1u);
+  EXPECT_EQ(plan.actions[0].service_id, "PURG001");
+  EXPECT_EQ(plan.actions[0].urgency, "low") << "the route's own urgency map";
+  create.route = "prod-sev2";
+  const auto prod = sync::plan(create, std::nullopt, false, settings);
+  EXPECT_EQ(prod.actions[0].service_id, "PPROD01");
+  EXPECT_EQ(prod.actions[0].escalation_policy_id, "PEP0001");
+  create.route = "gone";
+  const auto gone = sync::plan(create, std::nullopt, false, settings);
+  EXPECT_EQ(gone.outcome, sync::Outcome::kNoRoute);
+  EXPECT_TRUE(gone.actions.empty());
+}
+
+}  // namespace
+}  // namespace ogpd
