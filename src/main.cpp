@@ -15,6 +15,7 @@
 #include "cli/inspect.h"
 #include "cli/operator_store.h"
 #include "cli/reconcile.h"
+#include "cli/routes.h"
 #include "clients/apis.h"
 #include "clients/dry_run_client.h"
 #include "clients/observing_http_client.h"
@@ -96,7 +97,9 @@ int serve(const Config& config, const ogpd::Clock& clock) {
 
   ogpd::ops::OgpdMetrics metrics(OGPD_VERSION);
   metrics.dry_run.with().set(config.dry_run ? 1 : 0);
-  ogpd::delivery::MetricsObserver observer(metrics);
+  std::vector<std::string> route_names;
+  for (const auto& route : config.routes.routes) route_names.push_back(route.name);
+  ogpd::delivery::MetricsObserver observer(metrics, route_names);
 
   ogpd::clients::global_http_init();
   ogpd::clients::CurlHttpClient curl(ogpd::cli::curl_settings(config));
@@ -240,6 +243,9 @@ int main(int argc, char** argv) {
       return serve(config, clock);
     case Command::kCheckConfig:
       return ogpd::cli::run_check_config(config, std::cout, std::cerr);
+    case Command::kRouteExplain:
+      return ogpd::cli::run_route_explain(config.routes, invocation.explain_file, invocation.json, std::cout,
+                                          std::cerr);
     case Command::kStatus:
     case Command::kLinks:
     case Command::kEvents:

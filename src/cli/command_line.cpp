@@ -64,6 +64,10 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   auto* events = app.add_subcommand("events", "the most recent webhooks in the journal, newest first");
   events->add_option("--last", inv.last, "how many")->capture_default_str()->check(CLI::Range(1, 100000));
   events->add_flag("--json", inv.json, "JSON output");
+  auto* route =
+      app.add_subcommand("route", "which route an Opsgenie payload takes, and why the others did not");
+  route->add_option("--explain", inv.explain_file, "an Opsgenie webhook body (JSON file)")->required();
+  route->add_flag("--json", inv.json, "JSON output");
   auto* reconcile = app.add_subcommand(
       "reconcile", "read every open pair from both vendors now and list the drift the daemon would repair");
   bool look_only = false;
@@ -96,6 +100,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (links->parsed()) inv.command = Command::kLinks;
   if (events->parsed()) inv.command = Command::kEvents;
   if (reconcile->parsed()) inv.command = Command::kReconcile;
+  if (route->parsed()) inv.command = Command::kRouteExplain;
   if (dead->parsed()) {
     inv.command = Command::kDeadLetters;
     if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {

@@ -18,7 +18,16 @@
 
 namespace ogpd::cli {
 
-enum class Command { kServe, kCheckConfig, kStatus, kLinks, kEvents, kDeadLetters, kReconcile };
+enum class Command {
+  kServe,
+  kCheckConfig,
+  kStatus,
+  kLinks,
+  kEvents,
+  kDeadLetters,
+  kReconcile,
+  kRouteExplain
+};
 
 struct Invocation {
   Command command = Command::kServe;
@@ -28,6 +37,7 @@ struct Invocation {
   std::optional<std::string> alert_id;     // links --alert
   std::optional<std::string> incident_id;  // links --incident
   std::size_t last = 20;                   // events --last
+  std::string explain_file;                // route --explain
   DeadLetterCommand dead_letter;
 };
 

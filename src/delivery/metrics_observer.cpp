@@ -12,7 +12,9 @@ std::string name(auto value) {
 
 }  // namespace
 
-MetricsObserver::MetricsObserver(ops::OgpdMetrics& metrics) : metrics_(metrics) {
+MetricsObserver::MetricsObserver(ops::OgpdMetrics& metrics, const std::vector<std::string>& routes)
+    : metrics_(metrics) {
+  for (const auto& route : routes) routed_[route] = &metrics.routed.with({route});
   for (std::size_t s = 0; s < kSources; ++s)
     for (std::size_t k = 0; k < kKinds; ++k)
       for (std::size_t o = 0; o < kOutcomes; ++o)
@@ -62,6 +64,10 @@ void MetricsObserver::on_planned(const Event& event, const std::string& outcome,
   for (std::size_t o = 0; o < kOutcomes; ++o) {
     if (to_string(static_cast<sync::Outcome>(o)) != outcome) continue;
     processed_[static_cast<std::size_t>(event.source)][static_cast<std::size_t>(event.kind)][o]->add();
+    if (event.kind == EventKind::kAlertCreated && event.route &&
+        static_cast<sync::Outcome>(o) == sync::Outcome::kMirrored) {
+      if (const auto it = routed_.find(*event.route); it != routed_.end()) it->second->add();
+    }
     if (suppressed_[o] != nullptr) suppressed_[o]->add();
     return;
   }

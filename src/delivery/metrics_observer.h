@@ -6,6 +6,9 @@
 #pragma once
 
 #include <array>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "clients/observing_http_client.h"
 #include "delivery/engine_observer.h"
@@ -18,7 +21,8 @@ namespace ogpd::delivery {
 
 class MetricsObserver final : public EngineObserver, public clients::CallObserver {
  public:
-  explicit MetricsObserver(ops::OgpdMetrics& metrics);
+  // `routes`: the route names a Create can carry (bounded: they come from the routes file).
+  explicit MetricsObserver(ops::OgpdMetrics& metrics, const std::vector<std::string>& routes = {});
 
   void on_planned(const Event& event, const std::string& outcome, std::size_t actions) override;
   void on_attempt(const store::OutboxItem& item, const Attempt& attempt) override;
@@ -48,6 +52,7 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
   std::array<ops::Counter*, kActions> skipped_{};
   std::array<PerSide, kSides> per_side_{};
   ops::Counter* request_failures_;
+  std::map<std::string, ops::Counter*, std::less<>> routed_;  // filled in the constructor, then only read
 };
 
 // What reconciliation passes report, as samples of ops::OgpdMetrics. Series resolved once. Thread-safe.

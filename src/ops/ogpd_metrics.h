@@ -30,6 +30,7 @@ struct OgpdMetrics {
   Family<Gauge>& dry_run;                      // (none)
   Family<Counter>& connection_errors;          // reason
   Family<Gauge>& vendor_paused;                // vendor, reason
+  Family<Counter>& routed;                     // route
   Family<Counter>& reconcile_passes;           // (none)
   Family<Counter>& reconcile_pairs_checked;    // (none)
   Family<Counter>& reconcile_drift_found;      // kind

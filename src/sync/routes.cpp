@@ -12,7 +12,7 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 std::string joined(const std::vector<std::string>& list) {
   std::string out;
   for (const auto& v : list) out += (out.empty() ? "" : ", ") + v;
-  return out.empty() ? "none" : out;
+  return out.empty() ? "(none)" : out;
 }
 
 // Why `route` does not take `alert`; empty when it does.

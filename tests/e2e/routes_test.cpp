@@ -1,0 +1,113 @@
+// Routes end to end (DESIGN §2.1): the real binary with a ROUTES_FILE, between the fakes — alerts of two
+// teams reach two services, an alert no route takes is answered 200 and sends nothing, and the later actions
+// of a routed pair follow it; `route --explain` and `check-config` show the table.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+
+#include "e2e/sync_fixture.h"
+
+namespace ogpd::testing {
+namespace {
+
+constexpr const char* kRoutesYaml = R"(routes:
+  - name: payments
+    match: {teams: [payments], integration_id: [ccb77fcc-3474-4ee3-8140-300926635ed1]}
+    pagerduty: {service_id: PSVC002, escalation_policy_id: PEP0001, urgency: {P3: high}}
+  - name: platform
+    match: {tags: [prod, platform]}
+    pagerduty: {service_id: PSVC003}
+)";
+
+class Routes : public Sync {
+ protected:
+  void SetUp() override {
+    Sync::SetUp();
+    std::ofstream(dir_.path() / "routes.yaml") << kRoutesYaml;
+    env_["ROUTES_FILE"] = "routes.yaml";
+    env_.erase("OPSGENIE_INTEGRATION_ID");
+  }
+  static std::string create(const std::string& alert, const std::string& alert_fields) {
+    return R"({"action":"Create","alert":{"alertId":")" + alert + R"(","message":"m",)" + alert_fields +
+           R"(},"integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})";
+  }
+};
+
+TEST_F(Routes, AlertsOfTwoTeamsReachTwoServicesAndAnUnroutedOneSendsNothing) {
+  env_.erase("PAGERDUTY_SERVICE_ID");  // each route names its service
+  start();
+  opsgenie_.add_alert("pay-1");
+  ASSERT_EQ(
+      post("/ops-webhook",
+           create("pay-1",
+                  R"("priority":"P3","teams":["9a1b"],"responders":[{"type":"team","name":"payments"}])")),
+      202);
+  ASSERT_EQ(post("/ops-webhook", create("plat-1", R"("priority":"P3","tags":["prod","platform","db"])")),
+            202);
+  const auto unrouted = http_request(proxy_->port(), "POST", "/ops-webhook",
+                                     create("misc-1", R"("priority":"P3","tags":["prod"])"));
+  EXPECT_EQ(unrouted.status, 200);
+  EXPECT_NE(unrouted.body.find("no route matches"), std::string::npos) << unrouted.body;
+
+  ASSERT_TRUE(eventually([&] { return only_incident("pay-1") && only_incident("plat-1"); }))
+      << proxy_->output();
+  EXPECT_EQ(only_incident("pay-1")->service_id, "PSVC002");
+  EXPECT_EQ(only_incident("pay-1")->escalation_policy_id, "PEP0001");
+  EXPECT_EQ(only_incident("pay-1")->urgency, "high") << "the route's own urgency map";
+  EXPECT_EQ(only_incident("plat-1")->service_id, "PSVC003");
+  EXPECT_EQ(only_incident("plat-1")->urgency, "low") << "PRIORITY_URGENCY, the default map";
+
+  // The Acknowledge carries no teams: it follows its pair.
+  ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "pay-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("pay-1")->status == "acknowledged"; }))
+      << proxy_->output();
+  settle();
+  EXPECT_TRUE(pagerduty_.incidents_with_key("misc-1").empty());
+  const auto m = http_request(proxy_->port(), "GET", "/metrics").body;
+  EXPECT_NE(m.find(R"(ogpd_routed_total{route="payments"} 1)"), std::string::npos) << m;
+  EXPECT_NE(m.find(R"(ogpd_routed_total{route="platform"} 1)"), std::string::npos) << m;
+}
+
+TEST_F(Routes, ExplainSaysWhichRouteAPayloadTakesAndWhyTheOthersDidNot) {
+  std::ofstream(dir_.path() / "alert.json") << create("x-1", R"("priority":"P3","tags":["prod","platform"])");
+  const auto [code, text] = cli({"route", "--explain", "alert.json"});
+  EXPECT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("route: platform"), std::string::npos) << text;
+  EXPECT_NE(text.find("payments: not taken: teams (none) include none of payments"), std::string::npos)
+      << text;
+
+  const auto [json_code, json_text] = cli({"route", "--explain", "alert.json", "--json"});
+  EXPECT_EQ(json_code, 0) << json_text;
+  const auto doc = boost::json::parse(json_text).as_object();
+  EXPECT_EQ(doc.at("route").as_string(), "platform");
+  EXPECT_EQ(doc.at("passed_over").as_array().size(), 1u);
+
+  std::ofstream(dir_.path() / "none.json") << create("x-2", R"("tags":["dev"])");
+  const auto [none_code, none_text] = cli({"route", "--explain", "none.json", "--json"});
+  EXPECT_EQ(none_code, 1) << none_text;
+  EXPECT_TRUE(boost::json::parse(none_text).as_object().at("route").is_null()) << none_text;
+
+  const auto [bad_code, bad_text] = cli({"route", "--explain", "missing.json"});
+  EXPECT_EQ(bad_code, 2) << bad_text;
+  EXPECT_NE(bad_text.find("missing.json"), std::string::npos) << bad_text;
+}
+
+TEST_F(Routes, CheckConfigPrintsTheRouteTableAndRefusesABadFile) {
+  const auto [code, text] = cli({"check-config"});
+  EXPECT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("route payments"), std::string::npos) << text;
+  EXPECT_NE(text.find("-> PagerDuty service PSVC002"), std::string::npos) << text;
+  EXPECT_NE(text.find("route platform"), std::string::npos) << text;
+
+  std::ofstream(dir_.path() / "routes.yaml")
+      << "routes:\n  - name: a\n    match: {}\n    pagerduty: {servce_id: PX}\n";
+  const auto [bad_code, bad_text] = cli({"check-config"});
+  EXPECT_EQ(bad_code, 2) << bad_text;
+  EXPECT_NE(bad_text.find("ROUTES_FILE routes.yaml:4: unknown key 'servce_id' in pagerduty"),
+            std::string::npos)
+      << bad_text;
+}
+
+}  // namespace
+}  // namespace ogpd::testing
