@@ -60,6 +60,12 @@ void warn_about_settings(const Config& config) {
         "OPSGENIE_WEBHOOK_TOKEN is not set: /ops-webhook accepts deliveries from anyone who can reach it");
 }
 
+std::vector<std::string> route_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& route : config.routes.routes) names.push_back(route.name);
+  return names;
+}
+
 // Each connection is a descriptor: take what the hard limit allows (connections are then kept within it).
 std::uint64_t raise_open_files_limit() {
   rlimit files{};
@@ -97,9 +103,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
 
   ogpd::ops::OgpdMetrics metrics(OGPD_VERSION);
   metrics.dry_run.with().set(config.dry_run ? 1 : 0);
-  std::vector<std::string> route_names;
-  for (const auto& route : config.routes.routes) route_names.push_back(route.name);
-  ogpd::delivery::MetricsObserver observer(metrics, route_names);
+  ogpd::delivery::MetricsObserver observer(metrics, route_names(config));
 
   ogpd::clients::global_http_init();
   ogpd::clients::CurlHttpClient curl(ogpd::cli::curl_settings(config));
@@ -259,7 +263,8 @@ int main(int argc, char** argv) {
     ogpd::store::StoreAdmin& store = opened.admin;
     switch (invocation.command) {
       case Command::kStatus:
-        return ogpd::cli::run_status(store, {config.dry_run, "sqlite:" + config.store_path()},
+        return ogpd::cli::run_status(store,
+                                     {config.dry_run, "sqlite:" + config.store_path(), route_names(config)},
                                      invocation.json, std::cout, clock.now_ms());
       case Command::kLinks:
         return ogpd::cli::run_links(store, invocation.alert_id, invocation.incident_id, invocation.json,

@@ -46,10 +46,17 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
                                      : json::value(nullptr)},
           {"identity", opt(q.identity)}};
     }
+    json::array routes;
+    for (const auto& r : store.route_activity(mode.routes))
+      routes.push_back(
+          json::object{{"name", r.route},
+                       {"alerts", r.alerts},
+                       {"last_alert", r.last_at_ms ? json::value(iso(*r.last_at_ms)) : nullptr}});
     out << json::serialize(json::object{{"dry_run", mode.dry_run},
                                         {"store", mode.store},
                                         {"events_pending", stats.events_pending},
-                                        {"vendors", vendors}})
+                                        {"vendors", vendors},
+                                        {"routes", std::move(routes)}})
         << "\n";
     return 0;
   }
@@ -74,6 +81,9 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
     out << ", " << q.dead << " dead letters, " << q.unpaired << " unpaired, last success "
         << (q.last_success_ms ? iso(*q.last_success_ms) : std::string("never")) << "\n";
   }
+  for (const auto& r : store.route_activity(mode.routes))
+    out << "route " << printable(r.route) << ": " << r.alerts << " alerts, last "
+        << (r.last_at_ms ? iso(*r.last_at_ms) : std::string("never")) << "\n";
   return 0;
 }
 

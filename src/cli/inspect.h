@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/admin.h"
 
@@ -14,7 +15,8 @@ namespace ogpd::cli {
 // `mode`: how the settings make the daemon run, said first (dry run or not, and which store).
 struct Mode {
   bool dry_run = false;
-  std::string store;  // e.g. sqlite:data/ogpd.dry-run.db
+  std::string store;                // e.g. sqlite:data/ogpd.dry-run.db
+  std::vector<std::string> routes;  // the route names, in order
 };
 int run_status(store::StoreAdmin& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
 int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_id,

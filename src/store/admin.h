@@ -32,6 +32,8 @@ class StoreAdmin {
   virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
                                   const std::optional<std::string>& incident_id) = 0;
   virtual QueueStats queue_stats() = 0;
+  // For each route name, in order: its Creates in the journal and when the last arrived.
+  virtual std::vector<RouteActivity> route_activity(const std::vector<std::string>& routes) = 0;
 
   // Retention: deletes up to `batch` finished actions (done, discarded), up to `batch` events none of whose
   // actions remain, and up to `batch` pair statuses (PairLedger::known_status), all older than `before_ms`.

@@ -76,6 +76,13 @@ struct QueueStats {
   std::map<std::string, VendorQueue> vendors;  // "pagerduty", "opsgenie" (always both)
 };
 
+// One route's Opsgenie Creates in the journal (retention keeps the last RETENTION_DAYS).
+struct RouteActivity {
+  std::string route;
+  std::int64_t alerts = 0;
+  std::optional<std::int64_t> last_at_ms;  // when the last one arrived
+};
+
 // A linked pair and when it was linked: reconciliation's walk goes oldest first, from the last one it saw.
 struct LinkedPair {
   Link link;

@@ -67,6 +67,15 @@ TEST_F(Routes, AlertsOfTwoTeamsReachTwoServicesAndAnUnroutedOneSendsNothing) {
   const auto m = http_request(proxy_->port(), "GET", "/metrics").body;
   EXPECT_NE(m.find(R"(ogpd_routed_total{route="payments"} 1)"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(ogpd_routed_total{route="platform"} 1)"), std::string::npos) << m;
+
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0) << status;
+  EXPECT_NE(status.find("route payments: 1 alerts, last 20"), std::string::npos) << status;
+  const auto json = boost::json::parse(cli({"status", "--json"}).second).as_object();
+  const auto& routes = json.at("routes").as_array();
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1].at("name").as_string(), "platform");
+  EXPECT_EQ(routes[1].at("alerts").as_int64(), 1);
 }
 
 TEST_F(Routes, ExplainSaysWhichRouteAPayloadTakesAndWhyTheOthersDidNot) {

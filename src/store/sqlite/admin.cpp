@@ -107,6 +107,22 @@ QueueStats SqliteAdmin::queue_stats() {
   return stats;
 }
 
+std::vector<RouteActivity> SqliteAdmin::route_activity(const std::vector<std::string>& routes) {
+  auto session = database_.lock();
+  std::vector<RouteActivity> out;
+  for (const auto& route : routes) {
+    auto stmt = session.statement(Sql::kRouteActivity);
+    stmt->bind(1, std::string_view(route));
+    RouteActivity a{route, 0, std::nullopt};
+    if (stmt->step() == SQLITE_ROW) {
+      a.alerts = stmt->column_int(0);
+      if (a.alerts > 0) a.last_at_ms = stmt->column_int(1);
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
   auto session = database_.lock();
   std::int64_t removed = 0;

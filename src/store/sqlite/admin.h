@@ -23,6 +23,7 @@ class SqliteAdmin final : public StoreAdmin {
   std::vector<Link> links(const std::optional<std::string>& alert_id,
                           const std::optional<std::string>& incident_id) override;
   QueueStats queue_stats() override;
+  std::vector<RouteActivity> route_activity(const std::vector<std::string>& routes) override;
   Result<std::int64_t> prune(std::int64_t before_ms, int batch) override;
 
  private:

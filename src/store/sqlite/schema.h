@@ -131,7 +131,8 @@ constexpr std::array<std::string_view, 11> kMigrations{
     "CREATE INDEX pair_state_updated ON pair_state (updated_at_ms);",
 
     // 11: the route that took an Opsgenie Create (ROUTES_FILE), which says where its incident goes.
-    "ALTER TABLE events ADD COLUMN route TEXT;",
+    "ALTER TABLE events ADD COLUMN route TEXT;"
+    "CREATE INDEX events_route ON events (route, received_at_ms) WHERE route IS NOT NULL;",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -304,6 +305,10 @@ constexpr std::string_view kPruneStatuses =
     "DELETE FROM pair_state WHERE rowid IN (SELECT rowid FROM pair_state INDEXED BY pair_state_updated"
     " WHERE updated_at_ms < ?1 LIMIT ?2)";
 
+// One route's Creates: how many are in the journal, and when the last arrived.
+constexpr std::string_view kRouteActivity =
+    "SELECT COUNT(*), MAX(received_at_ms) FROM events INDEXED BY events_route WHERE route = ?1";
+
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kFindDuplicate =
@@ -357,6 +362,7 @@ enum class Sql {
   kPairHasPending,
   kPruneStatuses,
   kSetVendorIdentity,
+  kRouteActivity,
   kCount,
 };
 
@@ -455,6 +461,8 @@ constexpr std::string_view text(Sql statement) {
       return kPruneStatuses;
     case Sql::kSetVendorIdentity:
       return kSetVendorIdentity;
+    case Sql::kRouteActivity:
+      return kRouteActivity;
     case Sql::kCount:
       break;
   }
