@@ -16,6 +16,7 @@
 #include "cli/operator_store.h"
 #include "cli/reconcile.h"
 #include "cli/routes.h"
+#include "cli/routes_suggest.h"
 #include "clients/apis.h"
 #include "clients/dry_run_client.h"
 #include "clients/observing_http_client.h"
@@ -247,6 +248,8 @@ int main(int argc, char** argv) {
       return serve(config, clock);
     case Command::kCheckConfig:
       return ogpd::cli::run_check_config(config, std::cout, std::cerr);
+    case Command::kRoutesSuggest:
+      return ogpd::cli::run_routes_suggest(config, std::cout, std::cerr);
     case Command::kRouteExplain:
       return ogpd::cli::run_route_explain(config.routes, invocation.explain_file, invocation.json, std::cout,
                                           std::cerr);

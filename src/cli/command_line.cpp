@@ -68,6 +68,11 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
       app.add_subcommand("route", "which route an Opsgenie payload takes, and why the others did not");
   route->add_option("--explain", inv.explain_file, "an Opsgenie webhook body (JSON file)")->required();
   route->add_flag("--json", inv.json, "JSON output");
+  auto* routes = app.add_subcommand("routes", "routes: suggest a starting routes file from both vendors");
+  routes->require_subcommand(1);
+  auto* suggest = routes->add_subcommand(
+      "suggest",
+      "print a routes file matching Opsgenie's webhook integrations to PagerDuty services by name");
   auto* reconcile = app.add_subcommand(
       "reconcile", "read every open pair from both vendors now and list the drift the daemon would repair");
   bool look_only = false;
@@ -101,6 +106,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (events->parsed()) inv.command = Command::kEvents;
   if (reconcile->parsed()) inv.command = Command::kReconcile;
   if (route->parsed()) inv.command = Command::kRouteExplain;
+  if (suggest->parsed()) inv.command = Command::kRoutesSuggest;
   if (dead->parsed()) {
     inv.command = Command::kDeadLetters;
     if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {

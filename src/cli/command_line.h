@@ -26,7 +26,8 @@ enum class Command {
   kEvents,
   kDeadLetters,
   kReconcile,
-  kRouteExplain
+  kRouteExplain,
+  kRoutesSuggest
 };
 
 struct Invocation {

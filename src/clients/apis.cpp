@@ -130,6 +130,10 @@ HttpResult PagerDutyApi::users(const std::string& query) {
   return call("find_user", "GET", "/users?query=" + url_encode(query), "", false);
 }
 
+HttpResult PagerDutyApi::services(int offset) {
+  return call("list_services", "GET", "/services?limit=100&offset=" + std::to_string(offset), "", false);
+}
+
 HttpResult OpsgenieApi::call(const char* operation, const std::string& method, const std::string& path,
                              const std::string& body) {
   HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}},
@@ -158,6 +162,37 @@ HttpResult OpsgenieApi::notes(const std::string& alert_id) {
 
 HttpResult OpsgenieApi::request_status(const std::string& request_id) {
   return call("request_status", "GET", "/v2/alerts/requests/" + url_encode(request_id), "");
+}
+
+HttpResult OpsgenieApi::integrations() {
+  return call("list_integrations", "GET", "/v2/integrations", "");
+}
+
+HttpResult OpsgenieApi::teams() {
+  return call("list_teams", "GET", "/v2/teams", "");
+}
+
+std::vector<Named> pagerduty_services(const std::string& body, bool& more) {
+  std::vector<Named> out;
+  each(body, "services", [&](const json::value& v) {
+    auto id = string_at(&v, "id");
+    if (id) out.push_back({std::move(*id), string_at(&v, "name").value_or(""), "", ""});
+  });
+  const auto doc = parse(body);
+  const auto* m = doc ? at(*doc, "more") : nullptr;
+  more = m != nullptr && m->is_bool() && m->as_bool();
+  return out;
+}
+
+std::vector<Named> opsgenie_named(const std::string& body) {
+  std::vector<Named> out;
+  each(body, "data", [&](const json::value& v) {
+    auto id = string_at(&v, "id");
+    if (id)
+      out.push_back({std::move(*id), string_at(&v, "name").value_or(""), string_at(&v, "type").value_or(""),
+                     string_at(&v, "teamId").value_or("")});
+  });
+  return out;
 }
 
 std::optional<std::string> pagerduty_incident_id(const std::string& body) {

@@ -38,6 +38,7 @@ class PagerDutyApi {
   HttpResult set_status(const std::string& incident_id, const std::string& status);
   HttpResult current_user();                   // /users/me: only a user-level key has one
   HttpResult users(const std::string& query);  // matches names and emails loosely
+  HttpResult services(int offset);             // a page of 100
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,
@@ -61,6 +62,8 @@ class OpsgenieApi {
   HttpResult alert(const std::string& alert_id);
   HttpResult notes(const std::string& alert_id);
   HttpResult request_status(const std::string& request_id);
+  HttpResult integrations();
+  HttpResult teams();
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,
@@ -70,6 +73,15 @@ class OpsgenieApi {
 };
 
 std::string url_encode(const std::string& text);
+
+// An object of a vendor's account as listed: PagerDuty services; Opsgenie teams and integrations.
+struct Named {
+  std::string id, name;
+  std::string type;     // Opsgenie integrations: "Webhook", "API", ...
+  std::string team_id;  // Opsgenie integrations: the owning team
+};
+std::vector<Named> pagerduty_services(const std::string& body, bool& more);  // {"services":[...],"more"}
+std::vector<Named> opsgenie_named(const std::string& body);  // {"data":[{"id","name","type","teamId"}]}
 
 // Readers. Each returns nullopt when the body is not what the vendor documents.
 std::optional<std::string> pagerduty_incident_id(const std::string& body);   // {"incident":{"id"}}

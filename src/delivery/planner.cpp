@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/text.h"
 #include "ops/log.h"
 #include "sync/echo.h"
 #include "sync/state.h"
@@ -47,6 +48,11 @@ void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::P
   if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
   spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
                plan.outcome, plan.actions.size());
+  if (plan.outcome == sync::to_string(sync::Outcome::kNoRoute))
+    spdlog::warn(
+        "alert {}: its route {} is no longer in the routes file: no incident is created (add the "
+        "route back and replay, or raise the alert again)",
+        printable(e.alert_id.value_or("?")), printable(e.route.value_or("?")));
 }
 
 }  // namespace ogpd::delivery

@@ -60,11 +60,11 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
           "ogpd_vendor_paused",
           "1 while a vendor is paused (reason credentials: it refused the API key with 401/403), else 0.",
           {"vendor", "reason"})),
-      routed(registry.family<Counter>(
-          "ogpd_routed_total",
-          "Opsgenie alerts whose Create was mirrored, by the route that took it (names from ROUTES_FILE, or "
-          "default).",
-          {"route"})),
+      routed(registry.family<Counter>("ogpd_routed_total",
+                                      "Opsgenie Creates planned into an incident, by the route that took "
+                                      "them (names from ROUTES_FILE, or "
+                                      "default).",
+                                      {"route"})),
       reconcile_passes(registry.family<Counter>(
           "ogpd_reconcile_passes_total", "Reconciliation passes finished (RECONCILE_INTERVAL_SECONDS).")),
       reconcile_pairs_checked(registry.family<Counter>(

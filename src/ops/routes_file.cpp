@@ -3,9 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "core/text.h"
 
 namespace ogpd::ops {
 namespace {
@@ -27,8 +30,10 @@ int line_of(const YAML::Node& node) {
 void only_keys(const YAML::Node& map, std::string_view where, std::initializer_list<std::string_view> allowed,
                std::initializer_list<std::pair<std::string_view, std::string_view>> not_yet = {}) {
   if (!map.IsMap()) fail(map, std::string(where) + " must be a mapping (key: value)");
+  std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.Scalar();
+    const std::string key = printable(it->first.Scalar());
+    if (!seen.insert(key).second) fail(it->first, "'" + key + "' is given twice in " + std::string(where));
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     for (const auto& [name, why] : not_yet)
       if (name == key) fail(it->first, key + " in " + std::string(where) + ": " + std::string(why));
@@ -41,6 +46,7 @@ void only_keys(const YAML::Node& map, std::string_view where, std::initializer_l
 
 std::string scalar(const YAML::Node& node, std::string_view what) {
   if (!node.IsScalar() || node.Scalar().empty()) fail(node, std::string(what) + " must be a non-empty text");
+  if (needs_escaping(node.Scalar())) fail(node, std::string(what) + " must not hold control characters");
   return node.Scalar();
 }
 
@@ -136,9 +142,12 @@ Route read_route(const YAML::Node& node, const std::map<std::string, std::string
   if (const YAML::Node u = target["urgency"]) {
     if (!u.IsMap()) fail(u, "pagerduty.urgency must be a mapping like {P1: high, P3: low}");
     r.pagerduty.urgency_by_priority.clear();
-    for (auto it = u.begin(); it != u.end(); ++it)
-      r.pagerduty.urgency_by_priority[priority(it->first, "pagerduty.urgency key")] =
-          urgency(it->second, "pagerduty.urgency value");
+    for (auto it = u.begin(); it != u.end(); ++it) {
+      const std::string p = priority(it->first, "pagerduty.urgency key");
+      if (r.pagerduty.urgency_by_priority.count(p) > 0)
+        fail(it->first, "pagerduty.urgency gives " + p + " twice");
+      r.pagerduty.urgency_by_priority[p] = urgency(it->second, "pagerduty.urgency value");
+    }
   }
   if (target["default_urgency"])
     r.pagerduty.default_urgency = urgency(target["default_urgency"], "pagerduty.default_urgency");
@@ -153,7 +162,12 @@ Result<RouteTable> parse_routes(std::string_view yaml, const std::string& file_n
     return "ROUTES_FILE " + file_name + (line > 0 ? ":" + std::to_string(line) : "") + ": ";
   };
   try {
-    const YAML::Node root = YAML::Load(std::string(yaml));
+    const auto documents = YAML::LoadAll(std::string(yaml));
+    if (documents.size() > 1)
+      return Status::invalid(where(0) + "holds " + std::to_string(documents.size()) +
+                             " YAML documents (---); write one");
+    const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    if (root.IsNull()) return Status::invalid(where(0) + "the file is empty (it needs a routes: list)");
     if (!root.IsMap())
       return Status::invalid(where(line_of(root)) + "the file must be a mapping with a routes: list");
     only_keys(
@@ -181,10 +195,16 @@ Result<RouteTable> parse_routes(std::string_view yaml, const std::string& file_n
 
 Result<RouteTable> load_routes_file(const std::string& path,
                                     const std::map<std::string, std::string>& urgency_by_priority) {
+  constexpr std::uintmax_t kMaxBytes = 1 << 20;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return Status::invalid("ROUTES_FILE: " + printable(path) + " is not a file");
+  if (std::filesystem::file_size(path, ec) > kMaxBytes || ec)
+    return Status::invalid("ROUTES_FILE: " + printable(path) + " is larger than 1 MiB");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::invalid("ROUTES_FILE: cannot read " + path);
+  if (!in) return Status::invalid("ROUTES_FILE: cannot read " + printable(path));
   std::stringstream text;
   text << in.rdbuf();
-  return parse_routes(text.str(), path, urgency_by_priority);
+  return parse_routes(text.str(), printable(path), urgency_by_priority);
 }
 }  // namespace ogpd::ops

@@ -23,14 +23,14 @@ inline constexpr std::string_view kFromOpsgenie = "[from Opsgenie]";
 inline constexpr std::string_view kFromPagerDuty = "[from PagerDuty]";
 
 struct SyncSettings {
-  // Where Creates go: the route each names (Event::route). A Create without one (journaled before routes)
-  // takes urgency_by_priority / default_urgency below and the settings' service.
-  RouteTable routes = one_route(std::nullopt);
   std::map<std::string, std::string> urgency_by_priority{
       {"P1", "high"}, {"P2", "high"}, {"P3", "low"}, {"P4", "low"}, {"P5", "low"}};
   std::string default_urgency = "high";    // no priority in the webhook: page rather than not
   std::optional<std::string> own_user;     // PAGERDUTY_USER: an id or a name
   std::optional<std::string> own_user_id;  // the user behind PAGERDUTY_EMAIL, when resolved
+  // Where Creates go: the route each names (Event::route). A Create without one (journaled before routes)
+  // takes urgency_by_priority / default_urgency above and the settings' service.
+  RouteTable routes = one_route(std::nullopt, {}, urgency_by_priority);
 };
 
 // Why a plan has the actions it has; also the label of the events-processed metric.

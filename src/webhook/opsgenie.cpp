@@ -100,10 +100,10 @@ Verdict parse_opsgenie(std::string_view body, const RouteTable& routes) {
   if (!routes.file) {  // the earlier proxy's one integration, and its answers
     const auto& wanted = routes.routes.front().match.integration_ids;
     if (!wanted.empty()) {
-      if (!facts.integration_id)
-        return Ignore{"no integrationId: not from the configured Opsgenie integration"};
-      if (*facts.integration_id != wanted.front())
-        return Ignore{"integrationId " + *facts.integration_id + " is not the configured integration"};
+      const auto sender = text_at(root, "integrationId");
+      if (!sender) return Ignore{"no integrationId: not from the configured Opsgenie integration"};
+      if (*sender != wanted.front())
+        return Ignore{"integrationId " + *sender + " is not the configured integration"};
     }
   } else if (!sync::integration_routed(routes, facts.integration_id)) {
     return Ignore{"no route takes integration " + facts.integration_id.value_or("(none)")};

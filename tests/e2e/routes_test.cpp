@@ -120,3 +120,73 @@ TEST_F(Routes, CheckConfigPrintsTheRouteTableAndRefusesABadFile) {
 
 }  // namespace
 }  // namespace ogpd::testing
+
+namespace ogpd::testing {
+namespace {
+
+// `routes suggest` against fakes that hold an account's teams, integrations and services: one route per
+// webhook integration, its service matched by name, FILL-IN (refused by check-config) where none is like it.
+TEST(RoutesSuggest, PrintsARoutesFileToReviewThenCheck) {
+  FakeOpsgenie::Options og_options;
+  og_options.teams = {{"T1", "Payments"}, {"T2", "platform"}, {"T3", "Search & Ranking"}};
+  og_options.integrations = {{"11111111-0000-0000-0000-000000000001", "Payments webhook", "Webhook", "T1"},
+                             {"11111111-0000-0000-0000-000000000002", "Platform out", "Webhook", "T2"},
+                             {"11111111-0000-0000-0000-000000000003", "Search hook", "Webhook", "T3"},
+                             {"11111111-0000-0000-0000-000000000004", "Default API", "API", "T1"}};
+  FakeOpsgenie opsgenie(og_options);
+  FakePagerDuty pagerduty;
+  WorkDir dir;
+  std::map<std::string, std::string> env{
+      {"PAGERDUTY_API_KEY", "pd-test-key"},   {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+      {"PAGERDUTY_SERVICE_ID", "PSVC001"},    {"OPSGENIE_API_KEY", "og-test-key"},
+      {"PAGERDUTY_API_URL", pagerduty.url()}, {"OPSGENIE_API_URL", opsgenie.url()}};
+  ProxyProcess suggest(dir.path(), env, {"routes", "suggest"});
+  ASSERT_EQ(suggest.run_to_exit(), 0) << suggest.output();
+  const std::string yaml = suggest.output();
+  EXPECT_NE(yaml.find("- name: payments"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find(R"(integration_id: ["11111111-0000-0000-0000-000000000001"])"), std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find(R"(service_id: "PSVC002"    # PagerDuty service "Payments API")"), std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find(R"(service_id: "PSVC003")"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("- name: search-ranking"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("service_id: FILL-IN"), std::string::npos) << yaml;
+  EXPECT_EQ(yaml.find("Default API"), std::string::npos) << "only webhook integrations post to /ops-webhook";
+  EXPECT_EQ(pagerduty.count("POST", "/") + pagerduty.count("PUT", "/") + opsgenie.count("POST", "/"), 0u)
+      << "read-only";
+
+  std::ofstream(dir.path() / "routes.yaml") << yaml;
+  env["ROUTES_FILE"] = "routes.yaml";
+  ProxyProcess unreviewed(dir.path(), env, {"check-config"});
+  EXPECT_EQ(unreviewed.run_to_exit(), 2) << unreviewed.output();
+  EXPECT_NE(unreviewed.output().find("pagerduty.service_id 'FILL-IN' is not a PagerDuty id"),
+            std::string::npos)
+      << unreviewed.output();
+
+  std::string reviewed = yaml;
+  reviewed.replace(reviewed.find("FILL-IN"), 7, "PSVC001");
+  std::ofstream(dir.path() / "routes.yaml") << reviewed;
+  ProxyProcess checked(dir.path(), env, {"check-config"});
+  EXPECT_EQ(checked.run_to_exit(), 0) << checked.output();
+  EXPECT_NE(checked.output().find("route search-ranking"), std::string::npos) << checked.output();
+}
+
+TEST(RoutesSuggest, ARefusedKeyIsAClearErrorNotAnEmptyFile) {
+  FakeOpsgenie opsgenie;
+  FakePagerDuty pagerduty;
+  WorkDir dir;
+  ProxyProcess suggest(dir.path(),
+                       {{"PAGERDUTY_API_KEY", "pd-test-key"},
+                        {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+                        {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+                        {"OPSGENIE_API_KEY", "wrong-key"},
+                        {"PAGERDUTY_API_URL", pagerduty.url()},
+                        {"OPSGENIE_API_URL", opsgenie.url()}},
+                       {"routes", "suggest"});
+  EXPECT_EQ(suggest.run_to_exit(), 2);
+  EXPECT_NE(suggest.output().find("Opsgenie GET /v2/integrations"), std::string::npos) << suggest.output();
+  EXPECT_EQ(suggest.output().find("routes:"), std::string::npos) << suggest.output();
+}
+
+}  // namespace
+}  // namespace ogpd::testing

@@ -180,6 +180,19 @@ Response FakeOpsgenie::handle(const RecordedRequest& request) {
     return error(401, "Key format is not valid!");
   }
   const auto path = request.segments();
+  if (path.size() == 2 && path[0] == "v2" && request.method == "GET" &&
+      (path[1] == "teams" || path[1] == "integrations")) {
+    json::array list;
+    if (path[1] == "teams") {
+      for (const auto& [id, name] : options_.teams)
+        list.push_back(json::object{{"id", id}, {"name", name}, {"description", ""}});
+    } else {
+      for (const auto& i : options_.integrations)
+        list.push_back(json::object{
+            {"id", i.id}, {"name", i.name}, {"enabled", true}, {"type", i.type}, {"teamId", i.team_id}});
+    }
+    return answer(200, {{"data", std::move(list)}});
+  }
   if (path.size() < 3 || path[0] != "v2" || path[1] != "alerts") return error(404, "Could not find resource");
   std::lock_guard lock(mu_);
   if (path[2] == "requests") {

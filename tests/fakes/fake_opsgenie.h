@@ -2,8 +2,9 @@
 // API, the alert actions (acknowledge, unacknowledge, close, notes) answer 202 "Request will be processed"
 // even for an alert that does not exist; the outcome is only told by GET /v2/alerts/requests/{requestId},
 // which answers 404 "not processed yet" for the first `request_status_pending_polls` polls. Also
-// GET /v2/alerts/{id} and GET /v2/alerts/{id}/notes. Only identifierType=id is supported (alias/tiny: 400).
-// Faults, rate limit, latency and request records: see FakeVendor.
+// GET /v2/alerts/{id} and GET /v2/alerts/{id}/notes, GET /v2/teams and GET /v2/integrations. Only
+// identifierType=id is supported (alias/tiny: 400). Faults, rate limit, latency and request records: see
+// FakeVendor.
 //
 // Thread-safety: all methods may be called from any thread. Accessors return copies.
 #pragma once
@@ -20,7 +21,14 @@ namespace ogpd::fakes {
 struct FakeOpsgenieOptions {
   std::string api_key = "og-test-key";
   int request_status_pending_polls = 1;  // GET request-status polls answered 404 before the outcome
-  unsigned short port = 0;               // 0: ephemeral
+  // The account's teams (id, name) and integrations (id, name, type, team id), for GET /v2/teams and
+  // GET /v2/integrations.
+  std::vector<std::pair<std::string, std::string>> teams;
+  struct Integration {
+    std::string id, name, type, team_id;
+  };
+  std::vector<Integration> integrations;
+  unsigned short port = 0;  // 0: ephemeral
 };
 
 class FakeOpsgenie final : public FakeVendor {

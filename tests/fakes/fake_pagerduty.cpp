@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <utility>
 
 namespace ogpd::fakes {
@@ -168,6 +169,20 @@ Response FakePagerDuty::handle(const RecordedRequest& request) {
       for (const auto& n : incident->notes) list.emplace_back(to_json(n));
       return ok(200, {{"notes", std::move(list)}});
     }
+  } else if (path.size() == 1 && path[0] == "services" && method == "GET") {
+    // Paged like PagerDuty: limit (default 25, at most 100), offset, more.
+    const int limit =
+        std::clamp(request.param("limit").empty() ? 25 : std::atoi(request.param("limit").c_str()), 1, 100);
+    const int offset = std::max(0, std::atoi(request.param("offset").c_str()));
+    json::array services;
+    int i = 0;
+    for (const auto& [id, name] : options_.service_names) {
+      if (i++ < offset || static_cast<int>(services.size()) >= limit) continue;
+      services.push_back(json::object{{"id", id}, {"type", "service"}, {"name", name}, {"summary", name}});
+    }
+    const bool more =
+        offset + static_cast<int>(services.size()) < static_cast<int>(options_.service_names.size());
+    return ok(200, {{"services", std::move(services)}, {"limit", limit}, {"offset", offset}, {"more", more}});
   } else if (path.size() == 1 && path[0] == "users" && method == "GET") {
     return list_users(request);
   } else if (path.size() == 2 && path[0] == "users" && path[1] == "me" && method == "GET") {

@@ -8,6 +8,7 @@
 // Thread-safety: all methods may be called from any thread. Accessors return copies.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ struct FakePagerDutyOptions {
   std::string from_email = "ogpd-bot@example.com";
   std::string service_id = "PSVC001";
   std::vector<std::string> other_service_ids = {"PSVC002", "PSVC003"};  // more services of the account
+  std::map<std::string, std::string> service_names = {
+      {"PSVC001", "Fake service"}, {"PSVC002", "Payments API"}, {"PSVC003", "Platform"}};  // GET /services
   std::vector<std::string> escalation_policy_ids = {"PEP0001"};
   std::string own_user_id = "PBOT001";
   std::string own_user_name = "ogpd bot";

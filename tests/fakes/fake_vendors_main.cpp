@@ -1,4 +1,5 @@
-// ogpd-fake-vendors: both fake vendors in one process, for tests of the real binary and benchmarks.
+// ogpd-fake-vendors: both fake vendors in one process, for tests of the real binary, benchmarks and the
+// README's walk-throughs (with a small demo account: teams, webhook integrations, services).
 // Prints "pagerduty=http://127.0.0.1:P opsgenie=http://127.0.0.1:Q" once both listen, serves until
 // SIGTERM or SIGINT, then exits 0. Exit 1 when a port cannot be bound, 2 on bad flags.
 #include <signal.h>
@@ -39,7 +40,17 @@ int main(int argc, char** argv) {
 
   try {
     ogpd::fakes::FakePagerDuty pagerduty({.port = pagerduty_port});
-    ogpd::fakes::FakeOpsgenie opsgenie({.port = opsgenie_port});
+    // A small demo account, so `ogpd-proxy routes suggest` has something to match (README, "Many teams"):
+    // two teams, each with a webhook integration (the first is the README's curl examples' integration),
+    // beside the fake PagerDuty's services "Payments API" (PSVC002) and "Platform" (PSVC003).
+    ogpd::fakes::FakeOpsgenie opsgenie(
+        {.teams = {{"b2c5c0a0-0001-4000-8000-000000000001", "payments"},
+                   {"b2c5c0a0-0002-4000-8000-000000000002", "platform"}},
+         .integrations = {{"ccb77fcc-3474-4ee3-8140-300926635ed1", "Payments webhook", "Webhook",
+                           "b2c5c0a0-0001-4000-8000-000000000001"},
+                          {"5e0d8d53-9a43-4c1e-9f5e-6f4b8a7c1d02", "Platform webhook", "Webhook",
+                           "b2c5c0a0-0002-4000-8000-000000000002"}},
+         .port = opsgenie_port});
     pagerduty.set_latency(std::chrono::milliseconds(latency_ms));
     opsgenie.set_latency(std::chrono::milliseconds(latency_ms));
     if (pagerduty_rate > 0) pagerduty.set_rate_limit(pagerduty_rate, pagerduty_burst);

@@ -210,7 +210,17 @@ TEST(FakePagerDuty, GetUnknownIncidentIs404) {
   EXPECT_EQ(pd_call(pd, "PUT", "/incidents/QNOTTHERE00000", status_body("resolved")).status, 404);
   EXPECT_EQ(pd_call(pd, "POST", "/incidents/QNOTTHERE00000/notes", R"({"note":{"content":"x"}})").status,
             404);
-  EXPECT_EQ(pd_call(pd, "GET", "/services").status, 404);
+  EXPECT_EQ(pd_call(pd, "GET", "/schedules").status, 404);
+}
+
+TEST(FakePagerDuty, ServicesAreListedInPages) {
+  FakePagerDuty pd;
+  const auto first = parse(pd_call(pd, "GET", "/services?limit=2").body);
+  EXPECT_EQ(first.at("services").as_array().size(), 2u);
+  EXPECT_TRUE(first.at("more").as_bool());
+  const auto rest = parse(pd_call(pd, "GET", "/services?limit=2&offset=2").body);
+  EXPECT_EQ(rest.at("services").as_array().size(), 1u);
+  EXPECT_FALSE(rest.at("more").as_bool());
 }
 
 TEST(FakePagerDuty, NoteIsAnswered200AsTheOwnUser) {

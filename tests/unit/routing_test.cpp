@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/daemon_settings.h"
 #include "ops/config.h"
 #include "ops/routes_file.h"
 #include "support/fixtures.h"
 #include "sync/plan.h"
 #include "sync/routes.h"
+#include "webhook/intake.h"
 #include "webhook/opsgenie.h"
 
 namespace ogpd {
@@ -161,6 +163,15 @@ TEST(RoutesFile, EachMistakeIsOneMessageNamingTheLine) {
       {"routes:\n  - name: a\n    match: {teams: []}\n    pagerduty: {service_id: PABC123}\n",
        "match.teams is an empty list"},
       {"routes:\n  - name: a\n   match: {}\n", "routes.yaml:3: not valid YAML"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PA1, service_id: PB2}\n",
+       "routes.yaml:4: 'service_id' is given twice in pagerduty"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PA1, urgency: {P1: high, 1: low}}\n",
+       "pagerduty.urgency gives P1 twice"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PA1}\n---\nroutes: []\n",
+       "holds 2 YAML documents"},
+      {"", "the file is empty"},
+      {"routes:\n  - name: a\n    match: {source: \"x\\ey\"}\n    pagerduty: {service_id: PA1}\n",
+       "match.source must not hold control characters"},
   };
   for (const auto& c : cases) {
     const auto parsed = ops::parse_routes(c.yaml, "routes.yaml", kUrgency);
@@ -213,10 +224,34 @@ TEST(RoutesFile, WithoutAFileTheEarlierProxysSettingsMakeOneRoute) {
   EXPECT_FALSE(config->routes.file.has_value());
 }
 
+TEST(RoutesFile, ADirectoryIsNotARoutesFile) {
+  const auto config = ops::validate({{"ROUTES_FILE", std::filesystem::temp_directory_path().string()}});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.error().find("is not a file"), std::string::npos) << config.error();
+}
+
+// Without a file nothing changes: a Create goes to PAGERDUTY_SERVICE_ID with PRIORITY_URGENCY's urgency.
+TEST(RoutesFile, WithoutAFileACreateKeepsTheEarlierServiceAndUrgency) {
+  const auto config = ops::validate({{"PAGERDUTY_SERVICE_ID", "PSVC001"}, {"PRIORITY_URGENCY", "P3=high"}});
+  ASSERT_TRUE(config.ok()) << config.error();
+  const auto verdict = webhook::receive_opsgenie(
+      cli::intake_settings(*config),
+      {.body = R"({"action":"Create","alert":{"alertId":"a1","priority":"P3"},"integrationId":"x"})"});
+  ASSERT_TRUE(std::holds_alternative<webhook::Store>(verdict));
+  const Event& e = std::get<webhook::Store>(verdict).event;
+  EXPECT_EQ(e.route, "default");
+  const auto plan = sync::plan(e, std::nullopt, false, cli::engine_settings(*config).sync);
+  ASSERT_EQ(plan.actions.size(), 1u);
+  EXPECT_EQ(plan.actions[0].urgency, "high");
+  EXPECT_EQ(plan.actions[0].service_id, "PSVC001");
+  EXPECT_EQ(sync::plan(e, std::nullopt, false, sync::SyncSettings{}).actions[0].urgency, "low")
+      << "default settings: PRIORITY_URGENCY's default map (P3 low), from one source";
+}
+
 TEST(RoutesFile, AMissingFileStopsStartUpNamingIt) {
   const auto config = ops::validate({{"ROUTES_FILE", "/nonexistent/routes.yaml"}});
   ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.error(), "ROUTES_FILE: cannot read /nonexistent/routes.yaml");
+  EXPECT_EQ(config.error(), "ROUTES_FILE: /nonexistent/routes.yaml is not a file");
 }
 
 TEST(RoutedPlan, ACreateGoesToItsRoutesServiceWithItsUrgency) {
