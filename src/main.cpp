@@ -52,7 +52,10 @@ void warn_about_settings(const Config& config) {
   } else if (config.dry_run) {
     spdlog::warn("DRY_RUN=true: nothing will be sent to PagerDuty or Opsgenie");
   }
-  if (!config.opsgenie_integration_id)
+  if (config.routes_file)
+    spdlog::info("routes from {}: {} route(s), first match wins", config.routes_file->c_str(),
+                 config.routes.routes.size());
+  else if (!config.opsgenie_integration_id)
     spdlog::warn("OPSGENIE_INTEGRATION_ID is not set: alerts from every Opsgenie integration are accepted");
   if (config.pagerduty_webhook_secrets.empty())
     spdlog::warn("PAGERDUTY_WEBHOOK_SECRET is not set: /pd-webhook accepts unsigned deliveries");
