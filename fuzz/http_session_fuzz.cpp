@@ -26,7 +26,7 @@ namespace {
 class StubJournal : public ogpd::store::Journal {
  public:
   void append(ogpd::store::Received, Done done) override {
-    done({ogpd::store::AppendOutcome::kStored, 1, {}});
+    done({ogpd::store::AppendOutcome::kStored, 1, {}, {}});
   }
   ogpd::Status health() const override { return {}; }
 };

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes as an Opsgenie webhook body, through the intake /ops-webhook uses, with a
 // routes file's table (teams, tags, priorities, sources; no catch-all, so some Creates match no route). Every
 // input must end in a well-formed verdict: a stored event has its required fields, and a stored Create names
-// a route of the table.
+// a route of the table or none (unrouted).
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto* store = std::get_if<ogpd::webhook::Store>(&verdict)) {
     if (!store->event.alert_id || store->event.alert_id->empty() || store->event.dedupe_key.empty())
       std::abort();
-    if (store->event.kind == ogpd::EventKind::kAlertCreated &&
-        (!store->event.route || settings.routes.find(*store->event.route) == nullptr))
+    if (store->event.kind == ogpd::EventKind::kAlertCreated && store->event.route &&
+        settings.routes.find(*store->event.route) == nullptr)
       std::abort();
   } else if (const auto* reject = std::get_if<ogpd::webhook::Reject>(&verdict)) {
     if (reject->status < 400 || reject->status > 499 || reject->error.empty()) std::abort();

@@ -90,7 +90,8 @@ int run_route_explain(const RouteTable& routes, const std::string& payload_file,
       out << "route: " << choice.route->name << where(routes, *choice.route) << " -> "
           << target(choice.route->pagerduty) << "\n";
     else
-      out << "route: none: its Create would be answered 200 (no route matches) and not stored; no incident\n";
+      out << "route: none: its Create would be stored and answered 200 (no route matches this alert); no "
+             "incident, and its later actions are not mirrored\n";
     for (const auto& [route, why] : choice.passed_over)
       out << "  " << route->name << ": not taken: " << printable(why) << "\n";
   }

@@ -30,10 +30,12 @@ store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view
   const std::int64_t now = clock_.now_ms();
   const auto echo = sync::echo_of(e);
   const bool recorded = echo && view.echo_recorded(*echo, now - echo_ttl_.count());
+  const bool unrouted = e.source == Source::kOpsgenie && e.kind != EventKind::kAlertCreated && !link &&
+                        e.alert_id && view.alert_unrouted(*e.alert_id);
   sync::Plan plan;
   {
     std::lock_guard lock(mu_);
-    plan = sync::plan(e, link, recorded, settings_);
+    plan = sync::plan(e, link, recorded, settings_, unrouted);
   }
   return {0,
           std::string(sync::to_string(plan.outcome)),
@@ -48,7 +50,13 @@ void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::P
   if (observer_) observer_->on_planned(e, plan.outcome, plan.actions.size());
   spdlog::info("event planned source={} type={} outcome={} actions={}", to_string(e.source), e.type,
                plan.outcome, plan.actions.size());
-  if (plan.outcome == sync::to_string(sync::Outcome::kNoRoute))
+  if (plan.outcome == sync::to_string(sync::Outcome::kNoRoute) && e.kind != EventKind::kAlertCreated)
+    spdlog::info("alert {}: no route took it, so its {} is not mirrored", printable(e.alert_id.value_or("?")),
+                 printable(e.type));
+  else if (plan.outcome == sync::to_string(sync::Outcome::kNoRoute) && !e.route)
+    spdlog::info("alert {}: no route takes it; stored, no incident created",
+                 printable(e.alert_id.value_or("?")));
+  else if (plan.outcome == sync::to_string(sync::Outcome::kNoRoute))
     spdlog::warn(
         "alert {}: its route {} is no longer in the routes file: no incident is created (add the "
         "route back and replay, or raise the alert again)",

@@ -168,6 +168,10 @@ Answer answer_stored(const Event& event, const store::AppendResult& result) {
   const std::string id = std::to_string(result.event_id);
   switch (result.outcome) {
     case store::AppendOutcome::kStored:
+      if (result.plan_outcome == "no_route")
+        return ignored(event.kind == EventKind::kAlertCreated ? "no route matches this alert"
+                                                              : "no route took this alert",
+                       result.event_id);
       if (is_actionable(event.kind)) {
         Answer a = json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
         a.outcome = Outcome::kAccepted;

@@ -26,7 +26,8 @@ enum class AppendOutcome {
 struct AppendResult {
   AppendOutcome outcome = AppendOutcome::kUnavailable;
   std::int64_t event_id = 0;
-  std::string error;  // for kUnavailable: why, for logs (never contains the body)
+  std::string error;         // for kUnavailable: why, for logs (never contains the body)
+  std::string plan_outcome;  // for kStored: the plan's outcome (sync::Outcome), empty when not planned
 };
 
 // One webhook as received: the parsed event, the exact body, and when it arrived.

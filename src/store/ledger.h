@@ -27,6 +27,8 @@ class PlanningView {
   virtual std::optional<Link> link_by_alert(const std::string& alert_id) = 0;
   virtual std::optional<Link> link_by_incident(const std::string& incident_id) = 0;
   virtual bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) = 0;
+  // Whether the alert's Create was stored with no route to take it (outcome no_route).
+  virtual bool alert_unrouted(const std::string& alert_id) = 0;
 };
 
 class PairLedger : public PlanningView {

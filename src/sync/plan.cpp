@@ -69,9 +69,17 @@ Action on_alert(ActionKind kind, const Event& event, const std::optional<Link>& 
   return a;
 }
 
-Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSettings& settings) {
+Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSettings& settings,
+                   bool alert_unrouted) {
   Plan p;
   p.outcome = Outcome::kMirrored;
+  // An alert no route took has no incident: its later actions would only search PagerDuty for one.
+  const bool unrouted = e.kind == EventKind::kAlertCreated ? !e.route && settings.routes.file.has_value()
+                                                           : alert_unrouted && !link;
+  if (unrouted) {
+    p.outcome = Outcome::kNoRoute;
+    return p;
+  }
   const std::string who = opsgenie_actor(e);
   switch (e.kind) {
     case EventKind::kAlertCreated: {
@@ -184,14 +192,14 @@ std::string_view to_string(Outcome outcome) {
 }
 
 Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,
-          const SyncSettings& settings) {
+          const SyncSettings& settings, bool alert_unrouted) {
   if (!is_actionable(event.kind)) return {};
   // The proxy's own PagerDuty user: never mirrored; its recorded echo (if any) is used up too, so it cannot
   // swallow a later human change of the same kind.
   if (event.source == Source::kPagerDuty && is_own_user(event, settings))
     return {Outcome::kOwnUser, {}, {}, echo_recorded};
   if (echo_recorded) return {Outcome::kEcho, {}, {}, true};
-  return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings)
+  return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings, alert_unrouted)
                                            : from_pagerduty(event, link);
 }
 

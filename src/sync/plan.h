@@ -40,7 +40,8 @@ enum class Outcome {
   kOwnUser,        // loop guard 1: the proxy's own PagerDuty user did it
   kEcho,           // loop guard 2: the proxy's own change coming back
   kMarker,         // loop guard 3: a note that came from the other side
-  kNoRoute,        // a Create whose route is gone from the routes file since it was stored
+  kNoRoute,        // an alert no route takes (its Create, and its later actions while unpaired), or a
+                   // Create whose route is gone from the routes file since it was stored
   kNoAction,       // nothing to mirror (ping, triggered, unknown, a note without text)
 };
 
@@ -59,7 +60,8 @@ std::string alert_note_from_pagerduty(std::string_view who, std::string_view con
 
 // `link`: the stored pair for this event's alert (Opsgenie) or incident (PagerDuty), if any.
 // `echo_recorded`: whether the ledger holds echo_of(event).
+// `alert_unrouted`: whether this Opsgenie alert's Create was stored with no route to take it.
 Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,
-          const SyncSettings& settings);
+          const SyncSettings& settings, bool alert_unrouted = false);
 
 }  // namespace ogpd::sync

@@ -131,14 +131,10 @@ Verdict parse_opsgenie(std::string_view body, const RouteTable& routes) {
   if (!event.note) event.note = nonempty_text_at(root, "note");  // the earlier proxy's simplified shape
   event.occurred_at = nonempty_text_at(alert, "updatedAt");
   if (event.kind == EventKind::kAlertCreated) {
-    const auto choice = sync::choose_route(routes, facts);
-    if (choice.route == nullptr) {
-      std::string why = "no route matches";
-      if (!choice.passed_over.empty())
-        why += " (" + choice.passed_over.back().first->name + ": " + choice.passed_over.back().second + ")";
-      return Ignore{why};
-    }
-    event.route = choice.route->name;
+    // An alert no route takes is still stored (route unset), so its later actions are known to be
+    // unrouted too; the plan says so (sync::Outcome::kNoRoute) and the answer is 200 ignored.
+    if (const auto choice = sync::choose_route(routes, facts); choice.route != nullptr)
+      event.route = choice.route->name;
   }
 
   // Opsgenie sends no delivery id: alert + action + updatedAt names one change; without updatedAt (the

@@ -62,8 +62,15 @@ TEST_F(Routes, AlertsOfTwoTeamsReachTwoServicesAndAnUnroutedOneSendsNothing) {
   ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "pay-1")), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("pay-1")->status == "acknowledged"; }))
       << proxy_->output();
+  // The unrouted alert's Acknowledge is stored and answered 200 too, and costs no PagerDuty call.
+  const auto unrouted_ack = http_request(proxy_->port(), "POST", "/ops-webhook", og("Acknowledge", "misc-1"));
+  EXPECT_EQ(unrouted_ack.status, 200) << unrouted_ack.body;
+  EXPECT_NE(unrouted_ack.body.find("no route took this alert"), std::string::npos) << unrouted_ack.body;
   settle();
   EXPECT_TRUE(pagerduty_.incidents_with_key("misc-1").empty());
+  for (const auto& r : pagerduty_.requests())
+    EXPECT_EQ(r.target.find("misc-1"), std::string::npos) << r.method << " " << r.target;
+  EXPECT_NE(cli({"events"}).second.find("no_route"), std::string::npos) << "both are in the journal";
   const auto m = http_request(proxy_->port(), "GET", "/metrics").body;
   EXPECT_NE(m.find(R"(ogpd_routed_total{route="payments"} 1)"), std::string::npos) << m;
   EXPECT_NE(m.find(R"(ogpd_routed_total{route="platform"} 1)"), std::string::npos) << m;

@@ -83,23 +83,28 @@ TEST(StoredAnswers, EachOutcomeHasItsAnswer) {
   other.kind = EventKind::kOther;
   other.type = "AddTags";
 
-  const Answer accepted = answer_stored(create, {store::AppendOutcome::kStored, 7, {}});
+  const Answer accepted = answer_stored(create, {store::AppendOutcome::kStored, 7, {}, {}});
   EXPECT_EQ(accepted.status, http::status::accepted);
   EXPECT_EQ(accepted.body, R"({"status":"accepted","event_id":7})");
 
-  const Answer pinged = answer_stored(ping, {store::AppendOutcome::kStored, 8, {}});
+  const Answer pinged = answer_stored(ping, {store::AppendOutcome::kStored, 8, {}, {}});
   EXPECT_EQ(pinged.status, http::status::ok);
   EXPECT_EQ(pinged.body, R"({"status":"ignored","reason":"ping","event_id":8})");
 
-  const Answer unsupported = answer_stored(other, {store::AppendOutcome::kStored, 9, {}});
+  const Answer unsupported = answer_stored(other, {store::AppendOutcome::kStored, 9, {}, {}});
   EXPECT_EQ(unsupported.status, http::status::ok);
   EXPECT_EQ(unsupported.body, R"({"status":"ignored","reason":"no action for AddTags","event_id":9})");
 
-  const Answer duplicate = answer_stored(create, {store::AppendOutcome::kDuplicate, 7, {}});
+  const Answer unrouted = answer_stored(create, {store::AppendOutcome::kStored, 10, {}, "no_route"});
+  EXPECT_EQ(unrouted.status, http::status::ok);
+  EXPECT_EQ(unrouted.body, R"({"status":"ignored","reason":"no route matches this alert","event_id":10})");
+
+  const Answer duplicate = answer_stored(create, {store::AppendOutcome::kDuplicate, 7, {}, {}});
   EXPECT_EQ(duplicate.status, http::status::ok);
   EXPECT_EQ(duplicate.body, R"({"status":"duplicate","event_id":7})");
 
-  const Answer unavailable = answer_stored(create, {store::AppendOutcome::kUnavailable, 0, "disk I/O error"});
+  const Answer unavailable =
+      answer_stored(create, {store::AppendOutcome::kUnavailable, 0, "disk I/O error", {}});
   EXPECT_EQ(unavailable.status, http::status::service_unavailable);
   EXPECT_TRUE(unavailable.retry_after);
   EXPECT_EQ(unavailable.body.find("disk"), std::string::npos);  // internals stay in the log

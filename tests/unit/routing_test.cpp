@@ -97,15 +97,16 @@ TEST(RouteMatching, TagsMustAllBePresent) {
   EXPECT_EQ(sync::choose_route(routes, one_tag).route, nullptr);
 }
 
-TEST(RouteMatching, ACreateIsStoredWithItsRouteAndAnUnroutedOneIsIgnoredSayingWhy) {
+TEST(RouteMatching, ACreateIsStoredWithItsRouteAndAnUnroutedOneWithNone) {
   const RouteTable routes = table(kRoutes);
   const auto stored =
       webhook::parse_opsgenie(testing::read_fixture("opsgenie/relay_create_P3_responders.json"), routes);
   ASSERT_TRUE(std::holds_alternative<webhook::Store>(stored));
   EXPECT_EQ(std::get<webhook::Store>(stored).event.route, "operations");
-  const auto ignored = webhook::parse_opsgenie(testing::read_fixture("opsgenie/zulip_create.json"), routes);
-  ASSERT_TRUE(std::holds_alternative<webhook::Ignore>(ignored));
-  EXPECT_NE(std::get<webhook::Ignore>(ignored).reason.find("no route matches"), std::string::npos);
+  // Stored, so that its later actions are known to be unrouted too (the plan says no_route).
+  const auto unrouted = webhook::parse_opsgenie(testing::read_fixture("opsgenie/zulip_create.json"), routes);
+  ASSERT_TRUE(std::holds_alternative<webhook::Store>(unrouted));
+  EXPECT_EQ(std::get<webhook::Store>(unrouted).event.route, std::nullopt);
 }
 
 TEST(RouteMatching, OtherActionsFollowTheirPairWhateverTheirTeams) {
@@ -275,6 +276,30 @@ TEST(RoutedPlan, ACreateGoesToItsRoutesServiceWithItsUrgency) {
   const auto gone = sync::plan(create, std::nullopt, false, settings);
   EXPECT_EQ(gone.outcome, sync::Outcome::kNoRoute);
   EXPECT_TRUE(gone.actions.empty());
+}
+
+TEST(RoutedPlan, AnUnroutedAlertCreatesNothingAndItsLaterActionsSendNothingUnlessPaired) {
+  sync::SyncSettings settings;
+  settings.routes = table(kRoutes);
+  Event create;
+  create.source = Source::kOpsgenie;
+  create.kind = EventKind::kAlertCreated;
+  create.alert_id = "a1";
+  const auto unrouted = sync::plan(create, std::nullopt, false, settings);
+  EXPECT_EQ(unrouted.outcome, sync::Outcome::kNoRoute);
+  EXPECT_TRUE(unrouted.actions.empty());
+  EXPECT_FALSE(unrouted.new_link);
+
+  Event ack = create;
+  ack.kind = EventKind::kAlertAcknowledged;
+  const auto skipped = sync::plan(ack, std::nullopt, false, settings, /*alert_unrouted=*/true);
+  EXPECT_EQ(skipped.outcome, sync::Outcome::kNoRoute);
+  EXPECT_TRUE(skipped.actions.empty());
+  // Paired after all (an operator linked it, or a later Create was routed): the pair wins.
+  const auto paired = sync::plan(ack, Link{"a1", "Q1", "a1"}, false, settings, true);
+  EXPECT_EQ(paired.outcome, sync::Outcome::kMirrored);
+  // Never seen unrouted: looked up by its key as before (an alert older than the proxy).
+  EXPECT_EQ(sync::plan(ack, std::nullopt, false, settings).outcome, sync::Outcome::kMirrored);
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ using tcp = net::ip::tcp;
 
 class NullJournal : public store::Journal {
  public:
-  void append(store::Received, Done done) override { done({store::AppendOutcome::kStored, 1, {}}); }
+  void append(store::Received, Done done) override { done({store::AppendOutcome::kStored, 1, {}, {}}); }
   Status health() const override { return {}; }
 };
 
@@ -51,7 +51,7 @@ int connect_to(unsigned short port) {
 class HoldingJournal : public store::Journal {
  public:
   void append(store::Received, Done done) override {
-    done({store::AppendOutcome::kStored, 1, {}});
+    done({store::AppendOutcome::kStored, 1, {}, {}});
     held_ = std::move(done);
   }
   Status health() const override { return {}; }

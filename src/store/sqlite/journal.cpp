@@ -132,8 +132,9 @@ void SqliteJournal::commit(std::deque<Pending>& batch) {
             !s.ok())
           return s;
         if (session.db().changes() == 1) {
-          results[i] = {AppendOutcome::kStored, session.db().last_insert_rowid(), {}};
+          results[i] = {AppendOutcome::kStored, session.db().last_insert_rowid(), {}, {}};
           if (plan) {
+            results[i].plan_outcome = plan->outcome;
             plan->event_id = results[i].event_id;
             if (auto s = write_plan(session, *plan, r.received_at_ms, /*mark_event=*/false); !s.ok())
               return s;
@@ -145,14 +146,14 @@ void SqliteJournal::commit(std::deque<Pending>& batch) {
         find->bind(1, std::string_view(e.dedupe_key));
         find->bind(2, e.delivery_id);
         if (find->step() != SQLITE_ROW) return session.db().last_error();
-        results[i] = {AppendOutcome::kDuplicate, find->column_int(0), {}};
+        results[i] = {AppendOutcome::kDuplicate, find->column_int(0), {}, {}};
       }
       return {};
     });
   }
   if (!status.ok()) {
     planned.clear();
-    for (auto& result : results) result = {AppendOutcome::kUnavailable, 0, status.message()};
+    for (auto& result : results) result = {AppendOutcome::kUnavailable, 0, status.message(), {}};
   }
   last_write_ok_ = status.ok();
   for (const auto& [i, plan] : planned) planner->planned(plan.event_id, batch[i].received.event, plan);

@@ -17,6 +17,11 @@ std::optional<Link> SqliteLedger::link_by_incident(const std::string& incident_i
   return read_link_by_incident(session, incident_id);
 }
 
+bool SqliteLedger::alert_unrouted(const std::string& alert_id) {
+  auto session = database_.lock();
+  return read_alert_unrouted(session, alert_id);
+}
+
 bool SqliteLedger::echo_recorded(const Echo& echo, std::int64_t not_before_ms) {
   auto session = database_.lock();
   return read_echo_recorded(session, echo, not_before_ms);

@@ -18,6 +18,7 @@ class SqliteLedger final : public PairLedger {
   std::optional<Link> link_by_alert(const std::string& alert_id) override;
   std::optional<Link> link_by_incident(const std::string& incident_id) override;
   bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) override;
+  bool alert_unrouted(const std::string& alert_id) override;
   Status save_link(const Link& link, std::int64_t now_ms) override;
   Status record_echo(const Echo& echo, std::int64_t now_ms) override;
   Status expire_echoes(std::int64_t before_ms) override;

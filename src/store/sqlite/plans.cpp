@@ -22,6 +22,12 @@ std::optional<Link> read_link_by_incident(SqliteDatabase::Session& session, cons
   return read_one_link(session, Sql::kLinkByIncident, incident_id);
 }
 
+bool read_alert_unrouted(SqliteDatabase::Session& session, const std::string& alert_id) {
+  auto stmt = session.statement(Sql::kAlertUnrouted);
+  stmt->bind(1, std::string_view(alert_id));
+  return stmt->step() == SQLITE_ROW;
+}
+
 bool read_echo_recorded(SqliteDatabase::Session& session, const Echo& echo, std::int64_t not_before_ms) {
   auto stmt = session.statement(Sql::kFindEcho);
   stmt->bind(1, to_string(echo.side));

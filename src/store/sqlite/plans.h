@@ -15,6 +15,7 @@ namespace ogpd::store {
 
 std::optional<Link> read_link_by_alert(SqliteDatabase::Session& session, const std::string& alert_id);
 std::optional<Link> read_link_by_incident(SqliteDatabase::Session& session, const std::string& incident_id);
+bool read_alert_unrouted(SqliteDatabase::Session& session, const std::string& alert_id);
 bool read_echo_recorded(SqliteDatabase::Session& session, const Echo& echo, std::int64_t not_before_ms);
 
 // Binds kSaveStatus's parameters.
@@ -37,6 +38,9 @@ class SqlitePlanningView final : public PlanningView {
   }
   bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) override {
     return read_echo_recorded(session_, echo, not_before_ms);
+  }
+  bool alert_unrouted(const std::string& alert_id) override {
+    return read_alert_unrouted(session_, alert_id);
   }
 
  private:

@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 11> kMigrations{
+constexpr std::array<std::string_view, 12> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -133,6 +133,9 @@ constexpr std::array<std::string_view, 11> kMigrations{
     // 11: the route that took an Opsgenie Create (ROUTES_FILE), which says where its incident goes.
     "ALTER TABLE events ADD COLUMN route TEXT;"
     "CREATE INDEX events_route ON events (route, received_at_ms) WHERE route IS NOT NULL;",
+
+    // 12: alerts whose Create no route took; their later actions are not mirrored either.
+    "CREATE INDEX events_unrouted ON events (alert_id) WHERE outcome = 'no_route';",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -309,6 +312,10 @@ constexpr std::string_view kPruneStatuses =
 constexpr std::string_view kRouteActivity =
     "SELECT COUNT(*), MAX(received_at_ms) FROM events INDEXED BY events_route WHERE route = ?1";
 
+// Whether an alert's Create was stored unrouted (no route took it).
+constexpr std::string_view kAlertUnrouted =
+    "SELECT 1 FROM events INDEXED BY events_unrouted WHERE outcome = 'no_route' AND alert_id = ?1 LIMIT 1";
+
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
 constexpr std::string_view kFindDuplicate =
@@ -363,6 +370,7 @@ enum class Sql {
   kPruneStatuses,
   kSetVendorIdentity,
   kRouteActivity,
+  kAlertUnrouted,
   kCount,
 };
 
@@ -463,6 +471,8 @@ constexpr std::string_view text(Sql statement) {
       return kSetVendorIdentity;
     case Sql::kRouteActivity:
       return kRouteActivity;
+    case Sql::kAlertUnrouted:
+      return kAlertUnrouted;
     case Sql::kCount:
       break;
   }
