@@ -55,7 +55,8 @@ clients::PagerDutySettings pagerduty_settings(const ops::Config& config) {
   return {.base_url = config.pagerduty_api_url,
           .api_key = config.pagerduty_api_key.value_or(""),
           .from_email = config.pagerduty_email.value_or(""),
-          .service_id = config.pagerduty_service_id.value_or("")};
+          .service_id = config.pagerduty_service_id.value_or(""),
+          .events_url = config.pagerduty_events_url};
 }
 
 clients::OpsgenieSettings opsgenie_settings(const ops::Config& config) {

@@ -34,12 +34,34 @@ std::string conditions(const RouteMatch& m) {
 }
 
 std::string target(const PagerDutyTarget& t) {
-  std::string out = "PagerDuty service " +
-                    (t.service_id.empty() ? std::string("(PAGERDUTY_SERVICE_ID unset)") : t.service_id);
+  // A routing key lets anyone raise incidents: only its last four characters are shown.
+  std::string out =
+      t.events_api()
+          ? "PagerDuty Events API, routing key …" + t.routing_key.substr(t.routing_key.size() - 4)
+          : "PagerDuty service " +
+                (t.service_id.empty() ? std::string("(PAGERDUTY_SERVICE_ID unset)") : t.service_id);
   if (t.escalation_policy_id) out += ", escalation policy " + *t.escalation_policy_id;
   std::string urgency;
   for (const auto& [p, u] : t.urgency_by_priority) urgency += (urgency.empty() ? "" : ",") + p + "=" + u;
   out += ", urgency " + (urgency.empty() ? std::string("-") : urgency) + " else " + t.default_urgency;
+  std::string priority;
+  for (const auto& [p, name] : t.priority_by_priority)
+    priority += (priority.empty() ? "" : ",") + p + "=" + printable(name);
+  if (!priority.empty()) out += ", priority " + priority;
+  return out;
+}
+
+std::string rule(const FromPagerDutyRule& r) {
+  std::string out = "from PagerDuty service " + list(r.service_ids) + " -> Opsgenie alert";
+  std::string who;
+  for (const auto& x : r.responders)
+    who += (who.empty() ? "" : ", ") + x.type + " " + printable(x.name.empty() ? x.id : x.name);
+  if (!who.empty()) out += " for " + who;
+  if (!r.tags.empty()) out += ", tags " + list(r.tags);
+  std::string priority;
+  for (const auto& [from, p] : r.priority)
+    priority += (priority.empty() ? "" : ",") + printable(from) + "=" + p;
+  if (!priority.empty()) out += ", priority " + priority;
   return out;
 }
 
@@ -57,6 +79,9 @@ void print_route_table(const RouteTable& routes, std::ostream& out) {
   for (const auto& r : routes.routes)
     out << "  route " << r.name << where(routes, r) << ": " << conditions(r.match) << " -> "
         << target(r.pagerduty) << "\n";
+  for (const auto& r : routes.from_pagerduty)
+    out << "  " << rule(r) << (routes.file ? " (" + *routes.file + ":" + std::to_string(r.line) + ")" : "")
+        << "\n";
 }
 
 int run_route_explain(const RouteTable& routes, const std::string& payload_file, bool as_json,

@@ -81,7 +81,8 @@ HttpResult PagerDutyApi::call(const char* operation, const std::string& method, 
 HttpResult PagerDutyApi::create_incident(const std::string& title, const std::string& details,
                                          const std::string& urgency, const std::string& incident_key,
                                          const std::string& service_id,
-                                         const std::optional<std::string>& escalation_policy_id) {
+                                         const std::optional<std::string>& escalation_policy_id,
+                                         const std::optional<std::string>& priority_id) {
   json::object incident{{"type", "incident"},
                         {"title", title},
                         {"service", json::object{{"id", service_id.empty() ? s_.service_id : service_id},
@@ -91,6 +92,7 @@ HttpResult PagerDutyApi::create_incident(const std::string& title, const std::st
     incident["escalation_policy"] =
         json::object{{"id", *escalation_policy_id}, {"type", "escalation_policy_reference"}};
   if (!urgency.empty()) incident["urgency"] = urgency;
+  if (priority_id) incident["priority"] = json::object{{"id", *priority_id}, {"type", "priority_reference"}};
   if (!details.empty()) incident["body"] = json::object{{"type", "incident_body"}, {"details", details}};
   return call("create_incident", "POST", "/incidents", json::serialize(json::object{{"incident", incident}}),
               true);
@@ -120,6 +122,40 @@ HttpResult PagerDutyApi::set_status(const std::string& incident_id, const std::s
       json::serialize(
           json::object{{"incident", json::object{{"type", "incident_reference"}, {"status", status}}}}),
       true);
+}
+
+HttpResult PagerDutyApi::set_priority(const std::string& incident_id, const std::string& urgency,
+                                      const std::optional<std::string>& priority_id) {
+  json::object incident{{"type", "incident_reference"}};
+  if (!urgency.empty()) incident["urgency"] = urgency;
+  if (priority_id) incident["priority"] = json::object{{"id", *priority_id}, {"type", "priority_reference"}};
+  return call("set_priority", "PUT", "/incidents/" + url_encode(incident_id),
+              json::serialize(json::object{{"incident", incident}}), true);
+}
+
+HttpResult PagerDutyApi::priorities() {
+  return call("list_priorities", "GET", "/priorities?limit=100", "", false);
+}
+
+HttpResult PagerDutyApi::enqueue(const std::string& routing_key, const std::string& event_action,
+                                 const std::string& dedup_key, const std::string& summary,
+                                 const std::string& severity, const std::string& details) {
+  json::object event{{"routing_key", routing_key}, {"event_action", event_action}, {"dedup_key", dedup_key}};
+  if (event_action == "trigger") {
+    json::object payload{{"summary", summary}, {"source", "Opsgenie"}, {"severity", severity}};
+    if (!details.empty()) payload["custom_details"] = json::object{{"description", details}};
+    event["payload"] = std::move(payload);
+    event["client"] = "ogpd-proxy";
+  }
+  HttpRequest r{"POST",
+                s_.events_url + "/v2/enqueue",
+                {{"Content-Type", "application/json"}},
+                json::serialize(event),
+                Side::kPagerDuty,
+                event_action == "trigger"       ? "enqueue_trigger"
+                : event_action == "acknowledge" ? "enqueue_acknowledge"
+                                                : "enqueue_resolve"};
+  return http_.send(r);
 }
 
 HttpResult PagerDutyApi::current_user() {
@@ -153,6 +189,42 @@ HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::str
 
 HttpResult OpsgenieApi::alert(const std::string& alert_id) {
   return call("get_alert", "GET", "/v2/alerts/" + url_encode(alert_id) + "?identifierType=id", "");
+}
+
+HttpResult OpsgenieApi::alert_by_alias(const std::string& alias) {
+  return call("get_alert", "GET", "/v2/alerts/" + url_encode(alias) + "?identifierType=alias", "");
+}
+
+HttpResult OpsgenieApi::set_priority(const std::string& alert_id, const std::string& priority,
+                                     const std::string& user) {
+  json::object body{{"priority", priority}, {"source", "ogpd-proxy"}};
+  if (!user.empty()) body["user"] = user;
+  return call("set_priority", "PUT", "/v2/alerts/" + url_encode(alert_id) + "/priority?identifierType=id",
+              json::serialize(body));
+}
+
+HttpResult OpsgenieApi::create_alert(const NewAlert& a) {
+  json::object body{{"message", a.message}, {"alias", a.alias}, {"source", "ogpd-proxy"}};
+  if (!a.description.empty()) body["description"] = a.description;
+  if (!a.priority.empty()) body["priority"] = a.priority;
+  if (!a.user.empty()) body["user"] = a.user;
+  if (!a.note.empty()) body["note"] = a.note;
+  if (!a.tags.empty()) {
+    json::array tags;
+    for (const auto& t : a.tags) tags.emplace_back(t);
+    body["tags"] = std::move(tags);
+  }
+  if (!a.responders.empty()) {
+    json::array responders;
+    for (const auto& r : a.responders) {
+      json::object o{{"type", r.type}};
+      if (!r.id.empty()) o["id"] = r.id;
+      if (!r.name.empty()) o[r.type == "user" ? "username" : "name"] = r.name;
+      responders.emplace_back(std::move(o));
+    }
+    body["responders"] = std::move(responders);
+  }
+  return call("create_alert", "POST", "/v2/alerts", json::serialize(body));
 }
 
 HttpResult OpsgenieApi::notes(const std::string& alert_id) {
@@ -338,7 +410,27 @@ std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& 
   const auto* ok = at(*data, "isSuccess");
   if (ok == nullptr) ok = at(*data, "success");
   if (ok == nullptr || !ok->is_bool()) return std::nullopt;
-  return OpsgenieRequestStatus{ok->as_bool(), string_at(data, "status").value_or("")};
+  return OpsgenieRequestStatus{ok->as_bool(), string_at(data, "status").value_or(""),
+                               string_at(data, "alertId").value_or("")};
+}
+
+std::optional<std::string> opsgenie_alert_id(const std::string& body) {
+  const auto doc = parse(body);
+  return doc ? string_at(at(*doc, "data"), "id") : std::nullopt;
+}
+
+std::optional<std::map<std::string, std::string>> pagerduty_priorities(const std::string& body) {
+  const auto doc = parse(body);
+  const auto* list = doc ? at(*doc, "priorities") : nullptr;
+  if (list == nullptr || !list->is_array()) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& item : list->as_array()) {
+    auto id = string_at(&item, "id");
+    auto name = string_at(&item, "name");
+    if (!name) name = string_at(&item, "summary");
+    if (id && name) out.emplace(std::move(*name), std::move(*id));
+  }
+  return out;
 }
 
 }  // namespace ogpd::clients

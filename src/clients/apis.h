@@ -7,12 +7,14 @@
 // retry, give up) is delivery's job (delivery/retry.h).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "clients/http_client.h"
 #include "core/pair_status.h"
+#include "core/route.h"
 
 namespace ogpd::clients {
 
@@ -21,6 +23,7 @@ struct PagerDutySettings {
   std::string api_key;
   std::string from_email;
   std::string service_id;
+  std::string events_url = "https://events.pagerduty.com";  // PAGERDUTY_EVENTS_URL (Events API v2)
 };
 
 class PagerDutyApi {
@@ -30,7 +33,17 @@ class PagerDutyApi {
   // On `service_id` (empty: the settings' service), with `escalation_policy_id` when given.
   HttpResult create_incident(const std::string& title, const std::string& details, const std::string& urgency,
                              const std::string& incident_key, const std::string& service_id = {},
-                             const std::optional<std::string>& escalation_policy_id = std::nullopt);
+                             const std::optional<std::string>& escalation_policy_id = std::nullopt,
+                             const std::optional<std::string>& priority_id = std::nullopt);
+  // PUT /incidents/{id}: urgency (empty: unchanged) and priority (nullopt: unchanged).
+  HttpResult set_priority(const std::string& incident_id, const std::string& urgency,
+                          const std::optional<std::string>& priority_id);
+  HttpResult priorities();  // GET /priorities: {"priorities":[{"id","name"}]}
+  // Events API v2: POST {events_url}/v2/enqueue. `event_action`: trigger | acknowledge | resolve; `summary`,
+  // `severity` (critical | error | warning | info) and `details` are used by a trigger only.
+  HttpResult enqueue(const std::string& routing_key, const std::string& event_action,
+                     const std::string& dedup_key, const std::string& summary = {},
+                     const std::string& severity = {}, const std::string& details = {});
   HttpResult incidents_by_key(const std::string& incident_key);  // all dates
   HttpResult incident(const std::string& id);
   HttpResult add_note(const std::string& incident_id, const std::string& content);
@@ -60,6 +73,16 @@ class OpsgenieApi {
   HttpResult alert_action(const std::string& alert_id, const std::string& verb, const std::string& user,
                           const std::string& note);
   HttpResult alert(const std::string& alert_id);
+  HttpResult alert_by_alias(const std::string& alias);
+  // PUT /v2/alerts/{id}/priority: 202 + requestId.
+  HttpResult set_priority(const std::string& alert_id, const std::string& priority, const std::string& user);
+  // POST /v2/alerts: 202 + requestId; GET /v2/alerts/requests/{id} then names the alert.
+  struct NewAlert {
+    std::string message, alias, description, priority, user, note;
+    std::vector<std::string> tags;
+    std::vector<Responder> responders;
+  };
+  HttpResult create_alert(const NewAlert& alert);
   HttpResult notes(const std::string& alert_id);
   HttpResult request_status(const std::string& request_id);
   HttpResult integrations();
@@ -97,7 +120,9 @@ std::optional<std::string> pagerduty_current_user_id(const std::string& body);  
 // The id of the user in {"users":[{"id","email"}]} whose email is `email` (ASCII case ignored); never
 // another.
 std::optional<std::string> pagerduty_user_id_with_email(const std::string& body, const std::string& email);
-std::optional<int> pagerduty_error_code(const std::string& body);         // {"error":{"code"}}
+std::optional<int> pagerduty_error_code(const std::string& body);  // {"error":{"code"}}
+// {"priorities":[{"id","name"}]} as name -> id; nullopt when the body is not such a list.
+std::optional<std::map<std::string, std::string>> pagerduty_priorities(const std::string& body);
 std::string pagerduty_error_text(const std::string& body);                // message + errors[]
 std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"requestId"}
 // {"data":{"status":"open"|"closed","acknowledged","createdAt","report":{"ackTime","closeTime",
@@ -109,7 +134,9 @@ std::vector<std::string> opsgenie_note_texts(const std::string& body);  // {"dat
 struct OpsgenieRequestStatus {
   bool success = false;
   std::string status;
+  std::string alert_id;  // data.alertId: the alert a create made
 };
+std::optional<std::string> opsgenie_alert_id(const std::string& body);  // {"data":{"id"}}
 std::optional<OpsgenieRequestStatus> opsgenie_request_status(
     const std::string& body);  // {"data":{"isSuccess"}}
 

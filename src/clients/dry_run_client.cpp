@@ -65,7 +65,8 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
     if (request.method == "POST")
       return answer(202, R"({"result":"Request will be processed","took":0,"requestId":"dry-run"})");
     if (plain.rfind("/v2/alerts/requests/", 0) == 0)
-      return answer(200, R"({"data":{"success":true,"isSuccess":true,"status":"dry run"}})");
+      return answer(
+          200, R"({"data":{"success":true,"isSuccess":true,"status":"dry run","alertId":"dry-run-alert"}})");
     if (ends_with(plain, "/notes")) return answer(200, R"({"data":[]})");
     return answer(200, R"({"data":{}})");
   }
@@ -82,6 +83,8 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
                       {"incident", boost::json::object{{"id", "dry-run-" + key}, {"incident_key", key}}}}));
   }
   if (request.method == "GET" && plain == "/incidents") return answer(200, R"({"incidents":[]})");
+  if (plain == "/v2/enqueue") return answer(202, R"({"status":"success","message":"Event processed"})");
+  if (request.method == "GET" && plain == "/priorities") return answer(200, R"({"priorities":[]})");
   if (request.method == "GET" && plain == "/users") return answer(200, R"({"users":[]})");
   if (ends_with(plain, "/notes"))
     return answer(200, request.method == "GET" ? R"({"notes":[]})" : R"({"note":{}})");

@@ -6,15 +6,18 @@
 namespace ogpd {
 namespace {
 
-constexpr std::array<std::pair<ActionKind, std::string_view>, 8> kNames{{
+constexpr std::array<std::pair<ActionKind, std::string_view>, 11> kNames{{
     {ActionKind::kCreateIncident, "pagerduty.create_incident"},
     {ActionKind::kAddIncidentNote, "pagerduty.add_note"},
     {ActionKind::kAcknowledgeIncident, "pagerduty.acknowledge"},
     {ActionKind::kResolveIncident, "pagerduty.resolve"},
+    {ActionKind::kSetIncidentPriority, "pagerduty.set_priority"},
     {ActionKind::kAcknowledgeAlert, "opsgenie.acknowledge"},
     {ActionKind::kUnacknowledgeAlert, "opsgenie.unacknowledge"},
     {ActionKind::kAddAlertNote, "opsgenie.add_note"},
     {ActionKind::kCloseAlert, "opsgenie.close"},
+    {ActionKind::kSetAlertPriority, "opsgenie.set_priority"},
+    {ActionKind::kCreateAlert, "opsgenie.create_alert"},
 }};
 
 }  // namespace
@@ -41,6 +44,7 @@ Side target_of(ActionKind kind) {
     case ActionKind::kAddIncidentNote:
     case ActionKind::kAcknowledgeIncident:
     case ActionKind::kResolveIncident:
+    case ActionKind::kSetIncidentPriority:
       return Side::kPagerDuty;
     default:
       return Side::kOpsgenie;

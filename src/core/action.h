@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/route.h"
 
 namespace ogpd {
 
@@ -19,11 +22,14 @@ enum class ActionKind {
   kAddIncidentNote,
   kAcknowledgeIncident,
   kResolveIncident,
+  kSetIncidentPriority,  // urgency and PagerDuty priority
   // on Opsgenie
   kAcknowledgeAlert,
   kUnacknowledgeAlert,
   kAddAlertNote,
   kCloseAlert,
+  kSetAlertPriority,
+  kCreateAlert,  // for an incident born in PagerDuty
 };
 
 std::string_view to_string(Side side);
@@ -45,13 +51,24 @@ struct Action {
   // kAddAlertNote of a note PagerDuty's webhook trimmed: its id, so the worker fetches the full text first.
   std::optional<std::string> full_note_id;
 
-  // kCreateIncident only
+  // kCreateIncident, kCreateAlert: the title (alert message) and details (alert description).
   std::string title;
   std::string details;
-  std::string urgency;  // "high" | "low"
+  std::string urgency;  // "high" | "low": kCreateIncident, kSetIncidentPriority
+  // kCreateIncident, kSetIncidentPriority: a PagerDuty priority's name (empty: none). kSetAlertPriority,
+  // kCreateAlert: the Opsgenie priority, "P1".."P5" (empty on a create: Opsgenie's default).
+  std::string priority;
   // Where, from the alert's route (core/route.h); unset: PAGERDUTY_SERVICE_ID, no escalation policy.
   std::optional<std::string> service_id;
   std::optional<std::string> escalation_policy_id;
+  // An Events API v2 route: trigger (create), acknowledge and resolve go to this integration with the
+  // incident key as dedup_key; notes and priorities still use the REST API.
+  std::optional<std::string> routing_key;
+
+  // kCreateAlert only: the alias that makes a retry never double it (pd-<incident id>), and who it is for.
+  std::string alias;
+  std::vector<std::string> tags;
+  std::vector<Responder> responders;
 
   friend bool operator==(const Action&, const Action&) = default;
 };

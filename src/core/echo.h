@@ -10,9 +10,11 @@ namespace ogpd {
 
 struct Echo {
   Side side = Side::kPagerDuty;
-  std::string target_id;    // the alert id (Opsgenie) or incident id (PagerDuty) the change was made on
-  std::string verb;         // acknowledge | unacknowledge | resolve | close | note | create
-  std::string note_digest;  // hex SHA-256 of the note text for notes, else empty
+  std::string target_id;  // the alert id (Opsgenie) or incident id (PagerDuty) the change was made on
+  std::string verb;       // acknowledge | unacknowledge | resolve | close | note | create | priority
+  // hex SHA-256 of the note text for notes; the new priority (P2, or PagerDuty's name) for priorities;
+  // else empty
+  std::string note_digest;
 
   friend bool operator==(const Echo&, const Echo&) = default;
 };

@@ -6,17 +6,19 @@
 namespace ogpd {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 12> kKindNames{{
+constexpr std::array<std::pair<EventKind, std::string_view>, 14> kKindNames{{
     {EventKind::kAlertCreated, "alert.created"},
     {EventKind::kAlertNoteAdded, "alert.note_added"},
     {EventKind::kAlertAcknowledged, "alert.acknowledged"},
     {EventKind::kAlertUnacknowledged, "alert.unacknowledged"},
     {EventKind::kAlertClosed, "alert.closed"},
+    {EventKind::kAlertPriorityUpdated, "alert.priority_updated"},
     {EventKind::kIncidentTriggered, "incident.triggered"},
     {EventKind::kIncidentAcknowledged, "incident.acknowledged"},
     {EventKind::kIncidentUnacknowledged, "incident.unacknowledged"},
     {EventKind::kIncidentAnnotated, "incident.annotated"},
     {EventKind::kIncidentResolved, "incident.resolved"},
+    {EventKind::kIncidentPriorityUpdated, "incident.priority_updated"},
     {EventKind::kPing, "ping"},
     {EventKind::kOther, "other"},
 }};
@@ -52,10 +54,13 @@ bool is_actionable(EventKind kind) {
     case EventKind::kAlertAcknowledged:
     case EventKind::kAlertUnacknowledged:
     case EventKind::kAlertClosed:
+    case EventKind::kAlertPriorityUpdated:
+    case EventKind::kIncidentTriggered:  // planned: an incident born in PagerDuty may become an alert
     case EventKind::kIncidentAcknowledged:
     case EventKind::kIncidentUnacknowledged:
     case EventKind::kIncidentAnnotated:
     case EventKind::kIncidentResolved:
+    case EventKind::kIncidentPriorityUpdated:
       return true;
     default:
       return false;

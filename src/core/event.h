@@ -22,12 +22,14 @@ enum class EventKind {
   kAlertAcknowledged,
   kAlertUnacknowledged,
   kAlertClosed,
+  kAlertPriorityUpdated,
   // PagerDuty incident events
   kIncidentTriggered,
   kIncidentAcknowledged,
   kIncidentUnacknowledged,
   kIncidentAnnotated,
   kIncidentResolved,
+  kIncidentPriorityUpdated,
   kPing,
   // Anything else from either side: stored, never acted on.
   kOther,
@@ -66,7 +68,15 @@ struct Event {
   std::optional<std::string> route;
   std::optional<std::string> title;        // Opsgenie message, PagerDuty incident title
   std::optional<std::string> description;  // Opsgenie description
-  std::optional<std::string> priority;     // Opsgenie priority normalised to "P1".."P5"
+  // Opsgenie: the alert's priority normalised to "P1".."P5". PagerDuty: the incident's priority name
+  // (data.priority.summary), when it has one.
+  std::optional<std::string> priority;
+  // PagerDuty incident events: the service (data.service.id), urgency (data.urgency) and page
+  // (data.html_url). Opsgenie events: the alert's alias.
+  std::optional<std::string> service_id;
+  std::optional<std::string> urgency;
+  std::optional<std::string> url;
+  std::optional<std::string> alias;
   std::optional<std::string>
       occurred_at;  // vendor timestamp as sent (Opsgenie updatedAt, PagerDuty occurred_at)
 

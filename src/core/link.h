@@ -13,6 +13,9 @@ struct Link {
   std::string alert_id;
   std::optional<std::string> incident_id;   // empty while the create is pending
   std::optional<std::string> incident_key;  // what the incident was created with (the alert id)
+  // The route whose target made the incident (core/route.h): an Events API route's pairs are acknowledged
+  // and resolved through the Events API. Unset: REST, or an incident the proxy did not make.
+  std::optional<std::string> route;
 
   friend bool operator==(const Link&, const Link&) = default;
 };

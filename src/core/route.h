@@ -23,12 +23,22 @@ struct RouteMatch {
   friend bool operator==(const RouteMatch&, const RouteMatch&) = default;
 };
 
-// Where a routed alert's incident is created: a PagerDuty service (REST), with its urgency per priority.
+// Where a routed alert's incident is created: a PagerDuty service (REST `POST /incidents`), or an Events API
+// v2 integration (`routing_key`: trigger/acknowledge/resolve to PAGERDUTY_EVENTS_URL, where event
+// orchestration and alert grouping apply) — exactly one of the two. With its urgency, and PagerDuty priority,
+// per Opsgenie priority.
 struct PagerDutyTarget {
-  std::string service_id;
+  std::string service_id;   // REST; empty for an Events API target
+  std::string routing_key;  // Events API v2 integration key; empty for a service
   std::optional<std::string> escalation_policy_id;
   std::map<std::string, std::string> urgency_by_priority;  // "P1" -> "high" | "low"; others: default_urgency
   std::string default_urgency = "high";                    // no priority, or one the map leaves out
+  // "P1" -> a PagerDuty priority's name ("SEV-1"), resolved to its id when used. Read backwards for
+  // PagerDuty -> Opsgenie. Empty: incidents get no priority, and a PagerDuty priority named P1..P5 maps to
+  // the same Opsgenie priority.
+  std::map<std::string, std::string> priority_by_priority;
+
+  bool events_api() const { return !routing_key.empty(); }
 
   friend bool operator==(const PagerDutyTarget&, const PagerDutyTarget&) = default;
 };
@@ -42,9 +52,30 @@ struct Route {
   friend bool operator==(const Route&, const Route&) = default;
 };
 
+// Who an Opsgenie alert is for: `type` team | user | escalation | schedule, named by `name` or `id`.
+struct Responder {
+  std::string type, name, id;
+
+  friend bool operator==(const Responder&, const Responder&) = default;
+};
+
+// Incidents born in PagerDuty on one of `service_ids` become Opsgenie alerts (opt-in; DESIGN §2.1).
+struct FromPagerDutyRule {
+  std::vector<std::string> service_ids;
+  std::vector<Responder> responders;
+  std::vector<std::string> tags;
+  // The alert's priority, by the incident's PagerDuty priority name, else by its urgency ("high" | "low");
+  // neither: Opsgenie's default (P3).
+  std::map<std::string, std::string> priority;
+  int line = 0;
+
+  friend bool operator==(const FromPagerDutyRule&, const FromPagerDutyRule&) = default;
+};
+
 struct RouteTable {
   std::vector<Route> routes;
-  std::optional<std::string> file;  // ROUTES_FILE; nullopt: the single route made from settings
+  std::optional<std::string> file;                // ROUTES_FILE; nullopt: the single route made from settings
+  std::vector<FromPagerDutyRule> from_pagerduty;  // empty: no alert is made for a PagerDuty incident
 
   const Route* find(const std::string& name) const {
     for (const auto& r : routes)

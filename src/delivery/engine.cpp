@@ -22,6 +22,12 @@ const char* setting_of(Side vendor) {
                                     : "OPSGENIE_API_KEY (and OPSGENIE_API_URL: US or EU)";
 }
 
+bool names_priorities(const RouteTable& routes) {
+  for (const auto& r : routes.routes)
+    if (!r.pagerduty.priority_by_priority.empty()) return true;
+  return false;
+}
+
 }  // namespace
 
 Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerDutyApi& pagerduty,
@@ -32,7 +38,9 @@ Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerD
       settings_(std::move(settings)),
       clock_(clock),
       observer_(observer),
-      executor_(ledger, pagerduty, opsgenie),
+      priorities_(names_priorities(settings_.sync.routes)),
+      priority_lookup_(pagerduty, priorities_),
+      executor_(ledger, pagerduty, opsgenie, &priorities_),
       planner_(settings_.sync, settings_.echo_ttl, clock, observer),
       own_user_(pagerduty, planner_, outbox, clock, settings_.own_email),
       checker_(outbox, ledger, opsgenie, settings_.retry, clock, observer),
@@ -96,6 +104,7 @@ void Engine::loop() {
     const std::int64_t now = clock_.now_ms();
     last_loop_ms_ = now;
     if (own_user_.take_turn(now)) workers_->post([this] { own_user_.run(); });
+    if (priority_lookup_.take_turn(now)) workers_->post([this] { priority_lookup_.run(); });
     const bool more = plan_pending();
     const std::int64_t gate_opens = dispatch();
 

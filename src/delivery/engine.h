@@ -84,6 +84,8 @@ class Engine {
   const EngineSettings settings_;
   const Clock& clock_;
   EngineObserver* observer_;
+  PriorityDirectory priorities_;
+  PriorityLookup priority_lookup_;
   Executor executor_;
   EventPlanner planner_;
   OwnUserLookup own_user_;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "core/text.h"
+#include "delivery/lookups.h"
 #include "sync/echo.h"
 #include "sync/plan.h"
 #include "sync/state.h"
@@ -68,6 +70,11 @@ std::optional<Attempt> note_already_posted(Side vendor, int& calls, List&& list,
   return std::nullopt;
 }
 
+// The Events API's severity for an urgency (DESIGN §2.1).
+std::string severity_of(const std::string& urgency) {
+  return urgency == "low" ? "warning" : "critical";
+}
+
 bool is_duplicate_key(const clients::HttpResponse& r) {
   return r.status == 400 &&
          clients::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
@@ -116,10 +123,18 @@ Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
     case ActionKind::kAddIncidentNote:
     case ActionKind::kAcknowledgeIncident:
     case ActionKind::kResolveIncident:
+    case ActionKind::kSetIncidentPriority:
       return on_incident(item, now_ms);
-    default:
+    case ActionKind::kAcknowledgeAlert:
+    case ActionKind::kUnacknowledgeAlert:
+    case ActionKind::kAddAlertNote:
+    case ActionKind::kCloseAlert:
+    case ActionKind::kSetAlertPriority:
       return on_alert(item, now_ms);
+    case ActionKind::kCreateAlert:
+      return create_alert(item, now_ms);
   }
+  return unpaired(target_of(item.action.kind), 0, "unknown action");
 }
 
 Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t now_ms) {
@@ -143,9 +158,30 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
+  if (a.routing_key) {
+    // Events API: the dedup_key makes a repeat harmless, so no look first. The incident is made
+    // asynchronously (or grouped into another by event orchestration): it is found afterwards by its key,
+    // from its incident.triggered webhook or the pair's next action.
+    const auto sent = counted(calls, [&] {
+      return pagerduty_.enqueue(*a.routing_key, "trigger", key, a.title, severity_of(a.urgency), a.details);
+    });
+    Attempt out = from(classify(sent), Side::kPagerDuty, calls);
+    if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
+    return out;
+  }
+  std::optional<std::string> priority_id;
+  if (!a.priority.empty() && priorities_ != nullptr) {
+    // Paging comes first: an incident is never held back for its priority.
+    const auto found = priorities_->find(a.priority);
+    priority_id = found.id;
+    if (!found.id)
+      spdlog::warn("PagerDuty priority {} is {}: incident for {} is created without one",
+                   printable(a.priority), found.known ? "not in the account" : "not read yet",
+                   printable(key));
+  }
   const auto created = counted(calls, [&] {
     return pagerduty_.create_incident(a.title, a.details, a.urgency, key, a.service_id.value_or(""),
-                                      a.escalation_policy_id);
+                                      a.escalation_policy_id, priority_id);
   });
   const auto c = classify(created);
   if (c.verdict == Verdict::kSuccess) {
@@ -190,6 +226,18 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
     const auto c = classify(found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
     const auto ids = clients::pagerduty_incident_ids(found.response.body);
+    if (ids.empty() && a.routing_key && a.kind != ActionKind::kAddIncidentNote &&
+        a.kind != ActionKind::kSetIncidentPriority) {
+      // An Events API alert grouped into an incident of another key (or not yet made): the event still
+      // reaches it by dedup_key. No echo can be recorded for an incident not known.
+      const auto sent = counted(calls, [&] {
+        return pagerduty_.enqueue(
+            *a.routing_key, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", key);
+      });
+      Attempt out = from(classify(sent), Side::kPagerDuty, calls);
+      if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
+      return out;
+    }
     if (ids.empty())
       return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);
     incident = ids.front();
@@ -214,6 +262,27 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   clients::HttpResult result;
   if (a.kind == ActionKind::kAddIncidentNote) {
     result = counted(calls, [&] { return pagerduty_.add_note(*incident, a.note); });
+  } else if (a.kind == ActionKind::kSetIncidentPriority) {
+    std::optional<std::string> priority_id;
+    if (!a.priority.empty() && priorities_ != nullptr) {
+      const auto found = priorities_->find(a.priority);
+      if (!found.known) {
+        Attempt later = done(Side::kPagerDuty, calls);
+        later.kind = Attempt::kRetry;
+        later.error = "PagerDuty's priorities are not read yet";
+        return later;
+      }
+      priority_id = found.id;
+      if (!found.id)
+        spdlog::warn("no PagerDuty priority is named {}: incident {} gets its urgency only",
+                     printable(a.priority), *incident);
+    }
+    result = counted(calls, [&] { return pagerduty_.set_priority(*incident, a.urgency, priority_id); });
+  } else if (a.routing_key) {
+    const char* action = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve";
+    result = counted(calls, [&] {
+      return pagerduty_.enqueue(*a.routing_key, action, a.incident_key.value_or(a.alert_id.value_or("")));
+    });
   } else {
     const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
     result = counted(calls, [&] { return pagerduty_.set_status(*incident, status); });
@@ -311,7 +380,10 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
                      : a.kind == ActionKind::kUnacknowledgeAlert ? "unacknowledge"
                      : a.kind == ActionKind::kCloseAlert         ? "close"
                                                                  : "notes";
-  const auto result = counted(calls, [&] { return opsgenie_.alert_action(*alert, verb, a.user, a.note); });
+  const auto result = counted(calls, [&] {
+    return a.kind == ActionKind::kSetAlertPriority ? opsgenie_.set_priority(*alert, a.priority, a.user)
+                                                   : opsgenie_.alert_action(*alert, verb, a.user, a.note);
+  });
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
   if (out.kind == Attempt::kDone) {
     // 202 means "accepted", not "done": confirm later, without holding this pair's queue.
@@ -321,6 +393,65 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
     out.error += ": " + result.response.body.substr(0, 200);
   }
   return out;
+}
+
+// An incident born in PagerDuty becomes an alert (DESIGN §2.1). Opsgenie answers a create with 202 and a
+// request id; the request's outcome names the alert, and the pair is linked from it. Its alias (pd-<incident
+// id>) makes a repeat harmless: a retry looks the alias up first, and Opsgenie folds a second create with an
+// open alert's alias into that alert.
+Attempt Executor::create_alert(const store::OutboxItem& item, std::int64_t now_ms) {
+  const Action& a = item.action;
+  int calls = 0;
+  const auto link_to = [&](const std::string& alert_id) -> Attempt {
+    if (auto r = ledger_.save_link({alert_id, a.incident_id, a.incident_key, std::nullopt}, now_ms); !r.ok())
+      return store_failure(Side::kOpsgenie, calls, r.message());
+    return done(Side::kOpsgenie, calls);
+  };
+  const auto not_yet = [&](std::string why) {
+    Attempt later = done(Side::kOpsgenie, calls);
+    later.kind = Attempt::kRetry;
+    later.ambiguous = true;  // the alert may exist: look it up by alias next time
+    later.wait_hint = std::chrono::seconds(1);
+    later.error = std::move(why);
+    return later;
+  };
+  if (a.incident_id)
+    if (const auto link = ledger_.link_by_incident(*a.incident_id))
+      return done(Side::kOpsgenie, calls);  // its Create webhook came first and linked it
+  if (item.attempts > 0 || item.ambiguous) {
+    const auto got = counted(calls, [&] { return opsgenie_.alert_by_alias(a.alias); });
+    const auto c = classify(got);
+    if (c.verdict == Verdict::kSuccess) {
+      if (const auto id = clients::opsgenie_alert_id(got.response.body)) return link_to(*id);
+    } else if (!(got.transport == clients::Transport::kOk && got.response.status == 404)) {
+      return from(c, Side::kOpsgenie, calls);
+    }
+  }
+  const auto created = counted(calls, [&] {
+    return opsgenie_.create_alert(
+        {a.title, a.alias, a.details, a.priority, a.user, "", a.tags, a.responders});
+  });
+  const auto c = classify(created);
+  if (c.verdict != Verdict::kSuccess) {
+    Attempt out = from(c, Side::kOpsgenie, calls);
+    if (out.kind == Attempt::kFailed) out.error += ": " + created.response.body.substr(0, 200);
+    return out;
+  }
+  const auto request_id = clients::opsgenie_request_id(created.response.body);
+  if (!request_id) return not_yet("create answered without a request id");
+  const auto status = counted(calls, [&] { return opsgenie_.request_status(*request_id); });
+  const auto verdict = classify(status).verdict == Verdict::kSuccess
+                           ? clients::opsgenie_request_status(status.response.body)
+                           : std::nullopt;
+  if (!verdict) return not_yet("alert " + a.alias + " requested (request " + *request_id + "), not made yet");
+  if (verdict->success && !verdict->alert_id.empty()) return link_to(verdict->alert_id);
+  if (verdict->success) return not_yet("request " + *request_id + " succeeded without naming its alert");
+  if (classify_request_failure(verdict->status) == RequestFailure::kRetry)
+    return not_yet("Opsgenie: " + verdict->status);
+  Attempt failed = done(Side::kOpsgenie, calls);
+  failed.kind = Attempt::kFailed;
+  failed.error = "Opsgenie refused the alert: " + verdict->status;
+  return failed;
 }
 
 }  // namespace ogpd::delivery

@@ -1,5 +1,8 @@
 // Executor: carries out ONE outbox action against its vendor — finding the missing half of the pair, looking
 // before repeating an ambiguous attempt, recording the echo before the change — and says how it went.
+// PagerDuty: REST for incidents, notes and priorities; the Events API for an Events API route's trigger,
+// acknowledge and resolve. Opsgenie: alert actions, priorities, and the alerts of incidents born in PagerDuty
+// (created by alias, linked from the request's outcome).
 //
 // Called by delivery workers, several at once (never two for the same pair). Thread-safe given a thread-safe
 // PairLedger and HttpClient. Never throws.
@@ -10,6 +13,7 @@
 #include <string>
 
 #include "clients/apis.h"
+#include "delivery/priorities.h"
 #include "delivery/retry.h"
 #include "store/ledger.h"
 #include "store/records.h"
@@ -30,8 +34,10 @@ struct Attempt {
 
 class Executor {
  public:
-  Executor(store::PairLedger& ledger, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie)
-      : ledger_(ledger), pagerduty_(pagerduty), opsgenie_(opsgenie) {}
+  // `priorities`: PagerDuty's priorities by name, for routes that name them (nullptr: none are named).
+  Executor(store::PairLedger& ledger, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie,
+           const PriorityDirectory* priorities = nullptr)
+      : ledger_(ledger), pagerduty_(pagerduty), opsgenie_(opsgenie), priorities_(priorities) {}
 
   Attempt run(const store::OutboxItem& item, std::int64_t now_ms);
 
@@ -39,6 +45,7 @@ class Executor {
   Attempt create_incident(const store::OutboxItem& item, std::int64_t now_ms);
   Attempt on_incident(const store::OutboxItem& item, std::int64_t now_ms);
   Attempt on_alert(const store::OutboxItem& item, std::int64_t now_ms);
+  Attempt create_alert(const store::OutboxItem& item, std::int64_t now_ms);
   // Before a status change: nullopt to go ahead, else the attempt (skipped, or the failed read).
   std::optional<Attempt> check_state(Side side, const std::string& target, ActionKind kind, int& calls,
                                      std::int64_t now_ms);
@@ -48,6 +55,7 @@ class Executor {
   store::PairLedger& ledger_;
   clients::PagerDutyApi& pagerduty_;
   clients::OpsgenieApi& opsgenie_;
+  const PriorityDirectory* const priorities_;
 };
 
 }  // namespace ogpd::delivery

@@ -31,6 +31,35 @@ RequestFailure classify_request_failure(const std::string& status) {
   return RequestFailure::kFinal;
 }
 
+bool PriorityLookup::take_turn(std::int64_t now_ms) {
+  if (!directory_.wanted() || directory_.loaded() || now_ms < next_try_ms_) return false;
+  next_try_ms_ = now_ms + kOwnUserRetryMs;
+  return true;
+}
+
+void PriorityLookup::run() {
+  const auto result = pagerduty_.priorities();
+  const auto c = classify(result);
+  if (c.verdict == Verdict::kSuccess) {
+    if (auto priorities = clients::pagerduty_priorities(result.response.body)) {
+      spdlog::info("PagerDuty priorities read: {}", priorities->size());
+      directory_.load(std::move(*priorities));
+      return;
+    }
+    spdlog::warn(
+        "PagerDuty's GET /priorities answered something else than a list; trying again in 5 minutes");
+    return;
+  }
+  // Priorities turned off on the account: no priority to set, which is fine.
+  if (c.verdict == Verdict::kFinal) {
+    spdlog::info("PagerDuty has no priorities on this account (HTTP {}): incidents get an urgency only",
+                 result.response.status);
+    directory_.load({});
+    return;
+  }
+  spdlog::warn("could not read PagerDuty's priorities ({}); trying again in 5 minutes", c.error);
+}
+
 bool OwnUserLookup::take_turn(std::int64_t now_ms) {
   if (!email_ || planner_.knows_own_user_id() || now_ms < next_try_ms_) return false;
   next_try_ms_ = now_ms + kOwnUserRetryMs;

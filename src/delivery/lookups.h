@@ -1,6 +1,8 @@
 // Lookups: the vendor reads the engine runs as worker jobs beside actions.
 //   - OwnUserLookup: which PagerDuty user PAGERDUTY_EMAIL is, so that user's events are never mirrored (loop
 //     guard 1). Tried at start-up, then every 5 minutes until it succeeds.
+//   - PriorityLookup: PagerDuty's priorities by name (GET /priorities), when routes name priorities. Tried at
+//     start-up, then every 5 minutes until it succeeds; an account without priorities is an empty answer.
 //   - RequestChecker: Opsgenie's verdict on a request it accepted with 202 is the action's outcome (DESIGN §3
 //     item 6): a failure that may pass on a retry ("internal error", "try again") makes the action pending
 //     again, like a 5xx; "Alert does not exist" makes it unpaired; any other failure a dead letter. Either
@@ -17,6 +19,7 @@
 #include "core/clock.h"
 #include "delivery/engine_observer.h"
 #include "delivery/planner.h"
+#include "delivery/priorities.h"
 #include "delivery/retry.h"
 #include "store/ledger.h"
 #include "store/outbox.h"
@@ -40,6 +43,21 @@ class OwnUserLookup {
   store::Outbox& outbox_;
   const Clock& clock_;
   const std::optional<std::string> email_;
+  std::int64_t next_try_ms_ = 0;  // the engine's loop only
+};
+
+class PriorityLookup {
+ public:
+  PriorityLookup(clients::PagerDutyApi& pagerduty, PriorityDirectory& directory)
+      : pagerduty_(pagerduty), directory_(directory) {}
+
+  // Whether to run now; when so, the next try is pushed 5 minutes out. Caller: the engine's loop only.
+  bool take_turn(std::int64_t now_ms);
+  void run();
+
+ private:
+  clients::PagerDutyApi& pagerduty_;
+  PriorityDirectory& directory_;
   std::int64_t next_try_ms_ = 0;  // the engine's loop only
 };
 

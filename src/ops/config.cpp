@@ -293,6 +293,10 @@ const std::vector<SettingSpec>& setting_specs() {
        set_text<&C::opsgenie_webhook_token>, show_secret<&C::opsgenie_webhook_token>},
       {"PAGERDUTY_API_URL", "https://api.pagerduty.com", false, "PagerDuty REST base URL",
        set_url<&C::pagerduty_api_url>, show_text<&C::pagerduty_api_url>},
+      {"PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com", false,
+       "PagerDuty Events API v2 base URL, for routes with a routing_key (EU: "
+       "https://events.eu.pagerduty.com)",
+       set_url<&C::pagerduty_events_url>, show_text<&C::pagerduty_events_url>},
       {"OPSGENIE_API_URL", "https://api.opsgenie.com", false, "Opsgenie API base URL",
        set_url<&C::opsgenie_api_url>, show_text<&C::opsgenie_api_url>},
       {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://...",

@@ -77,6 +77,7 @@ struct Config {
   std::optional<std::string> tls_cert_file;  // both or neither: HTTPS on PORT instead of plain HTTP
   std::optional<std::string> tls_key_file;
   std::string pagerduty_api_url;
+  std::string pagerduty_events_url;
   std::string opsgenie_api_url;
 
   std::string database_url;

@@ -130,11 +130,38 @@ Route read_route(const YAML::Node& node, const std::map<std::string, std::string
 
   const YAML::Node target = node["pagerduty"];
   if (!target) fail(node, "route " + r.name + " has no pagerduty target (add pagerduty: {service_id: P...})");
-  only_keys(target, "pagerduty", {"service_id", "escalation_policy_id", "urgency", "default_urgency"},
-            {{"routing_key", "Events API targets are not supported in this version; use service_id"},
-             {"priority", "PagerDuty priorities are not supported in this version; leave it out"}});
-  if (!target["service_id"]) fail(target, "route " + r.name + " has no pagerduty.service_id");
-  r.pagerduty.service_id = pagerduty_id(target["service_id"], "pagerduty.service_id");
+  only_keys(target, "pagerduty",
+            {"service_id", "routing_key", "escalation_policy_id", "urgency", "default_urgency", "priority"});
+  if (target["service_id"] && target["routing_key"])
+    fail(target["routing_key"], "route " + r.name +
+                                    " gives both service_id and routing_key: one target per route (a service "
+                                    "for REST incidents, or an Events API routing key)");
+  if (!target["service_id"] && !target["routing_key"])
+    fail(target, "route " + r.name +
+                     " has no pagerduty.service_id (or routing_key for an Events API v2 integration)");
+  if (target["service_id"])
+    r.pagerduty.service_id = pagerduty_id(target["service_id"], "pagerduty.service_id");
+  if (target["routing_key"]) {
+    r.pagerduty.routing_key = scalar(target["routing_key"], "pagerduty.routing_key");
+    const auto& k = r.pagerduty.routing_key;
+    if (k.size() < 20 || k.size() > 64 ||
+        !std::all_of(k.begin(), k.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }))
+      fail(target["routing_key"],
+           "pagerduty.routing_key is not an Events API v2 integration key (32 letters and digits, from the "
+           "service's Events API v2 integration)");
+    if (target["escalation_policy_id"])
+      fail(target["escalation_policy_id"],
+           "escalation_policy_id needs a service_id: an Events API integration escalates by its own service");
+  }
+  if (const YAML::Node p = target["priority"]) {
+    if (!p.IsMap()) fail(p, "pagerduty.priority must be a mapping like {P1: \"P1\", P2: \"SEV-2\"}");
+    for (auto it = p.begin(); it != p.end(); ++it) {
+      const std::string og = priority(it->first, "pagerduty.priority key");
+      if (r.pagerduty.priority_by_priority.count(og) > 0)
+        fail(it->first, "pagerduty.priority gives " + og + " twice");
+      r.pagerduty.priority_by_priority[og] = scalar(it->second, "pagerduty.priority value");
+    }
+  }
   if (target["escalation_policy_id"])
     r.pagerduty.escalation_policy_id =
         pagerduty_id(target["escalation_policy_id"], "pagerduty.escalation_policy_id");
@@ -154,6 +181,59 @@ Route read_route(const YAML::Node& node, const std::map<std::string, std::string
   return r;
 }
 
+Responder read_responder(const YAML::Node& node) {
+  only_keys(node, "a responder", {"type", "name", "id"});
+  Responder r;
+  if (!node["type"]) fail(node, "a responder needs a type (team, user, escalation or schedule)");
+  r.type = scalar(node["type"], "responder type");
+  if (r.type != "team" && r.type != "user" && r.type != "escalation" && r.type != "schedule")
+    fail(node["type"], "responder type '" + r.type + "' must be team, user, escalation or schedule");
+  if (node["name"]) r.name = scalar(node["name"], "responder name");
+  if (node["id"]) r.id = scalar(node["id"], "responder id");
+  if (r.name.empty() == r.id.empty()) fail(node, "a responder is named by exactly one of name or id");
+  return r;
+}
+
+FromPagerDutyRule read_from_pagerduty(const YAML::Node& node) {
+  if (!node.IsMap()) fail(node, "each from_pagerduty rule must be a mapping with match and opsgenie");
+  only_keys(node, "a from_pagerduty rule", {"match", "opsgenie"});
+  FromPagerDutyRule rule;
+  rule.line = line_of(node);
+  const YAML::Node match = node["match"];
+  if (!match) fail(node, "this from_pagerduty rule has no match (match: {service_id: [P...]})");
+  only_keys(match, "from_pagerduty match", {"service_id"});
+  if (!match["service_id"])
+    fail(match,
+         "from_pagerduty match needs service_id: the PagerDuty services whose incidents become alerts");
+  if (match["service_id"].IsSequence()) {
+    for (const auto& id : match["service_id"])
+      rule.service_ids.push_back(pagerduty_id(id, "match.service_id"));
+    if (rule.service_ids.empty()) fail(match["service_id"], "match.service_id is an empty list");
+  } else {
+    rule.service_ids.push_back(pagerduty_id(match["service_id"], "match.service_id"));
+  }
+  const YAML::Node opsgenie = node["opsgenie"];
+  if (!opsgenie) return rule;
+  only_keys(opsgenie, "opsgenie", {"responders", "priority", "tags"});
+  if (const YAML::Node responders = opsgenie["responders"]) {
+    if (!responders.IsSequence()) fail(responders, "opsgenie.responders must be a list of {type, name}");
+    for (const auto& r : responders) rule.responders.push_back(read_responder(r));
+  }
+  if (opsgenie["tags"]) rule.tags = list(opsgenie["tags"], "opsgenie.tags");
+  if (const YAML::Node p = opsgenie["priority"]) {
+    if (!p.IsMap())
+      fail(p,
+           "opsgenie.priority must be a mapping like {high: P2, low: P4} (urgency or PagerDuty priority "
+           "name -> Opsgenie priority)");
+    for (auto it = p.begin(); it != p.end(); ++it) {
+      const std::string from = scalar(it->first, "opsgenie.priority key");
+      if (rule.priority.count(from) > 0) fail(it->first, "opsgenie.priority gives " + from + " twice");
+      rule.priority[from] = priority(it->second, "opsgenie.priority value");
+    }
+  }
+  return rule;
+}
+
 }  // namespace
 
 Result<RouteTable> parse_routes(std::string_view yaml, const std::string& file_name,
@@ -170,9 +250,7 @@ Result<RouteTable> parse_routes(std::string_view yaml, const std::string& file_n
     if (root.IsNull()) return Status::invalid(where(0) + "the file is empty (it needs a routes: list)");
     if (!root.IsMap())
       return Status::invalid(where(line_of(root)) + "the file must be a mapping with a routes: list");
-    only_keys(
-        root, "the file", {"routes"},
-        {{"from_pagerduty", "incidents born in PagerDuty are not mirrored in this version; leave it out"}});
+    only_keys(root, "the file", {"routes", "from_pagerduty"});
     const YAML::Node routes = root["routes"];
     if (!routes) return Status::invalid(where(0) + "no routes: list (each route: name, match, pagerduty)");
     if (!routes.IsSequence() || routes.size() == 0)
@@ -184,6 +262,17 @@ Result<RouteTable> parse_routes(std::string_view yaml, const std::string& file_n
       Route r = read_route(node, urgency_by_priority);
       if (!names.insert(r.name).second) fail(node["name"], "route name '" + r.name + "' is used twice");
       table.routes.push_back(std::move(r));
+    }
+    if (const YAML::Node from = root["from_pagerduty"]) {
+      if (!from.IsSequence()) fail(from, "from_pagerduty must be a list of rules (match, opsgenie)");
+      std::set<std::string> services;
+      for (const auto& node : from) {
+        FromPagerDutyRule rule = read_from_pagerduty(node);
+        for (const auto& id : rule.service_ids)
+          if (!services.insert(id).second)
+            fail(node, "service " + id + " is in two from_pagerduty rules: one rule per service");
+        table.from_pagerduty.push_back(std::move(rule));
+      }
     }
     return table;
   } catch (const Problem& p) {

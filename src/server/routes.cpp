@@ -172,7 +172,10 @@ Answer answer_stored(const Event& event, const store::AppendResult& result) {
         return ignored(event.kind == EventKind::kAlertCreated ? "no route matches this alert"
                                                               : "no route took this alert",
                        result.event_id);
-      if (is_actionable(event.kind)) {
+      // incident.triggered is planned (an incident born in PagerDuty may become an alert), but answered as
+      // before when it does not.
+      if (is_actionable(event.kind) &&
+          (event.kind != EventKind::kIncidentTriggered || result.plan_outcome == "mirrored")) {
         Answer a = json_answer(http::status::accepted, "{\"status\":\"accepted\",\"event_id\":" + id + "}");
         a.outcome = Outcome::kAccepted;
         return a;

@@ -33,6 +33,24 @@ std::string action_to_json(const Action& a) {
   put(o, "urgency", a.urgency);
   put(o, "service_id", a.service_id);
   put(o, "escalation_policy_id", a.escalation_policy_id);
+  put(o, "priority", a.priority);
+  put(o, "routing_key", a.routing_key);
+  put(o, "alias", a.alias);
+  if (!a.tags.empty()) {
+    boost::json::array tags;
+    for (const auto& t : a.tags) tags.emplace_back(t);
+    o["tags"] = std::move(tags);
+  }
+  if (!a.responders.empty()) {
+    boost::json::array responders;
+    for (const auto& r : a.responders) {
+      boost::json::object item{{"type", r.type}};
+      put(item, "name", r.name);
+      put(item, "id", r.id);
+      responders.emplace_back(std::move(item));
+    }
+    o["responders"] = std::move(responders);
+  }
   return boost::json::serialize(o);
 }
 
@@ -57,6 +75,17 @@ std::optional<Action> action_from_json(const std::string& json) {
   a.urgency = get(o, "urgency").value_or("");
   a.service_id = get(o, "service_id");
   a.escalation_policy_id = get(o, "escalation_policy_id");
+  a.priority = get(o, "priority").value_or("");
+  a.routing_key = get(o, "routing_key");
+  a.alias = get(o, "alias").value_or("");
+  if (const auto* tags = o.if_contains("tags"); tags && tags->is_array())
+    for (const auto& t : tags->as_array())
+      if (t.is_string()) a.tags.emplace_back(t.as_string());
+  if (const auto* responders = o.if_contains("responders"); responders && responders->is_array())
+    for (const auto& r : responders->as_array())
+      if (const auto* item = r.if_object())
+        a.responders.push_back({get(*item, "type").value_or(""), get(*item, "name").value_or(""),
+                                get(*item, "id").value_or("")});
   return a;
 }
 

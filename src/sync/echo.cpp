@@ -39,6 +39,13 @@ std::optional<Echo> echo_of(const Action& action, const std::string& target_id) 
     case ActionKind::kAddIncidentNote:
     case ActionKind::kAddAlertNote:
       return Echo{side, target_id, "note", digest(action.note)};
+    case ActionKind::kSetIncidentPriority:
+    case ActionKind::kSetAlertPriority:
+      // Only a priority change is reported back (PagerDuty sends nothing for an urgency change).
+      if (action.priority.empty()) return std::nullopt;
+      return Echo{side, target_id, "priority", action.priority};
+    case ActionKind::kCreateAlert:
+      return std::nullopt;  // its Create webhook is known by the alias (sync/plan.h)
   }
   return std::nullopt;
 }
@@ -68,6 +75,13 @@ std::optional<Echo> echo_of(const Event& event) {
       return status_echo(Side::kPagerDuty, event.incident_id, "resolve");
     case EventKind::kIncidentAnnotated:
       return note_echo(Side::kPagerDuty, event.incident_id);
+    case EventKind::kAlertPriorityUpdated:
+    case EventKind::kIncidentPriorityUpdated: {
+      const Side side = event.kind == EventKind::kAlertPriorityUpdated ? Side::kOpsgenie : Side::kPagerDuty;
+      const auto& id = side == Side::kOpsgenie ? event.alert_id : event.incident_id;
+      if (!id || !event.priority) return std::nullopt;
+      return Echo{side, *id, "priority", *event.priority};
+    }
     default:
       return std::nullopt;
   }

@@ -11,6 +11,7 @@ inline constexpr std::size_t kOpsgenieUserChars = 100;
 inline constexpr std::size_t kOpsgenieSourceChars = 100;
 inline constexpr std::size_t kOpsgenieMessageChars = 130;
 inline constexpr std::size_t kOpsgenieAliasChars = 512;
+inline constexpr std::size_t kOpsgenieDescriptionChars = 15'000;
 inline constexpr std::size_t kPagerDutyTitleChars = 1'024;
 inline constexpr std::size_t kPagerDutyNoteChars = 25'000;
 

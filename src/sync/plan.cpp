@@ -69,10 +69,87 @@ Action on_alert(ActionKind kind, const Event& event, const std::optional<Link>& 
   return a;
 }
 
+// The route whose maps apply to an alert's event: the one named (a Create's, an UpdatePriority's), else the
+// one the pair was made by, else — without a routes file — the single route.
+const Route* route_for(const Event& e, const std::optional<Link>& link, const SyncSettings& settings) {
+  if (e.route) return settings.routes.find(*e.route);
+  if (link && link->route) return settings.routes.find(*link->route);
+  if (!settings.routes.file && !settings.routes.routes.empty()) return &settings.routes.routes.front();
+  return nullptr;
+}
+
+// An acknowledge or resolve: through the Events API when the pair's incident was made by an Events API route.
+Action status_change(ActionKind kind, const Event& e, const std::optional<Link>& link,
+                     const SyncSettings& settings) {
+  Action a = on_incident(kind, e, link);
+  if (const Route* route = link && link->route ? settings.routes.find(*link->route) : nullptr;
+      route && route->pagerduty.events_api())
+    a.routing_key = route->pagerduty.routing_key;
+  return a;
+}
+
+std::string urgency_for(const std::optional<std::string>& priority, const Route* route,
+                        const SyncSettings& settings) {
+  const auto& urgencies = route ? route->pagerduty.urgency_by_priority : settings.urgency_by_priority;
+  const auto mapped = priority ? urgencies.find(*priority) : urgencies.end();
+  if (mapped != urgencies.end()) return mapped->second;
+  return route ? route->pagerduty.default_urgency : settings.default_urgency;
+}
+
+// The PagerDuty priority name for an Opsgenie priority, from the route's map ("" when it gives none).
+std::string pagerduty_priority_for(const std::optional<std::string>& priority, const Route* route) {
+  if (!priority || !route) return {};
+  const auto& names = route->pagerduty.priority_by_priority;
+  const auto it = names.find(*priority);
+  return it == names.end() ? std::string() : it->second;
+}
+
+bool is_opsgenie_priority(std::string_view p) {
+  return p.size() == 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '5';
+}
+
+// The Opsgenie priority for a PagerDuty priority name: the route maps read backwards (the routes to the
+// event's service first), else the name itself when it is P1..P5. nullopt: no Opsgenie priority says it.
+std::optional<std::string> opsgenie_priority_for(const Event& e, const SyncSettings& settings) {
+  if (!e.priority) return std::nullopt;
+  for (const bool own_service_only : {true, false})
+    for (const auto& r : settings.routes.routes) {
+      if (own_service_only && (!e.service_id || r.pagerduty.service_id != *e.service_id)) continue;
+      for (const auto& [og, pd] : r.pagerduty.priority_by_priority)
+        if (pd == *e.priority) return og;
+    }
+  if (is_opsgenie_priority(*e.priority)) return e.priority;
+  return std::nullopt;
+}
+
+// The from_pagerduty rule that takes incidents of the event's service, if any.
+const FromPagerDutyRule* born_in_pagerduty_rule(const Event& e, const SyncSettings& settings) {
+  if (!e.service_id) return nullptr;
+  for (const auto& rule : settings.routes.from_pagerduty)
+    for (const auto& id : rule.service_ids)
+      if (id == *e.service_id) return &rule;
+  return nullptr;
+}
+
+// The alias of the alert made for a PagerDuty incident (DESIGN §2.1): a retry never doubles it.
+constexpr std::string_view kBornInPagerDutyAlias = "pd-";
+
 Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSettings& settings,
                    bool alert_unrouted) {
   Plan p;
   p.outcome = Outcome::kMirrored;
+  if (e.kind == EventKind::kAlertCreated && link) {
+    p.outcome = Outcome::kAlreadyLinked;
+    return p;
+  }
+  // The Create of an alert the proxy made for a PagerDuty incident: an echo, never a new incident. It names
+  // the alert, so the pair is linked here if the create's own check has not done so yet.
+  if (e.kind == EventKind::kAlertCreated && !settings.routes.from_pagerduty.empty() && e.alias &&
+      e.alias->size() > kBornInPagerDutyAlias.size() && e.alias->starts_with(kBornInPagerDutyAlias)) {
+    p.outcome = Outcome::kEcho;
+    p.new_link = Link{*e.alert_id, e.alias->substr(kBornInPagerDutyAlias.size()), std::nullopt, std::nullopt};
+    return p;
+  }
   // An alert no route took has no incident: its later actions would only search PagerDuty for one.
   const bool unrouted = e.kind == EventKind::kAlertCreated ? !e.route && settings.routes.file.has_value()
                                                            : alert_unrouted && !link;
@@ -83,10 +160,6 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
   const std::string who = opsgenie_actor(e);
   switch (e.kind) {
     case EventKind::kAlertCreated: {
-      if (link) {
-        p.outcome = Outcome::kAlreadyLinked;
-        return p;
-      }
       const Route* route = e.route ? settings.routes.find(*e.route) : nullptr;
       if (e.route && route == nullptr) {
         p.outcome = Outcome::kNoRoute;
@@ -95,15 +168,23 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
       Action create = on_incident(ActionKind::kCreateIncident, e, link);
       create.title = truncate_utf8(e.title.value_or("Opsgenie alert " + *e.alert_id), kPagerDutyTitleChars);
       create.details = e.description.value_or("");
-      const auto& urgencies = route ? route->pagerduty.urgency_by_priority : settings.urgency_by_priority;
-      const auto mapped = e.priority ? urgencies.find(*e.priority) : urgencies.end();
-      create.urgency = mapped != urgencies.end()
-                           ? mapped->second
-                           : (route ? route->pagerduty.default_urgency : settings.default_urgency);
+      create.urgency = urgency_for(e.priority, route, settings);
+      create.priority = pagerduty_priority_for(e.priority, route);
       if (route && !route->pagerduty.service_id.empty()) create.service_id = route->pagerduty.service_id;
       if (route) create.escalation_policy_id = route->pagerduty.escalation_policy_id;
+      if (route && route->pagerduty.events_api()) create.routing_key = route->pagerduty.routing_key;
       p.actions.push_back(std::move(create));
-      p.new_link = Link{*e.alert_id, std::nullopt, e.alert_id};
+      p.new_link =
+          Link{*e.alert_id, std::nullopt, e.alert_id, route ? std::optional(route->name) : std::nullopt};
+      return p;
+    }
+    case EventKind::kAlertPriorityUpdated: {
+      if (!e.priority) break;
+      const Route* route = route_for(e, link, settings);
+      Action change = on_incident(ActionKind::kSetIncidentPriority, e, link);
+      change.urgency = urgency_for(e.priority, route, settings);
+      change.priority = pagerduty_priority_for(e.priority, route);
+      p.actions.push_back(std::move(change));
       return p;
     }
     case EventKind::kAlertNoteAdded:
@@ -115,14 +196,14 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
       p.actions.push_back(incident_note(e, link, who + ": " + *e.note));
       return p;
     case EventKind::kAlertAcknowledged:
-      p.actions.push_back(on_incident(ActionKind::kAcknowledgeIncident, e, link));
+      p.actions.push_back(status_change(ActionKind::kAcknowledgeIncident, e, link, settings));
       p.actions.push_back(incident_note(e, link, "Acknowledged in Opsgenie by " + who));
       return p;
     case EventKind::kAlertUnacknowledged:
       p.actions.push_back(incident_note(e, link, "Unacknowledged in Opsgenie by " + who));
       return p;
     case EventKind::kAlertClosed:
-      p.actions.push_back(on_incident(ActionKind::kResolveIncident, e, link));
+      p.actions.push_back(status_change(ActionKind::kResolveIncident, e, link, settings));
       p.actions.push_back(incident_note(e, link, "Closed in Opsgenie by " + who));
       return p;
     default:
@@ -132,18 +213,69 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
   return p;
 }
 
-Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
+Action create_alert(const Event& e, const FromPagerDutyRule& rule) {
+  Action a;
+  a.kind = ActionKind::kCreateAlert;
+  a.incident_id = e.incident_id;
+  a.incident_key = e.incident_key;
+  a.alias = std::string(kBornInPagerDutyAlias) + *e.incident_id;
+  a.title = truncate_utf8(e.title.value_or("PagerDuty incident " + *e.incident_id), kOpsgenieMessageChars);
+  a.details =
+      truncate_utf8("Incident born in PagerDuty: " + e.url.value_or(*e.incident_id) +
+                        (e.title && e.title->size() > a.title.size() ? "\n\n" + *e.title : std::string()),
+                    kOpsgenieDescriptionChars);
+  const auto by_name = e.priority ? rule.priority.find(*e.priority) : rule.priority.end();
+  const auto by_urgency = e.urgency ? rule.priority.find(*e.urgency) : rule.priority.end();
+  if (by_name != rule.priority.end())
+    a.priority = by_name->second;
+  else if (by_urgency != rule.priority.end())
+    a.priority = by_urgency->second;
+  a.tags = rule.tags;
+  a.responders = rule.responders;
+  a.user = truncate_utf8(pagerduty_actor(e), kOpsgenieUserChars);
+  return a;
+}
+
+Plan from_pagerduty(const Event& e, const std::optional<Link>& link, const SyncSettings& settings) {
   Plan p;
   p.outcome = Outcome::kMirrored;
+  const FromPagerDutyRule* born = born_in_pagerduty_rule(e, settings);
+  // Before its alert exists, an incident born in PagerDuty has no alert to name: its actions queue behind
+  // the alert's creation (the same pair) and find the alert through the link it leaves.
+  const auto on_alert_of = [&](ActionKind kind) {
+    Action a = on_alert(kind, e, link);
+    if (!link && born) a.alert_id = std::nullopt;
+    return a;
+  };
   switch (e.kind) {
+    case EventKind::kIncidentTriggered:
+      if (link) {
+        // An incident the proxy made from an alert (found by its key): complete the pair if it lacked the id
+        // (an Events API trigger's incident is known only from here or a later lookup).
+        p.outcome = Outcome::kAlreadyLinked;
+        if (!link->incident_id && e.incident_id)
+          p.new_link = Link{link->alert_id, e.incident_id, link->incident_key, std::nullopt};
+        return p;
+      }
+      if (born == nullptr || !e.incident_id) break;
+      p.actions.push_back(create_alert(e, *born));
+      return p;
+    case EventKind::kIncidentPriorityUpdated: {
+      const auto priority = opsgenie_priority_for(e, settings);
+      if (!priority) break;
+      Action change = on_alert_of(ActionKind::kSetAlertPriority);
+      change.priority = *priority;
+      p.actions.push_back(std::move(change));
+      return p;
+    }
     case EventKind::kIncidentAcknowledged:
-      p.actions.push_back(on_alert(ActionKind::kAcknowledgeAlert, e, link));
+      p.actions.push_back(on_alert_of(ActionKind::kAcknowledgeAlert));
       return p;
     case EventKind::kIncidentUnacknowledged:
-      p.actions.push_back(on_alert(ActionKind::kUnacknowledgeAlert, e, link));
+      p.actions.push_back(on_alert_of(ActionKind::kUnacknowledgeAlert));
       return p;
     case EventKind::kIncidentResolved:
-      p.actions.push_back(on_alert(ActionKind::kCloseAlert, e, link));
+      p.actions.push_back(on_alert_of(ActionKind::kCloseAlert));
       return p;
     case EventKind::kIncidentAnnotated: {
       if (!e.note) break;
@@ -151,7 +283,7 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link) {
         p.outcome = Outcome::kMarker;
         return p;
       }
-      Action note = on_alert(ActionKind::kAddAlertNote, e, link);
+      Action note = on_alert_of(ActionKind::kAddAlertNote);
       note.note = alert_note_from_pagerduty(pagerduty_actor(e), *e.note);
       note.full_note_id = e.trimmed_note_id;
       p.actions.push_back(std::move(note));
@@ -200,7 +332,7 @@ Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorde
     return {Outcome::kOwnUser, {}, {}, echo_recorded};
   if (echo_recorded) return {Outcome::kEcho, {}, {}, true};
   return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings, alert_unrouted)
-                                           : from_pagerduty(event, link);
+                                           : from_pagerduty(event, link, settings);
 }
 
 }  // namespace ogpd::sync

@@ -48,6 +48,9 @@ std::optional<std::string_view> status_after(ActionKind kind) {
     case ActionKind::kCreateIncident:
     case ActionKind::kAddIncidentNote:
     case ActionKind::kAddAlertNote:
+    case ActionKind::kSetIncidentPriority:
+    case ActionKind::kSetAlertPriority:
+    case ActionKind::kCreateAlert:
       return std::nullopt;
   }
   return std::nullopt;
@@ -58,6 +61,9 @@ bool changes_status(ActionKind kind) {
 }
 
 StateRule rule_for(ActionKind kind, const std::optional<std::string>& known) {
+  // A priority change on a closed alert or a resolved incident is acting on a closed pair.
+  if (kind == ActionKind::kSetIncidentPriority || kind == ActionKind::kSetAlertPriority)
+    return known && is_terminal(*known) ? StateRule::kSkip : StateRule::kSend;
   if (!changes_status(kind)) return StateRule::kSend;
   if (known && is_terminal(*known)) return StateRule::kSkip;
   // Acknowledging an incident is the change that can reopen one, and a resolve may have happened since the

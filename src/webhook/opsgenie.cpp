@@ -25,7 +25,18 @@ std::string key_part(std::string_view part) {
   return out;
 }
 
+// Opsgenie's priority-change action is unconfirmed by name and shape (reference/opsgenie.md): any action that
+// reads as "update priority", ignoring case and punctuation.
+bool reads_as_update_priority(std::string_view action) {
+  std::string letters;
+  for (const char c : action)
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0)
+      letters += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return letters == "updatepriority";
+}
+
 EventKind kind_of(std::string_view action) {
+  if (reads_as_update_priority(action)) return EventKind::kAlertPriorityUpdated;
   static constexpr std::array<std::pair<std::string_view, EventKind>, 5> kActions{{
       {"Create", EventKind::kAlertCreated},
       {"AddNote", EventKind::kAlertNoteAdded},
@@ -130,7 +141,9 @@ Verdict parse_opsgenie(std::string_view body, const RouteTable& routes) {
   event.note = nonempty_text_at(alert, "note");
   if (!event.note) event.note = nonempty_text_at(root, "note");  // the earlier proxy's simplified shape
   event.occurred_at = nonempty_text_at(alert, "updatedAt");
-  if (event.kind == EventKind::kAlertCreated) {
+  event.alias = nonempty_text_at(alert, "alias");
+  // A Create's route says where its incident goes; an UpdatePriority's, which priority map applies.
+  if (event.kind == EventKind::kAlertCreated || event.kind == EventKind::kAlertPriorityUpdated) {
     // An alert no route takes is still stored (route unset), so its later actions are known to be
     // unrouted too; the plan says so (sync::Outcome::kNoRoute) and the answer is 200 ignored.
     if (const auto choice = sync::choose_route(routes, facts); choice.route != nullptr)

@@ -10,12 +10,13 @@ namespace ogpd::webhook {
 namespace {
 
 EventKind kind_of(std::string_view event_type) {
-  static constexpr std::array<std::pair<std::string_view, EventKind>, 6> kTypes{{
+  static constexpr std::array<std::pair<std::string_view, EventKind>, 7> kTypes{{
       {"incident.triggered", EventKind::kIncidentTriggered},
       {"incident.acknowledged", EventKind::kIncidentAcknowledged},
       {"incident.unacknowledged", EventKind::kIncidentUnacknowledged},
       {"incident.annotated", EventKind::kIncidentAnnotated},
       {"incident.resolved", EventKind::kIncidentResolved},
+      {"incident.priority_updated", EventKind::kIncidentPriorityUpdated},
       {"pagey.ping", EventKind::kPing},
   }};
   for (const auto& [name, kind] : kTypes)
@@ -55,6 +56,10 @@ Verdict parse_pagerduty(std::string_view body, std::string_view webhook_id) {
     event.incident_id = nonempty_text_at(data, "id");
     event.incident_key = nonempty_text_at(data, "incident_key");
     event.title = nonempty_text_at(data, "title");
+    event.service_id = nonempty_text_at(object_at(data, "service"), "id");
+    event.urgency = nonempty_text_at(data, "urgency");
+    event.url = nonempty_text_at(data, "html_url");
+    event.priority = nonempty_text_at(object_at(data, "priority"), "summary");  // null: no priority
   } else {
     event.incident_id = nonempty_text_at(object_at(data, "incident"), "id");
   }

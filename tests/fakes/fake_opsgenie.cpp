@@ -92,20 +92,25 @@ void change_status(FakeOpsgenie::Alert& alert, std::string_view action, const st
 }
 
 json::object to_json(const FakeOpsgenie::Alert& alert) {
+  json::array tags, responders;
+  for (const auto& t : alert.tags) tags.emplace_back(t);
+  for (const auto& [type, who] : alert.responders)
+    responders.push_back(json::object{{"type", type}, {"name", who}});
   return {{"id", alert.id},
           {"tinyId", "1"},
-          {"alias", alert.id},
+          {"alias", alert.alias.empty() ? alert.id : alert.alias},
           {"message", alert.message},
+          {"description", alert.description},
           {"status", alert.status},
           {"acknowledged", alert.acknowledged},
           {"isSeen", true},
-          {"tags", json::array()},
+          {"tags", std::move(tags)},
           {"snoozed", false},
           {"count", 1},
-          {"source", "fake"},
+          {"source", alert.source.empty() ? "fake" : alert.source},
           {"owner", ""},
-          {"priority", "P3"},
-          {"responders", json::array()},
+          {"priority", alert.priority},
+          {"responders", std::move(responders)},
           {"createdAt", alert.created_at},
           {"updatedAt", alert.updated_at},
           {"report", report(alert)}};
@@ -132,6 +137,7 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
   const std::string now = iso8601_now();
   alerts_.push_back({.id = id,
                      .message = std::move(message),
+                     .alias = id,
                      .created_at = now,
                      .updated_at = now,
                      .created_at_ms = unix_ms()});
@@ -168,6 +174,21 @@ std::vector<FakeOpsgenie::RequestOutcome> FakeOpsgenie::request_outcomes() const
   return outcomes_;
 }
 
+std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert_with_alias(const std::string& alias) const {
+  std::lock_guard lock(mu_);
+  for (const auto& a : alerts_)
+    if (a.alias == alias) return a;
+  return std::nullopt;
+}
+
+FakeOpsgenie::Alert* FakeOpsgenie::find_alias(const std::string& alias) {
+  for (auto& a : alerts_)
+    if (a.alias == alias && a.status == "open") return &a;
+  for (auto& a : alerts_)
+    if (a.alias == alias) return &a;
+  return nullptr;
+}
+
 FakeOpsgenie::Alert* FakeOpsgenie::find(const std::string& id) {
   for (auto& a : alerts_) {
     if (a.id == id) return &a;
@@ -193,6 +214,10 @@ Response FakeOpsgenie::handle(const RecordedRequest& request) {
     }
     return answer(200, {{"data", std::move(list)}});
   }
+  if (path.size() == 2 && path[0] == "v2" && path[1] == "alerts" && request.method == "POST") {
+    std::lock_guard lock(mu_);
+    return create(request);
+  }
   if (path.size() < 3 || path[0] != "v2" || path[1] != "alerts") return error(404, "Could not find resource");
   std::lock_guard lock(mu_);
   if (path[2] == "requests") {
@@ -200,10 +225,18 @@ Response FakeOpsgenie::handle(const RecordedRequest& request) {
     return error(404, "Could not find resource");
   }
   const std::string identifier_type = request.param("identifierType");
-  if (!identifier_type.empty() && identifier_type != "id") {
-    return error(400, "identifierType '" + identifier_type + "' is not supported by the fake; use id");
+  if (!identifier_type.empty() && identifier_type != "id" && identifier_type != "alias") {
+    return error(400,
+                 "identifierType '" + identifier_type + "' is not supported by the fake; use id or alias");
   }
-  const std::string& alert_id = path[2];
+  std::string alert_id = path[2];
+  if (identifier_type == "alias") {
+    const Alert* by_alias = find_alias(alert_id);
+    if (!by_alias) return error(404, "Alert does not exist");
+    alert_id = by_alias->id;
+  }
+  if (path.size() == 4 && path[3] == "priority" && request.method == "PUT")
+    return set_priority(alert_id, request);
   if (path.size() == 4 && request.method == "POST") return act(alert_id, path[3], request);
   if (request.method != "GET" || path.size() > 4 || (path.size() == 4 && path[3] != "notes")) {
     return error(404, "Could not find resource");
@@ -268,9 +301,122 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
   } else {
     outcome.status = "Alert does not exist";
   }
-  outcome_by_id_[outcome.request_id] = outcomes_.size();
-  outcomes_.push_back(outcome);
-  return answer(202, {{"result", "Request will be processed"}}, kTook, outcome.request_id);
+  return accepted(std::move(outcome));
+}
+
+Response FakeOpsgenie::accepted(RequestOutcome outcome) {
+  const std::string id = outcome.request_id;
+  outcome_by_id_[id] = outcomes_.size();
+  outcomes_.push_back(std::move(outcome));
+  return answer(202, {{"result", "Request will be processed"}}, kTook, id);
+}
+
+Response FakeOpsgenie::create(const RecordedRequest& request) {
+  json::error_code ec;
+  json::value parsed = json::parse(request.body, ec);
+  if (ec || !parsed.is_object()) return error(400, "Could not parse the request body as a JSON object");
+  const json::object& body = parsed.get_object();
+  json::object problems;
+  bool bad = false;
+  const auto message = string_at(body, "message", bad);
+  if (!message || message->empty())
+    problems["message"] = "must not be empty";
+  else if (characters(*message) > 130)
+    problems["message"] = "must be at most 130 characters";
+  const auto alias = string_at(body, "alias", bad);
+  if (alias && characters(*alias) > 512) problems["alias"] = "must be at most 512 characters";
+  const auto description = string_at(body, "description", bad);
+  if (description && characters(*description) > 15000)
+    problems["description"] = "must be at most 15000 characters";
+  const auto priority = string_at(body, "priority", bad);
+  if (priority &&
+      (priority->size() != 2 || (*priority)[0] != 'P' || (*priority)[1] < '1' || (*priority)[1] > '5'))
+    problems["priority"] = "must be one of P1, P2, P3, P4, P5";
+  const auto source = string_at(body, "source", bad);
+  const auto user = string_at(body, "user", bad);
+  if (user && characters(*user) > kMaxUserChars) problems["user"] = "must be at most 100 characters";
+  std::vector<std::string> tags;
+  if (const auto* t = body.if_contains("tags"); t && t->is_array())
+    for (const auto& item : t->get_array())
+      if (item.is_string()) tags.emplace_back(item.get_string());
+  std::vector<std::pair<std::string, std::string>> responders;
+  if (const auto* r = body.if_contains("responders"); r && r->is_array()) {
+    for (const auto& item : r->get_array()) {
+      const auto* o = item.if_object();
+      const auto type = o ? string_at(*o, "type", bad) : std::nullopt;
+      auto who = o ? string_at(*o, "name", bad) : std::nullopt;
+      if (!who && o) who = string_at(*o, "username", bad);
+      if (!who && o) who = string_at(*o, "id", bad);
+      if (!type || !who) {
+        problems["responders"] = "each needs a type and a name, username or id";
+        break;
+      }
+      responders.emplace_back(*type, *who);
+    }
+  }
+  if (bad) problems["body"] = "fields must be strings";
+  if (!problems.empty())
+    return error(422, "Request body is not processable. Please check the errors.", std::move(problems));
+
+  RequestOutcome outcome{.request_id = random_uuid(), .action = "Create", .processed_at = iso8601_now()};
+  if (failing_requests_ > 0) {
+    --failing_requests_;
+    outcome.status = failing_status_;
+    return accepted(std::move(outcome));
+  }
+  // Opsgenie folds a create whose alias names an open alert into that alert.
+  Alert* existing = alias && !alias->empty() ? find_alias(*alias) : nullptr;
+  if (existing && existing->status == "open") {
+    outcome.alert_id = existing->id;
+    outcome.success = true;
+    outcome.status = "Alert already exists";
+    return accepted(std::move(outcome));
+  }
+  const std::string id = random_uuid();
+  const std::string now = iso8601_now();
+  alerts_.push_back({.id = id,
+                     .message = *message,
+                     .alias = alias && !alias->empty() ? *alias : id,
+                     .description = description.value_or(""),
+                     .priority = priority.value_or("P3"),
+                     .tags = std::move(tags),
+                     .responders = std::move(responders),
+                     .source = source.value_or(""),
+                     .created_at = now,
+                     .updated_at = now,
+                     .created_at_ms = unix_ms()});
+  outcome.alert_id = id;
+  outcome.success = true;
+  outcome.status = "Created alert";
+  return accepted(std::move(outcome));
+}
+
+Response FakeOpsgenie::set_priority(const std::string& alert_id, const RecordedRequest& request) {
+  json::error_code ec;
+  json::value parsed = json::parse(request.body, ec);
+  if (ec || !parsed.is_object()) return error(400, "Could not parse the request body as a JSON object");
+  bool bad = false;
+  const auto priority = string_at(parsed.get_object(), "priority", bad);
+  if (!priority || priority->size() != 2 || (*priority)[0] != 'P' || (*priority)[1] < '1' ||
+      (*priority)[1] > '5')
+    return error(422, "Request body is not processable. Please check the errors.",
+                 json::object{{"priority", "must be one of P1, P2, P3, P4, P5"}});
+  RequestOutcome outcome{.request_id = random_uuid(),
+                         .action = "UpdatePriority",
+                         .alert_id = alert_id,
+                         .processed_at = iso8601_now()};
+  if (failing_requests_ > 0) {
+    --failing_requests_;
+    outcome.status = failing_status_;
+  } else if (Alert* alert = find(alert_id)) {
+    alert->priority = *priority;
+    alert->updated_at = outcome.processed_at;
+    outcome.success = true;
+    outcome.status = "Priority updated";
+  } else {
+    outcome.status = "Alert does not exist";
+  }
+  return accepted(std::move(outcome));
 }
 
 Response FakeOpsgenie::request_status(const std::string& request_id) {

@@ -2,9 +2,10 @@
 // API, the alert actions (acknowledge, unacknowledge, close, notes) answer 202 "Request will be processed"
 // even for an alert that does not exist; the outcome is only told by GET /v2/alerts/requests/{requestId},
 // which answers 404 "not processed yet" for the first `request_status_pending_polls` polls. Also
-// GET /v2/alerts/{id} and GET /v2/alerts/{id}/notes, GET /v2/teams and GET /v2/integrations. Only
-// identifierType=id is supported (alias/tiny: 400). Faults, rate limit, latency and request records: see
-// FakeVendor.
+// POST /v2/alerts (create; an open alert's alias folds a second create into it, as Opsgenie does — the
+// request's outcome names the alert), PUT /v2/alerts/{id}/priority (202), GET /v2/alerts/{id} (also by
+// identifierType=alias) and GET /v2/alerts/{id}/notes, GET /v2/teams and GET /v2/integrations. Other
+// identifier types (tiny): 400. Faults, rate limit, latency and request records: see FakeVendor.
 //
 // Thread-safety: all methods may be called from any thread. Accessors return copies.
 #pragma once
@@ -42,6 +43,12 @@ class FakeOpsgenie final : public FakeVendor {
   struct Alert {
     std::string id;
     std::string message;
+    std::string alias;  // the id when created by add_alert
+    std::string description;
+    std::string priority = "P3";
+    std::vector<std::string> tags;
+    std::vector<std::pair<std::string, std::string>> responders;  // type, name or id
+    std::string source;
     std::string status = "open";  // open | closed
     bool acknowledged = false;
     std::string created_at, updated_at;  // ISO 8601, as GET /v2/alerts/{id} gives them (notes move updatedAt)
@@ -54,7 +61,7 @@ class FakeOpsgenie final : public FakeVendor {
   // What an accepted (202) action did, as GET /v2/alerts/requests/{request_id} tells it.
   struct RequestOutcome {
     std::string request_id;
-    std::string action;    // Acknowledge | UnAcknowledge | Close | AddNote
+    std::string action;    // Acknowledge | UnAcknowledge | Close | AddNote | UpdatePriority | Create
     std::string alert_id;  // as requested
     bool success = false;
     std::string status;  // "Alert acknowledged", "Alert does not exist", ...
@@ -69,6 +76,7 @@ class FakeOpsgenie final : public FakeVendor {
   const Options& options() const { return options_; }
   void add_alert(const std::string& id, std::string message = "alert");
   std::optional<Alert> alert(const std::string& id) const;
+  std::optional<Alert> alert_with_alias(const std::string& alias) const;
   // A person changes the alert in Opsgenie's own UI: no webhook is sent (the test sends one if it wants).
   // action: Acknowledge | UnAcknowledge | Close.
   void change_alert(const std::string& id, const std::string& action, const std::string& by = "Fake Person");
@@ -87,7 +95,11 @@ class FakeOpsgenie final : public FakeVendor {
   // Each requires mu_.
   Response act(const std::string& alert_id, const std::string& action, const RecordedRequest& request);
   Response request_status(const std::string& request_id);
+  Response create(const RecordedRequest& request);
+  Response set_priority(const std::string& alert_id, const RecordedRequest& request);
+  Response accepted(RequestOutcome outcome);
   Alert* find(const std::string& id);
+  Alert* find_alias(const std::string& alias);
 
   const Options options_;
   mutable std::mutex mu_;

@@ -132,6 +132,10 @@ std::string FakePagerDuty::insert(Incident incident) {
 }
 
 Response FakePagerDuty::handle(const RecordedRequest& request) {
+  if (request.path == "/v2/enqueue" && request.method == "POST") {  // the Events API: no API key
+    std::lock_guard lock(mu_);
+    return enqueue(request);
+  }
   if (request.header("authorization") != "Token token=" + options_.api_key) {
     return error(401, "Unauthorized", 2006);
   }
@@ -183,6 +187,11 @@ Response FakePagerDuty::handle(const RecordedRequest& request) {
     const bool more =
         offset + static_cast<int>(services.size()) < static_cast<int>(options_.service_names.size());
     return ok(200, {{"services", std::move(services)}, {"limit", limit}, {"offset", offset}, {"more", more}});
+  } else if (path.size() == 1 && path[0] == "priorities" && method == "GET") {
+    json::array list;
+    for (const auto& [id, name] : options_.priorities)
+      list.push_back(json::object{{"id", id}, {"type", "priority"}, {"summary", name}, {"name", name}});
+    return ok(200, {{"priorities", std::move(list)}, {"limit", 100}, {"offset", 0}, {"more", false}});
   } else if (path.size() == 1 && path[0] == "users" && method == "GET") {
     return list_users(request);
   } else if (path.size() == 2 && path[0] == "users" && path[1] == "me" && method == "GET") {
@@ -195,6 +204,28 @@ Response FakePagerDuty::handle(const RecordedRequest& request) {
   }
   return not_found();
 }
+
+namespace {
+
+// incident.priority: {id, type: priority_reference} naming one of the account's priorities.
+std::optional<std::string> priority_problem(const json::object& incident,
+                                            const std::vector<std::pair<std::string, std::string>>& known,
+                                            std::string& id) {
+  if (!incident.contains("priority")) return std::nullopt;
+  const auto* p = incident.at("priority").if_object();
+  bool bad = false;
+  const auto given = p ? string_at(*p, "id", bad) : std::nullopt;
+  if (bad || !given || string_at(*p, "type", bad) != "priority_reference")
+    return "incident.priority must be {id, type: priority_reference}";
+  for (const auto& [known_id, name] : known)
+    if (known_id == *given) {
+      id = *given;
+      return std::nullopt;
+    }
+  return "Priority Not Found";
+}
+
+}  // namespace
 
 Response FakePagerDuty::create_incident(const RecordedRequest& request) {
   json::error_code ec;
@@ -234,6 +265,9 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
     return invalid_input("incident.urgency must be high or low");
   const auto key = string_at(*in, "incident_key", bad);
   if (bad) return invalid_input("incident.incident_key must be a string");
+  std::string priority_id;
+  if (const auto problem = priority_problem(*in, options_.priorities, priority_id))
+    return invalid_input(*problem);
   std::optional<std::string> details;
   if (in->contains("body")) {
     const auto* text = object_at(*in, "body");
@@ -258,6 +292,7 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
   incident.incident_key = key.value_or("");
   incident.service_id = *service_id;
   incident.escalation_policy_id = escalation_policy.value_or("");
+  incident.priority_id = priority_id;
   incident.details = details.value_or("");
   const std::string id = insert(std::move(incident));
   const auto now = std::chrono::steady_clock::now();
@@ -315,6 +350,10 @@ Response FakePagerDuty::update_incident(Incident& incident, const RecordedReques
     return invalid_input("incident.urgency must be high or low");
   const auto title = string_at(*in, "title", bad);
   if (bad) return invalid_input("incident fields must be strings");
+  std::string priority_id = incident.priority_id;
+  if (const auto problem = priority_problem(*in, options_.priorities, priority_id))
+    return invalid_input(*problem);
+  incident.priority_id = priority_id;
   if (status == "resolved" && incident.status == "resolved") {
     return error(400, "Incident Already Resolved", 1001, {"Incident Already Resolved"});
   }
@@ -407,7 +446,84 @@ json::object FakePagerDuty::to_json(const Incident& incident) const {
             {"html_url", "https://fake.pagerduty.com/service-directory/" + incident.service_id}}},
           {"assignments", json::array()},
           {"acknowledgements", json::array()},
-          {"urgency", incident.urgency}};
+          {"urgency", incident.urgency},
+          {"priority", priority_json(incident.priority_id)}};
+}
+
+json::value FakePagerDuty::priority_json(const std::string& id) const {
+  for (const auto& [known, name] : options_.priorities)
+    if (known == id)
+      return json::object{{"id", id}, {"type", "priority_reference"}, {"summary", name}, {"name", name}};
+  return nullptr;
+}
+
+// The Events API v2 as PagerDuty documents it: 202 {status, message, dedup_key}; 400 "invalid event".
+Response FakePagerDuty::enqueue(const RecordedRequest& request) {
+  const auto invalid = [](std::string why) {
+    Response r;
+    r.status = 400;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = json::serialize(json::object{{"status", "invalid event"},
+                                          {"message", "Event object is invalid"},
+                                          {"errors", json::array{json::value(why)}}});
+    return r;
+  };
+  json::error_code ec;
+  const json::value body = json::parse(request.body, ec);
+  if (ec || !body.is_object()) return invalid("Request body is not a JSON object");
+  const auto& event = body.get_object();
+  bool bad = false;
+  const auto routing_key = string_at(event, "routing_key", bad);
+  const auto action = string_at(event, "event_action", bad);
+  auto dedup_key = string_at(event, "dedup_key", bad);
+  if (bad || !routing_key) return invalid("'routing_key' is missing or blank");
+  const auto service = options_.routing_keys.find(*routing_key);
+  if (service == options_.routing_keys.end()) return invalid("Invalid routing key");
+  if (!action || (*action != "trigger" && *action != "acknowledge" && *action != "resolve"))
+    return invalid("'event_action' is invalid");
+  if (*action != "trigger" && (!dedup_key || dedup_key->empty()))
+    return invalid("'dedup_key' is required for acknowledge and resolve");
+  Incident* open = nullptr;
+  for (auto& i : incidents_)
+    if (dedup_key && i.incident_key == *dedup_key && i.service_id == service->second &&
+        i.status != "resolved")
+      open = &i;
+  if (*action == "trigger") {
+    const auto* payload = object_at(event, "payload");
+    const auto summary = payload ? string_at(*payload, "summary", bad) : std::nullopt;
+    const auto severity = payload ? string_at(*payload, "severity", bad) : std::nullopt;
+    const auto source = payload ? string_at(*payload, "source", bad) : std::nullopt;
+    if (!summary || summary->empty() || !source || source->empty())
+      return invalid("'payload' needs summary and source");
+    if (!severity ||
+        (*severity != "critical" && *severity != "error" && *severity != "warning" && *severity != "info"))
+      return invalid("'payload.severity' is invalid");
+    if (!open) {
+      Incident incident;
+      incident.title = *summary;
+      incident.urgency = *severity == "critical" || *severity == "error" ? "high" : "low";
+      incident.incident_key = dedup_key && !dedup_key->empty() ? *dedup_key : random_uuid();
+      incident.service_id = service->second;
+      incident.last_status_change_by = "Events API";
+      incident.last_status_change_by_id = service->second;
+      dedup_key = incident.incident_key;
+      insert(std::move(incident));
+    }
+  } else if (open) {
+    const std::string status = *action == "acknowledge" ? "acknowledged" : "resolved";
+    if (open->status != status) {
+      open->status = status;
+      open->last_status_change_at = iso8601_now();
+      open->last_status_change_by = "Events API";
+      open->last_status_change_by_id = service->second;
+    }
+  }
+  Response r;
+  r.status = 202;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = json::serialize(json::object{
+      {"status", "success"}, {"message", "Event processed"}, {"dedup_key", dedup_key.value_or("")}});
+  return r;
 }
 
 json::object FakePagerDuty::to_json(const Note& note) const {

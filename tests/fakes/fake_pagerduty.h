@@ -1,6 +1,9 @@
 // Test support: an in-memory PagerDuty REST API v2 on 127.0.0.1, for tests and benchmarks. It answers
-// like the real vendor for the calls ogpd-proxy makes: POST/GET /incidents, GET/PUT /incidents/{id},
-// POST/GET /incidents/{id}/notes and GET /users, with PagerDuty's headers checks (Authorization, Accept,
+// like the real vendor for the calls ogpd-proxy makes: POST/GET /incidents, GET/PUT /incidents/{id} (status,
+// urgency, priority), POST/GET /incidents/{id}/notes, GET /users, GET /services, GET /priorities, and the
+// Events API v2's POST /v2/enqueue (no Authorization: the routing key names the service; 202; trigger makes
+// or repeats the incident whose key is the dedup_key, acknowledge and resolve change it; an unknown routing
+// key is 400 "invalid event"), with PagerDuty's headers checks (Authorization, Accept,
 // From, Content-Type), error bodies and codes (2001 invalid input and open dedup key, 1001/1002 already
 // resolved/acknowledged, 2006 unauthorized, 2100 not found, 2020 rate limit). Faults, rate limit, latency
 // and request records: see FakeVendor.
@@ -25,6 +28,11 @@ struct FakePagerDutyOptions {
   std::map<std::string, std::string> service_names = {
       {"PSVC001", "Fake service"}, {"PSVC002", "Payments API"}, {"PSVC003", "Platform"}};  // GET /services
   std::vector<std::string> escalation_policy_ids = {"PEP0001"};
+  // The account's priorities (id, name), most severe first; empty: an account without priorities.
+  std::vector<std::pair<std::string, std::string>> priorities = {
+      {"PPRI001", "P1"}, {"PPRI002", "P2"}, {"PPRI003", "P3"}, {"PPRI004", "P4"}, {"PPRI005", "P5"}};
+  // Events API v2 integrations: routing key -> service.
+  std::map<std::string, std::string> routing_keys = {{"R0UTINGKEYFAKE000000000000000003", "PSVC003"}};
   std::string own_user_id = "PBOT001";
   std::string own_user_name = "ogpd bot";
   // Someone else whose email contains from_email: PagerDuty's /users?query matches substrings of names and
@@ -52,6 +60,7 @@ class FakePagerDuty final : public FakeVendor {
     std::string incident_key;          // generated (32 hex) when seeded empty
     std::string service_id;            // the options' service when seeded empty
     std::string escalation_policy_id;  // as created with (empty: the service's own)
+    std::string priority_id;           // empty: none
     std::string details;
     std::string created_at;  // generated when seeded empty
     // The last status change: when (created_at when seeded empty) and by whom (the From user's name for
@@ -90,12 +99,14 @@ class FakePagerDuty final : public FakeVendor {
   Response update_incident(Incident& incident, const RecordedRequest& request);
   Response add_note(Incident& incident, const RecordedRequest& request);
   Response list_users(const RecordedRequest& request) const;
+  Response enqueue(const RecordedRequest& request);
   boost::json::object user_json(const std::string& id, const std::string& name,
                                 const std::string& email) const;
   Incident* find(const std::string& id);
   std::string insert(Incident incident);
   boost::json::object to_json(const Incident& incident) const;
   boost::json::object to_json(const Note& note) const;
+  boost::json::value priority_json(const std::string& id) const;
 
   const Options options_;
   mutable std::mutex mu_;

@@ -522,12 +522,39 @@ TEST(FakeOpsgenie, NoteIsAddedWithItsOwnerAndListed) {
   EXPECT_EQ(str(parse(og_call(og, "GET", "/v2/alerts/missing").body), {"message"}), "Alert does not exist");
 }
 
-TEST(FakeOpsgenie, OnlyIdIdentifiersAreSupported) {
+TEST(FakeOpsgenie, IdAndAliasIdentifiersAreSupportedTinyIsNot) {
   FakeOpsgenie og;
   og.add_alert("a1");
-  EXPECT_EQ(og_call(og, "POST", "/v2/alerts/a1/acknowledge?identifierType=alias").status, 400);
   EXPECT_EQ(og_call(og, "POST", "/v2/alerts/a1/acknowledge?identifierType=tiny").status, 400);
   EXPECT_FALSE(og.alert("a1")->acknowledged);
+  EXPECT_EQ(og_call(og, "GET", "/v2/alerts/nope?identifierType=alias").status, 404);
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts/a1/acknowledge?identifierType=alias").status, 202);
+  EXPECT_TRUE(og.alert("a1")->acknowledged);
+}
+
+TEST(FakeOpsgenie, ACreateIsNamedByItsRequestAndAnOpenAliasFoldsARepeat) {
+  FakeOpsgenie og(FakeOpsgenie::Options{.request_status_pending_polls = 0});
+  const auto body = R"({"message":"m","alias":"pd-Q1","priority":"P2","tags":["t"],)"
+                    R"("responders":[{"type":"team","name":"payments"}]})";
+  const auto first = og_call(og, "POST", "/v2/alerts", body);
+  ASSERT_EQ(first.status, 202);
+  const auto request = boost::json::parse(first.body).as_object().at("requestId").as_string();
+  const auto status = og_call(og, "GET", "/v2/alerts/requests/" + std::string(request));
+  ASSERT_EQ(status.status, 200);
+  const auto alert_id = boost::json::parse(status.body).at("data").at("alertId").as_string();
+  ASSERT_TRUE(og.alert_with_alias("pd-Q1"));
+  EXPECT_EQ(og.alert_with_alias("pd-Q1")->id, alert_id);
+  EXPECT_EQ(og.alert_with_alias("pd-Q1")->priority, "P2");
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts", body).status, 202);
+  EXPECT_EQ(og.alerts().size(), 1u) << "a repeat with an open alert's alias makes no second alert";
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts", R"({"alias":"x"})").status, 422);
+  EXPECT_EQ(
+      og_call(og, "PUT", "/v2/alerts/" + std::string(alert_id) + "/priority", R"({"priority":"P9"})").status,
+      422);
+  EXPECT_EQ(
+      og_call(og, "PUT", "/v2/alerts/" + std::string(alert_id) + "/priority", R"({"priority":"P4"})").status,
+      202);
+  EXPECT_EQ(og.alert(std::string(alert_id))->priority, "P4");
 }
 
 TEST(FakeOpsgenie, RateLimitAnswers429WithItsHeaders) {

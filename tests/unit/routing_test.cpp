@@ -160,7 +160,18 @@ TEST(RoutesFile, EachMistakeIsOneMessageNamingTheLine) {
       {"routes: []\n", "routes must be a non-empty list"},
       {"rotues: []\n", "routes.yaml:1: unknown key 'rotues' in the file"},
       {"routes:\n  - name: a\n    match: {}\n    pagerduty: {routing_key: R0123}\n",
-       "routing_key in pagerduty: Events API targets are not supported in this version"},
+       "routes.yaml:4: pagerduty.routing_key is not an Events API v2 integration key"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123, routing_key: "
+       "R0UTINGKEYFAKE000000000000000003}\n",
+       "route a gives both service_id and routing_key"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123, priority: {P9: SEV-1}}\n",
+       "pagerduty.priority key 'P9' is not an Opsgenie priority"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123}\nfrom_pagerduty:\n"
+       "  - match: {service_id: [PABC123]}\n    opsgenie: {responders: [{type: group, name: x}]}\n",
+       "routes.yaml:7: responder type 'group' must be team, user, escalation or schedule"},
+      {"routes:\n  - name: a\n    match: {}\n    pagerduty: {service_id: PABC123}\nfrom_pagerduty:\n"
+       "  - match: {service: PABC123}\n",
+       "unknown key 'service' in from_pagerduty match"},
       {"routes:\n  - name: a\n    match: {teams: []}\n    pagerduty: {service_id: PABC123}\n",
        "match.teams is an empty list"},
       {"routes:\n  - name: a\n   match: {}\n", "routes.yaml:3: not valid YAML"},

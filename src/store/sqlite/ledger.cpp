@@ -33,6 +33,7 @@ Status SqliteLedger::save_link(const Link& link, std::int64_t now_ms) {
     s.bind(2, link.incident_id);
     s.bind(3, link.incident_key);
     s.bind(4, now_ms);
+    s.bind(5, link.route);
   });
 }
 

@@ -9,7 +9,8 @@ std::optional<Link> read_one_link(SqliteDatabase::Session& session, Sql which, c
   auto stmt = session.statement(which);
   stmt->bind(1, std::string_view(id));
   if (stmt->step() != SQLITE_ROW) return std::nullopt;
-  return Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2)};
+  return Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2),
+              stmt->column_text(3)};
 }
 
 }  // namespace
@@ -68,6 +69,7 @@ Status write_plan(SqliteDatabase::Session& session, const PlannedEvent& p, std::
                                stmt.bind(2, p.new_link->incident_id);
                                stmt.bind(3, p.new_link->incident_key);
                                stmt.bind(4, now_ms);
+                               stmt.bind(5, p.new_link->route);
                              });
         !s.ok())
       return s;

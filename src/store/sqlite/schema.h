@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 12> kMigrations{
+constexpr std::array<std::string_view, 13> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -136,6 +136,10 @@ constexpr std::array<std::string_view, 12> kMigrations{
 
     // 12: alerts whose Create no route took; their later actions are not mirrored either.
     "CREATE INDEX events_unrouted ON events (alert_id) WHERE outcome = 'no_route';",
+
+    // 13: the route a pair's incident was made by, which says how it is acknowledged and resolved (REST or
+    // the Events API).
+    "ALTER TABLE links ADD COLUMN route TEXT;",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -160,16 +164,16 @@ constexpr std::string_view kRecentEvents =
 constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = ?2 WHERE id = ?1";
 
 constexpr std::string_view kLinkByAlert =
-    "SELECT alert_id, incident_id, incident_key FROM links WHERE alert_id = ?1";
+    "SELECT alert_id, incident_id, incident_key, route FROM links WHERE alert_id = ?1";
 constexpr std::string_view kLinkByIncident =
-    "SELECT alert_id, incident_id, incident_key FROM links WHERE incident_id = ?1";
+    "SELECT alert_id, incident_id, incident_key, route FROM links WHERE incident_id = ?1";
 // A link, once it has an incident, keeps it: a later "pending" insert never erases a known incident id.
 constexpr std::string_view kSaveLink =
-    "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms)"
-    " VALUES (?1, ?2, ?3, ?4, ?4)"
+    "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms, route)"
+    " VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
     " ON CONFLICT (alert_id) DO UPDATE SET incident_id = COALESCE(excluded.incident_id, links.incident_id),"
-    " incident_key = COALESCE(excluded.incident_key, links.incident_key), updated_at_ms = "
-    "excluded.updated_at_ms";
+    " incident_key = COALESCE(excluded.incident_key, links.incident_key),"
+    " route = COALESCE(excluded.route, links.route), updated_at_ms = excluded.updated_at_ms";
 
 constexpr std::string_view kFindEcho =
     "SELECT id FROM echoes WHERE side = ?1 AND target_id = ?2 AND verb = ?3 AND note_digest = ?4"
@@ -308,9 +312,11 @@ constexpr std::string_view kPruneStatuses =
     "DELETE FROM pair_state WHERE rowid IN (SELECT rowid FROM pair_state INDEXED BY pair_state_updated"
     " WHERE updated_at_ms < ?1 LIMIT ?2)";
 
-// One route's Creates: how many are in the journal, and when the last arrived.
+// One route's Creates: how many are in the journal, and when the last arrived (an UpdatePriority names its
+// route too).
 constexpr std::string_view kRouteActivity =
-    "SELECT COUNT(*), MAX(received_at_ms) FROM events INDEXED BY events_route WHERE route = ?1";
+    "SELECT COUNT(*), MAX(received_at_ms) FROM events INDEXED BY events_route"
+    " WHERE route = ?1 AND kind = 'alert.created'";
 
 // Whether an alert's Create was stored unrouted (no route took it).
 constexpr std::string_view kAlertUnrouted =
