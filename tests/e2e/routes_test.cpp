@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "e2e/sync_fixture.h"
+#include "fakes/fake_vendor.h"
 
 namespace ogpd::testing {
 namespace {
@@ -193,6 +194,209 @@ TEST(RoutesSuggest, ARefusedKeyIsAClearErrorNotAnEmptyFile) {
   EXPECT_EQ(suggest.run_to_exit(), 2);
   EXPECT_NE(suggest.output().find("Opsgenie GET /v2/integrations"), std::string::npos) << suggest.output();
   EXPECT_EQ(suggest.output().find("routes:"), std::string::npos) << suggest.output();
+}
+
+// A PagerDuty incident webhook with the fields the routes read: service, urgency, priority, page.
+std::string pd_incident(const std::string& event_id, const std::string& type, const std::string& incident,
+                        const std::string& key, const std::string& service, const std::string& priority,
+                        const std::string& agent_id = "PHUMAN1", const std::string& title = "Checkout down") {
+  boost::json::object data{{"id", incident},
+                           {"type", "incident"},
+                           {"incident_key", key},
+                           {"title", title},
+                           {"urgency", "high"},
+                           {"html_url", "https://fake.pagerduty.com/incidents/" + incident},
+                           {"service", boost::json::object{{"id", service}, {"type", "service_reference"}}}};
+  data["priority"] = priority.empty() ? boost::json::value(nullptr)
+                                      : boost::json::value(boost::json::object{
+                                            {"id", "PPRI00" + priority.substr(1)}, {"summary", priority}});
+  return boost::json::serialize(boost::json::object{
+      {"event",
+       boost::json::object{{"id", event_id},
+                           {"event_type", type},
+                           {"agent", boost::json::object{{"id", agent_id}, {"summary", "Human One"}}},
+                           {"data", std::move(data)}}}});
+}
+
+constexpr const char* kFullRoutesYaml = R"(routes:
+  - name: payments
+    match: {teams: [payments]}
+    pagerduty:
+      service_id: PSVC002
+      urgency: {P1: high, P2: high, P3: low}
+      priority: {P1: "P1", P2: "P2", P3: "P3"}
+  - name: events
+    match: {tags: [events]}
+    pagerduty: {routing_key: R0UTINGKEYFAKE000000000000000003}
+from_pagerduty:
+  - match: {service_id: [PSVC001]}
+    opsgenie:
+      responders: [{type: team, name: ops}]
+      priority: {high: P2, low: P4}
+      tags: [from-pagerduty]
+)";
+
+class FullRoutes : public Sync {
+ protected:
+  void SetUp() override {
+    Sync::SetUp();
+    std::ofstream(dir_.path() / "routes.yaml") << kFullRoutesYaml;
+    env_["ROUTES_FILE"] = "routes.yaml";
+    env_["PAGERDUTY_EVENTS_URL"] = pagerduty_.url();
+    env_.erase("OPSGENIE_INTEGRATION_ID");
+    env_.erase("PAGERDUTY_SERVICE_ID");
+  }
+  std::size_t requests_to(const fakes::FakeVendor& vendor, const std::string& method,
+                          const std::string& path_part) {
+    std::size_t n = 0;
+    for (const auto& r : vendor.requests())
+      n += r.method == method && r.path.find(path_part) != std::string::npos;
+    return n;
+  }
+};
+
+TEST_F(FullRoutes, APriorityChangeIsMirroredEachWayAndItsEchoIsNot) {
+  start();
+  opsgenie_.add_alert("pay-1");
+  const std::string teams = R"(,"teams":["9a1b"],"responders":[{"type":"team","name":"payments"}])";
+  ASSERT_EQ(post("/ops-webhook", og("Create", "pay-1", R"(,"priority":"P3")" + teams)), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("pay-1").has_value(); })) << proxy_->output();
+  EXPECT_EQ(only_incident("pay-1")->priority_id, "PPRI003") << "the route's priority map, resolved to an id";
+  EXPECT_EQ(only_incident("pay-1")->urgency, "low");
+
+  // Opsgenie -> PagerDuty: urgency and priority from the route's maps.
+  ASSERT_EQ(post("/ops-webhook", og("UpdatePriority", "pay-1", R"(,"priority":"P1","updatedAt":1)" + teams)),
+            202);
+  ASSERT_TRUE(eventually([&] { return only_incident("pay-1")->priority_id == "PPRI001"; }))
+      << proxy_->output();
+  EXPECT_EQ(only_incident("pay-1")->urgency, "high");
+  const std::string incident = only_incident("pay-1")->id;
+
+  // Its echo: PagerDuty reports the change the proxy made. Not mirrored back.
+  settle();
+  const auto og_calls = opsgenie_.requests().size();
+  ASSERT_EQ(post("/pd-webhook",
+                 pd_incident("E-echo", "incident.priority_updated", incident, "pay-1", "PSVC002", "P1")),
+            202);
+  settle();
+  EXPECT_EQ(opsgenie_.requests().size(), og_calls) << "the proxy's own priority change came back: no call";
+
+  // PagerDuty -> Opsgenie: a person sets P2; the map read backwards gives P2.
+  ASSERT_EQ(post("/pd-webhook",
+                 pd_incident("E-p2", "incident.priority_updated", incident, "pay-1", "PSVC002", "P2")),
+            202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("pay-1")->priority == "P2"; })) << proxy_->output();
+  settle();
+  const auto pd_puts = requests_to(pagerduty_, "PUT", "/incidents/");
+  ASSERT_EQ(post("/ops-webhook", og("UpdatePriority", "pay-1", R"(,"priority":"P2","updatedAt":2)" + teams)),
+            202);
+  settle();
+  EXPECT_EQ(requests_to(pagerduty_, "PUT", "/incidents/"), pd_puts)
+      << "Opsgenie's echo of the proxy's change";
+  EXPECT_EQ(requests_to(pagerduty_, "GET", "/priorities"), 1u) << "priorities are read once";
+}
+
+TEST_F(FullRoutes, AnEventsApiRouteTriggersAcknowledgesAndResolvesByDedupKeyAndNotesStillArrive) {
+  start();
+  opsgenie_.add_alert("ev-1");
+  ASSERT_EQ(post("/ops-webhook",
+                 og("Create", "ev-1", R"(,"message":"Queue backlog","priority":"P4","tags":["events"])")),
+            202);
+  ASSERT_TRUE(eventually([&] { return only_incident("ev-1").has_value(); })) << proxy_->output();
+  EXPECT_EQ(only_incident("ev-1")->service_id, "PSVC003") << "the routing key's service";
+  EXPECT_EQ(only_incident("ev-1")->urgency, "low") << "P4 is low urgency: severity warning";
+  EXPECT_EQ(requests_to(pagerduty_, "POST", "/incidents"), 0u) << "no REST create";
+
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "ev-1", R"(,"note":"looking")")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("ev-1")->notes.size() == 1; })) << proxy_->output();
+  ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "ev-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("ev-1")->status == "acknowledged"; }))
+      << proxy_->output();
+  ASSERT_EQ(post("/ops-webhook", og("Close", "ev-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("ev-1")->status == "resolved"; })) << proxy_->output();
+  settle();
+  EXPECT_EQ(requests_to(pagerduty_, "POST", "/v2/enqueue"), 3u) << "trigger, acknowledge, resolve";
+  std::size_t status_puts = 0;
+  for (const auto& r : pagerduty_.requests())
+    status_puts += r.method == "PUT" && r.body.find("\"status\"") != std::string::npos;
+  EXPECT_EQ(status_puts, 0u) << "status changes went through the Events API";
+
+  // PagerDuty -> Opsgenie still pairs by the key (= the alert id).
+  const std::string incident = only_incident("ev-1")->id;
+  ASSERT_EQ(post("/pd-webhook", pd("E-n", "incident.annotated", incident, "", "PHUMAN1", "from PD")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("ev-1")->notes.size() == 1; })) << proxy_->output();
+}
+
+TEST_F(FullRoutes, AnIncidentBornInPagerDutyBecomesOneAlertItsCreateIsAnEchoAndACloseClosesBoth) {
+  start();
+  FakePagerDuty::Incident seed;
+  seed.title = std::string(200, 'x');
+  seed.service_id = "PSVC001";
+  const std::string incident = pagerduty_.add_incident(seed);
+  const std::string key = pagerduty_.incident(incident)->incident_key;
+  const std::string trigger = pd_incident("E-t1", "incident.triggered", incident, key, "PSVC001", "",
+                                          "PHUMAN1", std::string(200, 'x'));
+  ASSERT_EQ(post("/pd-webhook", trigger), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert_with_alias("pd-" + incident).has_value(); }))
+      << proxy_->output();
+  // PagerDuty retries the delivery under another event id while the first is still being linked: still one
+  // alert (the second create finds the pair, or the alias).
+  const int again =
+      post("/pd-webhook", pd_incident("E-t2", "incident.triggered", incident, key, "PSVC001", ""));
+  EXPECT_TRUE(again == 200 || again == 202) << again;
+  settle();
+  ASSERT_EQ(opsgenie_.alerts().size(), 1u);
+  const auto alert = *opsgenie_.alert_with_alias("pd-" + incident);
+  std::size_t characters = 0;
+  for (const char c : alert.message) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  EXPECT_EQ(characters, 130u) << "the title cut to Opsgenie's limit: " << alert.message;
+  EXPECT_NE(alert.description.find("https://fake.pagerduty.com/incidents/" + incident), std::string::npos);
+  EXPECT_EQ(alert.priority, "P2") << "urgency high -> P2 by the rule";
+  EXPECT_EQ(alert.tags, std::vector<std::string>{"from-pagerduty"});
+  ASSERT_EQ(alert.responders.size(), 1u);
+  EXPECT_EQ(alert.responders[0].second, "ops");
+
+  // Opsgenie's Create webhook for that alert is an echo: no incident.
+  const auto pd_calls = pagerduty_.requests().size();
+  ASSERT_EQ(post("/ops-webhook", og("Create", alert.id,
+                                    R"(,"alias":"pd-)" + incident + R"(","message":"x","tags":["events"])")),
+            202);
+  settle();
+  EXPECT_EQ(pagerduty_.requests().size(), pd_calls);
+  EXPECT_TRUE(pagerduty_.incidents_with_key(alert.id).empty());
+
+  // The pair syncs both ways: a close in Opsgenie resolves the incident.
+  ASSERT_EQ(post("/ops-webhook", og("Close", alert.id)), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->status == "resolved"; }))
+      << proxy_->output();
+}
+
+TEST_F(FullRoutes, AResolveInPagerDutyClosesTheAlertItsIncidentBecame) {
+  start();
+  FakePagerDuty::Incident seed;
+  seed.title = "Disk full";
+  seed.service_id = "PSVC001";
+  const std::string incident = pagerduty_.add_incident(seed);
+  const std::string key = pagerduty_.incident(incident)->incident_key;
+  // The triggered and the resolve arrive back to back: the close waits for the alert to exist.
+  ASSERT_EQ(post("/pd-webhook", pd_incident("E-t", "incident.triggered", incident, key, "PSVC001", "")), 202);
+  ASSERT_EQ(post("/pd-webhook", pd_incident("E-r", "incident.resolved", incident, key, "PSVC001", "")), 202);
+  ASSERT_TRUE(eventually([&] {
+    const auto a = opsgenie_.alert_with_alias("pd-" + incident);
+    return a && a->status == "closed";
+  })) << proxy_->output();
+  settle();
+  EXPECT_EQ(opsgenie_.alerts().size(), 1u);
+}
+
+TEST_F(FullRoutes, CheckConfigShowsEveryKindOfTargetAndRuleWithoutTheRoutingKey) {
+  const auto [code, text] = cli({"check-config"});
+  EXPECT_EQ(code, 0) << text;
+  EXPECT_NE(text.find("PagerDuty Events API, routing key …0003"), std::string::npos) << text;
+  EXPECT_EQ(text.find("R0UTINGKEYFAKE"), std::string::npos) << "the routing key is a secret";
+  EXPECT_NE(text.find("priority P1=P1,P2=P2,P3=P3"), std::string::npos) << text;
+  EXPECT_NE(text.find("from PagerDuty service [PSVC001] -> Opsgenie alert for team ops"), std::string::npos)
+      << text;
 }
 
 }  // namespace

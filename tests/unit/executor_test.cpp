@@ -90,6 +90,33 @@ Action trimmed_note() {
   return a;
 }
 
+Action on_events_api(ActionKind kind) {
+  Action a = make(kind, "alert-1");
+  a.incident_key = "alert-1";
+  a.routing_key = "R0UTINGKEY00000000000000000000001";
+  return a;
+}
+
+Action with_priority(ActionKind kind, std::string priority) {
+  Action a = make(kind, "alert-1", "PLINK");
+  a.priority = std::move(priority);
+  return a;
+}
+
+Action born_in_pagerduty() {
+  Action a = make(ActionKind::kCreateAlert, std::nullopt, "PBORN");
+  a.alias = "pd-PBORN";
+  a.title = "Checkout down";
+  a.priority = "P2";
+  a.tags = {"from-pagerduty"};
+  a.responders = {{"team", "ops", ""}};
+  return a;
+}
+
+const std::string kEnqueued = R"({"status":"success","message":"Event processed","dedup_key":"alert-1"})";
+const std::string kAlertMade =
+    R"({"data":{"isSuccess":true,"status":"Created alert","alertId":"alert-1"},"took":0.1})";
+const std::string kNotYet = R"({"message":"Request not found. It might not be processed yet.","took":0.1})";
 const std::string kCreated = R"({"incident":{"id":"PNEW","type":"incident"}})";
 const std::string kFound = R"({"incidents":[{"id":"PFOUND","type":"incident"}],"more":false})";
 const std::string kNone = R"({"incidents":[],"more":false})";
@@ -263,6 +290,98 @@ std::vector<Case> cases() {
        {{"GET", "/incidents/PLINK/notes", 503, R"({"error":{"message":"unavailable"}})"}},
        Attempt::kRetry,
        "PLINK"},
+      {"an Events API route's create is a trigger by dedup key (the incident is found later)",
+       on_events_api(ActionKind::kCreateIncident),
+       false,
+       {},
+       {{"POST", "/v2/enqueue", 202, kEnqueued, clients::Transport::kOk,
+         R"("event_action":"trigger","dedup_key":"alert-1","payload":{"summary":"t","source":"Opsgenie","severity":"critical")"}},
+       Attempt::kDone},
+      {"an Events API trigger refused as an invalid event is final",
+       on_events_api(ActionKind::kCreateIncident),
+       false,
+       {},
+       {{"POST", "/v2/enqueue", 400, R"({"status":"invalid event","message":"Event object is invalid"})"}},
+       Attempt::kFailed},
+      {"an Events API acknowledge of an incident not found by its key still reaches it by dedup key",
+       on_events_api(ActionKind::kAcknowledgeIncident),
+       false,
+       {},
+       {{"GET", "/incidents?incident_key=alert-1", 200, kNone},
+        {"POST", "/v2/enqueue", 202, kEnqueued, clients::Transport::kOk, R"("event_action":"acknowledge")"}},
+       Attempt::kDone},
+      {"an Events API resolve of a linked incident goes by dedup key, not REST",
+       on_events_api(ActionKind::kResolveIncident),
+       false,
+       linked,
+       {{"POST", "/v2/enqueue", 202, kEnqueued, clients::Transport::kOk,
+         R"("event_action":"resolve","dedup_key":"alert-1")"}},
+       Attempt::kDone,
+       "PLINK"},
+      {"a priority change sets the urgency and the named priority's id",
+       with_priority(ActionKind::kSetIncidentPriority, "P1"),
+       false,
+       linked,
+       {{"PUT", "/incidents/PLINK", 200, R"({"incident":{"id":"PLINK"}})", clients::Transport::kOk,
+         R"("urgency":"high","priority":{"id":"PPRI1","type":"priority_reference"})"}},
+       Attempt::kDone,
+       "PLINK"},
+      {"a priority the account does not have sets the urgency only",
+       with_priority(ActionKind::kSetIncidentPriority, "SEV-9"),
+       false,
+       linked,
+       {{"PUT", "/incidents/PLINK", 200, R"({"incident":{"id":"PLINK"}})", clients::Transport::kOk,
+         R"({"incident":{"type":"incident_reference","urgency":"high"}})"}},
+       Attempt::kDone,
+       "PLINK"},
+      {"a priority change on a resolved incident is skipped",
+       with_priority(ActionKind::kSetIncidentPriority, "P1"),
+       false,
+       linked,
+       {},
+       Attempt::kSkipped,
+       "PLINK",
+       std::nullopt,
+       PairStatus{Side::kPagerDuty, "PLINK", "resolved", true}},
+      {"an alert priority change is a PUT answered 202, its request left to confirm",
+       with_priority(ActionKind::kSetAlertPriority, "P2"),
+       false,
+       linked,
+       {{"PUT", "/v2/alerts/alert-1/priority?identifierType=id", 202, kAccepted, clients::Transport::kOk,
+         R"("priority":"P2")"}},
+       Attempt::kDone,
+       "PLINK",
+       "req-7"},
+      {"an alert for an incident born in PagerDuty is created and linked from the request's outcome",
+       born_in_pagerduty(),
+       false,
+       {},
+       {{"POST", "/v2/alerts", 202, kAccepted, clients::Transport::kOk,
+         R"("message":"Checkout down","alias":"pd-PBORN")"},
+        {"GET", "/v2/alerts/requests/req-7", 200, kAlertMade}},
+       Attempt::kDone,
+       "PBORN"},
+      {"an alert whose create is not processed yet is retried, to be looked up by alias",
+       born_in_pagerduty(),
+       false,
+       {},
+       {{"POST", "/v2/alerts", 202, kAccepted}, {"GET", "/v2/alerts/requests/req-7", 404, kNotYet}},
+       Attempt::kRetry},
+      {"a retried alert create finds the alert by its alias and does not create again",
+       born_in_pagerduty(),
+       true,
+       {},
+       {{"GET", "/v2/alerts/pd-PBORN?identifierType=alias", 200, R"({"data":{"id":"alert-1"},"took":0.1})"}},
+       Attempt::kDone,
+       "PBORN"},
+      {"an alert create Opsgenie refuses in its request outcome is final",
+       born_in_pagerduty(),
+       false,
+       {},
+       {{"POST", "/v2/alerts", 202, kAccepted},
+        {"GET", "/v2/alerts/requests/req-7", 200,
+         R"({"data":{"isSuccess":false,"status":"Responder team ops does not belong to account"}})"}},
+       Attempt::kFailed},
       {"an alert reached through an incident key is checked, linked, then acted on",
        make(ActionKind::kCloseAlert, "alert-1", "PKEYED"),
        false,
@@ -295,7 +414,9 @@ TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) 
   clients::PagerDutyApi pagerduty(
       http, {.base_url = "https://pd.test", .api_key = "k", .from_email = "bot@x", .service_id = "PSVC"});
   clients::OpsgenieApi opsgenie(http, {.base_url = "https://og.test", .api_key = "k"});
-  Executor executor(store_->ledger, pagerduty, opsgenie);
+  PriorityDirectory priorities(true);
+  priorities.load({{"P1", "PPRI1"}, {"P2", "PPRI2"}});
+  Executor executor(store_->ledger, pagerduty, opsgenie, &priorities);
   store::OutboxItem item;
   item.id = 1;
   item.action = c.action;

@@ -11,10 +11,12 @@
 #include "ops/config.h"
 #include "ops/routes_file.h"
 #include "support/fixtures.h"
+#include "sync/echo.h"
 #include "sync/plan.h"
 #include "sync/routes.h"
 #include "webhook/intake.h"
 #include "webhook/opsgenie.h"
+#include "webhook/pagerduty.h"
 
 namespace ogpd {
 namespace {
@@ -311,6 +313,242 @@ TEST(RoutedPlan, AnUnroutedAlertCreatesNothingAndItsLaterActionsSendNothingUnles
   EXPECT_EQ(paired.outcome, sync::Outcome::kMirrored);
   // Never seen unrouted: looked up by its key as before (an alert older than the proxy).
   EXPECT_EQ(sync::plan(ack, std::nullopt, false, settings).outcome, sync::Outcome::kMirrored);
+}
+
+constexpr const char* kPriorityRoutes = R"(
+routes:
+  - name: payments
+    match: {teams: [payments]}
+    pagerduty: {service_id: PPAY001, urgency: {P1: high, P4: low}, priority: {P1: SEV-1, P2: SEV-2}}
+  - name: events
+    match: {tags: [events]}
+    pagerduty: {routing_key: R0UTINGKEY00000000000000000000001}
+from_pagerduty:
+  - match: {service_id: [PBORN01]}
+    opsgenie:
+      responders: [{type: team, name: ops}, {type: user, id: U1}]
+      priority: {SEV-1: P1, high: P2, low: P4}
+      tags: [from-pagerduty]
+)";
+
+sync::SyncSettings priority_settings() {
+  sync::SyncSettings settings;
+  settings.routes = table(kPriorityRoutes);
+  return settings;
+}
+
+Event opsgenie_event(EventKind kind, std::optional<std::string> priority, std::optional<std::string> route) {
+  Event e;
+  e.source = Source::kOpsgenie;
+  e.kind = kind;
+  e.type = "x";
+  e.alert_id = "a1";
+  e.priority = std::move(priority);
+  e.route = std::move(route);
+  return e;
+}
+
+Event pagerduty_event(EventKind kind, std::optional<std::string> service,
+                      std::optional<std::string> priority) {
+  Event e;
+  e.source = Source::kPagerDuty;
+  e.kind = kind;
+  e.type = "x";
+  e.incident_id = "Q1";
+  e.incident_key = "k1";
+  e.actor_id = "PHUMAN";
+  e.actor_name = "Human One";
+  e.service_id = std::move(service);
+  e.priority = std::move(priority);
+  e.urgency = "high";
+  e.title = std::string(300, 't');
+  e.url = "https://x.pagerduty.com/incidents/Q1";
+  return e;
+}
+
+TEST(RoutedPlan, ACreateCarriesItsRoutesPriorityNameAndAnEventsRouteItsKey) {
+  const auto settings = priority_settings();
+  const auto create =
+      sync::plan(opsgenie_event(EventKind::kAlertCreated, "P1", "payments"), std::nullopt, false, settings);
+  ASSERT_EQ(create.actions.size(), 1u);
+  EXPECT_EQ(create.actions[0].priority, "SEV-1");
+  EXPECT_EQ(create.actions[0].urgency, "high");
+  EXPECT_FALSE(create.actions[0].routing_key);
+  ASSERT_TRUE(create.new_link);
+  EXPECT_EQ(create.new_link->route, "payments");
+
+  const auto events =
+      sync::plan(opsgenie_event(EventKind::kAlertCreated, "P4", "events"), std::nullopt, false, settings);
+  ASSERT_EQ(events.actions.size(), 1u);
+  EXPECT_EQ(events.actions[0].routing_key, "R0UTINGKEY00000000000000000000001");
+  EXPECT_EQ(events.actions[0].priority, "") << "no priority map on that route";
+  // The pair's later acknowledge and close go the same way, known from the link.
+  const Link link{"a1", "Q1", "a1", "events"};
+  const auto ack = sync::plan(opsgenie_event(EventKind::kAlertAcknowledged, {}, {}), link, false, settings);
+  ASSERT_FALSE(ack.actions.empty());
+  EXPECT_EQ(ack.actions[0].kind, ActionKind::kAcknowledgeIncident);
+  EXPECT_EQ(ack.actions[0].routing_key, "R0UTINGKEY00000000000000000000001");
+  const Link rest{"a1", "Q1", "a1", "payments"};
+  EXPECT_FALSE(sync::plan(opsgenie_event(EventKind::kAlertClosed, {}, {}), rest, false, settings)
+                   .actions[0]
+                   .routing_key);
+}
+
+TEST(RoutedPlan, AnOpsgeniePriorityChangeSetsUrgencyAndPriorityByTheRoutesMaps) {
+  const auto settings = priority_settings();
+  const Link link{"a1", "Q1", "a1", "payments"};
+  const auto p1 =
+      sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, "P1", "payments"), link, false, settings);
+  ASSERT_EQ(p1.actions.size(), 1u);
+  EXPECT_EQ(p1.actions[0].kind, ActionKind::kSetIncidentPriority);
+  EXPECT_EQ(p1.actions[0].incident_id, "Q1");
+  EXPECT_EQ(p1.actions[0].urgency, "high");
+  EXPECT_EQ(p1.actions[0].priority, "SEV-1");
+  // The UpdatePriority carried no teams: the pair's route still gives the maps.
+  const auto p4 =
+      sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, "P4", {}), link, false, settings);
+  EXPECT_EQ(p4.actions[0].urgency, "low");
+  EXPECT_EQ(p4.actions[0].priority, "") << "P4 has no PagerDuty priority in the map";
+  EXPECT_TRUE(sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, {}, {}), link, false, settings)
+                  .actions.empty())
+      << "no readable priority: nothing to mirror";
+}
+
+TEST(RoutedPlan, APagerDutyPriorityChangeReadsTheMapBackwardsElseTakesAPName) {
+  const auto settings = priority_settings();
+  const Link link{"a1", "Q1", "a1", "payments"};
+  const auto sev1 = sync::plan(pagerduty_event(EventKind::kIncidentPriorityUpdated, "PPAY001", "SEV-1"), link,
+                               false, settings);
+  ASSERT_EQ(sev1.actions.size(), 1u);
+  EXPECT_EQ(sev1.actions[0].kind, ActionKind::kSetAlertPriority);
+  EXPECT_EQ(sev1.actions[0].alert_id, "a1");
+  EXPECT_EQ(sev1.actions[0].priority, "P1");
+  const auto p3 = sync::plan(pagerduty_event(EventKind::kIncidentPriorityUpdated, "POTHER1", "P3"), link,
+                             false, settings);
+  EXPECT_EQ(p3.actions[0].priority, "P3") << "PagerDuty's default names are Opsgenie's";
+  EXPECT_TRUE(sync::plan(pagerduty_event(EventKind::kIncidentPriorityUpdated, "PPAY001", "Major"), link,
+                         false, settings)
+                  .actions.empty())
+      << "a name no map gives and no P1..P5: nothing to mirror";
+  EXPECT_EQ(sync::plan(pagerduty_event(EventKind::kIncidentPriorityUpdated, "PPAY001", "SEV-1"), link, false,
+                       [&] {
+                         auto own = settings;
+                         own.own_user = "PHUMAN";
+                         return own;
+                       }())
+                .outcome,
+            sync::Outcome::kOwnUser);
+}
+
+TEST(RoutedPlan, AnIncidentBornOnARuledServiceBecomesAnAlertAndNoOtherDoes) {
+  const auto settings = priority_settings();
+  const auto born = sync::plan(pagerduty_event(EventKind::kIncidentTriggered, "PBORN01", std::nullopt),
+                               std::nullopt, false, settings);
+  ASSERT_EQ(born.actions.size(), 1u);
+  const Action& a = born.actions[0];
+  EXPECT_EQ(a.kind, ActionKind::kCreateAlert);
+  EXPECT_EQ(a.alias, "pd-Q1");
+  EXPECT_FALSE(a.alert_id) << "unknown until Opsgenie names it";
+  EXPECT_EQ(a.incident_id, "Q1");
+  EXPECT_EQ(a.priority, "P2") << "urgency high";
+  EXPECT_EQ(a.tags, std::vector<std::string>{"from-pagerduty"});
+  ASSERT_EQ(a.responders.size(), 2u);
+  EXPECT_EQ(a.responders[1].id, "U1");
+  EXPECT_NE(a.details.find("https://x.pagerduty.com/incidents/Q1"), std::string::npos);
+  EXPECT_EQ(a.user, "Human One");
+  const auto named = sync::plan(pagerduty_event(EventKind::kIncidentTriggered, "PBORN01", "SEV-1"),
+                                std::nullopt, false, settings);
+  EXPECT_EQ(named.actions[0].priority, "P1") << "a PagerDuty priority name wins over the urgency";
+
+  EXPECT_TRUE(
+      sync::plan(pagerduty_event(EventKind::kIncidentTriggered, "PPAY001", {}), std::nullopt, false, settings)
+          .actions.empty())
+      << "not opted in";
+  // Its acknowledge before the alert exists queues behind the create (the same pair: the incident).
+  const auto ack = sync::plan(pagerduty_event(EventKind::kIncidentAcknowledged, "PBORN01", {}), std::nullopt,
+                              false, settings);
+  ASSERT_EQ(ack.actions.size(), 1u);
+  EXPECT_FALSE(ack.actions[0].alert_id);
+  EXPECT_EQ(ack.actions[0].incident_id, "Q1");
+}
+
+TEST(RoutedPlan, TheCreateOfAnAlertBornInPagerDutyIsAnEchoThatLinksThePair) {
+  const auto settings = priority_settings();
+  Event create = opsgenie_event(EventKind::kAlertCreated, "P2", std::nullopt);
+  create.alias = "pd-Q1";
+  const auto echo = sync::plan(create, std::nullopt, false, settings);
+  EXPECT_EQ(echo.outcome, sync::Outcome::kEcho);
+  EXPECT_TRUE(echo.actions.empty());
+  ASSERT_TRUE(echo.new_link);
+  EXPECT_EQ(echo.new_link->alert_id, "a1");
+  EXPECT_EQ(echo.new_link->incident_id, "Q1");
+  // Without from_pagerduty rules the proxy makes no alerts: such an alias is an ordinary alert's.
+  auto plain = settings;
+  plain.routes.from_pagerduty.clear();
+  create.route = "payments";
+  EXPECT_EQ(sync::plan(create, std::nullopt, false, plain).outcome, sync::Outcome::kMirrored);
+}
+
+TEST(RoutedPlan, ATriggeredIncidentTheProxyMadeCompletesItsPairNotAnAlert) {
+  const auto settings = priority_settings();
+  const Link pending{"a1", std::nullopt, "a1", "events"};  // an Events API trigger: id not known yet
+  const auto p =
+      sync::plan(pagerduty_event(EventKind::kIncidentTriggered, "PBORN01", {}), pending, false, settings);
+  EXPECT_EQ(p.outcome, sync::Outcome::kAlreadyLinked);
+  EXPECT_TRUE(p.actions.empty());
+  ASSERT_TRUE(p.new_link);
+  EXPECT_EQ(p.new_link->incident_id, "Q1");
+}
+
+TEST(PriorityEchoes, APriorityChangeAndItsWebhookMakeTheSameEcho) {
+  Action to_alert;
+  to_alert.kind = ActionKind::kSetAlertPriority;
+  to_alert.priority = "P2";
+  EXPECT_EQ(sync::echo_of(to_alert, "a1"),
+            sync::echo_of(opsgenie_event(EventKind::kAlertPriorityUpdated, "P2", {})));
+  EXPECT_NE(sync::echo_of(to_alert, "a1"),
+            sync::echo_of(opsgenie_event(EventKind::kAlertPriorityUpdated, "P3", {})));
+  Action to_incident;
+  to_incident.kind = ActionKind::kSetIncidentPriority;
+  to_incident.priority = "SEV-1";
+  EXPECT_EQ(sync::echo_of(to_incident, "Q1"),
+            sync::echo_of(pagerduty_event(EventKind::kIncidentPriorityUpdated, {}, "SEV-1")));
+  to_incident.priority.clear();
+  EXPECT_FALSE(sync::echo_of(to_incident, "Q1")) << "an urgency change alone is never reported back";
+}
+
+TEST(PriorityWebhooks, OpsgeniesUnconfirmedActionNameIsReadIgnoringCaseAndPunctuation) {
+  for (const char* action : {"UpdatePriority", "update-priority", "Update Priority", "UPDATE_PRIORITY"}) {
+    const auto v = webhook::parse_opsgenie(std::string(R"({"action":")") + action +
+                                               R"(","alert":{"alertId":"a1","priority":"P1","updatedAt":5}})",
+                                           std::nullopt);
+    ASSERT_TRUE(std::holds_alternative<webhook::Store>(v)) << action;
+    const Event& e = std::get<webhook::Store>(v).event;
+    EXPECT_EQ(e.kind, EventKind::kAlertPriorityUpdated) << action;
+    EXPECT_EQ(e.priority, "P1") << action;
+    EXPECT_EQ(e.route, "default") << action;
+  }
+  const auto other =
+      webhook::parse_opsgenie(R"({"action":"UpdatePriorityLater","alert":{"alertId":"a1"}})", std::nullopt);
+  EXPECT_EQ(std::get<webhook::Store>(other).event.kind, EventKind::kOther);
+}
+
+TEST(PriorityWebhooks, PagerDutysPriorityServiceAndUrgencyAreRead) {
+  const auto v =
+      webhook::parse_pagerduty(testing::read_fixture("pagerduty/zulip/priority_updated_v3.json"), "");
+  ASSERT_TRUE(std::holds_alternative<webhook::Store>(v));
+  const Event& e = std::get<webhook::Store>(v).event;
+  EXPECT_EQ(e.kind, EventKind::kIncidentPriorityUpdated);
+  EXPECT_EQ(e.priority, "P2");
+  EXPECT_EQ(e.service_id, "PLVTM9H");
+  EXPECT_EQ(e.urgency, "high");
+  EXPECT_EQ(e.url, "https://harsh0303.pagerduty.com/incidents/Q3B15VLMF3ASBD");
+  const auto t =
+      webhook::parse_pagerduty(testing::read_fixture("pagerduty/aldaviva/incident_triggered.json"), "");
+  const Event& triggered = std::get<webhook::Store>(t).event;
+  EXPECT_EQ(triggered.priority, std::nullopt) << "priority: null";
+  EXPECT_EQ(triggered.urgency, "low");
+  EXPECT_EQ(triggered.service_id, "PNE3JZM");
 }
 
 }  // namespace

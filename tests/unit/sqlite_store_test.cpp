@@ -71,6 +71,13 @@ TEST(ActionJson, RoundTripsEveryField) {
   a.note = "n";
   a.user = "u";
   a.full_note_id = "N1";
+  a.priority = "SEV-1";
+  a.service_id = "PSVC";
+  a.escalation_policy_id = "PEP";
+  a.routing_key = "R0";
+  a.alias = "pd-Q1";
+  a.tags = {"a", "b"};
+  a.responders = {{"team", "ops", ""}, {"user", "", "U1"}};
   EXPECT_EQ(action_from_json(action_to_json(a)), a);
   EXPECT_FALSE(action_from_json("{}").has_value());
   EXPECT_FALSE(action_from_json("not json").has_value());
