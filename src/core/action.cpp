@@ -6,7 +6,7 @@
 namespace ogpd {
 namespace {
 
-constexpr std::array<std::pair<ActionKind, std::string_view>, 11> kNames{{
+constexpr std::array<std::pair<ActionKind, std::string_view>, kActionKinds> kNames{{
     {ActionKind::kCreateIncident, "pagerduty.create_incident"},
     {ActionKind::kAddIncidentNote, "pagerduty.add_note"},
     {ActionKind::kAcknowledgeIncident, "pagerduty.acknowledge"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<ActionKind, std::string_view>, 11> kNames{{
     {ActionKind::kSetAlertPriority, "opsgenie.set_priority"},
     {ActionKind::kCreateAlert, "opsgenie.create_alert"},
 }};
+static_assert(kNames.back().first == ActionKind::kCreateAlert, "every action kind has a name, in order");
 
 }  // namespace
 

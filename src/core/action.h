@@ -5,6 +5,7 @@
 // Plain values; serialisable to a JSON payload (to_json / action_from_json) so the outbox can hold them.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +30,9 @@ enum class ActionKind {
   kAddAlertNote,
   kCloseAlert,
   kSetAlertPriority,
-  kCreateAlert,  // for an incident born in PagerDuty
+  kCreateAlert,  // for an incident born in PagerDuty: keep it last (kActionKinds)
 };
+inline constexpr std::size_t kActionKinds = static_cast<std::size_t>(ActionKind::kCreateAlert) + 1;
 
 std::string_view to_string(Side side);
 std::string_view to_string(ActionKind kind);

@@ -37,7 +37,7 @@ class MetricsObserver final : public EngineObserver, public clients::CallObserve
  private:
   static constexpr std::size_t kSources = 2, kKinds = static_cast<std::size_t>(EventKind::kOther) + 1,
                                kOutcomes = static_cast<std::size_t>(sync::Outcome::kNoAction) + 1, kSides = 2,
-                               kActions = static_cast<std::size_t>(ActionKind::kCloseAlert) + 1;
+                               kActions = kActionKinds;
   struct PerSide {
     ops::Counter* retries;
     ops::Counter* rate_limit_waits;
