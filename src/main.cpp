@@ -31,6 +31,7 @@
 #include "ops/ogpd_metrics.h"
 #include "server/server.h"
 #include "store/sqlite/journal.h"
+#include "store/sqlite/owner_lock.h"
 #include "store/sqlite/store.h"
 
 #ifndef OGPD_VERSION
@@ -100,6 +101,12 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     return 1;
   }
   ogpd::store::SqliteStore& store = **opened;
+  // One daemon per SQLite store: held until exit (DESIGN §6).
+  const auto owner = ogpd::store::StoreOwner::acquire(config.store_path());
+  if (!owner.ok()) {
+    spdlog::critical("DATABASE_URL: {}", owner.error());
+    return 1;
+  }
   spdlog::info("store sqlite:{} schema version {}", config.store_path(), store.database->schema_version());
   if (config.dry_run)
     spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",

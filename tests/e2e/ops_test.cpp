@@ -221,3 +221,33 @@ TEST_F(Sync, HealthzIsAliveWhileReadyzFollowsTheStore) {
 
 }  // namespace
 }  // namespace ogpd::testing
+
+namespace ogpd::testing {
+namespace {
+
+// DESIGN §6: SQLite serves one proxy. A second daemon on the same store refuses to start and names the
+// holder; operator commands still read; once the holder is gone (even by kill -9) the store is free again.
+TEST_F(Sync, ASecondProxyOnOneSqliteStoreRefusesToStartAndNamesTheHolder) {
+  start();
+  WorkDir other;
+  auto env = env_;
+  env["DATABASE_URL"] = "sqlite:" + (dir_.path() / "data" / "ogpd.db").string();
+  ProxyProcess second(other.path(), env);
+  EXPECT_EQ(second.run_to_exit(), 1) << second.output();
+  EXPECT_NE(second.output().find("is in use by process " + std::to_string(proxy_->pid())),
+            std::string::npos)
+      << second.output();
+  EXPECT_NE(second.output().find("ogpd-proxy"), std::string::npos) << second.output();
+  EXPECT_EQ(post("/ops-webhook", og("Create", "after-refusal")), 202) << "the first one carries on";
+
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0) << "reading commands are fine: " << status;
+
+  proxy_->stop(9);
+  ProxyProcess successor(other.path(), env);
+  ASSERT_TRUE(successor.start()) << successor.output();
+  EXPECT_EQ(http_request(successor.port(), "GET", "/readyz").status, 200);
+}
+
+}  // namespace
+}  // namespace ogpd::testing
