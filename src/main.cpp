@@ -95,18 +95,19 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   }
   warn_about_settings(config);
 
+  // One daemon per SQLite store, held until exit (DESIGN §6); taken before the store is opened, so a second
+  // daemon never even migrates it.
+  const auto owner = ogpd::store::StoreOwner::acquire(config.store_path());
+  if (!owner.ok()) {
+    spdlog::critical("DATABASE_URL: {}", owner.error());
+    return 1;
+  }
   auto opened = ogpd::store::SqliteStore::open(config.store_path(), clock);
   if (!opened.ok()) {
     spdlog::critical("DATABASE_URL: {}", opened.error());
     return 1;
   }
   ogpd::store::SqliteStore& store = **opened;
-  // One daemon per SQLite store: held until exit (DESIGN §6).
-  const auto owner = ogpd::store::StoreOwner::acquire(config.store_path());
-  if (!owner.ok()) {
-    spdlog::critical("DATABASE_URL: {}", owner.error());
-    return 1;
-  }
   spdlog::info("store sqlite:{} schema version {}", config.store_path(), store.database->schema_version());
   if (config.dry_run)
     spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",

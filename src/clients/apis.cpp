@@ -195,10 +195,8 @@ HttpResult OpsgenieApi::alert_by_alias(const std::string& alias) {
   return call("get_alert", "GET", "/v2/alerts/" + url_encode(alias) + "?identifierType=alias", "");
 }
 
-HttpResult OpsgenieApi::set_priority(const std::string& alert_id, const std::string& priority,
-                                     const std::string& user) {
-  json::object body{{"priority", priority}, {"source", "ogpd-proxy"}};
-  if (!user.empty()) body["user"] = user;
+HttpResult OpsgenieApi::set_priority(const std::string& alert_id, const std::string& priority) {
+  const json::object body{{"priority", priority}};
   return call("set_priority", "PUT", "/v2/alerts/" + url_encode(alert_id) + "/priority?identifierType=id",
               json::serialize(body));
 }

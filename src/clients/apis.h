@@ -74,8 +74,8 @@ class OpsgenieApi {
                           const std::string& note);
   HttpResult alert(const std::string& alert_id);
   HttpResult alert_by_alias(const std::string& alias);
-  // PUT /v2/alerts/{id}/priority: 202 + requestId.
-  HttpResult set_priority(const std::string& alert_id, const std::string& priority, const std::string& user);
+  // PUT /v2/alerts/{id}/priority with the priority alone (UpdateAlertPriorityPayload): 202 + requestId.
+  HttpResult set_priority(const std::string& alert_id, const std::string& priority);
   // POST /v2/alerts: 202 + requestId; GET /v2/alerts/requests/{id} then names the alert.
   struct NewAlert {
     std::string message, alias, description, priority, user, note;

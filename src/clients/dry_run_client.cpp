@@ -11,26 +11,30 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Note texts are replaced by their length at info level (the exact request is logged at debug level).
-void redact_notes(boost::json::value& v) {
+// An Events API routing key is a secret: only its last four characters are ever logged. Note texts are
+// replaced by their length at info level (the request is logged with them at debug level).
+void redact(boost::json::value& v, bool notes) {
   if (auto* o = v.if_object()) {
     for (auto& [key, field] : *o) {
-      if ((key == "content" || key == "note") && field.is_string()) {
+      if (key == "routing_key" && field.is_string()) {
+        const std::string_view k = field.as_string();
+        field = "…" + std::string(k.substr(k.size() > 4 ? k.size() - 4 : k.size()));
+      } else if (notes && (key == "content" || key == "note") && field.is_string()) {
         field = "<" + std::to_string(field.as_string().size()) + " characters>";
       } else {
-        redact_notes(field);
+        redact(field, notes);
       }
     }
   } else if (auto* a = v.if_array()) {
-    for (auto& item : *a) redact_notes(item);
+    for (auto& item : *a) redact(item, notes);
   }
 }
 
-std::string for_info_log(const std::string& body) {
+std::string for_log(const std::string& body, bool notes) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
   if (ec) return "<" + std::to_string(body.size()) + " bytes>";
-  redact_notes(doc);
+  redact(doc, notes);
   return boost::json::serialize(doc);
 }
 
@@ -53,9 +57,10 @@ HttpResult DryRunHttpClient::send(const HttpRequest& request) {
   const std::string plain = path.substr(0, path.find('?'));
   if (request.method != "GET") {
     if (spdlog::should_log(spdlog::level::debug)) {
-      spdlog::debug("dry-run: would send {} {} {}", request.method, request.url, request.body);
+      spdlog::debug("dry-run: would send {} {} {}", request.method, request.url,
+                    for_log(request.body, false));
     } else {
-      spdlog::info("dry-run: would send {} {} {}", request.method, request.url, for_info_log(request.body));
+      spdlog::info("dry-run: would send {} {} {}", request.method, request.url, for_log(request.body, true));
     }
   } else {
     spdlog::debug("dry-run: would send {} {}", request.method, request.url);

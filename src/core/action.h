@@ -63,9 +63,10 @@ struct Action {
   // Where, from the alert's route (core/route.h); unset: PAGERDUTY_SERVICE_ID, no escalation policy.
   std::optional<std::string> service_id;
   std::optional<std::string> escalation_policy_id;
-  // An Events API v2 route: trigger (create), acknowledge and resolve go to this integration with the
-  // incident key as dedup_key; notes and priorities still use the REST API.
-  std::optional<std::string> routing_key;
+  // An Events API v2 route (core/route.h), by name: trigger (create), acknowledge and resolve go to its
+  // integration with the incident key as dedup_key; notes and priorities still use the REST API. The
+  // routing key itself is a secret, read from the routes table when the action runs: never stored or logged.
+  std::optional<std::string> events_route;
 
   // kCreateAlert only: the alias that makes a retry never double it (pd-<incident id>), and who it is for.
   std::string alias;

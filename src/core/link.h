@@ -16,6 +16,9 @@ struct Link {
   // The route whose target made the incident (core/route.h): an Events API route's pairs are acknowledged
   // and resolved through the Events API. Unset: REST, or an incident the proxy did not make.
   std::optional<std::string> route;
+  // The incident came first and the proxy made the alert (DESIGN §2.1, from_pagerduty). Its actions, both
+  // ways, queue under the incident, as its first ones did before the alert existed: one pair, one order.
+  bool born_in_pagerduty = false;
 
   friend bool operator==(const Link&, const Link&) = default;
 };

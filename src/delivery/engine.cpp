@@ -40,7 +40,7 @@ Engine::Engine(store::Outbox& outbox, store::PairLedger& ledger, clients::PagerD
       observer_(observer),
       priorities_(names_priorities(settings_.sync.routes)),
       priority_lookup_(pagerduty, priorities_),
-      executor_(ledger, pagerduty, opsgenie, &priorities_),
+      executor_(ledger, pagerduty, opsgenie, &priorities_, &settings_.sync.routes),
       planner_(settings_.sync, settings_.echo_ttl, clock, observer),
       own_user_(pagerduty, planner_, outbox, clock, settings_.own_email),
       checker_(outbox, ledger, opsgenie, settings_.retry, clock, observer),

@@ -116,6 +116,13 @@ void Executor::remember_status(Side side, const std::string& target, ActionKind 
     spdlog::warn("could not record that {} is now {}: {}", target, *after, s.message());
 }
 
+std::optional<std::string> Executor::routing_key_of(const Action& a) const {
+  if (!a.events_route || routes_ == nullptr) return std::nullopt;
+  const Route* route = routes_->find(*a.events_route);
+  if (route == nullptr || !route->pagerduty.events_api()) return std::nullopt;
+  return route->pagerduty.routing_key;
+}
+
 Attempt Executor::run(const store::OutboxItem& item, std::int64_t now_ms) {
   switch (item.action.kind) {
     case ActionKind::kCreateIncident:
@@ -158,12 +165,19 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto ids = clients::pagerduty_incident_ids(found->response.body);
     if (!ids.empty()) return link_to(ids.front());
   }
-  if (a.routing_key) {
-    // Events API: the dedup_key makes a repeat harmless, so no look first. The incident is made
-    // asynchronously (or grouped into another by event orchestration): it is found afterwards by its key,
-    // from its incident.triggered webhook or the pair's next action.
+  if (a.events_route) {
+    // Events API: the dedup_key makes a repeat harmless (a retry may also have found the incident above). The
+    // incident is made asynchronously (or grouped into another by event orchestration): it is found
+    // afterwards by its key, from its incident.triggered webhook or the pair's next action.
+    const auto routing_key = routing_key_of(a);
+    if (!routing_key) {
+      Attempt gone = done(Side::kPagerDuty, calls);
+      gone.kind = Attempt::kFailed;
+      gone.error = "route " + *a.events_route + " is no longer an Events API route in the routes file";
+      return gone;
+    }
     const auto sent = counted(calls, [&] {
-      return pagerduty_.enqueue(*a.routing_key, "trigger", key, a.title, severity_of(a.urgency), a.details);
+      return pagerduty_.enqueue(*routing_key, "trigger", key, a.title, severity_of(a.urgency), a.details);
     });
     Attempt out = from(classify(sent), Side::kPagerDuty, calls);
     if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
@@ -226,13 +240,14 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
     const auto c = classify(found);
     if (c.verdict != Verdict::kSuccess) return from(c, Side::kPagerDuty, calls);
     const auto ids = clients::pagerduty_incident_ids(found.response.body);
-    if (ids.empty() && a.routing_key && a.kind != ActionKind::kAddIncidentNote &&
+    const auto routing_key = routing_key_of(a);
+    if (ids.empty() && routing_key && a.kind != ActionKind::kAddIncidentNote &&
         a.kind != ActionKind::kSetIncidentPriority) {
       // An Events API alert grouped into an incident of another key (or not yet made): the event still
       // reaches it by dedup_key. No echo can be recorded for an incident not known.
       const auto sent = counted(calls, [&] {
         return pagerduty_.enqueue(
-            *a.routing_key, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", key);
+            *routing_key, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", key);
       });
       Attempt out = from(classify(sent), Side::kPagerDuty, calls);
       if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
@@ -255,7 +270,19 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
             clients::pagerduty_note_contents, a.note))
       return *found;
   }
-  if (const auto echo = sync::echo_of(a, *incident)) {
+  // A priority by name: its id, when the account's priorities are read and have it. Otherwise the urgency is
+  // set alone (logged), as a create does: the pair's later actions are never held back for a priority.
+  std::optional<std::string> priority_id;
+  if (a.kind == ActionKind::kSetIncidentPriority && !a.priority.empty() && priorities_ != nullptr) {
+    const auto found = priorities_->find(a.priority);
+    priority_id = found.id;
+    if (!found.id)
+      spdlog::warn("PagerDuty priority {} is {}: incident {} gets its urgency only", printable(a.priority),
+                   found.known ? "not in the account" : "not read yet", *incident);
+  }
+  // Only a change PagerDuty will report is an echo to expect (an urgency alone is never reported).
+  const bool reported = a.kind != ActionKind::kSetIncidentPriority || priority_id.has_value();
+  if (const auto echo = sync::echo_of(a, *incident); echo && reported) {
     if (auto r = ledger_.record_echo(*echo, now_ms); !r.ok())
       return store_failure(Side::kPagerDuty, calls, r.message());
   }
@@ -263,25 +290,11 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
   if (a.kind == ActionKind::kAddIncidentNote) {
     result = counted(calls, [&] { return pagerduty_.add_note(*incident, a.note); });
   } else if (a.kind == ActionKind::kSetIncidentPriority) {
-    std::optional<std::string> priority_id;
-    if (!a.priority.empty() && priorities_ != nullptr) {
-      const auto found = priorities_->find(a.priority);
-      if (!found.known) {
-        Attempt later = done(Side::kPagerDuty, calls);
-        later.kind = Attempt::kRetry;
-        later.error = "PagerDuty's priorities are not read yet";
-        return later;
-      }
-      priority_id = found.id;
-      if (!found.id)
-        spdlog::warn("no PagerDuty priority is named {}: incident {} gets its urgency only",
-                     printable(a.priority), *incident);
-    }
     result = counted(calls, [&] { return pagerduty_.set_priority(*incident, a.urgency, priority_id); });
-  } else if (a.routing_key) {
+  } else if (const auto routing_key = routing_key_of(a)) {
     const char* action = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve";
     result = counted(calls, [&] {
-      return pagerduty_.enqueue(*a.routing_key, action, a.incident_key.value_or(a.alert_id.value_or("")));
+      return pagerduty_.enqueue(*routing_key, action, a.incident_key.value_or(a.alert_id.value_or("")));
     });
   } else {
     const char* status = a.kind == ActionKind::kAcknowledgeIncident ? "acknowledged" : "resolved";
@@ -381,7 +394,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
                      : a.kind == ActionKind::kCloseAlert         ? "close"
                                                                  : "notes";
   const auto result = counted(calls, [&] {
-    return a.kind == ActionKind::kSetAlertPriority ? opsgenie_.set_priority(*alert, a.priority, a.user)
+    return a.kind == ActionKind::kSetAlertPriority ? opsgenie_.set_priority(*alert, a.priority)
                                                    : opsgenie_.alert_action(*alert, verb, a.user, a.note);
   });
   Attempt out = from(classify(result), Side::kOpsgenie, calls);
@@ -403,7 +416,8 @@ Attempt Executor::create_alert(const store::OutboxItem& item, std::int64_t now_m
   const Action& a = item.action;
   int calls = 0;
   const auto link_to = [&](const std::string& alert_id) -> Attempt {
-    if (auto r = ledger_.save_link({alert_id, a.incident_id, a.incident_key, std::nullopt}, now_ms); !r.ok())
+    if (auto r = ledger_.save_link({alert_id, a.incident_id, a.incident_key, std::nullopt, true}, now_ms);
+        !r.ok())
       return store_failure(Side::kOpsgenie, calls, r.message());
     return done(Side::kOpsgenie, calls);
   };
@@ -426,6 +440,11 @@ Attempt Executor::create_alert(const store::OutboxItem& item, std::int64_t now_m
     } else if (!(got.transport == clients::Transport::kOk && got.response.status == 404)) {
       return from(c, Side::kOpsgenie, calls);
     }
+  }
+  // Its Create webhook will be the proxy's own change coming back (loop guard 2), known by the alias.
+  if (const auto echo = sync::echo_of(a, a.alias)) {
+    if (auto r = ledger_.record_echo(*echo, now_ms); !r.ok())
+      return store_failure(Side::kOpsgenie, calls, r.message());
   }
   const auto created = counted(calls, [&] {
     return opsgenie_.create_alert(

@@ -35,9 +35,14 @@ struct Attempt {
 class Executor {
  public:
   // `priorities`: PagerDuty's priorities by name, for routes that name them (nullptr: none are named).
+  // `routes`: where an Events API route's routing key is read when its action runs (nullptr: none).
   Executor(store::PairLedger& ledger, clients::PagerDutyApi& pagerduty, clients::OpsgenieApi& opsgenie,
-           const PriorityDirectory* priorities = nullptr)
-      : ledger_(ledger), pagerduty_(pagerduty), opsgenie_(opsgenie), priorities_(priorities) {}
+           const PriorityDirectory* priorities = nullptr, const RouteTable* routes = nullptr)
+      : ledger_(ledger),
+        pagerduty_(pagerduty),
+        opsgenie_(opsgenie),
+        priorities_(priorities),
+        routes_(routes) {}
 
   Attempt run(const store::OutboxItem& item, std::int64_t now_ms);
 
@@ -55,7 +60,11 @@ class Executor {
   store::PairLedger& ledger_;
   clients::PagerDutyApi& pagerduty_;
   clients::OpsgenieApi& opsgenie_;
+  // The routing key of the action's Events API route, if it still is one.
+  std::optional<std::string> routing_key_of(const Action& a) const;
+
   const PriorityDirectory* const priorities_;
+  const RouteTable* const routes_;
 };
 
 }  // namespace ogpd::delivery

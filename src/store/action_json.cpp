@@ -34,7 +34,7 @@ std::string action_to_json(const Action& a) {
   put(o, "service_id", a.service_id);
   put(o, "escalation_policy_id", a.escalation_policy_id);
   put(o, "priority", a.priority);
-  put(o, "routing_key", a.routing_key);
+  put(o, "events_route", a.events_route);
   put(o, "alias", a.alias);
   if (!a.tags.empty()) {
     boost::json::array tags;
@@ -76,7 +76,7 @@ std::optional<Action> action_from_json(const std::string& json) {
   a.service_id = get(o, "service_id");
   a.escalation_policy_id = get(o, "escalation_policy_id");
   a.priority = get(o, "priority").value_or("");
-  a.routing_key = get(o, "routing_key");
+  a.events_route = get(o, "events_route");
   a.alias = get(o, "alias").value_or("");
   if (const auto* tags = o.if_contains("tags"); tags && tags->is_array())
     for (const auto& t : tags->as_array())

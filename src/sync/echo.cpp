@@ -45,7 +45,8 @@ std::optional<Echo> echo_of(const Action& action, const std::string& target_id) 
       if (action.priority.empty()) return std::nullopt;
       return Echo{side, target_id, "priority", action.priority};
     case ActionKind::kCreateAlert:
-      return std::nullopt;  // its Create webhook is known by the alias (sync/plan.h)
+      // The alert's id is not known before Opsgenie makes it: its Create webhook is expected by alias.
+      return Echo{side, action.alias, "create", {}};
   }
   return std::nullopt;
 }
@@ -61,6 +62,10 @@ std::optional<Echo> echo_of(const Event& event) {
     return Echo{side, *id, verb, {}};
   };
   switch (event.kind) {
+    case EventKind::kAlertCreated:
+      // Only the proxy's own creates are echoes, and only those carry its alias (pd-<incident id>).
+      if (!event.alias || !event.alias->starts_with("pd-")) return std::nullopt;
+      return Echo{Side::kOpsgenie, *event.alias, "create", {}};
     case EventKind::kAlertAcknowledged:
       return status_echo(Side::kOpsgenie, event.alert_id, "acknowledge");
     case EventKind::kAlertUnacknowledged:

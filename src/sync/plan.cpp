@@ -69,11 +69,12 @@ Action on_alert(ActionKind kind, const Event& event, const std::optional<Link>& 
   return a;
 }
 
-// The route whose maps apply to an alert's event: the one named (a Create's, an UpdatePriority's), else the
-// one the pair was made by, else — without a routes file — the single route.
+// The route whose maps apply to an alert's later event: the one its pair was made by (an UpdatePriority may
+// carry no teams, so what it matches now says little), else the one it matches, else — without a routes
+// file — the single route.
 const Route* route_for(const Event& e, const std::optional<Link>& link, const SyncSettings& settings) {
-  if (e.route) return settings.routes.find(*e.route);
   if (link && link->route) return settings.routes.find(*link->route);
+  if (e.route) return settings.routes.find(*e.route);
   if (!settings.routes.file && !settings.routes.routes.empty()) return &settings.routes.routes.front();
   return nullptr;
 }
@@ -84,7 +85,7 @@ Action status_change(ActionKind kind, const Event& e, const std::optional<Link>&
   Action a = on_incident(kind, e, link);
   if (const Route* route = link && link->route ? settings.routes.find(*link->route) : nullptr;
       route && route->pagerduty.events_api())
-    a.routing_key = route->pagerduty.routing_key;
+    a.events_route = route->name;
   return a;
 }
 
@@ -108,10 +109,14 @@ bool is_opsgenie_priority(std::string_view p) {
   return p.size() == 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '5';
 }
 
-// The Opsgenie priority for a PagerDuty priority name: the route maps read backwards (the routes to the
-// event's service first), else the name itself when it is P1..P5. nullopt: no Opsgenie priority says it.
-std::optional<std::string> opsgenie_priority_for(const Event& e, const SyncSettings& settings) {
+// The Opsgenie priority for a PagerDuty priority name: the from_pagerduty rule of the event's service, else
+// the route maps read backwards (the routes to the event's service first), else the name itself when it is
+// P1..P5. nullopt: no Opsgenie priority says it.
+std::optional<std::string> opsgenie_priority_for(const Event& e, const SyncSettings& settings,
+                                                 const FromPagerDutyRule* born) {
   if (!e.priority) return std::nullopt;
+  if (born != nullptr)  // the rule that made the alert names PagerDuty priorities too
+    if (const auto it = born->priority.find(*e.priority); it != born->priority.end()) return it->second;
   for (const bool own_service_only : {true, false})
     for (const auto& r : settings.routes.routes) {
       if (own_service_only && (!e.service_id || r.pagerduty.service_id != *e.service_id)) continue;
@@ -142,14 +147,6 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
     p.outcome = Outcome::kAlreadyLinked;
     return p;
   }
-  // The Create of an alert the proxy made for a PagerDuty incident: an echo, never a new incident. It names
-  // the alert, so the pair is linked here if the create's own check has not done so yet.
-  if (e.kind == EventKind::kAlertCreated && !settings.routes.from_pagerduty.empty() && e.alias &&
-      e.alias->size() > kBornInPagerDutyAlias.size() && e.alias->starts_with(kBornInPagerDutyAlias)) {
-    p.outcome = Outcome::kEcho;
-    p.new_link = Link{*e.alert_id, e.alias->substr(kBornInPagerDutyAlias.size()), std::nullopt, std::nullopt};
-    return p;
-  }
   // An alert no route took has no incident: its later actions would only search PagerDuty for one.
   const bool unrouted = e.kind == EventKind::kAlertCreated ? !e.route && settings.routes.file.has_value()
                                                            : alert_unrouted && !link;
@@ -172,7 +169,7 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
       create.priority = pagerduty_priority_for(e.priority, route);
       if (route && !route->pagerduty.service_id.empty()) create.service_id = route->pagerduty.service_id;
       if (route) create.escalation_policy_id = route->pagerduty.escalation_policy_id;
-      if (route && route->pagerduty.events_api()) create.routing_key = route->pagerduty.routing_key;
+      if (route && route->pagerduty.events_api()) create.events_route = route->name;
       p.actions.push_back(std::move(create));
       p.new_link =
           Link{*e.alert_id, std::nullopt, e.alert_id, route ? std::optional(route->name) : std::nullopt};
@@ -261,7 +258,7 @@ Plan from_pagerduty(const Event& e, const std::optional<Link>& link, const SyncS
       p.actions.push_back(create_alert(e, *born));
       return p;
     case EventKind::kIncidentPriorityUpdated: {
-      const auto priority = opsgenie_priority_for(e, settings);
+      const auto priority = opsgenie_priority_for(e, settings, born);
       if (!priority) break;
       Action change = on_alert_of(ActionKind::kSetAlertPriority);
       change.priority = *priority;
@@ -330,9 +327,23 @@ Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorde
   // swallow a later human change of the same kind.
   if (event.source == Source::kPagerDuty && is_own_user(event, settings))
     return {Outcome::kOwnUser, {}, {}, echo_recorded};
-  if (echo_recorded) return {Outcome::kEcho, {}, {}, true};
-  return event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings, alert_unrouted)
-                                           : from_pagerduty(event, link, settings);
+  if (echo_recorded) {
+    Plan echo{Outcome::kEcho, {}, {}, true};
+    // The Create of an alert the proxy made for a PagerDuty incident (its echo was recorded by alias before
+    // the create was sent): never a new incident. It names the alert, so the pair is linked here if the
+    // create's own check has not done so yet.
+    if (event.kind == EventKind::kAlertCreated && event.alias && event.alert_id &&
+        event.alias->starts_with(kBornInPagerDutyAlias))
+      echo.new_link = Link{*event.alert_id, event.alias->substr(kBornInPagerDutyAlias.size()), std::nullopt,
+                           std::nullopt, true};
+    return echo;
+  }
+  Plan p = event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings, alert_unrouted)
+                                             : from_pagerduty(event, link, settings);
+  // A pair born in PagerDuty queues under its incident, both ways (core/link.h).
+  if (link && link->born_in_pagerduty)
+    for (auto& a : p.actions) a.alert_id.reset();
+  return p;
 }
 
 }  // namespace ogpd::sync

@@ -264,9 +264,9 @@ TEST_F(FullRoutes, APriorityChangeIsMirroredEachWayAndItsEchoIsNot) {
   EXPECT_EQ(only_incident("pay-1")->priority_id, "PPRI003") << "the route's priority map, resolved to an id";
   EXPECT_EQ(only_incident("pay-1")->urgency, "low");
 
-  // Opsgenie -> PagerDuty: urgency and priority from the route's maps.
-  ASSERT_EQ(post("/ops-webhook", og("UpdatePriority", "pay-1", R"(,"priority":"P1","updatedAt":1)" + teams)),
-            202);
+  // Opsgenie -> PagerDuty: urgency and priority from the maps of the pair's route (the UpdatePriority names
+  // no team: it would match no route by itself).
+  ASSERT_EQ(post("/ops-webhook", og("UpdatePriority", "pay-1", R"(,"priority":"P1","updatedAt":1)")), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("pay-1")->priority_id == "PPRI001"; }))
       << proxy_->output();
   EXPECT_EQ(only_incident("pay-1")->urgency, "high");
@@ -397,6 +397,18 @@ TEST_F(FullRoutes, CheckConfigShowsEveryKindOfTargetAndRuleWithoutTheRoutingKey)
   EXPECT_NE(text.find("priority P1=P1,P2=P2,P3=P3"), std::string::npos) << text;
   EXPECT_NE(text.find("from PagerDuty service [PSVC001] -> Opsgenie alert for team ops"), std::string::npos)
       << text;
+}
+
+TEST_F(FullRoutes, ADryRunNeverLogsTheRoutingKey) {
+  env_.erase("PAGERDUTY_API_KEY");  // no credentials: a dry run
+  env_["LOG_LEVEL"] = "debug";
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "ev-dry", R"(,"message":"m","tags":["events"])")), 202);
+  ASSERT_TRUE(eventually([&] { return proxy_->output().find("/v2/enqueue") != std::string::npos; }))
+      << proxy_->output();
+  settle();
+  EXPECT_EQ(proxy_->output().find("R0UTINGKEYFAKE"), std::string::npos) << proxy_->output();
+  EXPECT_NE(proxy_->output().find("\"routing_key\":\"…0003\""), std::string::npos) << proxy_->output();
 }
 
 }  // namespace

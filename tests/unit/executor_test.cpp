@@ -93,7 +93,7 @@ Action trimmed_note() {
 Action on_events_api(ActionKind kind) {
   Action a = make(kind, "alert-1");
   a.incident_key = "alert-1";
-  a.routing_key = "R0UTINGKEY00000000000000000000001";
+  a.events_route = "events";
   return a;
 }
 
@@ -416,7 +416,10 @@ TEST_P(ExecutorTable, EachActionMakesExactlyTheCallsItShouldAndPairsAsItShould) 
   clients::OpsgenieApi opsgenie(http, {.base_url = "https://og.test", .api_key = "k"});
   PriorityDirectory priorities(true);
   priorities.load({{"P1", "PPRI1"}, {"P2", "PPRI2"}});
-  Executor executor(store_->ledger, pagerduty, opsgenie, &priorities);
+  RouteTable routes;
+  routes.routes.push_back(
+      Route{.name = "events", .pagerduty = {.routing_key = "R0UTINGKEY00000000000000000000001"}});
+  Executor executor(store_->ledger, pagerduty, opsgenie, &priorities, &routes);
   store::OutboxItem item;
   item.id = 1;
   item.action = c.action;

@@ -373,25 +373,25 @@ TEST(RoutedPlan, ACreateCarriesItsRoutesPriorityNameAndAnEventsRouteItsKey) {
   ASSERT_EQ(create.actions.size(), 1u);
   EXPECT_EQ(create.actions[0].priority, "SEV-1");
   EXPECT_EQ(create.actions[0].urgency, "high");
-  EXPECT_FALSE(create.actions[0].routing_key);
+  EXPECT_FALSE(create.actions[0].events_route);
   ASSERT_TRUE(create.new_link);
   EXPECT_EQ(create.new_link->route, "payments");
 
   const auto events =
       sync::plan(opsgenie_event(EventKind::kAlertCreated, "P4", "events"), std::nullopt, false, settings);
   ASSERT_EQ(events.actions.size(), 1u);
-  EXPECT_EQ(events.actions[0].routing_key, "R0UTINGKEY00000000000000000000001");
+  EXPECT_EQ(events.actions[0].events_route, "events") << "by name: the key itself is never stored";
   EXPECT_EQ(events.actions[0].priority, "") << "no priority map on that route";
   // The pair's later acknowledge and close go the same way, known from the link.
   const Link link{"a1", "Q1", "a1", "events"};
   const auto ack = sync::plan(opsgenie_event(EventKind::kAlertAcknowledged, {}, {}), link, false, settings);
   ASSERT_FALSE(ack.actions.empty());
   EXPECT_EQ(ack.actions[0].kind, ActionKind::kAcknowledgeIncident);
-  EXPECT_EQ(ack.actions[0].routing_key, "R0UTINGKEY00000000000000000000001");
+  EXPECT_EQ(ack.actions[0].events_route, "events");
   const Link rest{"a1", "Q1", "a1", "payments"};
   EXPECT_FALSE(sync::plan(opsgenie_event(EventKind::kAlertClosed, {}, {}), rest, false, settings)
                    .actions[0]
-                   .routing_key);
+                   .events_route);
 }
 
 TEST(RoutedPlan, AnOpsgeniePriorityChangeSetsUrgencyAndPriorityByTheRoutesMaps) {
@@ -404,9 +404,9 @@ TEST(RoutedPlan, AnOpsgeniePriorityChangeSetsUrgencyAndPriorityByTheRoutesMaps) 
   EXPECT_EQ(p1.actions[0].incident_id, "Q1");
   EXPECT_EQ(p1.actions[0].urgency, "high");
   EXPECT_EQ(p1.actions[0].priority, "SEV-1");
-  // The UpdatePriority carried no teams: the pair's route still gives the maps.
+  // The UpdatePriority carried no teams (or matches another route now): the pair's route gives the maps.
   const auto p4 =
-      sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, "P4", {}), link, false, settings);
+      sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, "P4", "events"), link, false, settings);
   EXPECT_EQ(p4.actions[0].urgency, "low");
   EXPECT_EQ(p4.actions[0].priority, "") << "P4 has no PagerDuty priority in the map";
   EXPECT_TRUE(sync::plan(opsgenie_event(EventKind::kAlertPriorityUpdated, {}, {}), link, false, settings)
@@ -474,19 +474,46 @@ TEST(RoutedPlan, AnIncidentBornOnARuledServiceBecomesAnAlertAndNoOtherDoes) {
 
 TEST(RoutedPlan, TheCreateOfAnAlertBornInPagerDutyIsAnEchoThatLinksThePair) {
   const auto settings = priority_settings();
-  Event create = opsgenie_event(EventKind::kAlertCreated, "P2", std::nullopt);
+  Event create = opsgenie_event(EventKind::kAlertCreated, "P2", "payments");
   create.alias = "pd-Q1";
-  const auto echo = sync::plan(create, std::nullopt, false, settings);
+  Action made;  // what the proxy recorded before creating the alert
+  made.kind = ActionKind::kCreateAlert;
+  made.alias = "pd-Q1";
+  ASSERT_EQ(sync::echo_of(made, made.alias), sync::echo_of(create));
+  const auto echo = sync::plan(create, std::nullopt, /*echo_recorded=*/true, settings);
   EXPECT_EQ(echo.outcome, sync::Outcome::kEcho);
   EXPECT_TRUE(echo.actions.empty());
   ASSERT_TRUE(echo.new_link);
   EXPECT_EQ(echo.new_link->alert_id, "a1");
   EXPECT_EQ(echo.new_link->incident_id, "Q1");
-  // Without from_pagerduty rules the proxy makes no alerts: such an alias is an ordinary alert's.
-  auto plain = settings;
-  plain.routes.from_pagerduty.clear();
-  create.route = "payments";
-  EXPECT_EQ(sync::plan(create, std::nullopt, false, plain).outcome, sync::Outcome::kMirrored);
+  EXPECT_TRUE(echo.new_link->born_in_pagerduty);
+  // An alert someone else made with such an alias (no echo recorded) pages like any other.
+  EXPECT_EQ(sync::plan(create, std::nullopt, false, settings).outcome, sync::Outcome::kMirrored);
+}
+
+TEST(RoutedPlan, EveryActionOfAPairBornInPagerDutyQueuesUnderItsIncident) {
+  const auto settings = priority_settings();
+  const Link born{"a1", "Q1", "k1", std::nullopt, true};
+  for (const auto& e : {opsgenie_event(EventKind::kAlertAcknowledged, {}, {}),
+                        opsgenie_event(EventKind::kAlertNoteAdded, {}, {}),
+                        pagerduty_event(EventKind::kIncidentUnacknowledged, "PBORN01", {}),
+                        pagerduty_event(EventKind::kIncidentPriorityUpdated, "PBORN01", "SEV-1")}) {
+    Event event = e;
+    if (event.kind == EventKind::kAlertNoteAdded) event.note = "n";
+    const auto p = sync::plan(event, born, false, settings);
+    ASSERT_FALSE(p.actions.empty()) << to_string(event.kind);
+    for (const auto& a : p.actions) {
+      EXPECT_FALSE(a.alert_id) << to_string(a.kind)
+                               << ": the same queue as the actions planned before the link";
+      EXPECT_EQ(a.incident_id, "Q1") << to_string(a.kind);
+    }
+  }
+  EXPECT_EQ(sync::plan(pagerduty_event(EventKind::kIncidentPriorityUpdated, "PBORN01", "SEV-1"), born, false,
+                       settings)
+                .actions[0]
+                .priority,
+            "P1")
+      << "the from_pagerduty rule's map names the priority";
 }
 
 TEST(RoutedPlan, ATriggeredIncidentTheProxyMadeCompletesItsPairNotAnAlert) {

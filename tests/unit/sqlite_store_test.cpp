@@ -74,7 +74,7 @@ TEST(ActionJson, RoundTripsEveryField) {
   a.priority = "SEV-1";
   a.service_id = "PSVC";
   a.escalation_policy_id = "PEP";
-  a.routing_key = "R0";
+  a.events_route = "events";
   a.alias = "pd-Q1";
   a.tags = {"a", "b"};
   a.responders = {{"team", "ops", ""}, {"user", "", "U1"}};

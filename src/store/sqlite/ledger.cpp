@@ -34,6 +34,7 @@ Status SqliteLedger::save_link(const Link& link, std::int64_t now_ms) {
     s.bind(3, link.incident_key);
     s.bind(4, now_ms);
     s.bind(5, link.route);
+    s.bind(6, static_cast<std::int64_t>(link.born_in_pagerduty ? 1 : 0));
   });
 }
 

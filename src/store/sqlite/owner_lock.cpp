@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -31,9 +32,12 @@ std::string holder_of(int fd) {
 
 Result<StoreOwner> StoreOwner::acquire(const std::string& store_path) {
   const std::string path = store_path + ".lock";
+  if (const auto parent = std::filesystem::path(store_path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);  // as opening the store would; a failure shows below
+  }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return Status::unavailable("cannot open " + printable(path) + ": " + std::strerror(errno));
+  if (fd < 0) return Status::unavailable("cannot open " + printable(path) + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     std::string why = error == EWOULDBLOCK
@@ -45,7 +49,8 @@ Result<StoreOwner> StoreOwner::acquire(const std::string& store_path) {
     return Status::unavailable(why);
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const std::string why = "cannot write " + printable(path) + ": " + std::strerror(errno);
     ::close(fd);
     return Status::unavailable(why);

@@ -10,7 +10,7 @@ std::optional<Link> read_one_link(SqliteDatabase::Session& session, Sql which, c
   stmt->bind(1, std::string_view(id));
   if (stmt->step() != SQLITE_ROW) return std::nullopt;
   return Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2),
-              stmt->column_text(3)};
+              stmt->column_text(3), stmt->column_int(4) != 0};
 }
 
 }  // namespace
@@ -70,6 +70,7 @@ Status write_plan(SqliteDatabase::Session& session, const PlannedEvent& p, std::
                                stmt.bind(3, p.new_link->incident_key);
                                stmt.bind(4, now_ms);
                                stmt.bind(5, p.new_link->route);
+                               stmt.bind(6, static_cast<std::int64_t>(p.new_link->born_in_pagerduty ? 1 : 0));
                              });
         !s.ok())
       return s;

@@ -138,8 +138,9 @@ constexpr std::array<std::string_view, 13> kMigrations{
     "CREATE INDEX events_unrouted ON events (alert_id) WHERE outcome = 'no_route';",
 
     // 13: the route a pair's incident was made by, which says how it is acknowledged and resolved (REST or
-    // the Events API).
-    "ALTER TABLE links ADD COLUMN route TEXT;",
+    // the Events API); and whether the incident came first (the proxy made the alert).
+    "ALTER TABLE links ADD COLUMN route TEXT;"
+    "ALTER TABLE links ADD COLUMN born_in_pagerduty INTEGER NOT NULL DEFAULT 0;",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -164,16 +165,18 @@ constexpr std::string_view kRecentEvents =
 constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = ?2 WHERE id = ?1";
 
 constexpr std::string_view kLinkByAlert =
-    "SELECT alert_id, incident_id, incident_key, route FROM links WHERE alert_id = ?1";
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links WHERE alert_id = ?1";
 constexpr std::string_view kLinkByIncident =
-    "SELECT alert_id, incident_id, incident_key, route FROM links WHERE incident_id = ?1";
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links WHERE incident_id = ?1";
 // A link, once it has an incident, keeps it: a later "pending" insert never erases a known incident id.
 constexpr std::string_view kSaveLink =
-    "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms, route)"
-    " VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
+    "INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms, route,"
+    " born_in_pagerduty) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)"
     " ON CONFLICT (alert_id) DO UPDATE SET incident_id = COALESCE(excluded.incident_id, links.incident_id),"
     " incident_key = COALESCE(excluded.incident_key, links.incident_key),"
-    " route = COALESCE(excluded.route, links.route), updated_at_ms = excluded.updated_at_ms";
+    " route = COALESCE(excluded.route, links.route),"
+    " born_in_pagerduty = MAX(excluded.born_in_pagerduty, links.born_in_pagerduty),"
+    " updated_at_ms = excluded.updated_at_ms";
 
 constexpr std::string_view kFindEcho =
     "SELECT id FROM echoes WHERE side = ?1 AND target_id = ?2 AND verb = ?3 AND note_digest = ?4"
