@@ -206,7 +206,6 @@ HttpResult OpsgenieApi::create_alert(const NewAlert& a) {
   if (!a.description.empty()) body["description"] = a.description;
   if (!a.priority.empty()) body["priority"] = a.priority;
   if (!a.user.empty()) body["user"] = a.user;
-  if (!a.note.empty()) body["note"] = a.note;
   if (!a.tags.empty()) {
     json::array tags;
     for (const auto& t : a.tags) tags.emplace_back(t);

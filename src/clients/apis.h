@@ -78,7 +78,7 @@ class OpsgenieApi {
   HttpResult set_priority(const std::string& alert_id, const std::string& priority);
   // POST /v2/alerts: 202 + requestId; GET /v2/alerts/requests/{id} then names the alert.
   struct NewAlert {
-    std::string message, alias, description, priority, user, note;
+    std::string message, alias, description, priority, user;
     std::vector<std::string> tags;
     std::vector<Responder> responders;
   };

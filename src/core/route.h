@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ogpd {
@@ -58,6 +59,10 @@ struct Responder {
 
   friend bool operator==(const Responder&, const Responder&) = default;
 };
+
+// The alias of the alert made for an incident born in PagerDuty: this prefix + the incident id (DESIGN §2.1).
+// A retry of the create never doubles the alert, and its Create webhook is known for an echo by it.
+inline constexpr std::string_view kBornInPagerDutyAliasPrefix = "pd-";
 
 // Incidents born in PagerDuty on one of `service_ids` become Opsgenie alerts (opt-in; DESIGN §2.1).
 struct FromPagerDutyRule {

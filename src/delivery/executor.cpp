@@ -447,8 +447,7 @@ Attempt Executor::create_alert(const store::OutboxItem& item, std::int64_t now_m
       return store_failure(Side::kOpsgenie, calls, r.message());
   }
   const auto created = counted(calls, [&] {
-    return opsgenie_.create_alert(
-        {a.title, a.alias, a.details, a.priority, a.user, "", a.tags, a.responders});
+    return opsgenie_.create_alert({a.title, a.alias, a.details, a.priority, a.user, a.tags, a.responders});
   });
   const auto c = classify(created);
   if (c.verdict != Verdict::kSuccess) {

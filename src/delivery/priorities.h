@@ -38,10 +38,6 @@ class PriorityDirectory {
     const auto it = id_by_name_.find(name);
     return {true, it == id_by_name_.end() ? std::nullopt : std::optional<std::string>(it->second)};
   }
-  std::size_t size() const {
-    std::lock_guard lock(mu_);
-    return id_by_name_.size();
-  }
 
  private:
   const bool wanted_;

@@ -64,7 +64,7 @@ std::optional<Echo> echo_of(const Event& event) {
   switch (event.kind) {
     case EventKind::kAlertCreated:
       // Only the proxy's own creates are echoes, and only those carry its alias (pd-<incident id>).
-      if (!event.alias || !event.alias->starts_with("pd-")) return std::nullopt;
+      if (!event.alias || !event.alias->starts_with(kBornInPagerDutyAliasPrefix)) return std::nullopt;
       return Echo{Side::kOpsgenie, *event.alias, "create", {}};
     case EventKind::kAlertAcknowledged:
       return status_echo(Side::kOpsgenie, event.alert_id, "acknowledge");

@@ -136,9 +136,6 @@ const FromPagerDutyRule* born_in_pagerduty_rule(const Event& e, const SyncSettin
   return nullptr;
 }
 
-// The alias of the alert made for a PagerDuty incident (DESIGN §2.1): a retry never doubles it.
-constexpr std::string_view kBornInPagerDutyAlias = "pd-";
-
 Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSettings& settings,
                    bool alert_unrouted) {
   Plan p;
@@ -215,7 +212,7 @@ Action create_alert(const Event& e, const FromPagerDutyRule& rule) {
   a.kind = ActionKind::kCreateAlert;
   a.incident_id = e.incident_id;
   a.incident_key = e.incident_key;
-  a.alias = std::string(kBornInPagerDutyAlias) + *e.incident_id;
+  a.alias = std::string(kBornInPagerDutyAliasPrefix) + *e.incident_id;
   a.title = truncate_utf8(e.title.value_or("PagerDuty incident " + *e.incident_id), kOpsgenieMessageChars);
   a.details =
       truncate_utf8("Incident born in PagerDuty: " + e.url.value_or(*e.incident_id) +
@@ -333,9 +330,9 @@ Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorde
     // the create was sent): never a new incident. It names the alert, so the pair is linked here if the
     // create's own check has not done so yet.
     if (event.kind == EventKind::kAlertCreated && event.alias && event.alert_id &&
-        event.alias->starts_with(kBornInPagerDutyAlias))
-      echo.new_link = Link{*event.alert_id, event.alias->substr(kBornInPagerDutyAlias.size()), std::nullopt,
-                           std::nullopt, true};
+        event.alias->starts_with(kBornInPagerDutyAliasPrefix))
+      echo.new_link = Link{*event.alert_id, event.alias->substr(kBornInPagerDutyAliasPrefix.size()),
+                           std::nullopt, std::nullopt, true};
     return echo;
   }
   Plan p = event.source == Source::kOpsgenie ? from_opsgenie(event, link, settings, alert_unrouted)
