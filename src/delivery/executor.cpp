@@ -75,6 +75,13 @@ std::string severity_of(const std::string& urgency) {
   return urgency == "low" ? "warning" : "critical";
 }
 
+// How an Events API call went; a refused event says why in its body ({"status":"invalid event",...}).
+Attempt events_api_attempt(const clients::HttpResult& sent, int calls) {
+  Attempt out = from(classify(sent), Side::kPagerDuty, calls);
+  if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
+  return out;
+}
+
 bool is_duplicate_key(const clients::HttpResponse& r) {
   return r.status == 400 &&
          clients::pagerduty_error_text(r.body).find("matching dedup key") != std::string::npos;
@@ -179,9 +186,7 @@ Attempt Executor::create_incident(const store::OutboxItem& item, std::int64_t no
     const auto sent = counted(calls, [&] {
       return pagerduty_.enqueue(*routing_key, "trigger", key, a.title, severity_of(a.urgency), a.details);
     });
-    Attempt out = from(classify(sent), Side::kPagerDuty, calls);
-    if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
-    return out;
+    return events_api_attempt(sent, calls);
   }
   std::optional<std::string> priority_id;
   if (!a.priority.empty() && priorities_ != nullptr) {
@@ -249,9 +254,7 @@ Attempt Executor::on_incident(const store::OutboxItem& item, std::int64_t now_ms
         return pagerduty_.enqueue(
             *routing_key, a.kind == ActionKind::kAcknowledgeIncident ? "acknowledge" : "resolve", key);
       });
-      Attempt out = from(classify(sent), Side::kPagerDuty, calls);
-      if (out.kind == Attempt::kFailed) out.error += ": " + sent.response.body.substr(0, 200);
-      return out;
+      return events_api_attempt(sent, calls);
     }
     if (ids.empty())
       return unpaired(Side::kPagerDuty, calls, "no PagerDuty incident with incident_key " + key);

@@ -22,6 +22,11 @@ std::size_t characters(std::string_view utf8) {
   return n;
 }
 
+// Opsgenie's priorities: P1 to P5.
+bool is_priority(std::string_view p) {
+  return p.size() == 2 && p[0] == 'P' && p[1] >= '1' && p[1] <= '5';
+}
+
 // "took" as Opsgenie writes it (Boost.JSON would print 0.004 as 4E-3).
 constexpr std::string_view kTook = "0.004";
 
@@ -285,9 +290,8 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
                          .action = std::string(action->name),
                          .alert_id = alert_id,
                          .processed_at = iso8601_now()};
-  if (failing_requests_ > 0) {
-    --failing_requests_;
-    outcome.status = failing_status_;
+  if (take_failure(outcome)) {
+    // it fails later, as asked, with no effect
   } else if (Alert* alert = find(alert_id)) {
     change_status(*alert, action->name, user && !user->empty() ? *user : "API", outcome.processed_at);
     if (note && !note->empty()) {
@@ -302,6 +306,13 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
     outcome.status = "Alert does not exist";
   }
   return accepted(std::move(outcome));
+}
+
+bool FakeOpsgenie::take_failure(RequestOutcome& outcome) {
+  if (failing_requests_ == 0) return false;
+  --failing_requests_;
+  outcome.status = failing_status_;
+  return true;
 }
 
 Response FakeOpsgenie::accepted(RequestOutcome outcome) {
@@ -329,9 +340,7 @@ Response FakeOpsgenie::create(const RecordedRequest& request) {
   if (description && characters(*description) > 15000)
     problems["description"] = "must be at most 15000 characters";
   const auto priority = string_at(body, "priority", bad);
-  if (priority &&
-      (priority->size() != 2 || (*priority)[0] != 'P' || (*priority)[1] < '1' || (*priority)[1] > '5'))
-    problems["priority"] = "must be one of P1, P2, P3, P4, P5";
+  if (priority && !is_priority(*priority)) problems["priority"] = "must be one of P1, P2, P3, P4, P5";
   const auto source = string_at(body, "source", bad);
   const auto user = string_at(body, "user", bad);
   if (user && characters(*user) > kMaxUserChars) problems["user"] = "must be at most 100 characters";
@@ -359,9 +368,7 @@ Response FakeOpsgenie::create(const RecordedRequest& request) {
     return error(422, "Request body is not processable. Please check the errors.", std::move(problems));
 
   RequestOutcome outcome{.request_id = random_uuid(), .action = "Create", .processed_at = iso8601_now()};
-  if (failing_requests_ > 0) {
-    --failing_requests_;
-    outcome.status = failing_status_;
+  if (take_failure(outcome)) {
     return accepted(std::move(outcome));
   }
   // Opsgenie folds a create whose alias names an open alert into that alert.
@@ -397,17 +404,15 @@ Response FakeOpsgenie::set_priority(const std::string& alert_id, const RecordedR
   if (ec || !parsed.is_object()) return error(400, "Could not parse the request body as a JSON object");
   bool bad = false;
   const auto priority = string_at(parsed.get_object(), "priority", bad);
-  if (!priority || priority->size() != 2 || (*priority)[0] != 'P' || (*priority)[1] < '1' ||
-      (*priority)[1] > '5')
+  if (!priority || !is_priority(*priority))
     return error(422, "Request body is not processable. Please check the errors.",
                  json::object{{"priority", "must be one of P1, P2, P3, P4, P5"}});
   RequestOutcome outcome{.request_id = random_uuid(),
                          .action = "UpdatePriority",
                          .alert_id = alert_id,
                          .processed_at = iso8601_now()};
-  if (failing_requests_ > 0) {
-    --failing_requests_;
-    outcome.status = failing_status_;
+  if (take_failure(outcome)) {
+    // it fails later, as asked, with no effect
   } else if (Alert* alert = find(alert_id)) {
     alert->priority = *priority;
     alert->updated_at = outcome.processed_at;

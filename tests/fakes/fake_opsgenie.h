@@ -98,6 +98,8 @@ class FakeOpsgenie final : public FakeVendor {
   Response create(const RecordedRequest& request);
   Response set_priority(const std::string& alert_id, const RecordedRequest& request);
   Response accepted(RequestOutcome outcome);
+  // A request fail_requests() asked to fail: consumes one and writes its status into `outcome`.
+  bool take_failure(RequestOutcome& outcome);
   Alert* find(const std::string& id);
   Alert* find_alias(const std::string& alias);
 

@@ -29,6 +29,17 @@ RouteTable table(const std::string& yaml) {
   return parsed.ok() ? *parsed : RouteTable{};
 }
 
+Event opsgenie_event(EventKind kind, std::optional<std::string> priority, std::optional<std::string> route) {
+  Event e;
+  e.source = Source::kOpsgenie;
+  e.kind = kind;
+  e.type = "x";
+  e.alert_id = "a1";
+  e.priority = std::move(priority);
+  e.route = std::move(route);
+  return e;
+}
+
 sync::AlertFacts facts_of(const std::string& fixture) {
   const auto doc = boost::json::parse(testing::read_fixture("opsgenie/" + fixture));
   return webhook::alert_facts(doc.as_object());
@@ -271,12 +282,7 @@ TEST(RoutesFile, AMissingFileStopsStartUpNamingIt) {
 TEST(RoutedPlan, ACreateGoesToItsRoutesServiceWithItsUrgency) {
   sync::SyncSettings settings;
   settings.routes = table(kRoutes);
-  Event create;
-  create.source = Source::kOpsgenie;
-  create.kind = EventKind::kAlertCreated;
-  create.alert_id = "a1";
-  create.priority = "P2";
-  create.route = "urgent";
+  Event create = opsgenie_event(EventKind::kAlertCreated, "P2", "urgent");
   const auto plan = sync::plan(create, std::nullopt, false, settings);
   ASSERT_EQ(plan.actions.size(), 1u);
   EXPECT_EQ(plan.actions[0].service_id, "PURG001");
@@ -294,10 +300,7 @@ TEST(RoutedPlan, ACreateGoesToItsRoutesServiceWithItsUrgency) {
 TEST(RoutedPlan, AnUnroutedAlertCreatesNothingAndItsLaterActionsSendNothingUnlessPaired) {
   sync::SyncSettings settings;
   settings.routes = table(kRoutes);
-  Event create;
-  create.source = Source::kOpsgenie;
-  create.kind = EventKind::kAlertCreated;
-  create.alert_id = "a1";
+  const Event create = opsgenie_event(EventKind::kAlertCreated, std::nullopt, std::nullopt);
   const auto unrouted = sync::plan(create, std::nullopt, false, settings);
   EXPECT_EQ(unrouted.outcome, sync::Outcome::kNoRoute);
   EXPECT_TRUE(unrouted.actions.empty());
@@ -335,17 +338,6 @@ sync::SyncSettings priority_settings() {
   sync::SyncSettings settings;
   settings.routes = table(kPriorityRoutes);
   return settings;
-}
-
-Event opsgenie_event(EventKind kind, std::optional<std::string> priority, std::optional<std::string> route) {
-  Event e;
-  e.source = Source::kOpsgenie;
-  e.kind = kind;
-  e.type = "x";
-  e.alert_id = "a1";
-  e.priority = std::move(priority);
-  e.route = std::move(route);
-  return e;
 }
 
 Event pagerduty_event(EventKind kind, std::optional<std::string> service,
