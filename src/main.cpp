@@ -13,6 +13,7 @@
 #include "cli/daemon_settings.h"
 #include "cli/dead_letters.h"
 #include "cli/inspect.h"
+#include "cli/open_store.h"
 #include "cli/operator_store.h"
 #include "cli/reconcile.h"
 #include "cli/routes.h"
@@ -30,9 +31,7 @@
 #include "ops/log.h"
 #include "ops/ogpd_metrics.h"
 #include "server/server.h"
-#include "store/sqlite/journal.h"
 #include "store/sqlite/owner_lock.h"
-#include "store/sqlite/store.h"
 
 #ifndef OGPD_VERSION
 #define OGPD_VERSION "0.0.0"
@@ -88,27 +87,27 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   std::signal(SIGHUP, SIG_IGN);
   ogpd::ops::configure_logging(config.log_level, config.log_format);
   spdlog::info("ogpd-proxy {} starting", OGPD_VERSION);
-  if (config.store == ogpd::ops::Store::kPostgres) {
-    spdlog::critical(
-        "DATABASE_URL: the PostgreSQL store is not available in this version; use sqlite:<path>");
-    return 2;
-  }
   warn_about_settings(config);
 
   // One daemon per SQLite store, held until exit (DESIGN §6); taken before the store is opened, so a second
-  // daemon never even migrates it.
-  const auto owner = ogpd::store::StoreOwner::acquire(config.store_path());
-  if (!owner.ok()) {
-    spdlog::critical("DATABASE_URL: {}", owner.error());
-    return 1;
+  // daemon never even migrates it. A PostgreSQL store is shared by design: its outbox leases keep the
+  // daemons apart.
+  std::optional<ogpd::store::StoreOwner> owner;
+  if (config.store == ogpd::ops::Store::kSqlite) {
+    auto acquired = ogpd::store::StoreOwner::acquire(config.store_path());
+    if (!acquired.ok()) {
+      spdlog::critical("DATABASE_URL: {}", acquired.error());
+      return 1;
+    }
+    owner.emplace(std::move(*acquired));
   }
-  auto opened = ogpd::store::SqliteStore::open(config.store_path(), clock);
+  auto opened = ogpd::cli::open_store(config, clock, /*create=*/true);
   if (!opened.ok()) {
     spdlog::critical("DATABASE_URL: {}", opened.error());
     return 1;
   }
-  ogpd::store::SqliteStore& store = **opened;
-  spdlog::info("store sqlite:{} schema version {}", config.store_path(), store.database->schema_version());
+  ogpd::store::Store& store = **opened;
+  spdlog::info("store {}", store.describe());
   if (config.dry_run)
     spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",
                  config.store_path(), config.sqlite_path);
@@ -131,9 +130,10 @@ int serve(const Config& config, const ogpd::Clock& clock) {
 
   ogpd::delivery::Engine engine(store.outbox, store.ledger, pagerduty, opsgenie, pacer,
                                 ogpd::cli::engine_settings(config), clock, &observer);
-  auto journal = ogpd::store::SqliteJournal::start(
-      *store.database, {.planner = &engine.planner(), .on_commit = [&engine] { engine.wake(); }});
+  auto journal =
+      store.start_journal({.planner = &engine.planner(), .on_commit = [&engine] { engine.wake(); }});
   engine.start();
+  store.on_work_elsewhere([&engine] { engine.wake(); });
   ogpd::delivery::Housekeeping housekeeping(store.ledger, store.admin,
                                             ogpd::cli::housekeeping_settings(config), clock);
   housekeeping.start();
@@ -156,7 +156,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   else if (config.reconcile_interval_seconds == 0)
     spdlog::info("reconciliation is off (RECONCILE_INTERVAL_SECONDS=0)");
   else
-    reconciler.start();
+    reconciler.start([&store] { return store.take_turn(ogpd::store::SingletonJob::kReconciliation); });
 
   const std::uint64_t fd_limit = raise_open_files_limit();
   const ogpd::server::Limits limits = ogpd::cli::server_limits(config, fd_limit);
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
     switch (invocation.command) {
       case Command::kStatus:
         return ogpd::cli::run_status(store,
-                                     {config.dry_run, "sqlite:" + config.store_path(), route_names(config)},
+                                     {config.dry_run, ogpd::ops::store_label(config), route_names(config)},
                                      invocation.json, std::cout, clock.now_ms());
       case Command::kLinks:
         return ogpd::cli::run_links(store, invocation.alert_id, invocation.incident_id, invocation.json,

@@ -2,17 +2,13 @@
 
 #include <ostream>
 
-#include "store/sqlite/store.h"
+#include "cli/open_store.h"
 
 namespace ogpd::cli {
 
 int with_operator_store(const ops::Config& config, const Clock& clock, std::ostream& err,
                         const std::function<int(OperatorStore&)>& command) {
-  if (config.store == ops::Store::kPostgres) {
-    err << "ogpd-proxy: DATABASE_URL: the PostgreSQL store is not available in this version\n";
-    return 2;
-  }
-  auto opened = store::SqliteStore::open(config.store_path(), clock, {.create = false});
+  auto opened = open_store(config, clock, /*create=*/false);
   if (!opened.ok()) {
     err << "ogpd-proxy: ";
     if (opened.status().code() == Status::Code::kNotFound) {
@@ -27,7 +23,7 @@ int with_operator_store(const ops::Config& config, const Clock& clock, std::ostr
     }
     return 1;
   }
-  store::SqliteStore& opened_store = **opened;
+  store::Store& opened_store = **opened;
   OperatorStore roles{opened_store.admin, opened_store.ledger, opened_store.outbox};
   return command(roles);
 }

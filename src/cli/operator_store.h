@@ -21,8 +21,8 @@ struct OperatorStore {
   store::Outbox& outbox;
 };
 
-// Runs `command` on the store and returns its exit code; 2 when the store kind is not available, 1 when the
-// store is missing or cannot be opened (the reason goes to `err`).
+// Runs `command` on the store and returns its exit code; 1 when the store is missing or cannot be opened
+// (the reason goes to `err`).
 int with_operator_store(const ops::Config& config, const Clock& clock, std::ostream& err,
                         const std::function<int(OperatorStore&)>& command);
 

@@ -155,9 +155,9 @@ PassSummary Reconciler::pass(const std::function<void(const Finding&)>& each) {
   return summary;
 }
 
-void Reconciler::start() {
+void Reconciler::start(TakeTurn take_turn) {
   if (settings_.interval.count() <= 0) return;
-  thread_ = std::thread([this] {
+  thread_ = std::thread([this, take_turn = std::move(take_turn)] {
     pthread_setname_np(pthread_self(), "ogpd-reconcile");
     // The first pass waits a little (at most a minute): after a restart the queue drains first.
     std::int64_t next = clock_.now_ms() + std::min<std::int64_t>(settings_.interval.count(), kMaxGraceMs);
@@ -168,7 +168,10 @@ void Reconciler::start() {
       if (stopping_) break;
       lock.unlock();
       const std::int64_t started = clock_.now_ms();
-      pass();
+      if (const auto turn = take_turn ? take_turn() : std::make_shared<int>(0))
+        pass();
+      else
+        spdlog::debug("reconcile: another proxy sharing the store is reconciling; this one waits its turn");
       next = started + settings_.interval.count();
       lock.lock();
     }

@@ -82,7 +82,12 @@ class Reconciler {
   // stop() is called or a vendor refuses the credentials.
   PassSummary pass(const std::function<void(const Finding&)>& each = {});
 
-  void start();  // a pass every interval on a thread of its own ("ogpd-reconcile"); nothing when off
+  // Whose turn it is to reconcile: a hold for as long as the pass runs, or null when another proxy sharing
+  // the store has it (store.h, SingletonJob).
+  using TakeTurn = std::function<std::shared_ptr<void>()>;
+  // A pass every interval on a thread of its own ("ogpd-reconcile"), when `take_turn` (if given) grants one;
+  // nothing when off.
+  void start(TakeTurn take_turn = {});
   void stop();
 
  private:

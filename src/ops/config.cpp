@@ -166,6 +166,8 @@ std::string show_webhook_secrets(const Config& c) {
 }
 
 Status set_database_url(std::string_view text, Config& c) {
+  if (text.find_first_of(" \t\r\n") != std::string_view::npos && text.rfind("sqlite:", 0) != 0)
+    return Status::invalid("a URL holds no spaces (postgresql://user:password@host:5432/database)");
   const std::string url(text);
   c.database_url = url;
   if (url.rfind("sqlite:", 0) == 0) {
@@ -186,7 +188,7 @@ Status set_database_url(std::string_view text, Config& c) {
 }
 
 std::string show_database_url(const Config& c) {
-  return (c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : std::string("postgresql://(hidden)")) +
+  return (c.store == Store::kSqlite ? "sqlite:" + c.sqlite_path : redacted_database_url(c.database_url)) +
          (c.dry_run && c.store == Store::kSqlite ? " (dry run: its own file, " + c.store_path() + ")" : "");
 }
 
@@ -257,10 +259,43 @@ Status check_together(Config& c) {
   } else {
     c.dry_run = !c.missing_credentials.empty();
   }
+  if (c.dry_run && c.store == Store::kPostgres) {
+    std::string why = "DRY_RUN=true";
+    if (!c.missing_credentials.empty()) {
+      why = "a dry run (";
+      for (std::size_t i = 0; i < c.missing_credentials.size(); ++i)
+        why += (i == 0 ? "" : ", ") + c.missing_credentials[i];
+      why += " not set)";
+    }
+    return Status::invalid("DATABASE_URL: " + why +
+                           " cannot use the shared PostgreSQL store: it would mark other proxies' work done "
+                           "without doing it. Set the credentials, or use DATABASE_URL=sqlite:<path> for a "
+                           "dry run");
+  }
   return {};
 }
 
 }  // namespace
+
+std::string redacted_database_url(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const auto at = url.find('@', scheme_end + 3);
+  std::string out = url;
+  if (at != std::string::npos) {
+    const auto colon = url.find(':', scheme_end + 3);
+    if (colon != std::string::npos && colon < at) out = url.substr(0, colon) + ":(hidden)" + url.substr(at);
+  }
+  if (const auto password = out.find("password="); password != std::string::npos) {
+    const auto end = out.find('&', password);
+    out = out.substr(0, password) + "password=(hidden)" + (end == std::string::npos ? "" : out.substr(end));
+  }
+  return out;
+}
+
+std::string store_label(const Config& c) {
+  return c.store == Store::kSqlite ? "sqlite:" + c.store_path() : redacted_database_url(c.database_url);
+}
 
 const std::vector<SettingSpec>& setting_specs() {
   using C = Config;
@@ -301,6 +336,14 @@ const std::vector<SettingSpec>& setting_specs() {
        set_url<&C::opsgenie_api_url>, show_text<&C::opsgenie_api_url>},
       {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://...",
        set_database_url, show_database_url},
+      {"OUTBOX_LEASE_SECONDS", "30", false,
+       "PostgreSQL store: how long an action claimed by one proxy stays its own; a proxy that dies loses "
+       "its actions to the others after this",
+       set_integer<&C::outbox_lease_seconds, 5, 3600>, show_integer<&C::outbox_lease_seconds>},
+      {"DATABASE_MAX_CONNECTIONS", "8", false,
+       "PostgreSQL store: connections each proxy opens at most (two more for notifications and "
+       "reconciliation's turn)",
+       set_integer<&C::database_max_connections, 2, 1000>, show_integer<&C::database_max_connections>},
       {"DRY_RUN", "", false,
        "log outbound calls instead of making them (default: true when credentials are missing)", set_dry_run,
        show_dry_run},

@@ -83,6 +83,8 @@ struct Config {
   std::string database_url;
   Store store = Store::kSqlite;
   std::string sqlite_path;
+  int outbox_lease_seconds = 0;      // PostgreSQL: an outbox claim's lease
+  int database_max_connections = 0;  // PostgreSQL: the pool's size
 
   std::optional<bool> dry_run_asked;  // DRY_RUN as given; unset: on exactly when credentials are missing
   bool dry_run = false;
@@ -114,6 +116,11 @@ struct Config {
   int reconcile_budget_percent = 0;
   int reconcile_max_age_days = 0;
 };
+
+// A DATABASE_URL with its password (user:password@, password=...) replaced by "(hidden)".
+std::string redacted_database_url(const std::string& url);
+// Which store the settings name, for operators: sqlite:<the file in use> or the redacted URL.
+std::string store_label(const Config& config);
 
 // "P1=high,P3=low" -> {P1: high, P3: low}; nullopt when malformed.
 std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text);

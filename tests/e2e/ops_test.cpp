@@ -30,7 +30,7 @@ bool promtool_accepts(const WorkDir& dir, const std::string& exposition) {
   return std::system(command.c_str()) == 0;
 }
 
-TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
+TEST_P(Sync, MetricsCountAKnownSequenceExactly) {
   env_["PAGERDUTY_WEBHOOK_SECRET"] = "s3cret";
   opsgenie_.add_alert("m-1");
   start();
@@ -85,7 +85,7 @@ TEST_F(Sync, MetricsCountAKnownSequenceExactly) {
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }
 
-TEST_F(Sync, FailuresShowInMetrics) {
+TEST_P(Sync, FailuresShowInMetrics) {
   env_["RETRY_MAX_ATTEMPTS"] = "2";
   pagerduty_.inject("POST /incidents", Fault{.status = 503, .headers = {{"ratelimit-reset", "1"}}}, 10);
   start();
@@ -106,7 +106,7 @@ TEST_F(Sync, FailuresShowInMetrics) {
   EXPECT_TRUE(promtool_accepts(dir_, m)) << m;
 }
 
-TEST_F(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
+TEST_P(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
   env_["LOG_FORMAT"] = "json";
   start();
   const auto reply =
@@ -138,7 +138,7 @@ TEST_F(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
   EXPECT_EQ(stages.size(), 4u) << proxy_->output();
 }
 
-TEST_F(Sync, OperatorCommandsShowAStoreWithKnownContent) {
+TEST_P(Sync, OperatorCommandsShowAStoreWithKnownContent) {
   pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
   opsgenie_.add_alert("op-ok");
   start();
@@ -193,7 +193,7 @@ TEST_F(Sync, OperatorCommandsShowAStoreWithKnownContent) {
   EXPECT_EQ(code, 1);
 }
 
-TEST_F(Sync, ADiscardedDeadLetterLeavesTheList) {
+TEST_P(Sync, ADiscardedDeadLetterLeavesTheList) {
   pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "disc-1")), 202);
@@ -206,7 +206,8 @@ TEST_F(Sync, ADiscardedDeadLetterLeavesTheList) {
   EXPECT_NE(out.find("no dead letters"), std::string::npos);
 }
 
-TEST_F(Sync, HealthzIsAliveWhileReadyzFollowsTheStore) {
+TEST_P(Sync, HealthzIsAliveWhileReadyzFollowsTheStore) {
+  if (on_postgres()) GTEST_SKIP() << "a locked SQLite file; PostgreSQL going away is HighAvailability's";
   start();
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
@@ -227,15 +228,15 @@ namespace {
 
 // DESIGN §6: SQLite serves one proxy. A second daemon on the same store refuses to start and names the
 // holder; operator commands still read; once the holder is gone (even by kill -9) the store is free again.
-TEST_F(Sync, ASecondProxyOnOneSqliteStoreRefusesToStartAndNamesTheHolder) {
+TEST_P(Sync, ASecondProxyOnOneSqliteStoreRefusesToStartAndNamesTheHolder) {
+  if (on_postgres()) GTEST_SKIP() << "SQLite only: a PostgreSQL store is shared by design";
   start();
   WorkDir other;
   auto env = env_;
   env["DATABASE_URL"] = "sqlite:" + (dir_.path() / "data" / "ogpd.db").string();
   ProxyProcess second(other.path(), env);
   EXPECT_EQ(second.run_to_exit(), 1) << second.output();
-  EXPECT_NE(second.output().find("is in use by process " + std::to_string(proxy_->pid())),
-            std::string::npos)
+  EXPECT_NE(second.output().find("is in use by process " + std::to_string(proxy_->pid())), std::string::npos)
       << second.output();
   EXPECT_NE(second.output().find("ogpd-proxy"), std::string::npos) << second.output();
   EXPECT_EQ(post("/ops-webhook", og("Create", "after-refusal")), 202) << "the first one carries on";

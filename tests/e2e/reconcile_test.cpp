@@ -32,7 +32,7 @@ class Reconcile : public Sync {
   }
 };
 
-TEST_F(Reconcile, AnAlertClosedWithoutAWebhookResolvesItsIncident) {
+TEST_P(Reconcile, AnAlertClosedWithoutAWebhookResolvesItsIncident) {
   env_["RECONCILE_INTERVAL_SECONDS"] = "1";
   start();
   const std::string incident = make_pair("drift-closed");
@@ -61,7 +61,7 @@ TEST_F(Reconcile, AnAlertClosedWithoutAWebhookResolvesItsIncident) {
   EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + incident), reads);
 }
 
-TEST_F(Reconcile, AnIncidentResolvedWithoutAWebhookClosesItsAlert) {
+TEST_P(Reconcile, AnIncidentResolvedWithoutAWebhookClosesItsAlert) {
   env_["RECONCILE_INTERVAL_SECONDS"] = "1";
   start();
   const std::string incident = make_pair("drift-resolved");
@@ -83,7 +83,7 @@ TEST_F(Reconcile, AnIncidentResolvedWithoutAWebhookClosesItsAlert) {
   EXPECT_TRUE(has(m, R"(ogpd_reconcile_drift_repaired_total{kind="incident_resolved"} 1)")) << m;
 }
 
-TEST_F(Reconcile, AnAcknowledgeMissedOnEitherSideIsCarriedOver) {
+TEST_P(Reconcile, AnAcknowledgeMissedOnEitherSideIsCarriedOver) {
   env_["RECONCILE_INTERVAL_SECONDS"] = "1";
   start();
   const std::string from_pagerduty = make_pair("drift-ack-pd");
@@ -107,7 +107,7 @@ TEST_F(Reconcile, AnAcknowledgeMissedOnEitherSideIsCarriedOver) {
   EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/drift-ack-og/"), 0u);
 }
 
-TEST_F(Reconcile, DryRunListsTheDriftAndChangesNothing) {
+TEST_P(Reconcile, DryRunListsTheDriftAndChangesNothing) {
   env_["RECONCILE_INTERVAL_SECONDS"] = "0";  // the daemon does not reconcile: only the command looks
   start();
   const std::string closed = make_pair("dry-closed");
@@ -150,12 +150,14 @@ TEST_F(Reconcile, DryRunListsTheDriftAndChangesNothing) {
   EXPECT_TRUE(has(clean_text, "0 drifted")) << clean_text;
 }
 
-TEST_F(Reconcile, WithoutDryRunTheCommandRefusesAndSaysWhy) {
+TEST_P(Reconcile, WithoutDryRunTheCommandRefusesAndSaysWhy) {
   start();
   const auto [code, text] = cli({"reconcile"});
   EXPECT_NE(code, 0);
   EXPECT_TRUE(has(text, "--dry-run")) << text;
 }
+
+OGPD_ON_EVERY_BACKEND(Reconcile);
 
 }  // namespace
 }  // namespace ogpd::testing

@@ -15,7 +15,10 @@
 #include "e2e/proxy_process.h"
 #include "fakes/fake_opsgenie.h"
 #include "fakes/fake_pagerduty.h"
+#include "store/postgres/store.h"
+#include "store/sqlite/store.h"
 #include "support/fixtures.h"
+#include "support/postgres.h"
 
 namespace ogpd::testing {
 
@@ -43,9 +46,23 @@ inline std::string pd(const std::string& id, const std::string& type, const std:
          R"(","type":"user_reference","summary":"Human One"},"data":)" + data + "}}";
 }
 
-class Sync : public ::testing::Test {
+// The store the proxy under test uses: every Sync-based test runs on both (DESIGN §6).
+enum class Backend { kSqlite, kPostgres };
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "sqlite" : "postgres";
+}
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::kSqlite ? "sqlite" : "postgres");
+}
+#define OGPD_ON_EVERY_BACKEND(fixture)                                                              \
+  INSTANTIATE_TEST_SUITE_P(Store, fixture, ::testing::Values(Backend::kSqlite, Backend::kPostgres), \
+                           backend_name)
+
+class Sync : public ::testing::TestWithParam<Backend> {
  protected:
+  bool on_postgres() const { return GetParam() == Backend::kPostgres; }
   void SetUp() override {
+    if (on_postgres()) database_ = std::make_unique<TestDatabase>();
     env_ = {{"PAGERDUTY_API_KEY", "pd-test-key"},
             {"PAGERDUTY_SERVICE_ID", "PSVC001"},
             {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
@@ -57,6 +74,33 @@ class Sync : public ::testing::Test {
             {"HTTP_TIMEOUT_SECONDS", "2"},
             {"PAGERDUTY_REQUESTS_PER_MINUTE", "60000"},
             {"OPSGENIE_REQUESTS_PER_MINUTE", "60000"}};
+    if (database_) {
+      env_["DATABASE_URL"] = database_->url();
+      // A proxy killed mid-action hands its actions over when its lease ends: short here, so the crash tests
+      // wait seconds, not the default half-minute.
+      env_["OUTBOX_LEASE_SECONDS"] = "5";
+    }
+  }
+  // A dry run keeps a SQLite store of its own; on the shared store it is refused, since it would mark other
+  // proxies' work done. True when the test runs on PostgreSQL and has checked that refusal.
+  bool refused_as_a_dry_run_on_postgres() {
+    if (!on_postgres()) return false;
+    ProxyProcess dry(dir_.path(), env_);
+    EXPECT_EQ(dry.run_to_exit(), 2) << dry.output();
+    EXPECT_NE(dry.output().find("cannot use the shared PostgreSQL store"), std::string::npos) << dry.output();
+    return true;
+  }
+  // The proxy's store, opened from the test (as an operator command would).
+  std::unique_ptr<store::Store> open_store_directly() {
+    static const SystemClock clock;
+    if (database_) {
+      auto opened = store::PgStore::open(database_->url(), clock);
+      EXPECT_TRUE(opened.ok()) << opened.error();
+      return opened.ok() ? std::move(*opened) : nullptr;
+    }
+    auto opened = store::SqliteStore::open((dir_.path() / "data/ogpd.db").string(), clock);
+    EXPECT_TRUE(opened.ok()) << opened.error();
+    return opened.ok() ? std::move(*opened) : nullptr;
   }
   void start() {
     proxy_ = std::make_unique<ProxyProcess>(dir_.path(), env_);
@@ -109,6 +153,7 @@ class Sync : public ::testing::Test {
     return all.front();
   }
 
+  std::unique_ptr<TestDatabase> database_;  // on PostgreSQL: this test's own database
   FakePagerDuty pagerduty_;
   FakeOpsgenie opsgenie_;
   WorkDir dir_;

@@ -120,7 +120,25 @@ TEST(Settings, UrlsAcceptEuHostsAndLoopbackFakesAndLoseTrailingSlashes) {
 TEST(Settings, DatabaseUrlForms) {
   EXPECT_EQ(valid({{"DATABASE_URL", "sqlite:/var/lib/ogpd/ogpd.db"}}).sqlite_path, "/var/lib/ogpd/ogpd.db");
   EXPECT_EQ(valid({{"DATABASE_URL", "sqlite:///var/lib/ogpd.db"}}).sqlite_path, "/var/lib/ogpd.db");
-  EXPECT_EQ(valid({{"DATABASE_URL", "postgresql://u@db/ogpd"}}).store, Store::kPostgres);
+  const RawSettings credentials{{"PAGERDUTY_API_KEY", "k"},
+                                {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+                                {"PAGERDUTY_EMAIL", "bot@example.com"},
+                                {"OPSGENIE_API_KEY", "k"}};
+  auto with = [&](RawSettings more) {
+    more.insert(credentials.begin(), credentials.end());
+    return more;
+  };
+  const Config shared = valid(with({{"DATABASE_URL", "postgresql://ogpd:s3cret@db:5432/ogpd"}}));
+  EXPECT_EQ(shared.store, Store::kPostgres);
+  EXPECT_EQ(store_label(shared), "postgresql://ogpd:(hidden)@db:5432/ogpd");
+  for (const auto& line : describe(shared)) EXPECT_EQ(line.find("s3cret"), std::string::npos) << line;
+  EXPECT_EQ(redacted_database_url("postgresql://db/ogpd?password=s3cret&sslmode=require"),
+            "postgresql://db/ogpd?password=(hidden)&sslmode=require");
+  // A dry run keeps a store of its own; the shared one would have its work marked done without being done.
+  const auto dry = validate(RawSettings{{"DATABASE_URL", "postgresql://u@db/ogpd"}});
+  ASSERT_FALSE(dry.ok());
+  EXPECT_NE(dry.error().find("cannot use the shared PostgreSQL store"), std::string::npos) << dry.error();
+  EXPECT_FALSE(validate(with({{"DATABASE_URL", "postgresql://u@db/ogpd"}, {"DRY_RUN", "true"}})).ok());
 }
 
 TEST(Settings, EveryInvalidValueStopsWithOneLineNamingTheSetting) {

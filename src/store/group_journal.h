@@ -1,0 +1,86 @@
+// GroupJournal: the Journal's queue and writer thread, shared by every backend (sqlite/journal.h,
+// postgres/journal.h). append() only queues; the one writer takes everything queued since its last commit and
+// hands it to the backend's write_batch(), which stores it in ONE transaction (one fsync for the group) and
+// plans each new actionable event inside it; then each outcome is reported. So no callback runs before its
+// event's commit, and a burst costs one fsync, not one per event. Thread-safe.
+//
+// A backend derives, implements write_batch() and store_health(), calls start_writer() at the end of its
+// constructor and stop() at the start of its destructor (the writer calls into the backend).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "store/journal.h"
+
+namespace ogpd::store {
+
+struct JournalOptions {
+  // Plans each new actionable event inside the transaction that stores it; null leaves events 'pending' for
+  // the engine to plan.
+  Planner* planner = nullptr;
+  // Called on the writer thread after every commit that stored at least one new event.
+  std::function<void()> on_commit;
+};
+
+class GroupJournal : public Journal {
+ public:
+  ~GroupJournal() override;
+
+  void append(Received received, Done done) override;
+  Status health() const override;
+  // Commits everything queued so far, then stops the writer. Further appends answer kUnavailable.
+  void stop();
+
+  // Transactions the writer has begun so far (each is one fsync when it commits), and events waiting for the
+  // next one: what group commit is about, for tests and diagnostics.
+  std::uint64_t transactions() const { return transactions_; }
+  std::size_t queued() const {
+    std::lock_guard lock(mu_);
+    return queue_.size();
+  }
+
+ protected:
+  struct Pending {
+    Received received;
+    Done done;
+  };
+  // What one transaction stored: the events planned in it, by their index in the batch.
+  using Planned = std::vector<std::pair<std::size_t, PlannedEvent>>;
+
+  explicit GroupJournal(JournalOptions options) : options_(std::move(options)) {}
+  void start_writer();
+  Planner* planner() const { return options_.planner; }
+  bool writer_running() const { return running_; }
+
+  // Stores `batch` in one transaction: sets results[i] (kStored with the event id and plan outcome, or
+  // kDuplicate naming the first copy) and adds each event planned in it to `planned`. A failure rolls
+  // everything back and is reported to every caller of the batch as kUnavailable.
+  virtual Status write_batch(const std::deque<Pending>& batch, std::vector<AppendResult>& results,
+                             Planned& planned) = 0;
+  // Whether the backend can take events apart from the last write (a replaced file, a lost server).
+  virtual Status store_health() const = 0;
+
+ private:
+  void run();
+  void commit(std::deque<Pending>& batch);
+
+  const JournalOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::atomic<bool> last_write_ok_{true};
+  std::atomic<std::uint64_t> transactions_{0};
+  std::atomic<bool> running_{false};
+  std::thread writer_;
+};
+
+}  // namespace ogpd::store

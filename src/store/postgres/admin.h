@@ -1,0 +1,32 @@
+// PgAdmin: operator views, replay, discard and retention over the shared PostgreSQL store. Retention runs on
+// one proxy at a time: a prune that finds another proxy pruning (its advisory lock held) removes nothing and
+// says so by returning 0. Thread-safe; failures are values.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "store/admin.h"
+#include "store/postgres/database.h"
+
+namespace ogpd::store {
+
+class PgAdmin final : public StoreAdmin {
+ public:
+  explicit PgAdmin(PgDatabase& database) : database_(database) {}
+  std::vector<OutboxItem> actions_in_state(ActionState state, std::size_t limit) override;
+  std::optional<OutboxItem> action(std::int64_t id) override;
+  Status replay(std::int64_t action_id, std::int64_t now_ms) override;
+  Status discard(std::int64_t action_id, std::int64_t now_ms) override;
+  std::vector<StoredEvent> recent_events(std::size_t limit) override;
+  std::vector<Link> links(const std::optional<std::string>& alert_id,
+                          const std::optional<std::string>& incident_id) override;
+  QueueStats queue_stats() override;
+  std::vector<RouteActivity> route_activity(const std::vector<std::string>& routes) override;
+  Result<std::int64_t> prune(std::int64_t before_ms, int batch) override;
+
+ private:
+  PgDatabase& database_;
+};
+
+}  // namespace ogpd::store

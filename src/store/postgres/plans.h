@@ -1,0 +1,54 @@
+// What the PostgreSQL roles share (internal to src/store/postgres/): reading rows back as records, the
+// planner's view over a session, writing a plan, and the per-pair advisory locks that keep one pair's
+// planning and its actions' order serial across proxies.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "store/ledger.h"
+#include "store/postgres/database.h"
+#include "store/records.h"
+
+namespace ogpd::store {
+
+// A text[] literal of `items` ({"a","b"}), each element quoted: one parameter for a list.
+std::string pg_text_array(const std::vector<std::string>& items);
+
+std::vector<StoredEvent> pg_read_events(const pg::Rows& rows);
+std::vector<OutboxItem> pg_read_actions(const pg::Rows& rows);
+std::optional<Link> pg_read_link(const pg::Rows& rows);
+
+// The pair keys an event's plan may read or write (its alert's and its incident's), and a plan's.
+std::vector<std::string> pair_keys_of(const Event& event);
+std::vector<std::string> pair_keys_of(const PlannedEvent& plan);
+// Takes the transaction-scoped advisory lock of each key (sorted, so two proxies never wait on each other in
+// a circle); a proxy planning the same pair waits until this transaction ends.
+Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys);
+
+// Inside a transaction: the plan's actions, link, consumed echo and observed status; with `mark_event`, also
+// the stored event's new status. Announces new work to every proxy (NOTIFY, delivered at commit).
+Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,
+                     bool mark_event);
+
+// One statement in its own transaction; the number of rows it changed.
+Result<std::int64_t> pg_write_one(PgDatabase& database, std::string_view sql, const pg::Params& params);
+
+// The view of links and ledger a planner reads, over a held Session (and so inside its transaction). A
+// failed read reads as "nothing there" — and fails the transaction, so the plan is never written.
+class PgPlanningView final : public PlanningView {
+ public:
+  explicit PgPlanningView(PgDatabase::Session& session) : session_(session) {}
+  std::optional<Link> link_by_alert(const std::string& alert_id) override;
+  std::optional<Link> link_by_incident(const std::string& incident_id) override;
+  bool echo_recorded(const Echo& echo, std::int64_t not_before_ms) override;
+  bool alert_unrouted(const std::string& alert_id) override;
+
+ private:
+  PgDatabase::Session& session_;
+};
+
+}  // namespace ogpd::store
