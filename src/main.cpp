@@ -13,6 +13,7 @@
 #include "cli/daemon_settings.h"
 #include "cli/dead_letters.h"
 #include "cli/inspect.h"
+#include "cli/migrate_store.h"
 #include "cli/open_store.h"
 #include "cli/operator_store.h"
 #include "cli/reconcile.h"
@@ -263,6 +264,9 @@ int main(int argc, char** argv) {
       return ogpd::cli::run_routes_suggest(config, std::cout, std::cerr);
     case Command::kRouteExplain:
       return ogpd::cli::run_route_explain(config.routes, invocation.explain_file, invocation.json, std::cout,
+                                          std::cerr);
+    case Command::kMigrateStore:
+      return ogpd::cli::run_migrate_store(invocation.migrate_from, invocation.migrate_to, clock, std::cout,
                                           std::cerr);
     case Command::kStatus:
     case Command::kLinks:

@@ -79,6 +79,11 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   reconcile->add_flag("--dry-run", look_only, "list only (required: the daemon repairs by itself)")
       ->required();
   reconcile->add_flag("--json", inv.json, "JSON output");
+  auto* migrate = app.add_subcommand(
+      "migrate-store",
+      "copy a stopped proxy's SQLite store into an empty PostgreSQL database (one box to many)");
+  migrate->add_option("--from", inv.migrate_from, "the SQLite store, sqlite:<path>")->required();
+  migrate->add_option("--to", inv.migrate_to, "the PostgreSQL database, postgresql://...")->required();
   auto* dead =
       app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);
@@ -107,6 +112,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (reconcile->parsed()) inv.command = Command::kReconcile;
   if (route->parsed()) inv.command = Command::kRouteExplain;
   if (suggest->parsed()) inv.command = Command::kRoutesSuggest;
+  if (migrate->parsed()) inv.command = Command::kMigrateStore;
   if (dead->parsed()) {
     inv.command = Command::kDeadLetters;
     if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {

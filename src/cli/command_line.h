@@ -3,7 +3,8 @@
 //
 // Grammar: `ogpd-proxy [--setting-name VALUE]... [--env-file F] [SUBCOMMAND [ARGS]]`; without a subcommand
 // the daemon runs. One handler per subcommand lives beside this file (check_config.h, inspect.h,
-// dead_letters.h, reconcile.h); main.cpp runs the daemon. Pure apart from reading the environment and the
+// dead_letters.h, reconcile.h, migrate_store.h); main.cpp runs the daemon. Pure apart from reading the
+// environment and the
 // `.env` file.
 #pragma once
 
@@ -27,7 +28,8 @@ enum class Command {
   kDeadLetters,
   kReconcile,
   kRouteExplain,
-  kRoutesSuggest
+  kRoutesSuggest,
+  kMigrateStore
 };
 
 struct Invocation {
@@ -40,6 +42,8 @@ struct Invocation {
   std::size_t last = 20;                   // events --last
   std::string explain_file;                // route --explain
   DeadLetterCommand dead_letter;
+  std::string migrate_from;  // migrate-store --from
+  std::string migrate_to;    // migrate-store --to
 };
 
 // What parsing decided: run `invocation`, or exit with `exit_code` (after --help, --version or a usage error,

@@ -7,10 +7,9 @@ namespace ogpd::cli {
 
 Result<std::unique_ptr<store::Store>> open_store(const ops::Config& config, const Clock& clock, bool create) {
   if (config.store == ops::Store::kPostgres) {
-    auto opened = store::PgStore::open(
-        config.database_url, clock,
-        {.max_connections = config.database_max_connections,
-         .lease = std::chrono::seconds(config.outbox_lease_seconds)});
+    auto opened = store::PgStore::open(config.database_url, clock,
+                                       {.max_connections = config.database_max_connections,
+                                        .lease = std::chrono::seconds(config.outbox_lease_seconds)});
     if (!opened.ok()) return opened.status();
     return std::unique_ptr<store::Store>(std::move(*opened));
   }

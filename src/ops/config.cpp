@@ -277,6 +277,10 @@ Status check_together(Config& c) {
 
 }  // namespace
 
+Status read_database_url(std::string_view text, Config& config) {
+  return set_database_url(text, config);
+}
+
 std::string redacted_database_url(const std::string& url) {
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) return url;

@@ -117,6 +117,8 @@ struct Config {
   int reconcile_max_age_days = 0;
 };
 
+// Reads a DATABASE_URL into `config` (store, sqlite_path), as the setting does.
+Status read_database_url(std::string_view text, Config& config);
 // A DATABASE_URL with its password (user:password@, password=...) replaced by "(hidden)".
 std::string redacted_database_url(const std::string& url);
 // Which store the settings name, for operators: sqlite:<the file in use> or the redacted URL.

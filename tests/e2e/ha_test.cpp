@@ -183,6 +183,67 @@ TEST_P(HighAvailability, WhileTheDatabaseIsAwayWebhooksGet503AndEverything202dIs
     EXPECT_EQ(pagerduty_.incidents_with_key(incident.incident_key).size(), 1u) << incident.incident_key;
 }
 
+// Moving up from one box: a SQLite store with a link, a dead letter and a pending action is copied; the
+// proxy on PostgreSQL carries on from it (the pending note lands once, the dead letter replays, the link and
+// the dedupe window hold). A running proxy and a target that is not empty are refused.
+TEST_P(HighAvailability, MigrateStoreMovesOneBoxToTheSharedStoreAndTheProxyCarriesOn) {
+  const std::string postgres_url = env_["DATABASE_URL"];
+  const std::string sqlite_url = "sqlite:" + (dir_.path() / "data/ogpd.db").string();
+  env_["DATABASE_URL"] = sqlite_url;
+  pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "mv-dead")), 202);
+  ASSERT_TRUE(eventually([&] { return dead_letters_json().find("mv-dead") != std::string::npos; }));
+  const std::string create = og("Create", "mv-1", R"(,"message":"moved")");
+  ASSERT_EQ(post("/ops-webhook", create), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("mv-1").has_value(); })) << proxy_->output();
+  const std::string incident = only_incident("mv-1")->id;
+  settle();
+  const auto [refused_code, refused] = cli({"migrate-store", "--from", sqlite_url, "--to", postgres_url});
+  EXPECT_EQ(refused_code, 1) << refused;
+  EXPECT_NE(refused.find("stop it first"), std::string::npos) << refused;
+  ASSERT_EQ(proxy_->stop(), 0);
+  // A note queued while PagerDuty cannot be reached: still pending when the proxy stops.
+  const std::string reachable = env_["PAGERDUTY_API_URL"];
+  env_["PAGERDUTY_API_URL"] = "http://127.0.0.1:1";
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "mv-1", R"(,"note":"queued on one box")")), 202);
+  ASSERT_TRUE(eventually([&] {
+    return http_request(proxy_->port(), "GET", "/metrics")
+               .body.find(R"(ogpd_outbox_pending{vendor="pagerduty"} 1)") != std::string::npos;
+  })) << proxy_->output();
+  ASSERT_EQ(proxy_->stop(), 0);
+
+  const auto [code, copied] = cli({"migrate-store", "--from", sqlite_url, "--to", postgres_url});
+  ASSERT_EQ(code, 0) << copied;
+  EXPECT_NE(copied.find("3 events"), std::string::npos) << copied;
+  EXPECT_NE(copied.find("2 actions"), std::string::npos)
+      << "the dead letter and the pending note: " << copied;
+  EXPECT_NE(copied.find("2 links"), std::string::npos) << copied;
+  const auto [again_code, again] = cli({"migrate-store", "--from", sqlite_url, "--to", postgres_url});
+  EXPECT_EQ(again_code, 1) << again;
+  EXPECT_NE(again.find("already holds"), std::string::npos) << again;
+
+  env_["DATABASE_URL"] = postgres_url;
+  env_["PAGERDUTY_API_URL"] = reachable;
+  start();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->notes.size() == 1; }))
+      << proxy_->output();
+  EXPECT_NE(pagerduty_.incident(incident)->notes[0].content.find("queued on one box"), std::string::npos);
+  const auto duplicate = http_request(proxy_->port(), "POST", "/ops-webhook", create);
+  EXPECT_NE(duplicate.body.find("duplicate"), std::string::npos) << "the dedupe window came along";
+  ASSERT_EQ(post("/ops-webhook", og("AddNote", "mv-1", R"(,"note":"after the move")")), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->notes.size() == 2; }))
+      << proxy_->output();
+  EXPECT_NE(dead_letters_json().find("mv-dead"), std::string::npos);
+  ProxyProcess replay(dir_.path(), env_, {"dead-letters", "replay", "--all"});
+  EXPECT_EQ(replay.run_to_exit(), 0) << replay.output();
+  ASSERT_TRUE(eventually([&] { return only_incident("mv-dead").has_value(); })) << proxy_->output();
+  settle();
+  EXPECT_EQ(pagerduty_.incidents_with_key("mv-1").size(), 1u);
+  EXPECT_EQ(pagerduty_.incident(incident)->notes.size(), 2u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, HighAvailability, ::testing::Values(Backend::kPostgres), backend_name);
 
 }  // namespace
