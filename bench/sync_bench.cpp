@@ -4,6 +4,8 @@
 //              request's scheduled time, so a stall is not hidden by the client waiting), plus RSS and CPU;
 //   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
 //              POST /incidents it causes;
+//   shared   — accept and webhook-to-vendor latency on PostgreSQL (BENCH_PG_URL: a server bench/run started),
+//              with one proxy and with two sharing the load;
 //   storm    — N Creates as fast as possible against a PagerDuty that allows R requests/s and answers 429
 //              beyond: every incident exactly once, the drain rate, the 429s received; then the same storm
 //              with reconciliation every second: PagerDuty's total call rate still within R, no 429;
@@ -14,6 +16,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -25,6 +28,7 @@
 #include "e2e/proxy_process.h"
 #include "fakes/fake_opsgenie.h"
 #include "fakes/fake_pagerduty.h"
+#include "store/postgres/pg.h"
 
 namespace {
 
@@ -74,15 +78,18 @@ struct Load {
   double seconds = 0;
 };
 
-// Open loop: request i is due at start + i / rate; `connections` keep-alive clients share the schedule.
-Load drive(unsigned short port, const std::string& prefix, int total, double rate, int connections) {
+// Open loop: request i is due at start + i / rate; `connections` keep-alive clients share the schedule,
+// spread over `ports` (several proxies behind no balancer: client c talks to ports[c % n]).
+Load drive(const std::vector<unsigned short>& ports, const std::string& prefix, int total, double rate,
+           int connections) {
   Load load;
   std::mutex mu;
   std::atomic<int> next{0};
   const auto start = Clock::now() + 50ms;
   std::vector<std::thread> threads;
   for (int c = 0; c < connections; ++c) {
-    threads.emplace_back([&] {
+    const unsigned short port = ports[static_cast<std::size_t>(c) % ports.size()];
+    threads.emplace_back([&, port] {
       auto connection = std::make_unique<HttpConnection>(port);
       for (int i; (i = next++) < total;) {
         const auto due = start + std::chrono::nanoseconds(static_cast<long long>(i * 1e9 / rate));
@@ -129,6 +136,29 @@ std::string fmt(double v, int decimals = 2) {
   return buf;
 }
 
+// Webhook-to-vendor latency of each alert in `load` (its first POST /incidents; a retry would be later
+// still), and how many alerts got more than one incident.
+std::pair<std::vector<double>, int> to_vendor_latency(const ogpd::fakes::FakePagerDuty& pd,
+                                                      const Load& load) {
+  std::map<std::string, Clock::time_point> first_call;
+  for (const auto& r : pd.requests()) {
+    if (r.method != "POST" || r.path != "/incidents") continue;
+    boost::system::error_code ec;
+    const auto body = boost::json::parse(r.body, ec);
+    if (ec) continue;
+    first_call.emplace(std::string(body.at("incident").at("incident_key").as_string()), r.at);
+  }
+  std::vector<double> to_vendor;
+  for (const auto& [key, at] : first_call)
+    if (const auto it = load.sent.find(key); it != load.sent.end())
+      to_vendor.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+  std::map<std::string, int> per_key;
+  for (const auto& incident : pd.incidents()) ++per_key[incident.incident_key];
+  int doubled = 0;
+  for (const auto& [key, n] : per_key) doubled += n > 1;
+  return {to_vendor, doubled};
+}
+
 int accept_and_sync(bool quick) {
   ogpd::fakes::FakePagerDuty pd;
   ogpd::fakes::FakeOpsgenie og;
@@ -153,7 +183,7 @@ int accept_and_sync(bool quick) {
     }
   });
   const double cpu_before = cpu_seconds(proxy.pid());
-  const Load load = drive(proxy.port(), "lat-", total, rate, 32);
+  const Load load = drive({proxy.port()}, "lat-", total, rate, 32);
   // The pipeline finishes: every event mirrored to the fake PagerDuty.
   pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(load.accepted); }, 120s);
   const double cpu = cpu_seconds(proxy.pid()) - cpu_before;
@@ -169,23 +199,7 @@ int accept_and_sync(bool quick) {
   row("CPU seconds per 10k events", fmt(cpu / load.accepted * 10000, 2),
       "whole pipeline: accept, journal, plan, deliver to the fake PagerDuty");
 
-  // The first POST /incidents for each alert (a retry would be later still).
-  std::map<std::string, Clock::time_point> first_call;
-  for (const auto& r : pd.requests()) {
-    if (r.method != "POST" || r.path != "/incidents") continue;
-    boost::system::error_code ec;
-    const auto body = boost::json::parse(r.body, ec);
-    if (ec) continue;
-    first_call.emplace(std::string(body.at("incident").at("incident_key").as_string()), r.at);
-  }
-  std::vector<double> to_vendor;
-  for (const auto& [key, at] : first_call)
-    if (const auto it = load.sent.find(key); it != load.sent.end())
-      to_vendor.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
-  std::map<std::string, int> per_key;
-  for (const auto& incident : pd.incidents()) ++per_key[incident.incident_key];
-  int doubled = 0;
-  for (const auto& [key, n] : per_key) doubled += n > 1;
+  const auto [to_vendor, doubled] = to_vendor_latency(pd, load);
   row("alerts with more than one incident", std::to_string(doubled), "must be 0");
   row("webhook-to-vendor latency p50 / p99 at " + fmt(rate, 0) + " events/s",
       fmt(percentile(to_vendor, 50)) + " / " + fmt(percentile(to_vendor, 99)) + " ms",
@@ -224,7 +238,7 @@ int storm(bool quick, int reconcile_every_s) {
     std::cerr << proxy.output();
     return 1;
   }
-  const Load load = drive(proxy.port(), prefix, creates, 100000, 16);
+  const Load load = drive({proxy.port()}, prefix, creates, 100000, 16);
   const bool drained =
       pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(creates); },
                     std::chrono::seconds(static_cast<int>(creates / allowed * 3 + 30)));
@@ -285,7 +299,7 @@ int reconcile_cost(bool quick) {
     std::cerr << proxy.output();
     return 1;
   }
-  drive(proxy.port(), "rec-", pairs, 1000, 8);
+  drive({proxy.port()}, "rec-", pairs, 1000, 8);
   pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(pairs); }, 60s);
   const auto reads = [&] {
     std::size_t n = 0;
@@ -322,6 +336,51 @@ int reconcile_cost(bool quick) {
   return 0;
 }
 
+// The same fixed-rate load on the shared store: `instances` proxies on one new PostgreSQL database (on the
+// server `server_url`), the load spread over them.
+int shared_store_latency(bool quick, const std::string& server_url, int instances) {
+  const std::string name = "lat" + std::to_string(instances);
+  {
+    auto admin = ogpd::store::pg::Connection::open(server_url);
+    if (!admin.ok() || !admin->exec_script("CREATE DATABASE " + name).ok()) {
+      std::cerr << "bench: cannot create database " << name << "\n";
+      return 1;
+    }
+  }
+  ogpd::fakes::FakePagerDuty pd;
+  ogpd::fakes::FakeOpsgenie og;
+  auto env = proxy_env(pd, og, "100000");
+  env["DATABASE_URL"] = server_url.substr(0, server_url.rfind('/') + 1) + name;
+  std::vector<std::unique_ptr<WorkDir>> dirs;
+  std::vector<std::unique_ptr<ProxyProcess>> proxies;
+  std::vector<unsigned short> ports;
+  for (int i = 0; i < instances; ++i) {
+    dirs.push_back(std::make_unique<WorkDir>());
+    proxies.push_back(std::make_unique<ProxyProcess>(dirs.back()->path(), env));
+    if (!proxies.back()->start()) {
+      std::cerr << proxies.back()->output();
+      return 1;
+    }
+    ports.push_back(proxies.back()->port());
+  }
+  const double rate = quick ? 200 : 1000;
+  const int total = static_cast<int>(rate * (quick ? 2 : 20));
+  const Load load = drive(ports, "pg" + std::to_string(instances) + "-", total, rate, 32);
+  pd.wait_until([&] { return pd.incidents().size() >= static_cast<std::size_t>(load.accepted); }, 120s);
+  const auto [to_vendor, doubled] = to_vendor_latency(pd, load);
+  const std::string on =
+      "PostgreSQL, " + std::to_string(instances) + (instances == 1 ? " proxy" : " proxies");
+  row("accept latency p50 / p99 at " + fmt(rate, 0) + " req/s, " + on,
+      fmt(percentile(load.latency_ms, 50)) + " / " + fmt(percentile(load.latency_ms, 99)) + " ms",
+      std::to_string(load.accepted) + " accepted, " + std::to_string(load.failed) + " failed; " +
+          std::to_string(doubled) + " alerts with more than one incident (must be 0)");
+  row("webhook-to-vendor latency p50 / p99 at " + fmt(rate, 0) + " events/s, " + on,
+      fmt(percentile(to_vendor, 50)) + " / " + fmt(percentile(to_vendor, 99)) + " ms",
+      std::to_string(to_vendor.size()) + " incidents created");
+  for (auto& proxy : proxies) proxy->stop();
+  return load.failed == 0 && doubled == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -337,6 +396,11 @@ int main(int argc, char** argv) {
   }
   int rc = 0;
   if (what == "all" || what == "accept") rc |= accept_and_sync(quick);
+  if (const char* pg = std::getenv("BENCH_PG_URL");
+      pg != nullptr && *pg != '\0' && (what == "all" || what == "shared")) {
+    rc |= shared_store_latency(quick, pg, 1);
+    rc |= shared_store_latency(quick, pg, 2);
+  }
   if (what == "all" || what == "storm") rc |= storm(quick, 0);
   if (what == "all" || what == "storm") rc |= storm(quick, 1);
   if (what == "all" || what == "reconcile") rc |= reconcile_cost(quick);

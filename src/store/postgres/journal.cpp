@@ -25,7 +25,9 @@ Status PgJournal::write_batch(const std::deque<Pending>& batch, std::vector<Appe
     std::vector<std::string> keys;
     for (const auto& pending : batch)
       for (auto& key : pair_keys_of(pending.received.event)) keys.push_back(std::move(key));
-    if (auto s = lock_pairs(*session, std::move(keys)); !s.ok()) return s;
+    std::vector<std::string> held;
+    if (auto s = lock_pairs(*session, std::move(keys), held); !s.ok()) return s;
+    bool new_work = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Received& r = batch[i].received;
       const Event& e = r.event;
@@ -50,11 +52,12 @@ Status PgJournal::write_batch(const std::deque<Pending>& batch, std::vector<Appe
         if (plan) {
           results[i].plan_outcome = plan->outcome;
           plan->event_id = results[i].event_id;
-          if (auto s = pg_write_plan(*session, *plan, r.received_at_ms, /*mark_event=*/false); !s.ok())
+          if (auto s = pg_write_plan(*session, *plan, r.received_at_ms, /*mark_event=*/false, held); !s.ok())
             return s;
+          new_work |= !plan->actions.empty();
           planned.emplace_back(i, std::move(*plan));
-        } else if (is_actionable(e.kind)) {
-          if (auto s = session->run(pg_sql::kNotify); !s.ok()) return s;
+        } else {
+          new_work |= is_actionable(e.kind);  // stored unplanned: any engine plans it
         }
         continue;
       }
@@ -63,7 +66,8 @@ Status PgJournal::write_batch(const std::deque<Pending>& batch, std::vector<Appe
       if (first->empty()) return Status::internal("PostgreSQL: a conflicting event could not be found");
       results[i] = {AppendOutcome::kDuplicate, first->integer(0, 0), {}, {}};
     }
-    return {};
+    // Every proxy's engine wakes when this commits (NOTIFY is delivered at commit, once per transaction).
+    return new_work ? session->run(pg_sql::kNotify) : Status();
   });
 }
 

@@ -26,9 +26,13 @@ Status PgOutbox::commit_plans(const std::vector<PlannedEvent>& plans, std::int64
   auto session = database_.session();
   if (!session.ok()) return session.status();
   return session->transaction([&]() -> Status {
-    for (const auto& p : plans)
-      if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true); !s.ok()) return s;
-    return {};
+    std::vector<std::string> held;
+    bool new_work = false;
+    for (const auto& p : plans) {
+      if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true, held); !s.ok()) return s;
+      new_work |= !p.actions.empty();
+    }
+    return new_work ? session->run(pg_sql::kNotify) : Status();
   });
 }
 

@@ -59,7 +59,8 @@ Result<Connection> Connection::open(const std::string& url) {
   }
   // The server's notices ("relation already exists, skipping") are not for operators: libpq would print
   // them on stderr, inside a command's output.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   Connection connection(conn);
   // Every session: UTC, and a commit returns only once it is on disk (a 202 promises that), whatever the
   // server's default.
@@ -71,9 +72,23 @@ Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = other.conn_;
+    prepared_ = std::move(other.prepared_);
     other.conn_ = nullptr;
   }
   return *this;
+}
+
+std::string Connection::prepared(const std::string& sql, int parameters, Status& status) {
+  if (const auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  std::string name = "ogpd_" + std::to_string(prepared_.size() + 1);
+  PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(), parameters, nullptr);
+  if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
+    status = failure(result);
+    return {};
+  }
+  PQclear(result);
+  prepared_.emplace(sql, name);
+  return name;
 }
 
 Connection::~Connection() {
@@ -113,8 +128,16 @@ Result<Rows> Connection::query(std::string_view sql, const Params& params) {
       values.push_back(p->c_str());
   }
   const std::string text(sql);
-  PGresult* result = PQexecParams(conn_, text.c_str(), static_cast<int>(values.size()), nullptr,
-                                  values.data(), nullptr, nullptr, 0);
+  PGresult* result = nullptr;
+  if (values.empty()) {
+    result = PQexecParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  } else {
+    Status status;
+    const std::string name = prepared(text, static_cast<int>(values.size()), status);
+    if (name.empty()) return status;
+    result = PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                            nullptr, 0);
+  }
   const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(result);
   return Rows(result);

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,14 +77,18 @@ class Connection {
   // Connects to `url` (a postgresql:// URL or key=value string). The error never repeats the URL, which may
   // hold a password.
   static Result<Connection> open(const std::string& url);
-  Connection(Connection&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  Connection(Connection&& other) noexcept : conn_(other.conn_), prepared_(std::move(other.prepared_)) {
+    other.conn_ = nullptr;
+  }
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // Runs one statement. A failure is kUnavailable when retrying may help (the connection broke, the server
-  // is starting or shutting down, a serialization failure or deadlock), kInternal otherwise.
+  // Runs one statement. A statement with parameters is prepared on its first use on this connection and
+  // executed as prepared afterwards (the server parses and plans it once). A failure is kUnavailable when
+  // retrying may help (the connection broke, the server is starting or shutting down, a serialization failure
+  // or deadlock), kInternal otherwise.
   Result<Rows> query(std::string_view sql, const Params& params = {});
   // Runs one statement and discards its rows.
   Status run(std::string_view sql, const Params& params = {});
@@ -96,7 +101,10 @@ class Connection {
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Status failure(PGresult* result);
+  // The name of `sql` prepared on this connection, preparing it first; empty on failure (`status` says why).
+  std::string prepared(const std::string& sql, int parameters, Status& status);
   PGconn* conn_ = nullptr;
+  std::map<std::string, std::string, std::less<>> prepared_;  // SQL text -> statement name
 };
 
 }  // namespace ogpd::store::pg

@@ -91,18 +91,23 @@ std::vector<std::string> pair_keys_of(const PlannedEvent& plan) {
   return keys;
 }
 
-Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys) {
-  if (keys.empty()) return {};
+Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
+                  std::vector<std::string>& held) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return session.run(pg_sql::kLockKeys, pg::params(pg_text_array(keys)));
+  std::erase_if(keys, [&](const std::string& k) { return std::binary_search(held.begin(), held.end(), k); });
+  if (keys.empty()) return {};
+  if (auto s = session.run(pg_sql::kLockKeys, pg::params(pg_text_array(keys))); !s.ok()) return s;
+  held.insert(held.end(), keys.begin(), keys.end());
+  std::sort(held.begin(), held.end());
+  return {};
 }
 
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& p, std::int64_t now_ms,
-                     bool mark_event) {
+                     bool mark_event, std::vector<std::string>& held) {
   // Usually held already (the event's keys were locked before planning); taken here when the plan reaches
   // a pair its event did not name.
-  if (auto s = lock_pairs(session, pair_keys_of(p)); !s.ok()) return s;
+  if (auto s = lock_pairs(session, pair_keys_of(p), held); !s.ok()) return s;
   for (const auto& a : p.actions) {
     if (auto s = session.run(pg_sql::kInsertAction,
                              pg::params(p.event_id, pair_key_of(a), to_string(target_of(a.kind)),
@@ -110,8 +115,6 @@ Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& p, std::i
         !s.ok())
       return s;
   }
-  if (!p.actions.empty())
-    if (auto s = session.run(pg_sql::kNotify); !s.ok()) return s;
   if (p.new_link) {
     const Link& l = *p.new_link;
     if (auto s = session.run(pg_sql::kSaveLink, pg::params(l.alert_id, l.incident_id, l.incident_key, now_ms,

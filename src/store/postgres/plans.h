@@ -25,14 +25,17 @@ std::optional<Link> pg_read_link(const pg::Rows& rows);
 // The pair keys an event's plan may read or write (its alert's and its incident's), and a plan's.
 std::vector<std::string> pair_keys_of(const Event& event);
 std::vector<std::string> pair_keys_of(const PlannedEvent& plan);
-// Takes the transaction-scoped advisory lock of each key (sorted, so two proxies never wait on each other in
-// a circle); a proxy planning the same pair waits until this transaction ends.
-Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys);
+// Takes the transaction-scoped advisory lock of each of `keys` not in `held` (sorted, so two proxies never
+// wait on each other in a circle); a proxy planning the same pair waits until this transaction ends. Adds
+// them to `held` (kept sorted).
+Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
+                  std::vector<std::string>& held);
 
-// Inside a transaction: the plan's actions, link, consumed echo and observed status; with `mark_event`, also
-// the stored event's new status. Announces new work to every proxy (NOTIFY, delivered at commit).
+// Inside a transaction: the plan's actions (their pairs locked first unless in `held`), link, consumed echo
+// and observed status; with `mark_event`, also the stored event's new status. The caller announces new work
+// (kNotify) once per transaction.
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,
-                     bool mark_event);
+                     bool mark_event, std::vector<std::string>& held);
 
 // One statement in its own transaction; the number of rows it changed.
 Result<std::int64_t> pg_write_one(PgDatabase& database, std::string_view sql, const pg::Params& params);
