@@ -157,7 +157,11 @@ int serve(const Config& config, const ogpd::Clock& clock) {
   else if (config.reconcile_interval_seconds == 0)
     spdlog::info("reconciliation is off (RECONCILE_INTERVAL_SECONDS=0)");
   else
-    reconciler.start([&store] { return store.take_turn(ogpd::store::SingletonJob::kReconciliation); });
+    reconciler.start([&] {
+      // One pass per interval among all the proxies sharing the store (a little slack for their clocks).
+      return store.take_turn(ogpd::store::SingletonJob::kReconciliation, clock.now_ms(),
+                             config.reconcile_interval_seconds * 900LL);
+    });
 
   const std::uint64_t fd_limit = raise_open_files_limit();
   const ogpd::server::Limits limits = ogpd::cli::server_limits(config, fd_limit);
@@ -231,6 +235,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
       spdlog::error("unexpected error in the network loop: {}", e.what());
     }
   }
+  store.stop_waking();  // its notifications wake the engine, which goes first
   pacer.stop();  // ends every wait for a token (a 429 or a refused key), so nothing below hangs behind one
   reconciler.stop();
   journal->stop();
@@ -266,8 +271,10 @@ int main(int argc, char** argv) {
       return ogpd::cli::run_route_explain(config.routes, invocation.explain_file, invocation.json, std::cout,
                                           std::cerr);
     case Command::kMigrateStore:
-      return ogpd::cli::run_migrate_store(invocation.migrate_from, invocation.migrate_to, clock, std::cout,
-                                          std::cerr);
+      return ogpd::cli::run_migrate_store(
+          invocation.migrate_from,
+          invocation.migrate_to.empty() ? config.database_url : invocation.migrate_to, clock, std::cout,
+          std::cerr);
     case Command::kStatus:
     case Command::kLinks:
     case Command::kEvents:

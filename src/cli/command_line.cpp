@@ -83,7 +83,9 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
       "migrate-store",
       "copy a stopped proxy's SQLite store into an empty PostgreSQL database (one box to many)");
   migrate->add_option("--from", inv.migrate_from, "the SQLite store, sqlite:<path>")->required();
-  migrate->add_option("--to", inv.migrate_to, "the PostgreSQL database, postgresql://...")->required();
+  migrate->add_option("--to", inv.migrate_to,
+                      "the PostgreSQL database, postgresql://... (default: DATABASE_URL, which keeps the "
+                      "password off the command line)");
   auto* dead =
       app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);

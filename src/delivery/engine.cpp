@@ -105,6 +105,7 @@ void Engine::loop() {
     last_loop_ms_ = now;
     if (own_user_.take_turn(now)) workers_->post([this] { own_user_.run(); });
     if (priority_lookup_.take_turn(now)) workers_->post([this] { priority_lookup_.run(); });
+    keep_claims(now);
     const bool more = plan_pending();
     const std::int64_t gate_opens = dispatch();
 
@@ -116,6 +117,22 @@ void Engine::loop() {
     std::unique_lock lock(mu_);
     wake_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return woken_ || stopping_; });
   }
+}
+
+// On a shared store each claimed action is leased to this proxy; while it waits for a worker or runs (a
+// slow vendor, a 429 pause), the lease is extended every second, so no other proxy takes it over while it
+// is still being sent. (The SQLite outbox has no leases: extend() does nothing.)
+void Engine::keep_claims(std::int64_t now) {
+  if (now - last_extend_ms_ < 1000) return;
+  last_extend_ms_ = now;
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(mu_);
+    ids.assign(busy_actions_.begin(), busy_actions_.end());
+  }
+  if (ids.empty()) return;
+  if (auto s = outbox_.extend(ids, now); !s.ok())
+    spdlog::warn("could not extend the claim on {} action(s) in flight: {}", ids.size(), s.message());
 }
 
 // Events the journal stored without planning them (written by an older version, or with no planner set):
@@ -168,6 +185,7 @@ std::int64_t Engine::dispatch() {
       {
         std::lock_guard lock(mu_);
         busy_pairs_.insert(item.pair_key);
+        busy_actions_.insert(item.id);
       }
       busy.push_back(item.pair_key);
       --free_slots;
@@ -203,6 +221,7 @@ void Engine::run_item(const store::OutboxItem& item) {
   {
     std::lock_guard lock(mu_);
     busy_pairs_.erase(item.pair_key);
+    busy_actions_.erase(item.id);
   }
   wake();
 }

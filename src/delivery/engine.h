@@ -69,6 +69,7 @@ class Engine {
  private:
   void loop();
   bool plan_pending();
+  void keep_claims(std::int64_t now);  // extends the shared store's leases of the actions in flight
   // Hands due work to the workers; returns when a rate-limited vendor may be called again (0: none waiting).
   std::int64_t dispatch();
   void run_item(const store::OutboxItem& item);
@@ -94,11 +95,13 @@ class Engine {
 
   std::mutex mu_;
   std::condition_variable wake_cv_;
-  bool woken_ = false;                 // guarded by mu_
-  bool stopping_ = false;              // guarded by mu_
-  std::set<std::string> busy_pairs_;   // guarded by mu_
-  std::set<std::string> busy_checks_;  // guarded by mu_
-  std::mt19937_64 random_;             // guarded by mu_
+  bool woken_ = false;                   // guarded by mu_
+  bool stopping_ = false;                // guarded by mu_
+  std::set<std::string> busy_pairs_;     // guarded by mu_
+  std::set<std::int64_t> busy_actions_;  // guarded by mu_: the actions of busy_pairs_, whose claims are kept
+  std::int64_t last_extend_ms_ = 0;      // loop thread only: when the claims were last extended
+  std::set<std::string> busy_checks_;    // guarded by mu_
+  std::mt19937_64 random_;               // guarded by mu_
   struct Refusals {
     int count = 0;           // pauses in a row; 0: not paused
     std::int64_t until = 0;  // when the current pause ends

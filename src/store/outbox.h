@@ -62,6 +62,14 @@ class Outbox {
   // Records who the proxy is on `vendor` (the own-user lookup's answer, or why it failed), for operators.
   virtual Status set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) = 0;
 
+  // Keeps this proxy's claim on `action_ids` (actions it took from due_heads and has not finished): on a
+  // shared store, their leases run on from `now_ms`. The embedded store has no leases.
+  virtual Status extend(const std::vector<std::int64_t>& action_ids, std::int64_t now_ms) {
+    (void)action_ids;
+    (void)now_ms;
+    return {};
+  }
+
   // At start-up: any pending action may have been in flight when the process died, so each looks before it
   // acts on its next attempt.
   virtual Status mark_pending_ambiguous() = 0;

@@ -5,6 +5,7 @@
 // are for. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,12 +35,17 @@ class Store {
   // "sqlite:<path>" or "postgresql" (never the URL: it may hold a password), with the schema version.
   virtual std::string describe() const = 0;
 
-  // Calls `wake` (on a thread of the store's) whenever another proxy queues work, until the store goes. The
-  // embedded store has no other proxy: nothing to do.
+  // Calls `wake` (on a thread of the store's) whenever another proxy queues work, until stop_waking() or the
+  // store goes. The embedded store has no other proxy: nothing to do.
   virtual void on_work_elsewhere(std::function<void()> wake) { (void)wake; }
-  // A turn at `job`, held for as long as the returned object lives; null while another proxy has it.
-  virtual std::shared_ptr<void> take_turn(SingletonJob job) {
+  // No more calls of on_work_elsewhere's `wake` after this returns (before what it wakes is destroyed).
+  virtual void stop_waking() {}
+  // A turn at `job`, held for as long as the returned object lives; null while another proxy has it, or
+  // when another proxy took it less than `every_ms` ago (one turn per interval among all the proxies).
+  virtual std::shared_ptr<void> take_turn(SingletonJob job, std::int64_t now_ms, std::int64_t every_ms) {
     (void)job;
+    (void)now_ms;
+    (void)every_ms;
     return std::make_shared<int>(0);
   }
 

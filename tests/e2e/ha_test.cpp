@@ -2,6 +2,7 @@
 // them — and the database going away and coming back.
 #include <atomic>
 #include <csignal>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -45,12 +46,20 @@ TEST_P(HighAvailability, WebhooksAlternatedBetweenTwoProxiesAreMirroredOnceAndIn
                         og("AddNote", alert, R"(,"note":"note )" + std::to_string(n) + R"(")")),
                 202);
   }
-  // The same delivery (one X-Webhook-Id) reaching both proxies is stored once.
-  const std::string delivery = pd("E-both", "incident.acknowledged", "PNOTOURS", "k");
-  EXPECT_EQ(post_to(*proxy_, "/pd-webhook", delivery), 202);
-  const auto again = http_request(second_->port(), "POST", "/pd-webhook", delivery);
-  EXPECT_EQ(again.status, 200) << again.body;
-  EXPECT_NE(again.body.find("duplicate"), std::string::npos) << again.body;
+  // The same delivery reaching both proxies at the same moment is stored once: one 202, one duplicate.
+  for (int round = 0; round < 5; ++round) {
+    const std::string delivery =
+        pd("E-both-" + std::to_string(round), "incident.acknowledged", "PNOTOURS", "k");
+    HttpReply replies[2];
+    std::thread other([&] { replies[1] = http_request(second_->port(), "POST", "/pd-webhook", delivery); });
+    replies[0] = http_request(proxy_->port(), "POST", "/pd-webhook", delivery);
+    other.join();
+    const int stored = (replies[0].status == 202) + (replies[1].status == 202);
+    const int duplicates = (replies[0].body.find("duplicate") != std::string::npos) +
+                           (replies[1].body.find("duplicate") != std::string::npos);
+    EXPECT_EQ(stored, 1) << replies[0].body << " / " << replies[1].body;
+    EXPECT_EQ(duplicates, 1) << replies[0].body << " / " << replies[1].body;
+  }
 
   ASSERT_TRUE(eventually(
       [&] {
@@ -73,12 +82,14 @@ TEST_P(HighAvailability, WebhooksAlternatedBetweenTwoProxiesAreMirroredOnceAndIn
   EXPECT_EQ(pagerduty_.incidents().size(), static_cast<std::size_t>(kPairs));
 }
 
+// Every fifth alert also gets a note: a note posted twice would show (the fake PagerDuty keeps every note,
+// while it refuses a second open incident with one key, so the POSTs are counted too).
 TEST_P(HighAvailability, Kill9OfOneProxyMidBurstLeavesEveryAcceptedCreateToTheSurvivorExactlyOnce) {
-  pagerduty_.set_latency(20ms);
+  pagerduty_.set_latency(150ms);  // delivery lags the burst: the killed proxy dies with work in its hands
   start();
   start_second();
   std::mutex mu;
-  std::set<std::string> accepted;
+  std::set<std::string> accepted, noted;
   std::vector<std::thread> senders;
   const int kCreates = 500;
   for (int t = 0; t < 4; ++t) {
@@ -86,15 +97,21 @@ TEST_P(HighAvailability, Kill9OfOneProxyMidBurstLeavesEveryAcceptedCreateToTheSu
       for (int i = t; i < kCreates; i += 4) {
         const std::string alert = "k9ha-" + std::to_string(i);
         ProxyProcess& target = i % 2 == 0 ? *proxy_ : *second_;
-        if (post_to(target, "/ops-webhook", og("Create", alert, R"(,"message":"m")")) == 202) {
+        if (post_to(target, "/ops-webhook", og("Create", alert, R"(,"message":"m")")) != 202) continue;
+        {
           std::lock_guard lock(mu);
           accepted.insert(alert);
+        }
+        if (i % 5 == 0 &&
+            post_to(target, "/ops-webhook", og("AddNote", alert, R"(,"note":"once only")")) == 202) {
+          std::lock_guard lock(mu);
+          noted.insert(alert);
         }
       }
     });
   }
   // Kill the first proxy in the middle: some incidents made, most not.
-  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= 40; }, 30s)) << both_outputs();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= 20; }, 30s)) << both_outputs();
   EXPECT_EQ(proxy_->stop(SIGKILL), 128 + SIGKILL);
   const std::size_t made_at_kill = pagerduty_.incidents().size();
   const std::size_t accepted_at_kill = [&] {
@@ -102,21 +119,34 @@ TEST_P(HighAvailability, Kill9OfOneProxyMidBurstLeavesEveryAcceptedCreateToTheSu
     return accepted.size();
   }();
   for (auto& s : senders) s.join();
-  ASSERT_LT(made_at_kill, accepted_at_kill) << "the burst was over before the kill";
+  ASSERT_LT(made_at_kill, accepted_at_kill) << "nothing was left to deliver at the kill";
   EXPECT_GT(accepted.size(), static_cast<std::size_t>(kCreates / 2)) << "the survivor took its half";
 
-  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= accepted.size(); }, 90s))
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incidents().size() >= accepted.size(); }, 120s))
       << second_->output();
-  const auto settled = std::chrono::steady_clock::now() + 15s;  // nothing left pending on the survivor
+  const auto settled = std::chrono::steady_clock::now() + 60s;  // nothing left pending on the survivor
   while (std::chrono::steady_clock::now() < settled &&
          !queues_empty(http_request(second_->port(), "GET", "/metrics").body))
     std::this_thread::sleep_for(50ms);
   EXPECT_TRUE(queues_empty(http_request(second_->port(), "GET", "/metrics").body));
-  for (const auto& alert : accepted) EXPECT_EQ(pagerduty_.incidents_with_key(alert).size(), 1u) << alert;
+  std::map<std::string, int> creates_posted;
+  for (const auto& r : pagerduty_.requests())
+    if (r.method == "POST" && r.path == "/incidents")
+      for (int i = 0; i < kCreates; ++i)
+        if (r.body.find("\"k9ha-" + std::to_string(i) + "\"") != std::string::npos)
+          ++creates_posted["k9ha-" + std::to_string(i)];
+  for (const auto& alert : accepted) {
+    EXPECT_EQ(pagerduty_.incidents_with_key(alert).size(), 1u) << alert;
+    EXPECT_EQ(creates_posted[alert], 1) << alert << ": a takeover looks before it creates";
+  }
+  for (const auto& alert : noted) {
+    const auto incident = only_incident(alert);
+    ASSERT_TRUE(incident) << alert;
+    EXPECT_EQ(incident->notes.size(), 1u) << alert << ": the note landed exactly once";
+  }
   // A Create the killed proxy committed but could not answer is mirrored too (its sender would retry and be
   // told "duplicate"); none is mirrored twice.
-  for (int i = 0; i < kCreates; ++i)
-    EXPECT_LE(pagerduty_.incidents_with_key("k9ha-" + std::to_string(i)).size(), 1u) << i;
+  for (const auto& [alert, posts] : creates_posted) EXPECT_LE(posts, 1) << alert;
   EXPECT_LE(pagerduty_.incidents().size(), accepted.size() + 4) << "at most one unanswered per sender";
 }
 

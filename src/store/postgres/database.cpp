@@ -85,7 +85,8 @@ Result<PgDatabase::Session> PgDatabase::session() {
       return Session(*this, std::move(connection));
     }
     if (open_ < options_.max_connections) break;
-    if (!returned_.wait_for(lock, kPoolWait, [this] { return !idle_.empty(); }))
+    if (!returned_.wait_for(lock, kPoolWait,
+                            [this] { return !idle_.empty() || open_ < options_.max_connections; }))
       return Status::unavailable("PostgreSQL: every connection of the pool is busy");
   }
   const std::int64_t now = clock_.now_ms();
@@ -104,13 +105,20 @@ Result<PgDatabase::Session> PgDatabase::session() {
   }
   backoff_ms_ = 0;
   next_connect_ms_ = 0;
+  reachable_ = true;
   return Session(*this, std::make_unique<pg::Connection>(std::move(*connection)));
 }
 
 void PgDatabase::give_back(std::unique_ptr<pg::Connection> connection) {
+  // A connection still inside a transaction (a body that threw, a ROLLBACK that failed) must not be lent
+  // again: everything its next user did would stay uncommitted, its locks held.
+  if (connection->healthy() && PQtransactionStatus(connection->handle()) != PQTRANS_IDLE)
+    (void)connection->exec_script("ROLLBACK");
+  const bool reusable = connection->healthy() && PQtransactionStatus(connection->handle()) == PQTRANS_IDLE;
   {
     std::lock_guard lock(mu_);
-    if (connection->healthy()) {
+    if (reusable) {
+      reachable_ = true;  // it just answered
       idle_.push_back(std::move(connection));
     } else {
       --open_;
@@ -141,15 +149,6 @@ Status PgDatabase::Session::transaction(const std::function<Status()>& body) {
 
 Status PgDatabase::health() {
   if (reachable_) return {};
-  const std::int64_t now = clock_.now_ms();
-  if (now - last_probe_ms_ >= 1000) {
-    last_probe_ms_ = now;
-    auto session = this->session();
-    if (session.ok() && session->run("SELECT 1").ok()) {
-      reachable_ = true;
-      return {};
-    }
-  }
   std::lock_guard lock(mu_);
   return Status::unavailable(last_error_.empty() ? "PostgreSQL is unreachable" : last_error_);
 }

@@ -75,8 +75,9 @@ class PgDatabase {
   // A connection of its own, outside the pool (LISTEN, a singleton's advisory lock).
   Result<pg::Connection> dedicated() { return pg::Connection::open(url_); }
 
-  // OK while the server answers; otherwise why not. After a failure it asks the server again (at most once
-  // a second), so it recovers by itself.
+  // OK while the server answers; otherwise why not. Never waits (the network thread asks, for /readyz): it
+  // says what the last connection learnt. Recovery needs no caller: the engine's loop uses the store every
+  // second, so a new connection is tried (with backoff) and its success makes the store healthy again.
   Status health();
 
   int schema_version() const { return schema_version_; }
@@ -102,7 +103,6 @@ class PgDatabase {
   std::int64_t backoff_ms_ = 0;                        // guarded by mu_
   std::string last_error_;                             // guarded by mu_
   std::atomic<bool> reachable_{true};
-  std::atomic<std::int64_t> last_probe_ms_{0};
 };
 
 // Applies the numbered migrations of postgres/schema.h that the database lacks, under the migrations'

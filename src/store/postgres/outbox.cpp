@@ -110,6 +110,14 @@ Status PgOutbox::reopen(std::int64_t action_id, int attempts, std::int64_t next_
   return {};
 }
 
+Status PgOutbox::extend(const std::vector<std::int64_t>& action_ids, std::int64_t now_ms) {
+  std::string ids = "{";
+  for (const auto id : action_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "}";
+  return as_status(pg_write_one(database_, pg_sql::kExtendLeases,
+                                pg::params(ids, now_ms + database_.lease_ms(), database_.instance())));
+}
+
 std::optional<OutboxItem> PgOutbox::action(std::int64_t action_id) {
   auto session = database_.session();
   if (!session.ok()) return std::nullopt;

@@ -40,6 +40,7 @@ class PgOutbox final : public Outbox {
   Status set_vendor_pause(Side vendor, const std::optional<std::string>& reason, const std::string& error,
                           std::int64_t now_ms) override;
   Status set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) override;
+  Status extend(const std::vector<std::int64_t>& action_ids, std::int64_t now_ms) override;
   // Nothing to do here: an action another proxy was running when it died is taken over when its lease runs
   // out, and looks before it acts then (a start-up must not mark the work of proxies still running).
   Status mark_pending_ambiguous() override { return {}; }

@@ -50,11 +50,37 @@ std::int64_t Rows::affected() const {
 }
 
 Result<Connection> Connection::open(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
+  // The URL is checked first: libpq quotes what it cannot read, which may be the password.
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &parse_error);
+  if (options == nullptr) {
+    if (parse_error != nullptr) PQfreemem(parse_error);
+    return Status::invalid(
+        "PostgreSQL: the URL cannot be read (postgresql://user:password@host:5432/database)");
+  }
+  std::string password;
+  for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val != nullptr) password = o->val;
+  PQconninfoFree(options);
+  // Defaults first, so the URL's own settings win: give up connecting after 5 s, and notice a server that
+  // went silent (a failover, a partition) within seconds rather than at the kernel's TCP timeout.
+  const char* keywords[] = {"connect_timeout",
+                            "keepalives_idle",
+                            "keepalives_interval",
+                            "keepalives_count",
+                            "tcp_user_timeout",
+                            "application_name",
+                            "dbname",
+                            nullptr};
+  const char* values[] = {"5", "5", "2", "3", "10000", "ogpd-proxy", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Status::unavailable("PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = first_line(PQerrorMessage(conn));
     PQfinish(conn);
+    if (!password.empty())
+      for (auto at = why.find(password); at != std::string::npos; at = why.find(password))
+        why.replace(at, password.size(), "(hidden)");
     return Status::unavailable("PostgreSQL: " + why);
   }
   // The server's notices ("relation already exists, skipping") are not for operators: libpq would print

@@ -137,7 +137,11 @@ Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& p, std::i
       return s;
   }
   if (!mark_event) return {};
-  return session.run(pg_sql::kMarkEvent, pg::params(p.event_id, p.outcome));
+  auto marked = session.query(pg_sql::kMarkEvent, pg::params(p.event_id, p.outcome));
+  if (!marked.ok()) return marked.status();
+  if (marked->affected() == 0)
+    return Status::unavailable("event " + std::to_string(p.event_id) + " was planned by another proxy");
+  return {};
 }
 
 Result<std::int64_t> pg_write_one(PgDatabase& database, std::string_view sql, const pg::Params& params) {

@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 2> kMigrations{
     // 1: the whole store as SQLite's migration 13 left it, with outbox leases.
     "CREATE TABLE events ("
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -88,7 +88,16 @@ constexpr std::array<std::string_view, 1> kMigrations{
     " side TEXT NOT NULL, target_id TEXT NOT NULL, status TEXT NOT NULL, updated_at_ms BIGINT NOT NULL,"
     " PRIMARY KEY (side, target_id));"
     "CREATE INDEX pair_state_updated ON pair_state (updated_at_ms);",
+
+    // 2: when a singleton job (reconciliation) last ran, on whichever proxy: one pass per interval in all.
+    "CREATE TABLE turns (job TEXT PRIMARY KEY, last_at_ms BIGINT NOT NULL);",
 };
+
+// Takes the job's turn when nobody took it within the interval: $1 job, $2 now, $3 interval (ms). A row
+// back: this proxy's turn.
+constexpr std::string_view kTakeTurn =
+    "INSERT INTO turns AS t (job, last_at_ms) VALUES ($1, $2) ON CONFLICT (job) DO UPDATE"
+    " SET last_at_ms = excluded.last_at_ms WHERE t.last_at_ms <= $2 - $3 RETURNING 1";
 
 // The channel an instance announces new work on (LISTEN/NOTIFY): every engine wakes at once.
 constexpr std::string_view kChannel = "ogpd_outbox";
@@ -113,7 +122,10 @@ constexpr std::string_view kPendingEvents =
     "SELECT " OGPD_PG_EVENT_COLUMNS " FROM events WHERE status = 'pending' ORDER BY id LIMIT $1";
 constexpr std::string_view kRecentEvents =
     "SELECT " OGPD_PG_EVENT_COLUMNS " FROM events ORDER BY id DESC LIMIT $1";
-constexpr std::string_view kMarkEvent = "UPDATE events SET status = 'done', outcome = $2 WHERE id = $1";
+// Only a pending event: two proxies planning the same left-over event, the second changes nothing (and
+// rolls its plan back).
+constexpr std::string_view kMarkEvent =
+    "UPDATE events SET status = 'done', outcome = $2 WHERE id = $1 AND status = 'pending'";
 
 constexpr std::string_view kLinkByAlert =
     "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links WHERE alert_id = $1";
@@ -145,12 +157,13 @@ constexpr std::string_view kInsertAction =
     " updated_at_ms) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6, $6)";
 
 // A head (the oldest pending action of its pair) is due when its time has come and nobody holds it, or the
-// proxy that held it let its lease run out (it died, or hung): taking it over, the action looks before it
-// acts. The claim is one statement; SKIP LOCKED lets instances claim side by side without waiting.
-// $1 now, $2 limit, $3 target, $4 owner, $5 lease end, $6 pair keys this proxy is busy with (text[]).
+// proxy that held it let its lease run out (it died, hung, or lost the database before recording the
+// outcome): taking it over — even back — the action looks before it acts. The claim is one statement; SKIP
+// LOCKED lets instances claim side by side without waiting. $1 now, $2 limit, $3 target, $4 owner, $5 lease
+// end, $6 pair keys this proxy is busy with (text[]).
 constexpr std::string_view kClaimHeads =
     "UPDATE outbox o SET lease_owner = $4, lease_until_ms = $5,"
-    " ambiguous = o.ambiguous OR (o.lease_owner IS NOT NULL AND o.lease_owner <> $4)"
+    " ambiguous = o.ambiguous OR o.lease_owner IS NOT NULL"
     " WHERE o.id IN (SELECT c.id FROM outbox c WHERE c.state = 'pending' AND c.target = $3"
     " AND c.next_attempt_at_ms <= $1 AND (c.lease_until_ms IS NULL OR c.lease_until_ms <= $1)"
     " AND NOT (c.pair_key = ANY ($6::text[]))"
@@ -164,17 +177,24 @@ constexpr std::string_view kNextDue =
     " FROM outbox c WHERE c.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox p"
     " WHERE p.pair_key = c.pair_key AND p.state = 'pending' AND p.id < c.id)"
     " UNION ALL SELECT MIN(next_at_ms) FROM checks) AS due";
-// Outcomes of an attempt: they apply only while this proxy ($N) still holds the lease, or nobody does; a
-// proxy whose lease was taken over learns it by changing nothing.
+// Outcomes of an attempt: they apply only to a pending action this proxy ($N) still holds; a proxy whose
+// lease was taken over (or whose action another proxy already finished) learns it by changing nothing. The
+// one exception is Opsgenie's later verdict on a done action whose check is still kept (lookups.h).
 constexpr std::string_view kCompleteAction =
     "UPDATE outbox SET state = 'done', updated_at_ms = $2, last_error = NULL, lease_owner = NULL,"
-    " lease_until_ms = NULL WHERE id = $1 AND (lease_owner IS NULL OR lease_owner = $3)";
+    " lease_until_ms = NULL WHERE id = $1 AND state = 'pending' AND lease_owner = $3";
 constexpr std::string_view kRescheduleAction =
     "UPDATE outbox SET attempts = $2, next_attempt_at_ms = $3, last_error = $4, ambiguous = $5,"
-    " lease_owner = NULL, lease_until_ms = NULL WHERE id = $1 AND (lease_owner IS NULL OR lease_owner = $6)";
+    " lease_owner = NULL, lease_until_ms = NULL WHERE id = $1 AND state = 'pending' AND lease_owner = $6";
 constexpr std::string_view kFinishAction =
     "UPDATE outbox SET state = $2, last_error = $3, updated_at_ms = $4, lease_owner = NULL,"
-    " lease_until_ms = NULL WHERE id = $1 AND (lease_owner IS NULL OR lease_owner = $5)";
+    " lease_until_ms = NULL WHERE id = $1 AND ((state = 'pending' AND lease_owner = $5)"
+    " OR (state = 'done' AND EXISTS (SELECT 1 FROM checks WHERE action_id = $1)))";
+// Keeps this proxy's claim on the actions it is running (or has queued to run): $1 ids (bigint[]), $2 the
+// new lease end, $3 owner.
+constexpr std::string_view kExtendLeases =
+    "UPDATE outbox SET lease_until_ms = $2 WHERE id = ANY ($1::bigint[]) AND state = 'pending'"
+    " AND lease_owner = $3";
 constexpr std::string_view kReopenAction =
     "UPDATE outbox SET state = 'pending', attempts = $2, next_attempt_at_ms = $3, last_error = $4,"
     " updated_at_ms = $5 WHERE id = $1 AND state = 'done'";

@@ -40,7 +40,8 @@ class PgStore final : public Store {
   void on_work_elsewhere(std::function<void()> wake) override {
     listener_ = std::make_unique<PgListener>(*database, std::move(wake));
   }
-  std::shared_ptr<void> take_turn(SingletonJob job) override;
+  void stop_waking() override { listener_.reset(); }
+  std::shared_ptr<void> take_turn(SingletonJob job, std::int64_t now_ms, std::int64_t every_ms) override;
 
   const std::unique_ptr<PgDatabase> database;
 
