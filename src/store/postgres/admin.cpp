@@ -24,15 +24,18 @@ std::optional<OutboxItem> PgAdmin::action(std::int64_t id) {
 }
 
 Status PgAdmin::replay(std::int64_t action_id, std::int64_t now_ms) {
-  auto changed = pg_write_one(database_, pg_sql::kReplayAction, pg::params(action_id, now_ms));
+  auto changed =
+      pg_write_one(database_, PgCommit::kFlushed, pg_sql::kReplayAction, pg::params(action_id, now_ms));
   if (!changed.ok()) return changed.status();
   if (*changed == 0) return Status::not_found("no dead letter with id " + std::to_string(action_id));
-  (void)pg_write_one(database_, pg_sql::kNotify, {});  // wake the engines now rather than at their next poll
+  (void)pg_write_one(database_, PgCommit::kFlushed, pg_sql::kNotify,
+                     {});  // wake the engines now rather than at their next poll
   return {};
 }
 
 Status PgAdmin::discard(std::int64_t action_id, std::int64_t now_ms) {
-  auto changed = pg_write_one(database_, pg_sql::kDiscardAction, pg::params(action_id, now_ms));
+  auto changed =
+      pg_write_one(database_, PgCommit::kFlushed, pg_sql::kDiscardAction, pg::params(action_id, now_ms));
   if (!changed.ok()) return changed.status();
   if (*changed == 0) return Status::not_found("no dead letter with id " + std::to_string(action_id));
   return {};

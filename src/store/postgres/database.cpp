@@ -133,7 +133,8 @@ PgDatabase::Session::~Session() {
   if (connection_) database_.give_back(std::move(connection_));
 }
 
-Status PgDatabase::Session::transaction(const std::function<Status()>& body) {
+Status PgDatabase::Session::transaction(const std::function<Status()>& body, PgCommit commit) {
+  if (auto s = commit_as(commit); !s.ok()) return s;
   if (auto s = connection_->exec_script("BEGIN"); !s.ok()) return s;
   Status status = body();
   if (status.ok()) {

@@ -34,6 +34,15 @@ struct PgOptions {
   std::string instance;
 };
 
+// How a commit must reach the disk (as SQLite's Durability, sqlite/database.h).
+enum class PgCommit {
+  kFlushed,  // synchronous_commit=on: on disk when the commit returns (the journal: a 202 promises it; and
+             // outbox claims, whose loss could let an action run twice without looking)
+  kLazy,     // synchronous_commit=off: survives this proxy's crash at once and the server's within a moment;
+             // for outcomes, links and the echo ledger, whose loss only makes an action run again, looking
+             // first (its lease was held: a takeover is ambiguous)
+};
+
 // Advisory lock keys (one number each, the same on every instance).
 enum class PgLock : std::int64_t {
   kMigrations = 0x6f677064'0001,
@@ -58,9 +67,10 @@ class PgDatabase {
       return connection_->query(sql, params);
     }
     Status run(std::string_view sql, const pg::Params& params = {}) { return connection_->run(sql, params); }
-    // BEGIN ... COMMIT (each commit waits for the disk: synchronous_commit=on), or ROLLBACK when `body` or
-    // the commit fails.
-    Status transaction(const std::function<Status()>& body);
+    // BEGIN ... COMMIT, or ROLLBACK when `body` or the commit fails. What the session commits after this
+    // (this transaction, or statements run on their own) reaches the disk as `commit` says.
+    Status transaction(const std::function<Status()>& body, PgCommit commit = PgCommit::kFlushed);
+    Status commit_as(PgCommit commit) { return connection_->synchronous(commit == PgCommit::kFlushed); }
 
    private:
     friend class PgDatabase;

@@ -44,24 +44,24 @@ bool PgLedger::alert_unrouted(const std::string& alert_id) {
 }
 
 Status PgLedger::save_link(const Link& link, std::int64_t now_ms) {
-  return as_status(pg_write_one(database_, pg_sql::kSaveLink,
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSaveLink,
                                 pg::params(link.alert_id, link.incident_id, link.incident_key, now_ms,
                                            link.route, link.born_in_pagerduty)));
 }
 
 Status PgLedger::record_echo(const Echo& echo, std::int64_t now_ms) {
   return as_status(
-      pg_write_one(database_, pg_sql::kRecordEcho,
+      pg_write_one(database_, PgCommit::kLazy, pg_sql::kRecordEcho,
                    pg::params(to_string(echo.side), echo.target_id, echo.verb, echo.note_digest, now_ms)));
 }
 
 Status PgLedger::expire_echoes(std::int64_t before_ms) {
-  return as_status(pg_write_one(database_, pg_sql::kExpireEchoes, pg::params(before_ms)));
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExpireEchoes, pg::params(before_ms)));
 }
 
 Status PgLedger::withdraw_echo(const Echo& echo) {
   return as_status(
-      pg_write_one(database_, pg_sql::kConsumeEcho,
+      pg_write_one(database_, PgCommit::kLazy, pg_sql::kConsumeEcho,
                    pg::params(to_string(echo.side), echo.target_id, echo.verb, echo.note_digest)));
 }
 
@@ -91,7 +91,7 @@ std::optional<std::string> PgLedger::known_status(Side side, const std::string& 
 
 Status PgLedger::save_status(const PairStatus& status, std::int64_t now_ms) {
   return as_status(pg_write_one(
-      database_, pg_sql::kSaveStatus,
+      database_, PgCommit::kLazy, pg_sql::kSaveStatus,
       pg::params(to_string(status.side), status.target_id, status.status, now_ms, status.authoritative)));
 }
 

@@ -25,15 +25,17 @@ std::vector<StoredEvent> PgOutbox::pending_events(std::size_t limit) {
 Status PgOutbox::commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) {
   auto session = database_.session();
   if (!session.ok()) return session.status();
-  return session->transaction([&]() -> Status {
-    std::vector<std::string> held;
-    bool new_work = false;
-    for (const auto& p : plans) {
-      if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true, held); !s.ok()) return s;
-      new_work |= !p.actions.empty();
-    }
-    return new_work ? session->run(pg_sql::kNotify) : Status();
-  });
+  return session->transaction(
+      [&]() -> Status {
+        std::vector<std::string> held;
+        bool new_work = false;
+        for (const auto& p : plans) {
+          if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true, held); !s.ok()) return s;
+          new_work |= !p.actions.empty();
+        }
+        return new_work ? session->run(pg_sql::kNotify) : Status();
+      },
+      PgCommit::kLazy);
 }
 
 bool PgOutbox::has_pending(const Link& link) {
@@ -51,6 +53,8 @@ std::vector<OutboxItem> PgOutbox::due_heads(std::int64_t now_ms, std::size_t lim
                                             std::optional<Side> target) {
   auto session = database_.session();
   if (!session.ok()) return {};
+  // A claim lost to a server crash would let another proxy take the action without looking: flushed.
+  if (!session->commit_as(PgCommit::kFlushed).ok()) return {};
   std::vector<OutboxItem> items;
   for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
     if (target && *target != side) continue;
@@ -79,31 +83,34 @@ std::optional<std::int64_t> PgOutbox::next_due_ms() {
 Status PgOutbox::complete(std::int64_t action_id, std::int64_t now_ms, const std::optional<Check>& check) {
   auto session = database_.session();
   if (!session.ok()) return session.status();
-  return session->transaction([&]() -> Status {
-    auto done = session->query(pg_sql::kCompleteAction, pg::params(action_id, now_ms, database_.instance()));
-    if (!done.ok()) return done.status();
-    if (done->affected() == 0 || !check) return {};
-    return session->run(pg_sql::kInsertCheck, pg::params(check->request_id, action_id, now_ms));
-  });
+  return session->transaction(
+      [&]() -> Status {
+        auto done =
+            session->query(pg_sql::kCompleteAction, pg::params(action_id, now_ms, database_.instance()));
+        if (!done.ok()) return done.status();
+        if (done->affected() == 0 || !check) return {};
+        return session->run(pg_sql::kInsertCheck, pg::params(check->request_id, action_id, now_ms));
+      },
+      PgCommit::kLazy);
 }
 
 Status PgOutbox::reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
                             const std::string& error, bool ambiguous) {
   return as_status(pg_write_one(
-      database_, pg_sql::kRescheduleAction,
+      database_, PgCommit::kLazy, pg_sql::kRescheduleAction,
       pg::params(action_id, attempts, next_attempt_at_ms, error, ambiguous, database_.instance())));
 }
 
 Status PgOutbox::finish(std::int64_t action_id, ActionState state, const std::string& error,
                         std::int64_t now_ms) {
   return as_status(
-      pg_write_one(database_, pg_sql::kFinishAction,
+      pg_write_one(database_, PgCommit::kLazy, pg_sql::kFinishAction,
                    pg::params(action_id, to_string(state), error, now_ms, database_.instance())));
 }
 
 Status PgOutbox::reopen(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
                         const std::string& error, std::int64_t now_ms) {
-  auto changed = pg_write_one(database_, pg_sql::kReopenAction,
+  auto changed = pg_write_one(database_, PgCommit::kLazy, pg_sql::kReopenAction,
                               pg::params(action_id, attempts, next_attempt_at_ms, error, now_ms));
   if (!changed.ok()) return changed.status();
   if (*changed == 0) return Status::not_found("no done action with id " + std::to_string(action_id));
@@ -114,7 +121,7 @@ Status PgOutbox::extend(const std::vector<std::int64_t>& action_ids, std::int64_
   std::string ids = "{";
   for (const auto id : action_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
   ids += "}";
-  return as_status(pg_write_one(database_, pg_sql::kExtendLeases,
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExtendLeases,
                                 pg::params(ids, now_ms + database_.lease_ms(), database_.instance())));
 }
 
@@ -132,6 +139,7 @@ std::vector<Check> PgOutbox::due_checks(std::int64_t now_ms, std::size_t limit) 
   if (limit == 0) return {};
   auto session = database_.session();
   if (!session.ok()) return {};
+  if (!session->commit_as(PgCommit::kLazy).ok()) return {};  // a lost claim only makes the check run again
   auto rows = session->query(pg_sql::kClaimChecks, pg::params(now_ms, static_cast<std::int64_t>(limit),
                                                               now_ms + database_.lease_ms()));
   std::vector<Check> out;
@@ -142,25 +150,25 @@ std::vector<Check> PgOutbox::due_checks(std::int64_t now_ms, std::size_t limit) 
 }
 
 Status PgOutbox::reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) {
-  return as_status(
-      pg_write_one(database_, pg_sql::kRescheduleCheck, pg::params(request_id, attempts, next_at_ms)));
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kRescheduleCheck,
+                                pg::params(request_id, attempts, next_at_ms)));
 }
 
 Status PgOutbox::drop_check(const std::string& request_id) {
-  return as_status(pg_write_one(database_, pg_sql::kDropCheck, pg::params(request_id)));
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kDropCheck, pg::params(request_id)));
 }
 
 Status PgOutbox::set_vendor_pause(Side vendor, const std::optional<std::string>& reason,
                                   const std::string& error, std::int64_t now_ms) {
   return as_status(
-      pg_write_one(database_, pg_sql::kSetVendorPause,
+      pg_write_one(database_, PgCommit::kLazy, pg_sql::kSetVendorPause,
                    pg::params(to_string(vendor), reason,
                               error.empty() ? std::nullopt : std::optional<std::string>(error), now_ms)));
 }
 
 Status PgOutbox::set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) {
-  return as_status(
-      pg_write_one(database_, pg_sql::kSetVendorIdentity, pg::params(to_string(vendor), identity, now_ms)));
+  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSetVendorIdentity,
+                                pg::params(to_string(vendor), identity, now_ms)));
 }
 
 }  // namespace ogpd::store

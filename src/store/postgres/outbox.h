@@ -2,8 +2,10 @@
 // due head is claimed with FOR UPDATE SKIP LOCKED and a lease (owner, expiry; PgOptions::lease), so a pair's
 // actions still run one at a time and in order, on whichever proxy holds its head. An attempt's outcome is
 // written only while its proxy still holds the lease; a lease that runs out (the proxy died or hung) lets
-// another proxy take the action over, marked ambiguous: it looks before it acts. Every write commits before
-// it returns (synchronous_commit=on). Thread-safe; failures are values, and a failed call changes nothing.
+// another proxy take the action over, marked ambiguous: it looks before it acts. Claims are flushed to disk
+// before they return; outcomes are committed lazily (PgCommit::kLazy: a server crash may lose the last
+// moment of them, and the action then runs again, looking first, as after SQLite's synchronous=NORMAL).
+// Thread-safe; failures are values, and a failed call changes nothing.
 #pragma once
 
 #include <string>

@@ -99,6 +99,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = other.conn_;
     prepared_ = std::move(other.prepared_);
+    synchronous_ = other.synchronous_;
     other.conn_ = nullptr;
   }
   return *this;
@@ -167,6 +168,14 @@ Result<Rows> Connection::query(std::string_view sql, const Params& params) {
   const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(result);
   return Rows(result);
+}
+
+Status Connection::synchronous(bool on) {
+  if (on == synchronous_) return {};
+  if (auto s = exec_script(on ? "SET synchronous_commit = on" : "SET synchronous_commit = off"); !s.ok())
+    return s;
+  synchronous_ = on;
+  return {};
 }
 
 Status Connection::run(std::string_view sql, const Params& params) {

@@ -77,7 +77,8 @@ class Connection {
   // Connects to `url` (a postgresql:// URL or key=value string). The error never repeats the URL, which may
   // hold a password.
   static Result<Connection> open(const std::string& url);
-  Connection(Connection&& other) noexcept : conn_(other.conn_), prepared_(std::move(other.prepared_)) {
+  Connection(Connection&& other) noexcept
+      : conn_(other.conn_), prepared_(std::move(other.prepared_)), synchronous_(other.synchronous_) {
     other.conn_ = nullptr;
   }
   Connection& operator=(Connection&& other) noexcept;
@@ -94,6 +95,8 @@ class Connection {
   Status run(std::string_view sql, const Params& params = {});
   // Runs several statements with no parameters (migrations).
   Status exec_script(std::string_view sql);
+  // synchronous_commit for what this connection commits next (set on the server only when it changes).
+  Status synchronous(bool on);
   // False once the connection to the server is lost; it is then closed, not reused.
   bool healthy() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK; }
   PGconn* handle() const { return conn_; }
@@ -105,6 +108,7 @@ class Connection {
   std::string prepared(const std::string& sql, int parameters, Status& status);
   PGconn* conn_ = nullptr;
   std::map<std::string, std::string, std::less<>> prepared_;  // SQL text -> statement name
+  bool synchronous_ = true;                                   // the session's synchronous_commit
 };
 
 }  // namespace ogpd::store::pg

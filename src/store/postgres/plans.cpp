@@ -144,9 +144,11 @@ Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& p, std::i
   return {};
 }
 
-Result<std::int64_t> pg_write_one(PgDatabase& database, std::string_view sql, const pg::Params& params) {
+Result<std::int64_t> pg_write_one(PgDatabase& database, PgCommit commit, std::string_view sql,
+                                  const pg::Params& params) {
   auto session = database.session();
   if (!session.ok()) return session.status();
+  if (auto s = session->commit_as(commit); !s.ok()) return s;
   auto rows = session->query(sql, params);
   if (!rows.ok()) return rows.status();
   return rows->affected();

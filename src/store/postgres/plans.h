@@ -37,8 +37,9 @@ Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,
                      bool mark_event, std::vector<std::string>& held);
 
-// One statement in its own transaction; the number of rows it changed.
-Result<std::int64_t> pg_write_one(PgDatabase& database, std::string_view sql, const pg::Params& params);
+// One statement in its own transaction, committed as `commit` says; the number of rows it changed.
+Result<std::int64_t> pg_write_one(PgDatabase& database, PgCommit commit, std::string_view sql,
+                                  const pg::Params& params);
 
 // The view of links and ledger a planner reads, over a held Session (and so inside its transaction). A
 // failed read reads as "nothing there" — and fails the transaction, so the plan is never written.

@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 2> kMigrations{
+constexpr std::array<std::string_view, 3> kMigrations{
     // 1: the whole store as SQLite's migration 13 left it, with outbox leases.
     "CREATE TABLE events ("
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -91,6 +91,10 @@ constexpr std::array<std::string_view, 2> kMigrations{
 
     // 2: when a singleton job (reconciliation) last ran, on whichever proxy: one pass per interval in all.
     "CREATE TABLE turns (job TEXT PRIMARY KEY, last_at_ms BIGINT NOT NULL);",
+
+    // 3: when the next claimed action's lease ends, without reading every pending action.
+    "CREATE INDEX outbox_leased ON outbox (lease_until_ms) WHERE state = 'pending' AND lease_owner IS NOT "
+    "NULL;",
 };
 
 // Takes the job's turn when nobody took it within the interval: $1 job, $2 now, $3 interval (ms). A row
@@ -171,12 +175,19 @@ constexpr std::string_view kClaimHeads =
     " AND p.id < c.id)"
     " ORDER BY c.next_attempt_at_ms, c.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
     " RETURNING " OGPD_PG_ACTION_COLUMNS;
-// When the next head becomes due (its retry time, or the end of another proxy's lease), or the next check.
+// When the next head becomes due (its retry time), the next lease ends, or the next check: each the first row
+// of an index in order, so the engine's every turn costs the same whatever the backlog.
+#define OGPD_PG_FIRST_DUE_HEAD(target)                                                              \
+  "(SELECT c.next_attempt_at_ms FROM outbox c WHERE c.state = 'pending' AND c.target = '" target    \
+  "'"                                                                                               \
+  " AND c.lease_owner IS NULL AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.pair_key = c.pair_key" \
+  " AND p.state = 'pending' AND p.id < c.id) ORDER BY c.next_attempt_at_ms LIMIT 1)"
 constexpr std::string_view kNextDue =
-    "SELECT MIN(t) FROM (SELECT GREATEST(c.next_attempt_at_ms, COALESCE(c.lease_until_ms, 0)) AS t"
-    " FROM outbox c WHERE c.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox p"
-    " WHERE p.pair_key = c.pair_key AND p.state = 'pending' AND p.id < c.id)"
-    " UNION ALL SELECT MIN(next_at_ms) FROM checks) AS due";
+    "SELECT LEAST(" OGPD_PG_FIRST_DUE_HEAD("pagerduty") ", " OGPD_PG_FIRST_DUE_HEAD("opsgenie") ","
+    " (SELECT MIN(lease_until_ms) FROM outbox WHERE state = 'pending' AND lease_owner IS NOT NULL),"
+    " (SELECT MIN(next_at_ms) FROM checks))";
+#undef OGPD_PG_FIRST_DUE_HEAD
+
 // Outcomes of an attempt: they apply only to a pending action this proxy ($N) still holds; a proxy whose
 // lease was taken over (or whose action another proxy already finished) learns it by changing nothing. The
 // one exception is Opsgenie's later verdict on a done action whose check is still kept (lookups.h).
