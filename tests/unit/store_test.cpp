@@ -1,4 +1,3 @@
-#include "store/postgres/schema.h"
 #include "store/postgres/store.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "store/action_json.h"
+#include "store/postgres/schema.h"
 #include "store/sqlite/store.h"
 #include "support/postgres.h"
 
@@ -17,6 +17,24 @@ namespace ogpd::store {
 namespace {
 
 enum class Backend { kSqlite, kPostgres };
+
+// An Opsgenie event of `kind` under `key` (its dedupe key), as the intake would journal it.
+Received received(const std::string& key, EventKind kind, const std::string& type) {
+  Received r;
+  r.event.source = Source::kOpsgenie;
+  r.event.kind = kind;
+  r.event.type = type;
+  r.event.dedupe_key = key;
+  r.raw_body = "{}";
+  return r;
+}
+
+// Appends `r` and waits for its outcome.
+AppendResult append_and_wait(Journal& journal, Received r) {
+  std::promise<AppendResult> done;
+  journal.append(std::move(r), [&done](AppendResult result) { done.set_value(std::move(result)); });
+  return done.get_future().get();
+}
 
 // The roles' contract, on each backend (store.h). On PostgreSQL the lease is 0 here, so a claimed head is
 // claimable again at once, as an SQLite head is (its in-flight guard is the engine's `busy` set); leases
@@ -51,18 +69,11 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 
   std::int64_t journal(const std::string& key, EventKind kind = EventKind::kAlertAcknowledged,
                        std::int64_t received_at_ms = 0) {
-    Received r;
-    r.event.source = Source::kOpsgenie;
-    r.event.kind = kind;
-    r.event.type = "Acknowledge";
-    r.event.dedupe_key = key;
+    Received r = received(key, kind, "Acknowledge");
     r.event.alert_id = "A-" + key;
     r.event.actor_name = "alice";
-    r.raw_body = "{}";
     r.received_at_ms = received_at_ms;
-    std::promise<AppendResult> p;
-    journal_->append(std::move(r), [&p](AppendResult res) { p.set_value(res); });
-    return p.get_future().get().event_id;
+    return append_and_wait(*journal_, std::move(r)).event_id;
   }
 
   static Action note(const std::string& alert, const std::string& text) {
@@ -285,15 +296,8 @@ TEST(PgLeases, AClaimIsExclusiveUntilItsLeaseEndsAndATakeoverLooksFirst) {
   auto second = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "two"});
   ASSERT_TRUE(first.ok() && second.ok());
   auto journal = (*first)->start_journal({});
-  Received r;
-  r.event.source = Source::kOpsgenie;
-  r.event.kind = EventKind::kAlertAcknowledged;
-  r.event.type = "Acknowledge";
-  r.event.dedupe_key = "lease-1";
-  r.raw_body = "{}";
-  std::promise<AppendResult> stored;
-  journal->append(std::move(r), [&](AppendResult result) { stored.set_value(result); });
-  const auto event = stored.get_future().get().event_id;
+  const auto event =
+      append_and_wait(*journal, received("lease-1", EventKind::kAlertAcknowledged, "Acknowledge")).event_id;
   Action a;
   a.kind = ActionKind::kAddIncidentNote;
   a.alert_id = "A";
@@ -352,15 +356,7 @@ TEST(PgStore, ALostServerIsUnavailableAndTheStoreRecoversByItself) {
   ASSERT_TRUE(store.ok()) << store.error();
   auto journal = (*store)->start_journal({});
   const auto append = [&](const std::string& key) {
-    Received r;
-    r.event.source = Source::kOpsgenie;
-    r.event.kind = EventKind::kOther;
-    r.event.type = "Ping";
-    r.event.dedupe_key = key;
-    r.raw_body = "{}";
-    std::promise<AppendResult> done;
-    journal->append(std::move(r), [&](AppendResult result) { done.set_value(result); });
-    return done.get_future().get();
+    return append_and_wait(*journal, received(key, EventKind::kOther, "Ping"));
   };
   EXPECT_EQ(append("before").outcome, AppendOutcome::kStored);
   ASSERT_TRUE(server.pause());

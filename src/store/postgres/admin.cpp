@@ -14,13 +14,7 @@ std::vector<OutboxItem> PgAdmin::actions_in_state(ActionState state, std::size_t
 }
 
 std::optional<OutboxItem> PgAdmin::action(std::int64_t id) {
-  auto session = database_.session();
-  if (!session.ok()) return std::nullopt;
-  auto rows = session->query(pg_sql::kActionById, pg::params(id));
-  if (!rows.ok()) return std::nullopt;
-  auto items = pg_read_actions(*rows);
-  if (items.empty()) return std::nullopt;
-  return items.front();
+  return pg_action_by_id(database_, id);
 }
 
 Status PgAdmin::replay(std::int64_t action_id, std::int64_t now_ms) {

@@ -8,10 +8,6 @@
 namespace ogpd::store {
 namespace {
 
-Status as_status(const Result<std::int64_t>& changed) {
-  return changed.ok() ? Status() : changed.status();
-}
-
 // Runs `read` over a pooled session; `fallback` when the store cannot be reached.
 template <typename T, typename Read>
 T with_session(PgDatabase& database, T fallback, Read read) {
@@ -44,25 +40,24 @@ bool PgLedger::alert_unrouted(const std::string& alert_id) {
 }
 
 Status PgLedger::save_link(const Link& link, std::int64_t now_ms) {
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSaveLink,
-                                pg::params(link.alert_id, link.incident_id, link.incident_key, now_ms,
-                                           link.route, link.born_in_pagerduty)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSaveLink,
+                              pg::params(link.alert_id, link.incident_id, link.incident_key, now_ms,
+                                         link.route, link.born_in_pagerduty)));
 }
 
 Status PgLedger::record_echo(const Echo& echo, std::int64_t now_ms) {
-  return as_status(
+  return written(
       pg_write_one(database_, PgCommit::kLazy, pg_sql::kRecordEcho,
                    pg::params(to_string(echo.side), echo.target_id, echo.verb, echo.note_digest, now_ms)));
 }
 
 Status PgLedger::expire_echoes(std::int64_t before_ms) {
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExpireEchoes, pg::params(before_ms)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExpireEchoes, pg::params(before_ms)));
 }
 
 Status PgLedger::withdraw_echo(const Echo& echo) {
-  return as_status(
-      pg_write_one(database_, PgCommit::kLazy, pg_sql::kConsumeEcho,
-                   pg::params(to_string(echo.side), echo.target_id, echo.verb, echo.note_digest)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kConsumeEcho,
+                              pg::params(to_string(echo.side), echo.target_id, echo.verb, echo.note_digest)));
 }
 
 std::vector<LinkedPair> PgLedger::pairs_to_reconcile(std::int64_t created_since_ms,
@@ -90,7 +85,7 @@ std::optional<std::string> PgLedger::known_status(Side side, const std::string& 
 }
 
 Status PgLedger::save_status(const PairStatus& status, std::int64_t now_ms) {
-  return as_status(pg_write_one(
+  return written(pg_write_one(
       database_, PgCommit::kLazy, pg_sql::kSaveStatus,
       pg::params(to_string(status.side), status.target_id, status.status, now_ms, status.authoritative)));
 }

@@ -1,6 +1,6 @@
-// PgLedger: the pair ledger (links, echoes, pair statuses) over the shared PostgreSQL store. Each write is one
-// statement, committed before it returns, lazily (PgCommit::kLazy, as the outbox's outcomes). Thread-safe;
-// failures are values.
+// PgLedger: the pair ledger (links, echoes, pair statuses) over the shared PostgreSQL store. Each write is
+// one statement, committed before it returns, lazily (PgCommit::kLazy, as the outbox's outcomes).
+// Thread-safe; failures are values.
 #pragma once
 
 #include <string>

@@ -7,14 +7,6 @@
 #include "store/postgres/schema.h"
 
 namespace ogpd::store {
-namespace {
-
-Status as_status(const Result<std::int64_t>& changed) {
-  return changed.ok() ? Status() : changed.status();
-}
-
-}  // namespace
-
 std::vector<StoredEvent> PgOutbox::pending_events(std::size_t limit) {
   auto session = database_.session();
   if (!session.ok()) return {};
@@ -96,16 +88,15 @@ Status PgOutbox::complete(std::int64_t action_id, std::int64_t now_ms, const std
 
 Status PgOutbox::reschedule(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
                             const std::string& error, bool ambiguous) {
-  return as_status(pg_write_one(
+  return written(pg_write_one(
       database_, PgCommit::kLazy, pg_sql::kRescheduleAction,
       pg::params(action_id, attempts, next_attempt_at_ms, error, ambiguous, database_.instance())));
 }
 
 Status PgOutbox::finish(std::int64_t action_id, ActionState state, const std::string& error,
                         std::int64_t now_ms) {
-  return as_status(
-      pg_write_one(database_, PgCommit::kLazy, pg_sql::kFinishAction,
-                   pg::params(action_id, to_string(state), error, now_ms, database_.instance())));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kFinishAction,
+                              pg::params(action_id, to_string(state), error, now_ms, database_.instance())));
 }
 
 Status PgOutbox::reopen(std::int64_t action_id, int attempts, std::int64_t next_attempt_at_ms,
@@ -121,18 +112,12 @@ Status PgOutbox::extend(const std::vector<std::int64_t>& action_ids, std::int64_
   std::string ids = "{";
   for (const auto id : action_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
   ids += "}";
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExtendLeases,
-                                pg::params(ids, now_ms + database_.lease_ms(), database_.instance())));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kExtendLeases,
+                              pg::params(ids, now_ms + database_.lease_ms(), database_.instance())));
 }
 
 std::optional<OutboxItem> PgOutbox::action(std::int64_t action_id) {
-  auto session = database_.session();
-  if (!session.ok()) return std::nullopt;
-  auto rows = session->query(pg_sql::kActionById, pg::params(action_id));
-  if (!rows.ok()) return std::nullopt;
-  auto items = pg_read_actions(*rows);
-  if (items.empty()) return std::nullopt;
-  return items.front();
+  return pg_action_by_id(database_, action_id);
 }
 
 std::vector<Check> PgOutbox::due_checks(std::int64_t now_ms, std::size_t limit) {
@@ -150,25 +135,25 @@ std::vector<Check> PgOutbox::due_checks(std::int64_t now_ms, std::size_t limit) 
 }
 
 Status PgOutbox::reschedule_check(const std::string& request_id, int attempts, std::int64_t next_at_ms) {
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kRescheduleCheck,
-                                pg::params(request_id, attempts, next_at_ms)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kRescheduleCheck,
+                              pg::params(request_id, attempts, next_at_ms)));
 }
 
 Status PgOutbox::drop_check(const std::string& request_id) {
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kDropCheck, pg::params(request_id)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kDropCheck, pg::params(request_id)));
 }
 
 Status PgOutbox::set_vendor_pause(Side vendor, const std::optional<std::string>& reason,
                                   const std::string& error, std::int64_t now_ms) {
-  return as_status(
+  return written(
       pg_write_one(database_, PgCommit::kLazy, pg_sql::kSetVendorPause,
                    pg::params(to_string(vendor), reason,
                               error.empty() ? std::nullopt : std::optional<std::string>(error), now_ms)));
 }
 
 Status PgOutbox::set_vendor_identity(Side vendor, const std::string& identity, std::int64_t now_ms) {
-  return as_status(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSetVendorIdentity,
-                                pg::params(to_string(vendor), identity, now_ms)));
+  return written(pg_write_one(database_, PgCommit::kLazy, pg_sql::kSetVendorIdentity,
+                              pg::params(to_string(vendor), identity, now_ms)));
 }
 
 }  // namespace ogpd::store

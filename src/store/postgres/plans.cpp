@@ -154,6 +154,16 @@ Result<std::int64_t> pg_write_one(PgDatabase& database, PgCommit commit, std::st
   return rows->affected();
 }
 
+std::optional<OutboxItem> pg_action_by_id(PgDatabase& database, std::int64_t action_id) {
+  auto session = database.session();
+  if (!session.ok()) return std::nullopt;
+  auto rows = session->query(pg_sql::kActionById, pg::params(action_id));
+  if (!rows.ok()) return std::nullopt;
+  auto items = pg_read_actions(*rows);
+  if (items.empty()) return std::nullopt;
+  return items.front();
+}
+
 std::optional<Link> PgPlanningView::link_by_alert(const std::string& alert_id) {
   auto rows = session_.query(pg_sql::kLinkByAlert, pg::params(alert_id));
   return rows.ok() ? pg_read_link(*rows) : std::nullopt;

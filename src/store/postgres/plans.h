@@ -37,6 +37,14 @@ Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,
                      bool mark_event, std::vector<std::string>& held);
 
+// A write's outcome without its count of changed rows.
+inline Status written(const Result<std::int64_t>& changed) {
+  return changed.ok() ? Status() : changed.status();
+}
+
+// The outbox row `action_id` (the outbox's and the admin's view of it); nullopt when absent or unreadable.
+std::optional<OutboxItem> pg_action_by_id(PgDatabase& database, std::int64_t action_id);
+
 // One statement in its own transaction, committed as `commit` says; the number of rows it changed.
 Result<std::int64_t> pg_write_one(PgDatabase& database, PgCommit commit, std::string_view sql,
                                   const pg::Params& params);
