@@ -54,12 +54,10 @@ Engine::~Engine() {
 void Engine::start() {
   if (auto s = outbox_.mark_pending_ambiguous(); !s.ok())
     spdlog::error("could not mark pending actions to look before they act: {}", s.message());
-  // A pause recorded by an earlier run is learnt again from the first refusal, if there is one.
-  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
-    if (auto s = outbox_.set_vendor_pause(side, std::nullopt, "", clock_.now_ms()); !s.ok())
-      spdlog::error("could not reset {}'s recorded standing: {}", to_string(side), s.message());
+  // The pause the store records (from an earlier run, or another proxy on a shared store) stays until this
+  // run sees the vendor accept its key (accepted()); this run itself is not paused yet.
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie})
     if (observer_) observer_->on_vendor_paused(side, kCredentials, false);
-  }
   running_ = true;
   workers_.emplace(settings_.workers);
   loop_thread_ = std::thread([this] {
@@ -265,19 +263,25 @@ milliseconds Engine::refused(Side vendor, const std::string& error, std::int64_t
 }
 
 void Engine::accepted(Side vendor, std::int64_t now) {
+  // The first acceptance this run sees clears a pause recorded before it (not by this run).
+  const bool first = !confirmed_[static_cast<int>(vendor)].exchange(true, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
-    if (refusals_[static_cast<int>(vendor)].count == 0) return;  // not paused: the common case, no wait
+    if (refusals_[static_cast<int>(vendor)].count == 0 && !first) return;  // not paused: the common case
   }
   std::lock_guard publishing(publish_mu_);
+  bool paused = false;
   {
     std::lock_guard lock(mu_);
     Refusals& r = refusals_[static_cast<int>(vendor)];
-    if (r.count == 0) return;
+    paused = r.count != 0;
+    if (!paused && !first) return;
     r = {};
   }
-  spdlog::info("{} accepts the credentials again: resumed", to_string(vendor));
-  if (observer_) observer_->on_vendor_paused(vendor, kCredentials, false);
+  if (paused) {
+    spdlog::info("{} accepts the credentials again: resumed", to_string(vendor));
+    if (observer_) observer_->on_vendor_paused(vendor, kCredentials, false);
+  }
   if (auto s = outbox_.set_vendor_pause(vendor, std::nullopt, "", now); !s.ok())
     spdlog::error("could not record that {} resumed: {}", to_string(vendor), s.message());
 }

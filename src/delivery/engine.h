@@ -109,6 +109,8 @@ class Engine {
   };
   Refusals refusals_[2];   // guarded by mu_; by Side
   std::mutex publish_mu_;  // held by refused()/accepted() from deciding to publishing (taken before mu_)
+  // By Side: whether this run has seen the vendor accept its key (clearing any pause recorded before it).
+  std::atomic<bool> confirmed_[2] = {false, false};
 
   std::atomic<bool> running_{false};
   std::atomic<std::int64_t> last_loop_ms_{0};

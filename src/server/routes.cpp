@@ -151,9 +151,7 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
     if (target == "/healthz") return json_answer(http::status::ok, "{\"status\":\"ok\"}");
     if (target == "/metrics") {
       if (!context.metrics) return error_answer(http::status::not_found, "metrics are not enabled");
-      Answer a = json_answer(http::status::ok, context.metrics());
-      a.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      return a;
+      return ToRender{};
     }
     if (auto health = context.journal.health(); !health.ok())
       return error_answer(http::status::service_unavailable, health.message());
@@ -162,6 +160,13 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
     return json_answer(http::status::ok, "{\"status\":\"ready\"}");
   }
   return error_answer(http::status::not_found, "no such endpoint: " + std::string(target));
+}
+
+Answer metrics_answer(std::optional<std::string> text) {
+  if (!text) return error_answer(http::status::internal_server_error, "the metrics could not be rendered");
+  Answer a = json_answer(http::status::ok, std::move(*text));
+  a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  return a;
 }
 
 Answer answer_stored(const Event& event, const store::AppendResult& result) {

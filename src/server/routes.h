@@ -1,9 +1,9 @@
 // Routes: an HTTP request -> what to do about it, as plain functions (no sockets, no waiting).
 //
-// route() answers every request that needs no storage at once (malformed framing, health, 404/405, 401/400,
-// ignored webhooks) and hands back the events to store; answer_stored() turns the journal's outcome into the
-// answer. The session code (server.cpp) only reads, calls these, and writes. Thread-safe given a thread-safe
-// Journal.
+// route() answers every request that needs neither storage nor the metrics at once (malformed framing,
+// health, 404/405, 401/400, ignored webhooks) and hands back the events to store; answer_stored() turns the
+// journal's outcome into the answer. The session code (server.cpp) only reads, calls these, and writes.
+// Thread-safe given a thread-safe Journal.
 #pragma once
 
 #include <boost/beast/http.hpp>
@@ -47,13 +47,17 @@ struct ToStore {
   Event event;
 };
 
-using Routed = std::variant<Answer, ToStore>;
+// GET /metrics: rendered off the network thread (the queue gauges are read from the store, which on
+// PostgreSQL may be slow or away), then answered with metrics_answer().
+struct ToRender {};
+
+using Routed = std::variant<Answer, ToStore, ToRender>;
 
 struct RouteContext {
   const webhook::IntakeSettings& intake;
   const store::Journal& journal;
   std::function<bool()> workers_ready;   // /readyz also asks this when set
-  std::function<std::string()> metrics;  // /metrics renders this when set
+  std::function<std::string()> metrics;  // /metrics is served (ToRender) when set
 };
 
 Routed route(const RouteContext& context, const http::request<http::string_body>& request);
@@ -69,6 +73,8 @@ std::optional<Answer> check_framing(const http::request<http::string_body>& requ
 std::string_view target_path(std::string_view target);
 
 Answer answer_stored(const Event& event, const store::AppendResult& result);
+// The answer to GET /metrics: the exposition `text`, or a 500 when rendering it failed (nullopt).
+Answer metrics_answer(std::optional<std::string> text);
 
 // Small JSON bodies of the answers.
 Answer json_answer(http::status status, std::string body);

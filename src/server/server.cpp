@@ -55,6 +55,19 @@ Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intak
   accept_errors_ = &probes_.metrics->connection_errors.with({"accept"});
 }
 
+void Server::render_metrics(std::function<void(std::optional<std::string>)> done) {
+  if (!probe_thread_) probe_thread_ = std::make_unique<net::thread_pool>(1);
+  net::post(*probe_thread_, [this, done = std::move(done)] {
+    std::optional<std::string> text;
+    try {
+      text = probes_.render_metrics();
+    } catch (const std::exception& e) {
+      spdlog::error("GET /metrics: rendering failed: {}", e.what());
+    }
+    done(std::move(text));
+  });
+}
+
 Status Server::use_tls(const TlsFiles& files) {
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;

@@ -23,6 +23,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -94,6 +95,9 @@ class Server {
   store::Journal& journal() { return journal_; }
   const Clock& clock() const { return clock_; }
   const Probes& probes() const { return probes_; }
+  // Renders probes().render_metrics on the probe thread (never the network thread: it reads the store) and
+  // hands `done` the text, or nullopt when rendering threw. `done` runs on the probe thread.
+  void render_metrics(std::function<void(std::optional<std::string>)> done);
   bool draining() const { return draining_; }
   std::list<Connection*>::iterator enroll(Connection* connection);
   void leave(std::list<Connection*>::iterator where);
@@ -125,6 +129,9 @@ class Server {
   ops::Counter* webhook_counts_[2][kOutcomeCount] = {};
   ops::Counter* exception_errors_ = nullptr;
   ops::Counter* accept_errors_ = nullptr;
+  // One thread for GET /metrics, made by the first request (network thread); declared last, so joined
+  // first, while everything a render reads still exists.
+  std::unique_ptr<boost::asio::thread_pool> probe_thread_;
 };
 
 // Starts serving an accepted connection, plain or TLS (Session in session.h; defined in plain_session.cpp

@@ -153,6 +153,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       const bool close_after = answer->close;
       return reply(std::move(*answer), keep_alive && !close_after);
     }
+    if (std::holds_alternative<ToRender>(routed)) {
+      // Rendered on the server's probe thread; the answer is written back here, as after a journal write.
+      auto ex = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+      server_.render_metrics(
+          [self = this->shared_from_this(), ex, keep_alive](std::optional<std::string> text) mutable {
+            net::post(ex, [self = std::move(self), keep_alive, text = std::move(text)]() mutable {
+              self->run_guarded([&] { self->reply(metrics_answer(std::move(text)), keep_alive); });
+            });
+          });
+      return;
+    }
 
     // Store first, answer after the commit. The tracked executor keeps io_context::run() alive meanwhile.
     // The journal calls back on its own thread: the connection's reference is MOVED into the handler posted

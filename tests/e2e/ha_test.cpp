@@ -279,6 +279,29 @@ TEST_P(HighAvailability, MigrateStoreMovesOneBoxToTheSharedStoreAndTheProxyCarri
   EXPECT_EQ(pagerduty_.incident(incident)->notes.size(), 2u);
 }
 
+// A pause is the shared store's record of what the vendor answered: a proxy starting beside a paused one
+// leaves it in place (it has no answer of its own yet), and the first call accepted again clears it.
+TEST_P(HighAvailability, AProxyStartingBesideAPausedOneLeavesThePauseRecorded) {
+  start();
+  ASSERT_TRUE(eventually([&] {
+    return proxy_->output().find("PAGERDUTY_EMAIL belongs to PagerDuty user") != std::string::npos;
+  })) << proxy_->output();
+  pagerduty_.refuse_credentials_for(60s);
+  ASSERT_EQ(post("/ops-webhook", og("Create", "paused-1")), 202);
+  ASSERT_TRUE(eventually([&] {
+    return cli({"status"}).second.find("pagerduty: PAUSED since") != std::string::npos;
+  })) << proxy_->output();
+  start_second();
+  const auto [code, status] = cli({"status"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(status.find("pagerduty: PAUSED since"), std::string::npos) << status << both_outputs();
+
+  pagerduty_.refuse_credentials_for(0ms);
+  ASSERT_TRUE(eventually([&] { return only_incident("paused-1").has_value(); }, 90s)) << both_outputs();
+  EXPECT_TRUE(eventually([&] { return cli({"status"}).second.find("PAUSED") == std::string::npos; }))
+      << cli({"status"}).second;
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, HighAvailability, ::testing::Values(Backend::kPostgres), backend_name);
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <regex>
 #include <thread>
 
@@ -84,6 +85,54 @@ TEST(Server, AJournalHoldingItsCompletionDoesNotKeepTheConnectionAlive) {
   EXPECT_EQ(server.open_connections(), 0u);
   ASSERT_TRUE(journal.held_);
   journal.held_ = nullptr;
+}
+
+// Reads the answer on `client` (Connection: close) while running `io`; empty when none came within `limit`.
+std::string answer_on(int client, net::io_context& io, std::chrono::milliseconds limit) {
+  std::string answer;
+  char buf[4096];
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    io.run_for(std::chrono::milliseconds(10));
+    const ssize_t n = ::recv(client, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) answer.append(buf, static_cast<std::size_t>(n));
+    if (n == 0) break;  // closed after the answer
+  }
+  return answer;
+}
+
+// GET /metrics reads the store (on PostgreSQL, over the network): while a render is slow, the network thread
+// goes on serving everything else, and the metrics are answered when the render ends.
+TEST(Server, ASlowMetricsRenderDoesNotHoldUpOtherRequests) {
+  net::io_context io(1);
+  NullJournal journal;
+  const SystemClock clock;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Server server(io, {}, {}, journal, clock, {.render_metrics = [released] {
+                  released.wait();
+                  return std::string("ogpd_up 1\n");
+                }});
+  ASSERT_TRUE(server.listen("127.0.0.1", 0).ok());
+  const auto send = [&](const std::string& request) {
+    const int client = connect_to(server.port());
+    EXPECT_EQ(::write(client, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+    return client;
+  };
+  const int scrape = send("GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const int health = send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string healthy = answer_on(health, io, std::chrono::seconds(5));
+  EXPECT_EQ(healthy.rfind("HTTP/1.1 200", 0), 0u) << healthy;
+  char byte = 0;
+  EXPECT_EQ(::recv(scrape, &byte, 1, MSG_DONTWAIT), -1) << "the scrape waits for its render";
+  release.set_value();
+  const std::string metrics = answer_on(scrape, io, std::chrono::seconds(5));
+  EXPECT_EQ(metrics.rfind("HTTP/1.1 200", 0), 0u) << metrics;
+  EXPECT_NE(metrics.find("ogpd_up 1"), std::string::npos) << metrics;
+  ::close(scrape);
+  ::close(health);
+  for (int i = 0; i < 200 && server.open_connections() != 0; ++i) io.run_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server.open_connections(), 0u);
 }
 
 TEST(ConnectionsWithin, KeepsDescriptorsBackForEverythingElse) {

@@ -21,12 +21,11 @@ Status PgJournal::write_batch(const std::deque<Pending>& batch, std::vector<Appe
   Planner* const planner = this->planner();
   auto session = database_.session();
   if (!session.ok()) return session.status();
-  return session->transaction([&]() -> Status {
-    std::vector<std::string> keys;
-    for (const auto& pending : batch)
-      for (auto& key : pair_keys_of(pending.received.event)) keys.push_back(std::move(key));
-    std::vector<std::string> held;
-    if (auto s = lock_pairs(*session, std::move(keys), held); !s.ok()) return s;
+  std::vector<std::string> keys;
+  for (const auto& pending : batch)
+    for (auto& key : pair_keys_of(pending.received.event)) keys.push_back(std::move(key));
+  return run_with_pair_locks(*session, std::move(keys), PgCommit::kFlushed, [&](PairLocks& locks) -> Status {
+    planned.clear();  // a round that gave up leaves nothing behind
     bool new_work = false;
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Received& r = batch[i].received;
@@ -52,7 +51,7 @@ Status PgJournal::write_batch(const std::deque<Pending>& batch, std::vector<Appe
         if (plan) {
           results[i].plan_outcome = plan->outcome;
           plan->event_id = results[i].event_id;
-          if (auto s = pg_write_plan(*session, *plan, r.received_at_ms, /*mark_event=*/false, held); !s.ok())
+          if (auto s = pg_write_plan(*session, *plan, r.received_at_ms, /*mark_event=*/false, locks); !s.ok())
             return s;
           new_work |= !plan->actions.empty();
           planned.emplace_back(i, std::move(*plan));

@@ -17,17 +17,17 @@ std::vector<StoredEvent> PgOutbox::pending_events(std::size_t limit) {
 Status PgOutbox::commit_plans(const std::vector<PlannedEvent>& plans, std::int64_t now_ms) {
   auto session = database_.session();
   if (!session.ok()) return session.status();
-  return session->transaction(
-      [&]() -> Status {
-        std::vector<std::string> held;
-        bool new_work = false;
-        for (const auto& p : plans) {
-          if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true, held); !s.ok()) return s;
-          new_work |= !p.actions.empty();
-        }
-        return new_work ? session->run(pg_sql::kNotify) : Status();
-      },
-      PgCommit::kLazy);
+  std::vector<std::string> keys;
+  for (const auto& p : plans)
+    for (auto& key : pair_keys_of(p)) keys.push_back(std::move(key));
+  return run_with_pair_locks(*session, std::move(keys), PgCommit::kLazy, [&](PairLocks& locks) -> Status {
+    bool new_work = false;
+    for (const auto& p : plans) {
+      if (auto s = pg_write_plan(*session, p, now_ms, /*mark_event=*/true, locks); !s.ok()) return s;
+      new_work |= !p.actions.empty();
+    }
+    return new_work ? session->run(pg_sql::kNotify) : Status();
+  });
 }
 
 bool PgOutbox::has_pending(const Link& link) {

@@ -91,23 +91,63 @@ std::vector<std::string> pair_keys_of(const PlannedEvent& plan) {
   return keys;
 }
 
-Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
-                  std::vector<std::string>& held) {
+namespace {
+
+// Those of `keys` (sorted and without repeats) that `held` (sorted) lacks.
+std::vector<std::string> not_held(std::vector<std::string> keys, const std::vector<std::string>& held) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::erase_if(keys, [&](const std::string& k) { return std::binary_search(held.begin(), held.end(), k); });
+  return keys;
+}
+
+}  // namespace
+
+Status PairLocks::take(std::vector<std::string> keys) {
+  keys = not_held(std::move(keys), held_);
   if (keys.empty()) return {};
-  if (auto s = session.run(pg_sql::kLockKeys, pg::params(pg_text_array(keys))); !s.ok()) return s;
-  held.insert(held.end(), keys.begin(), keys.end());
-  std::sort(held.begin(), held.end());
+  if (auto s = session_.run(pg_sql::kLockKeys, pg::params(pg_text_array(keys))); !s.ok()) return s;
+  held_.insert(held_.end(), keys.begin(), keys.end());
+  std::sort(held_.begin(), held_.end());
   return {};
 }
 
+Status PairLocks::take_late(std::vector<std::string> keys) {
+  keys = not_held(std::move(keys), held_);
+  if (keys.empty()) return {};
+  auto got = session_.query(pg_sql::kTryLockKeys, pg::params(pg_text_array(keys)));
+  if (!got.ok()) return got.status();
+  if (got->text_or(0, 0, "f") != "t") {
+    missed_ = std::move(keys);
+    return Status::unavailable("PostgreSQL: another proxy holds a pair this plan reaches");
+  }
+  held_.insert(held_.end(), keys.begin(), keys.end());
+  std::sort(held_.begin(), held_.end());
+  return {};
+}
+
+Status run_with_pair_locks(PgDatabase::Session& session, std::vector<std::string> keys, PgCommit commit,
+                           const std::function<Status(PairLocks&)>& body) {
+  Status status;
+  for (int round = 0; round < kPairLockRounds; ++round) {
+    PairLocks locks(session);
+    status = session.transaction(
+        [&]() -> Status {
+          if (auto s = locks.take(keys); !s.ok()) return s;
+          return body(locks);
+        },
+        commit);
+    if (!locks.busy()) return status;
+    keys.insert(keys.end(), locks.missed().begin(), locks.missed().end());
+  }
+  return status;
+}
+
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& p, std::int64_t now_ms,
-                     bool mark_event, std::vector<std::string>& held) {
-  // Usually held already (the event's keys were locked before planning); taken here when the plan reaches
+                     bool mark_event, PairLocks& locks) {
+  // Usually held already (the event's keys were locked before planning); tried here when the plan reaches
   // a pair its event did not name.
-  if (auto s = lock_pairs(session, pair_keys_of(p), held); !s.ok()) return s;
+  if (auto s = locks.take_late(pair_keys_of(p)); !s.ok()) return s;
   for (const auto& a : p.actions) {
     if (auto s = session.run(pg_sql::kInsertAction,
                              pg::params(p.event_id, pair_key_of(a), to_string(target_of(a.kind)),

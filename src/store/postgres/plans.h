@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,17 +26,41 @@ std::optional<Link> pg_read_link(const pg::Rows& rows);
 // The pair keys an event's plan may read or write (its alert's and its incident's), and a plan's.
 std::vector<std::string> pair_keys_of(const Event& event);
 std::vector<std::string> pair_keys_of(const PlannedEvent& plan);
-// Takes the transaction-scoped advisory lock of each of `keys` not in `held` (sorted, so two proxies never
-// wait on each other in a circle); a proxy planning the same pair waits until this transaction ends. Adds
-// them to `held` (kept sorted).
-Status lock_pairs(PgDatabase::Session& session, std::vector<std::string> keys,
-                  std::vector<std::string>& held);
+// The pair locks one transaction holds (transaction-scoped advisory locks): a proxy planning the same pair
+// waits until the transaction ends. Keys known before the body runs are taken sorted and waited for, so two
+// proxies never wait on each other in a circle. A key met later (a plan reaching a pair its event did not
+// name: a note on a pair born in PagerDuty) is only tried, since waiting for it out of order could close
+// such a circle; when another proxy holds it, the body fails and run_with_pair_locks runs it again with
+// that key among the sorted ones.
+class PairLocks {
+ public:
+  explicit PairLocks(PgDatabase::Session& session) : session_(session) {}
+  // Takes those of `keys` not yet held, sorted, waiting for each.
+  Status take(std::vector<std::string> keys);
+  // Takes those of `keys` not yet held without waiting; when one is held elsewhere, fails and busy() is true.
+  Status take_late(std::vector<std::string> keys);
+  bool busy() const { return !missed_.empty(); }
+  const std::vector<std::string>& missed() const { return missed_; }
 
-// Inside a transaction: the plan's actions (their pairs locked first unless in `held`), link, consumed echo
-// and observed status; with `mark_event`, also the stored event's new status. The caller announces new work
-// (kNotify) once per transaction.
+ private:
+  PgDatabase::Session& session_;
+  std::vector<std::string> held_;  // sorted
+  std::vector<std::string> missed_;
+};
+
+// Runs `body` in one transaction of `session` (committed as `commit` says) after taking the pair locks of
+// `keys`; when the body met a busy pair it had not locked, rolls back and runs it again with that pair's key
+// locked up front (at most kPairLockRounds times). `body` must not keep effects outside the transaction
+// between rounds.
+inline constexpr int kPairLockRounds = 4;
+Status run_with_pair_locks(PgDatabase::Session& session, std::vector<std::string> keys, PgCommit commit,
+                           const std::function<Status(PairLocks&)>& body);
+
+// Inside a transaction: the plan's actions (their pairs locked first, late, unless held), link, consumed
+// echo and observed status; with `mark_event`, also the stored event's new status. The caller announces new
+// work (kNotify) once per transaction.
 Status pg_write_plan(PgDatabase::Session& session, const PlannedEvent& plan, std::int64_t now_ms,
-                     bool mark_event, std::vector<std::string>& held);
+                     bool mark_event, PairLocks& locks);
 
 // A write's outcome without its count of changed rows.
 inline Status written(const Result<std::int64_t>& changed) {

@@ -113,6 +113,10 @@ constexpr std::string_view kLockKeys =
     "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(k, n)"
     " ORDER BY n";
 
+// The same without waiting: true when every key of $1 was taken (those taken stay held either way).
+constexpr std::string_view kTryLockKeys =
+    "SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS t(k)";
+
 constexpr std::string_view kInsertEvent =
     "INSERT INTO events (source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key,"
     " actor_id, actor_name, note, title, description, priority, occurred_at, received_at_ms, status, "
