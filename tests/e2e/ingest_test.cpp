@@ -1,4 +1,5 @@
-// End to end: the real ogpd-proxy binary on a free loopback port, a real SQLite file, real HTTP.
+// End to end: the real ogpd-proxy binary on a free loopback port, real HTTP and a real store: a SQLite file,
+// and a PostgreSQL database too for everything that must hold on either store.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -15,9 +16,13 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/backend.h"
 #include "e2e/proxy_process.h"
+#include "fakes/fake_opsgenie.h"
+#include "fakes/fake_pagerduty.h"
 #include "store/sqlite/db.h"
 #include "support/fixtures.h"
+#include "support/postgres.h"
 #include "webhook/digest.h"
 
 namespace ogpd::testing {
@@ -90,10 +95,6 @@ Headers pd_signed(const std::string& body, const std::string& secret = kSecret) 
   return {{"X-PagerDuty-Signature", "v1=" + webhook::to_hex(webhook::hmac_sha256(secret, body))}};
 }
 
-std::int64_t journal_count(const WorkDir& dir, const std::string& where = "1") {
-  return count_rows(dir.path() / "data/ogpd.dry-run.db", "SELECT COUNT(*) FROM events WHERE " + where);
-}
-
 std::int64_t event_id_of(const HttpReply& reply) {
   boost::system::error_code ec;
   const auto doc = boost::json::parse(reply.body, ec);
@@ -105,22 +106,61 @@ std::map<std::string, std::string> base_env() {
   return {{"OPSGENIE_INTEGRATION_ID", kIntegration}, {"PAGERDUTY_WEBHOOK_SECRET", kSecret}};
 }
 
-class Ingest : public ::testing::Test {
+// The real proxy on a store of `backend`. On SQLite without credentials: a dry run, its own store file. On
+// PostgreSQL, where a dry run is refused (it would mark other proxies' work done), with credentials for fake
+// vendors, which receive whatever the events make the proxy do.
+class IngestOn : public ::testing::Test {
  protected:
+  explicit IngestOn(Backend backend) : backend_(backend) {}
   void SetUp() override {
+    if (backend_ == Backend::kPostgres) {
+      database_ = std::make_unique<TestDatabase>();
+      pagerduty_ = std::make_unique<fakes::FakePagerDuty>();
+      opsgenie_ = std::make_unique<fakes::FakeOpsgenie>();
+      env_.insert({{"DATABASE_URL", database_->url()},
+                   {"PAGERDUTY_API_KEY", "pd-test-key"},
+                   {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+                   {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+                   {"OPSGENIE_API_KEY", "og-test-key"},
+                   {"PAGERDUTY_API_URL", pagerduty_->url()},
+                   {"OPSGENIE_API_URL", opsgenie_->url()}});
+    }
     proxy_ = std::make_unique<ProxyProcess>(dir_.path(), env_);
     ASSERT_TRUE(proxy_->start()) << proxy_->output();
   }
   HttpReply post(const std::string& path, const std::string& body, const Headers& headers = {}) {
     return http_request(proxy_->port(), "POST", path, body, headers);
   }
+  // Stored events matching the SQL condition `where`, read from the store itself.
+  std::int64_t journal_count(const std::string& where = "1 = 1") const {
+    const std::string query = "SELECT COUNT(*) FROM events WHERE " + where;
+    if (database_) return database_->count(query);
+    return count_rows(dir_.path() / "data/ogpd.dry-run.db", query);
+  }
 
+  const Backend backend_;
   WorkDir dir_;
   std::map<std::string, std::string> env_ = base_env();
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<fakes::FakePagerDuty> pagerduty_;
+  std::unique_ptr<fakes::FakeOpsgenie> opsgenie_;
   std::unique_ptr<ProxyProcess> proxy_;
 };
 
-TEST_F(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
+// What holds whichever store the events go to: Store/Ingest.<Test>/sqlite and .../postgres.
+class Ingest : public IngestOn, public ::testing::WithParamInterface<Backend> {
+ protected:
+  Ingest() : IngestOn(GetParam()) {}
+};
+OGPD_ON_EVERY_BACKEND(Ingest);
+
+// What depends on the SQLite file (its lock, its deletion) or only on the HTTP layer: on SQLite.
+class IngestOnSqlite : public IngestOn {
+ protected:
+  IngestOnSqlite() : IngestOn(Backend::kSqlite) {}
+};
+
+TEST_P(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
   for (const auto& body : kOpsgenieExamples) {
     const auto reply = post("/ops-webhook", body, {{"Content-Type", "application/json"}});
     EXPECT_EQ(reply.status, 202) << body << " -> " << reply.body;
@@ -131,17 +171,15 @@ TEST_F(Ingest, EarlierProxyReadmeExamplesAreAcceptedAndJournaled) {
     const auto reply = post("/pd-webhook", body, pd_signed(body));
     EXPECT_EQ(reply.status, 202) << reply.body;
   }
-  EXPECT_EQ(journal_count(dir_), 7);
-  EXPECT_EQ(
-      journal_count(dir_, "source = 'pagerduty' AND incident_key = 'test-123' AND incident_id = 'PDI123'"),
-      3);
-  EXPECT_EQ(
-      journal_count(dir_, "kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"),
-      1);
-  EXPECT_EQ(journal_count(dir_, "kind = 'alert.note_added' AND note = 'This is a test note'"), 1);
+  EXPECT_EQ(journal_count(), 7);
+  EXPECT_EQ(journal_count("source = 'pagerduty' AND incident_key = 'test-123' AND incident_id = 'PDI123'"),
+            3);
+  EXPECT_EQ(journal_count("kind = 'incident.annotated' AND note LIKE 'This is a test note from PagerDuty%'"),
+            1);
+  EXPECT_EQ(journal_count("kind = 'alert.note_added' AND note = 'This is a test note'"), 1);
 }
 
-TEST_F(Ingest, TheSameDeliveryTwiceIsStoredOnce) {
+TEST_P(Ingest, TheSameDeliveryTwiceIsStoredOnce) {
   const auto first = post("/ops-webhook", kOpsgenieExamples[0]);
   ASSERT_EQ(first.status, 202);
   const auto second = post("/ops-webhook", kOpsgenieExamples[0]);
@@ -155,10 +193,10 @@ TEST_F(Ingest, TheSameDeliveryTwiceIsStoredOnce) {
   headers.emplace_back("X-Webhook-Id", "wh-retry-1");
   EXPECT_EQ(post("/pd-webhook", body, headers).status, 202);
   EXPECT_EQ(post("/pd-webhook", body, headers).status, 200);
-  EXPECT_EQ(journal_count(dir_), 2);
+  EXPECT_EQ(journal_count(), 2);
 }
 
-TEST_F(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
+TEST_P(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
   const std::string one_mib(1 << 20, 'x');
   struct Case {
     std::string path, body;
@@ -188,25 +226,25 @@ TEST_F(Ingest, BadRequestsGetTheirCodesAndStoreNothing) {
   const auto missing =
       post("/ops-webhook", R"({"action":"Create","integrationId":"ccb77fcc-3474-4ee3-8140-300926635ed1"})");
   EXPECT_NE(missing.body.find("missing field: alert"), std::string::npos) << missing.body;
-  EXPECT_EQ(journal_count(dir_), 0);
+  EXPECT_EQ(journal_count(), 0);
   // The process is still fine afterwards.
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
 }
 
-TEST_F(Ingest, OtherIntegrationsAndPingsAreAnsweredOkWithAReason) {
+TEST_P(Ingest, OtherIntegrationsAndPingsAreAnsweredOkWithAReason) {
   const auto other = post("/ops-webhook", read_fixture("opsgenie/zulip_create.json"));
   EXPECT_EQ(other.status, 200);
   EXPECT_NE(other.body.find("\"status\":\"ignored\""), std::string::npos);
-  EXPECT_EQ(journal_count(dir_), 0);  // not ours: not stored
+  EXPECT_EQ(journal_count(), 0);  // not ours: not stored
 
   const std::string ping = read_fixture("pagerduty/aldaviva/ping_pagey.json");
   const auto pong = post("/pd-webhook", ping, pd_signed(ping));
   EXPECT_EQ(pong.status, 200);
   EXPECT_NE(pong.body.find("\"reason\":\"ping\""), std::string::npos) << pong.body;
-  EXPECT_EQ(journal_count(dir_, "status = 'ignored'"), 1);  // ours: kept for the record, nothing to do
+  EXPECT_EQ(journal_count("status = 'ignored'"), 1);  // ours: kept for the record, nothing to do
 }
 
-TEST_F(Ingest, RoutingAnswersHealthNotFoundAndMethodNotAllowed) {
+TEST_P(Ingest, RoutingAnswersHealthNotFoundAndMethodNotAllowed) {
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/nowhere").status, 404);
@@ -215,7 +253,7 @@ TEST_F(Ingest, RoutingAnswersHealthNotFoundAndMethodNotAllowed) {
   EXPECT_EQ(wrong.header("allow"), "POST");
 }
 
-TEST_F(Ingest, KeepAliveServesManyRequestsOnOneConnection) {
+TEST_P(Ingest, KeepAliveServesManyRequestsOnOneConnection) {
   HttpConnection connection(proxy_->port());
   ASSERT_TRUE(connection.open());
   for (int i = 0; i < 20; ++i) {
@@ -224,10 +262,10 @@ TEST_F(Ingest, KeepAliveServesManyRequestsOnOneConnection) {
     EXPECT_EQ(connection.send("POST", "/ops-webhook", body).status, 202);
     ASSERT_TRUE(connection.open()) << "connection closed after request " << i;
   }
-  EXPECT_EQ(journal_count(dir_), 20);
+  EXPECT_EQ(journal_count(), 20);
 }
 
-TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
+TEST_P(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
   constexpr int kDeliveries = 200, kThreads = 50;
   std::atomic<int> accepted{0};
   std::vector<std::thread> threads;
@@ -243,10 +281,10 @@ TEST_F(Ingest, TwoHundredConcurrentDeliveriesAreAllAcceptedAndStored) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(accepted, kDeliveries);
-  EXPECT_EQ(journal_count(dir_, "alert_id LIKE 'burst-%'"), kDeliveries);
+  EXPECT_EQ(journal_count("alert_id LIKE 'burst-%'"), kDeliveries);
 }
 
-TEST_F(Ingest, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
+TEST_F(IngestOnSqlite, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
   auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
   other->wait_for_locks(10'000);  // the proxy's own writes (its start-up chores) may hold the lock a moment
   ASSERT_TRUE(other->exec("BEGIN EXCLUSIVE").ok());
@@ -258,10 +296,10 @@ TEST_F(Ingest, ALockedStoreAnswers503SoTheSenderRetriesThenRecovers) {
 
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);  // the retry lands
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
-  EXPECT_EQ(journal_count(dir_), 1);
+  EXPECT_EQ(journal_count(), 1);
 }
 
-TEST_F(Ingest, RestartKeepsTheJournalAndItsDedupe) {
+TEST_P(Ingest, RestartKeepsTheJournalAndItsDedupe) {
   std::vector<std::int64_t> ids;
   for (const auto& body : kOpsgenieExamples) ids.push_back(event_id_of(post("/ops-webhook", body)));
   EXPECT_EQ(proxy_->stop(SIGTERM), 0);
@@ -272,11 +310,11 @@ TEST_F(Ingest, RestartKeepsTheJournalAndItsDedupe) {
   const auto replay = http_request(again.port(), "POST", "/ops-webhook", kOpsgenieExamples[2]);
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(event_id_of(replay), ids[2]);
-  EXPECT_EQ(journal_count(dir_), 4);
+  EXPECT_EQ(journal_count(), 4);
   EXPECT_EQ(again.stop(SIGINT), 0);
 }
 
-TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
+TEST_P(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
   std::mutex mu;
   std::set<std::int64_t> accepted_ids;
   std::atomic<bool> go{true};
@@ -303,18 +341,12 @@ TEST_F(Ingest, EveryAcceptedEventSurvivesKill9MidBurst) {
 
   ProxyProcess again(dir_.path(), env_);
   ASSERT_TRUE(again.start()) << again.output();
-  auto db = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
-  auto find = db->prepare("SELECT COUNT(*) FROM events WHERE id = ?1");
-  std::size_t found = 0;
-  for (const auto id : accepted_ids) {
-    find.bind(1, id);
-    found += find.step() == SQLITE_ROW && find.column_int(0) == 1;
-    find.reset();
-  }
-  EXPECT_EQ(found, accepted_ids.size());
+  std::string ids;
+  for (const auto id : accepted_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  EXPECT_EQ(journal_count("id IN (" + ids + ")"), static_cast<std::int64_t>(accepted_ids.size()));
 }
 
-TEST_F(Ingest, SigtermClosesIdleConnectionsAndExitsZero) {
+TEST_F(IngestOnSqlite, SigtermClosesIdleConnectionsAndExitsZero) {
   HttpConnection idle(proxy_->port());
   ASSERT_EQ(idle.send("GET", "/healthz").status, 200);
   const auto started = std::chrono::steady_clock::now();
@@ -323,7 +355,7 @@ TEST_F(Ingest, SigtermClosesIdleConnectionsAndExitsZero) {
   EXPECT_NE(proxy_->output().find("stopped"), std::string::npos);
 }
 
-TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
+TEST_F(IngestOnSqlite, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   // Hold the store's lock so the request is in flight (parsed, waiting for its commit) when SIGTERM arrives.
   auto other = store::Db::open((dir_.path() / "data/ogpd.dry-run.db").string());
   other->wait_for_locks(10'000);  // the proxy's own writes (its start-up chores) may hold the lock a moment
@@ -339,10 +371,10 @@ TEST_F(Ingest, SigtermLetsAnInFlightRequestFinishWithItsAnswer) {
   stopper.join();
   EXPECT_EQ(reply.status, 202) << reply.body << proxy_->output();
   EXPECT_EQ(reply.header("connection"), "close");
-  EXPECT_EQ(journal_count(dir_), 1);
+  EXPECT_EQ(journal_count(), 1);
 }
 
-TEST_F(Ingest, PipelinedRequestsAreAnsweredInOrder) {
+TEST_P(Ingest, PipelinedRequestsAreAnsweredInOrder) {
   namespace net = boost::asio;
   namespace http = boost::beast::http;
   net::io_context io;
@@ -365,21 +397,21 @@ TEST_F(Ingest, PipelinedRequestsAreAnsweredInOrder) {
     ids.push_back(boost::json::parse(response.body()).at("event_id").as_int64());
   }
   EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
-  EXPECT_EQ(journal_count(dir_, "alert_id LIKE 'pipe-%'"), 3);
+  EXPECT_EQ(journal_count("alert_id LIKE 'pipe-%'"), 3);
 }
 
-TEST_F(Ingest, OversizedHeadersGet431AndTheProcessCarriesOn) {
+TEST_P(Ingest, OversizedHeadersGet431AndTheProcessCarriesOn) {
   const auto reply = post("/ops-webhook", kOpsgenieExamples[0], {{"X-Padding", std::string(20 * 1024, 'h')}});
   EXPECT_EQ(reply.status, 431);
-  EXPECT_EQ(journal_count(dir_), 0);
+  EXPECT_EQ(journal_count(), 0);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
 }
 
-class IngestWithFewConnections : public Ingest {
+class IngestWithFewConnections : public IngestOnSqlite {
  protected:
   void SetUp() override {
     env_["MAX_CONNECTIONS"] = "2";
-    Ingest::SetUp();
+    IngestOnSqlite::SetUp();
   }
 };
 
@@ -397,11 +429,11 @@ TEST_F(IngestWithFewConnections, ConnectionsBeyondTheCapAreClosedAndLaterOnesSer
   EXPECT_EQ(fourth.send("GET", "/healthz").status, 200);
 }
 
-class IngestWithToken : public Ingest {
+class IngestWithToken : public IngestOnSqlite {
  protected:
   void SetUp() override {
     env_["OPSGENIE_WEBHOOK_TOKEN"] = "og-token-hunter2";
-    Ingest::SetUp();
+    IngestOnSqlite::SetUp();
   }
 };
 
@@ -409,7 +441,7 @@ TEST_F(IngestWithToken, OpsgenieWebhookNeedsTheToken) {
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 401);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer wrong"}}).status, 401);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"X-Webhook-Token", "wrong"}}).status, 401);
-  EXPECT_EQ(journal_count(dir_), 0);
+  EXPECT_EQ(journal_count(), 0);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[0], {{"Authorization", "Bearer og-token-hunter2"}}).status,
             202);
   EXPECT_EQ(post("/ops-webhook", kOpsgenieExamples[1], {{"X-Webhook-Token", "og-token-hunter2"}}).status,
@@ -428,7 +460,7 @@ bool has_line_starting(const std::string& text, const std::string& prefix) {
   return false;
 }
 
-TEST_F(Ingest, ControlCharactersInWebhooksCannotForgeLogLinesOrEventsOutput) {
+TEST_P(Ingest, ControlCharactersInWebhooksCannotForgeLogLinesOrEventsOutput) {
   EXPECT_EQ(post("/ops-webhook", kForging).status, 200);  // stored; not an action it mirrors
   const std::string log = proxy_->output();
   EXPECT_FALSE(has_line_starting(log, "2026-01-01T00:00:00.000")) << log;
@@ -444,11 +476,11 @@ TEST_F(Ingest, ControlCharactersInWebhooksCannotForgeLogLinesOrEventsOutput) {
   EXPECT_NE(out.find("alert=x\\n2026"), std::string::npos) << out;
 }
 
-class IngestWithJsonLogs : public Ingest {
+class IngestWithJsonLogs : public IngestOnSqlite {
  protected:
   void SetUp() override {
     env_["LOG_FORMAT"] = "json";
-    Ingest::SetUp();
+    IngestOnSqlite::SetUp();
   }
 };
 
@@ -486,7 +518,7 @@ TEST(Startup, AnUnsetOpsgenieTokenIsWarnedAbout) {
   EXPECT_EQ(proxy.stop(), 0);
 }
 
-TEST_F(Ingest, ADeletedStoreIsNotReadyAndAcknowledgesNothing) {
+TEST_F(IngestOnSqlite, ADeletedStoreIsNotReadyAndAcknowledgesNothing) {
   ASSERT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
   std::filesystem::remove(dir_.path() / "data/ogpd.dry-run.db");
   const auto ready = http_request(proxy_->port(), "GET", "/readyz");

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "e2e/backend.h"
 #include "e2e/proxy_process.h"
 #include "fakes/fake_opsgenie.h"
 #include "fakes/fake_pagerduty.h"
@@ -45,18 +46,6 @@ inline std::string pd(const std::string& id, const std::string& type, const std:
   return R"({"event":{"id":")" + id + R"(","event_type":")" + type + R"(","agent":{"id":")" + agent_id +
          R"(","type":"user_reference","summary":"Human One"},"data":)" + data + "}}";
 }
-
-// The store the proxy under test uses: every Sync-based test runs on both (DESIGN §6).
-enum class Backend { kSqlite, kPostgres };
-inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::kSqlite ? "sqlite" : "postgres";
-}
-inline void PrintTo(Backend backend, std::ostream* out) {
-  *out << (backend == Backend::kSqlite ? "sqlite" : "postgres");
-}
-#define OGPD_ON_EVERY_BACKEND(fixture)                                                              \
-  INSTANTIATE_TEST_SUITE_P(Store, fixture, ::testing::Values(Backend::kSqlite, Backend::kPostgres), \
-                           backend_name)
 
 class Sync : public ::testing::TestWithParam<Backend> {
  protected:

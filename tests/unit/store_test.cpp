@@ -323,6 +323,60 @@ TEST(PgLeases, AClaimIsExclusiveUntilItsLeaseEndsAndATakeoverLooksFirst) {
   EXPECT_EQ((*first)->outbox.action(mine[0].id)->state, ActionState::kDone);
 }
 
+// A slow call keeps its action: the engine extends the leases it holds, and another proxy can take the
+// action only once the extended lease has run out; a lease held by another proxy is not extended.
+TEST(PgLeases, AnExtendedLeaseKeepsTheActionUntilItsNewEnd) {
+  testing::TestDatabase database;
+  ASSERT_TRUE(database.ok());
+  const SystemClock clock;
+  auto first = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "one"});
+  auto second = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "two"});
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto journal = (*first)->start_journal({});
+  const auto event =
+      append_and_wait(*journal, received("extend-1", EventKind::kAlertAcknowledged, "Acknowledge")).event_id;
+  Action a;
+  a.kind = ActionKind::kAddIncidentNote;
+  a.alert_id = "A";
+  a.note = "1";
+  ASSERT_TRUE(
+      (*first)->outbox.commit_plans({{event, "mirrored", {a}, std::nullopt, std::nullopt}}, 1000).ok());
+  const auto mine = (*first)->outbox.due_heads(1000, 10, {});
+  ASSERT_EQ(mine.size(), 1u);
+
+  ASSERT_TRUE((*first)->outbox.extend({mine[0].id}, 20'000).ok());  // held until 50 s
+  EXPECT_TRUE((*second)->outbox.due_heads(31'000, 10, {}).empty()) << "the first lease was extended";
+  ASSERT_TRUE((*second)->outbox.extend({mine[0].id}, 45'000).ok());
+  EXPECT_EQ((*second)->outbox.next_due_ms(), 50'000) << "not the second's to extend";
+  const auto taken = (*second)->outbox.due_heads(50'000, 10, {});
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_TRUE(taken[0].ambiguous);
+}
+
+// A connection given back still inside a transaction (a body that threw, a ROLLBACK that failed) is rolled
+// back before it is lent again: nothing its earlier user did stays pending under the next one.
+TEST(PgStore, AConnectionGivenBackInsideATransactionIsRolledBackBeforeItIsLentAgain) {
+  testing::TestDatabase database;
+  ASSERT_TRUE(database.ok());
+  const SystemClock clock;
+  auto db = PgDatabase::open(database.url(), clock, {.max_connections = 1});
+  ASSERT_TRUE(db.ok()) << db.error();
+  {
+    auto session = (*db)->session();
+    ASSERT_TRUE(session.ok());
+    ASSERT_TRUE(session->run("BEGIN").ok());
+    ASSERT_TRUE(session->run("CREATE TABLE left_open (x int)").ok());
+  }                              // given back mid-transaction
+  auto next = (*db)->session();  // the only connection of the pool, lent again
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  auto seen = next->query("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'left_open'");
+  ASSERT_TRUE(seen.ok()) << seen.status().message();
+  EXPECT_EQ(seen->integer(0, 0), 0) << "the earlier transaction was rolled back";
+  ASSERT_TRUE(next->run("CREATE TABLE committed_alone (x int)").ok());
+  EXPECT_EQ(database.count("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'committed_alone'"), 1)
+      << "a statement of the next user commits on its own";
+}
+
 // Two proxies whose plans each reach the pair the other locked first (a note on a pair born in PagerDuty,
 // planned beside an event of its alert): neither waits on the other in a circle, which PostgreSQL would
 // break by failing one of them. The late key is only tried; a round that found it busy runs again with every
