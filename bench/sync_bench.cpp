@@ -43,7 +43,7 @@ std::string create_body(const std::string& alert) {
          R"(","message":"CPU load high on web-17","tinyId":"42","entity":"web-17","alias":")" + alert +
          R"(","priority":"P2","username":"monitor@example.com","userId":"8d43133c-a002-4e95-bf2b-2d6f95e47c96",)"
          R"("responders":[{"id":"4513b7ea","type":"team","name":"ops"}],"tags":["web"],"description":"load 12.3"},)"
-         R"("source":{"name":"web","type":"API"},"integrationId":"bench-integration","integrationName":"Webhook"})";
+         R"("source":{"name":"web","type":"API"},"integrationId":"be4c4000-0000-4000-8000-00000000be4c","integrationName":"Webhook"})";
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -118,7 +118,7 @@ std::map<std::string, std::string> proxy_env(const ogpd::fakes::FakePagerDuty& p
           {"PAGERDUTY_SERVICE_ID", "PSVC001"},
           {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
           {"OPSGENIE_API_KEY", "og-test-key"},
-          {"OPSGENIE_INTEGRATION_ID", "bench-integration"},
+          {"OPSGENIE_INTEGRATION_ID", "be4c4000-0000-4000-8000-00000000be4c"},
           {"PAGERDUTY_API_URL", pd.url()},
           {"OPSGENIE_API_URL", og.url()},
           {"PAGERDUTY_REQUESTS_PER_MINUTE", pd_per_minute},

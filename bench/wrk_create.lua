@@ -19,6 +19,6 @@ function request()
     '"tinyId":"42","entity":"web-17","alias":"' .. alert .. '","priority":"P2","username":"monitor@example.com",' ..
     '"userId":"8d43133c-a002-4e95-bf2b-2d6f95e47c96","responders":[{"id":"4513b7ea","type":"team","name":"ops"}],' ..
     '"tags":["web"],"description":"load 12.3"},"source":{"name":"web","type":"API"},' ..
-    '"integrationId":"bench-integration","integrationName":"Webhook"}'
+    '"integrationId":"be4c4000-0000-4000-8000-00000000be4c","integrationName":"Webhook"}'
   return wrk.format("POST", "/ops-webhook", {["Content-Type"] = "application/json"}, body)
 end

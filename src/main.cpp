@@ -254,7 +254,9 @@ int main(int argc, char** argv) {
 
   auto settings = ogpd::cli::read_settings(invocation);
   if (!settings.ok()) {
-    std::cerr << "ogpd-proxy: configuration error: " << settings.error() << "\n";
+    ogpd::cli::print_settings_error(settings.error(),
+                                    invocation.command == ogpd::cli::Command::kCheckConfig && invocation.json,
+                                    std::cout, std::cerr);
     return 2;
   }
   const Config& config = *settings;
@@ -264,7 +266,7 @@ int main(int argc, char** argv) {
     case Command::kServe:
       return serve(config, clock);
     case Command::kCheckConfig:
-      return ogpd::cli::run_check_config(config, std::cout, std::cerr);
+      return ogpd::cli::run_check_config(config, invocation.json, std::cout, std::cerr);
     case Command::kRoutesSuggest:
       return ogpd::cli::run_routes_suggest(config, std::cout, std::cerr);
     case Command::kRouteExplain:

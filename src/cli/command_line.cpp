@@ -2,31 +2,46 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
 #include <sstream>
 #include <vector>
 
+#include "core/text.h"
+
 #ifndef OGPD_VERSION
 #define OGPD_VERSION "0.0.0"
 #endif
 
+extern char** environ;  // POSIX: the process environment
+
 namespace ogpd::cli {
 namespace {
 
+// The settings in the environment, and every other variable named like one (checked by check_names).
 ops::RawSettings read_environment() {
   ops::RawSettings env;
-  for (const auto& spec : ops::setting_specs()) {
-    const std::string name(spec.name);
-    if (const char* value = std::getenv(name.c_str())) env[name] = value;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view name = text.substr(0, eq);
+    if (ops::is_setting(name) || ops::has_our_prefix(name, /*in_environment=*/true))
+      env[std::string(name)] = std::string(text.substr(eq + 1));
   }
   return env;
 }
 
-ops::RawSettings read_dotenv(const std::string& path) {
+// The .env file; a missing one is no settings, unless it was named with --env-file.
+Result<ops::RawSettings> read_dotenv(const std::string& path, bool named) {
   std::ifstream in(path);
-  if (!in) return {};
+  if (!in) {
+    if (!named) return ops::RawSettings{};
+    return Status::invalid("--env-file: cannot read '" + printable(path) + "' (" +
+                           (std::filesystem::exists(path) ? "not readable" : "no such file") + ")");
+  }
   std::stringstream text;
   text << in.rdbuf();
   return ops::parse_dotenv(text.str());
@@ -40,7 +55,9 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
       "Every setting is read from its flag, else the environment, else ./.env, else its default."};
   app.set_version_flag("--version", std::string("ogpd-proxy ") + OGPD_VERSION);
   Invocation inv;
-  app.add_option("--env-file", inv.env_file, "the .env file to read")->capture_default_str();
+  auto* env_file =
+      app.add_option("--env-file", inv.env_file, "the .env file to read (when named, it must exist)")
+          ->capture_default_str();
 
   std::map<std::string, std::string> flag_values;
   std::vector<std::pair<std::string, CLI::Option*>> flag_options;
@@ -54,6 +71,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
 
   auto* check =
       app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
+  check->add_flag("--json", inv.json, "JSON output");
   auto* status =
       app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
   status->add_flag("--json", inv.json, "JSON output");
@@ -105,6 +123,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, app.exit(e, out, err)};
   }
+  inv.env_file_named = env_file->count() > 0;
   for (const auto& [name, option] : flag_options)
     if (option->count() > 0) inv.flags[name] = flag_values[name];
   if (check->parsed()) inv.command = Command::kCheckConfig;
@@ -126,8 +145,12 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
 }
 
 Result<ops::Config> read_settings(const Invocation& invocation) {
-  return ops::validate(
-      ops::merge_settings(read_dotenv(invocation.env_file), read_environment(), invocation.flags));
+  auto dotenv = read_dotenv(invocation.env_file, invocation.env_file_named);
+  if (!dotenv.ok()) return dotenv.status();
+  const ops::RawSettings environment = read_environment();
+  if (auto s = ops::check_names(*dotenv, invocation.env_file, /*in_environment=*/false); !s.ok()) return s;
+  if (auto s = ops::check_names(environment, "the environment", /*in_environment=*/true); !s.ok()) return s;
+  return ops::validate(ops::merge_settings(*dotenv, environment, invocation.flags));
 }
 
 }  // namespace ogpd::cli

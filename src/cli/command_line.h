@@ -35,7 +35,8 @@ enum class Command {
 struct Invocation {
   Command command = Command::kServe;
   std::string env_file = ".env";
-  ops::RawSettings flags;  // settings given as --flags, by setting name
+  bool env_file_named = false;  // --env-file was given: the file must exist
+  ops::RawSettings flags;       // settings given as --flags, by setting name
   bool json = false;
   std::optional<std::string> alert_id;     // links --alert
   std::optional<std::string> incident_id;  // links --incident

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "cli/open_store.h"
+#include "core/text.h"
 
 namespace ogpd::cli {
 
@@ -12,7 +13,7 @@ int with_operator_store(const ops::Config& config, const Clock& clock, std::ostr
   if (!opened.ok()) {
     err << "ogpd-proxy: ";
     if (opened.status().code() == Status::Code::kNotFound) {
-      err << "no store at " << config.store_path()
+      err << "no store at " << printable(ops::resolved_store_path(config))
           << (config.dry_run
                   ? " (these settings are a dry run, whose store is its own: run with the daemon's "
                     "settings, credentials included)"

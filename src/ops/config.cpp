@@ -1,8 +1,10 @@
 #include "ops/config.h"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <type_traits>
 
 #include "core/text.h"
@@ -154,6 +156,49 @@ Status set_port(std::string_view text, Config& c) {
   return {};
 }
 
+// PagerDuty object ids: upper-case letters and digits (PABC123, Q0RIJJZL24RC6W).
+template <auto Member>
+Status set_pagerduty_id(std::string_view text, Config& c) {
+  const bool shaped = text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char ch) {
+                        return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+                      });
+  if (!shaped)
+    return Status::invalid("'" + std::string(text) +
+                           "' is not a PagerDuty id (upper-case letters and digits, e.g. PABC123: the "
+                           "last part of the service's URL)");
+  c.*Member = std::string(text);
+  return {};
+}
+
+// local@domain, without spaces: what PagerDuty accepts as a From header.
+Status set_email(std::string_view text, Config& c) {
+  const auto at = text.find('@');
+  const bool shaped = at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
+                      text.find('@', at + 1) == std::string_view::npos &&
+                      std::none_of(text.begin(), text.end(), [](char ch) {
+                        return std::isspace(static_cast<unsigned char>(ch)) || ch == ',' || ch == '<';
+                      });
+  if (!shaped)
+    return Status::invalid("'" + std::string(text) + "' is not an email address (name@example.com)");
+  c.pagerduty_email = std::string(text);
+  return {};
+}
+
+// Opsgenie integration ids are UUIDs: 8-4-4-4-12 hexadecimal digits.
+Status set_integration_id(std::string_view text, Config& c) {
+  bool shaped = text.size() == 36;
+  for (std::size_t i = 0; shaped && i < text.size(); ++i)
+    shaped = i == 8 || i == 13 || i == 18 || i == 23
+                 ? text[i] == '-'
+                 : std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
+  if (!shaped)
+    return Status::invalid("'" + std::string(text) +
+                           "' is not an Opsgenie integration id (a UUID, e.g. "
+                           "ccb77fcc-3474-4ee3-8140-300926635ed1: the integration page's URL ends with it)");
+  c.opsgenie_integration_id = std::string(text);
+  return {};
+}
+
 Status set_webhook_secrets(std::string_view text, Config& c) {
   c.pagerduty_webhook_secrets = split_secrets(text);
   return {};
@@ -297,8 +342,15 @@ std::string redacted_database_url(const std::string& url) {
   return out;
 }
 
+std::string resolved_store_path(const Config& c) {
+  std::error_code ec;
+  const auto resolved = std::filesystem::absolute(c.store_path(), ec);
+  return ec ? c.store_path() : resolved.lexically_normal().string();
+}
+
 std::string store_label(const Config& c) {
-  return c.store == Store::kSqlite ? "sqlite:" + c.store_path() : redacted_database_url(c.database_url);
+  return c.store == Store::kPostgres ? redacted_database_url(c.database_url)
+                                     : "sqlite:" + resolved_store_path(c);
 }
 
 const std::vector<SettingSpec>& setting_specs() {
@@ -309,20 +361,20 @@ const std::vector<SettingSpec>& setting_specs() {
       {"PAGERDUTY_API_KEY", "", true, "PagerDuty REST API key", set_text<&C::pagerduty_api_key>,
        show_secret<&C::pagerduty_api_key>},
       {"PAGERDUTY_SERVICE_ID", "", false, "PagerDuty service that incidents are created on",
-       set_text<&C::pagerduty_service_id>, show_text<&C::pagerduty_service_id>},
+       set_pagerduty_id<&C::pagerduty_service_id>, show_text<&C::pagerduty_service_id>},
       {"PAGERDUTY_WEBHOOK_SECRET", "", true,
        "PagerDuty webhook signing secret(s), comma-separated; when set, /pd-webhook requires a valid "
        "signature",
        set_webhook_secrets, show_webhook_secrets},
-      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From",
-       set_text<&C::pagerduty_email>, show_text<&C::pagerduty_email>},
+      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From", set_email,
+       show_text<&C::pagerduty_email>},
       {"PAGERDUTY_USER", "", false,
        "the proxy's own PagerDuty user (id or name); its events are never mirrored",
        set_text<&C::pagerduty_user>, show_text<&C::pagerduty_user>},
       {"OPSGENIE_API_KEY", "", true, "Opsgenie API key", set_text<&C::opsgenie_api_key>,
        show_secret<&C::opsgenie_api_key>},
       {"OPSGENIE_INTEGRATION_ID", "", false, "only alerts from this Opsgenie webhook integration are synced",
-       set_text<&C::opsgenie_integration_id>, show_or<&C::opsgenie_integration_id, kEveryIntegration>},
+       set_integration_id, show_or<&C::opsgenie_integration_id, kEveryIntegration>},
       {"ROUTES_FILE", "", false,
        "YAML file of routes (Opsgenie alerts -> PagerDuty services, first match wins); unset: one route from "
        "OPSGENIE_INTEGRATION_ID to PAGERDUTY_SERVICE_ID",
@@ -445,6 +497,75 @@ RawSettings merge_settings(const RawSettings& dotenv, const RawSettings& environ
   for (const auto& [k, v] : environment) out[k] = v;
   for (const auto& [k, v] : flags) out[k] = v;
   return out;
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// Prefixes other programs' variables commonly share (HTTP_PROXY, LOG_DIR, MAX_...): an unknown name with one
+// is flagged only in a .env file, which is ours alone.
+constexpr std::string_view kSharedPrefixes[] = {"HTTP_", "LOG_", "MAX_", "REQUEST_", "BODY_"};
+
+}  // namespace
+
+bool is_setting(std::string_view name) {
+  return std::any_of(setting_specs().begin(), setting_specs().end(),
+                     [&](const SettingSpec& spec) { return spec.name == name; });
+}
+
+bool has_our_prefix(std::string_view name, bool in_environment) {
+  for (const auto& spec : setting_specs()) {
+    const auto underscore = spec.name.find('_');
+    if (underscore == std::string_view::npos) continue;
+    const std::string_view prefix = spec.name.substr(0, underscore + 1);
+    if (!name.starts_with(prefix)) continue;
+    if (in_environment && std::find(std::begin(kSharedPrefixes), std::end(kSharedPrefixes), prefix) !=
+                              std::end(kSharedPrefixes))
+      continue;
+    return true;
+  }
+  return false;
+}
+
+std::optional<std::string> closest_setting(std::string_view name) {
+  std::optional<std::string> best;
+  std::size_t best_distance = 4;  // at most three edits away
+  for (const auto& spec : setting_specs()) {
+    // A name without its unit (RECONCILE_INTERVAL for RECONCILE_INTERVAL_SECONDS) is as near as one edit.
+    const bool unit_left_off = spec.name.starts_with(name) &&
+                               spec.name.substr(name.size()).starts_with("_") &&
+                               spec.name.find('_', name.size() + 1) == std::string_view::npos;
+    const std::size_t d = unit_left_off ? 1 : edit_distance(name, spec.name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = std::string(spec.name);
+    }
+  }
+  return best;
+}
+
+Status check_names(const RawSettings& given, std::string_view where, bool in_environment) {
+  for (const auto& [name, value] : given) {
+    if (is_setting(name) || !has_our_prefix(name, in_environment)) continue;
+    std::string message = printable(name) + " (" + std::string(where) + "): not a setting of ogpd-proxy";
+    if (auto near = closest_setting(name)) message += "; did you mean " + *near + "?";
+    return Status::invalid(message + " (ogpd-proxy --help lists every setting)");
+  }
+  return {};
 }
 
 Result<Config> validate(const RawSettings& raw) {

@@ -121,11 +121,26 @@ struct Config {
 Status read_database_url(std::string_view text, Config& config);
 // A DATABASE_URL with its password (user:password@, password=...) replaced by "(hidden)".
 std::string redacted_database_url(const std::string& url);
-// Which store the settings name, for operators: sqlite:<the file in use> or the redacted URL.
+// The SQLite file in use (store_path()) as an absolute path: a relative one is relative to the directory
+// the command runs in, so a command run from elsewhere shows where it looked.
+std::string resolved_store_path(const Config& config);
+// Which store the settings name, for operators: sqlite:<the file in use, as an absolute path> or the
+// redacted URL.
 std::string store_label(const Config& config);
 
 // "P1=high,P3=low" -> {P1: high, P3: low}; nullopt when malformed.
 std::optional<std::map<std::string, std::string>> parse_urgency_map(const std::string& text);
+
+// Names: whether `name` is a setting, and whether it looks like one (it starts as a setting does:
+// PAGERDUTY_, OPSGENIE_, RETRY_, ...; in the environment, prefixes other programs share too, such as HTTP_,
+// do not count). closest_setting: the setting at most three edits away (or only its unit left off), if
+// any.
+bool is_setting(std::string_view name);
+bool has_our_prefix(std::string_view name, bool in_environment);
+std::optional<std::string> closest_setting(std::string_view name);
+// The first name in `given` (read from `where`: ".env", "the environment") that looks like a setting but is
+// none, as an error with "did you mean" when one is near; ok when there is none.
+Status check_names(const RawSettings& given, std::string_view where, bool in_environment);
 
 // Every setting from `raw` or its default, checked alone and then together (TLS files in pairs, DRY_RUN
 // against the credentials). A failure is one line that names the setting and never holds a secret value.

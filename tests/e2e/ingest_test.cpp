@@ -504,7 +504,9 @@ TEST(Startup, OperatorCommandsNeverCreateAStoreAndSayWhichOneIsMissing) {
   WorkDir dir;
   ProxyProcess events(dir.path(), {}, {"events"});  // no credentials: a dry run's settings
   EXPECT_EQ(events.run_to_exit(), 1);
-  EXPECT_NE(events.output().find("no store at data/ogpd.dry-run.db (these settings are a dry run"),
+  EXPECT_NE(events.output().find("no store at " +
+                                 (std::filesystem::canonical(dir.path()) / "data/ogpd.dry-run.db").string() +
+                                 " (these settings are a dry run"),
             std::string::npos)
       << events.output();
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "data"));
@@ -594,14 +596,78 @@ TEST(Startup, InvalidSettingsStopWithOneLineNamingTheSetting) {
   }
 }
 
+// A setting's name mistyped — in .env, in the environment — or a named .env file that is not there: each
+// stops start-up with one line naming it (and the setting it was likely meant to be), rather than a silent
+// default such as a dry run.
+TEST(Startup, MistypedNamesAndAMissingEnvFileStopWithOneLineAndASuggestion) {
+  WorkDir dir;
+  std::ofstream(dir.path() / "typo.env") << "PAGERDUTY_SERVCE_ID=PSVC001\n";
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases{
+      {{},
+       {"--env-file", "typo.env"},
+       "PAGERDUTY_SERVCE_ID (typo.env): not a setting of ogpd-proxy; did you mean PAGERDUTY_SERVICE_ID?"},
+      {{{"OPSGENIE_APIKEY", "k"}},
+       {},
+       "OPSGENIE_APIKEY (the environment): not a setting of ogpd-proxy; did you mean OPSGENIE_API_KEY?"},
+      {{{"RETRY_MAX_ATEMPTS", "3"}}, {"check-config"}, "did you mean RETRY_MAX_ATTEMPTS?"},
+      {{},
+       {"--env-file", "missing.env", "check-config"},
+       "--env-file: cannot read 'missing.env' (no such file)"},
+  };
+  for (const auto& c : cases) {
+    std::filesystem::remove(dir.path() / "proxy.log");
+    ProxyProcess proxy(dir.path(), c.env, c.args);
+    EXPECT_EQ(proxy.run_to_exit(), 2) << c.expected;
+    const std::string out = proxy.output();
+    EXPECT_EQ(out.rfind("ogpd-proxy: configuration error: ", 0), 0u) << out;
+    EXPECT_NE(out.find(c.expected), std::string::npos) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+  // Variables other programs set, sharing a prefix with no setting of ours, are left alone.
+  ProxyProcess fine(dir.path(), {{"HTTP_PROXY", "http://proxy:3128"}, {"HOSTNAME", "box"}}, {"check-config"});
+  EXPECT_EQ(fine.run_to_exit(), 0) << fine.output();
+}
+
+// check-config --json: what scripts read — the settings as shown (secrets hidden), the store resolved to an
+// absolute path, the dry run and why; a settings error as {"ok":false,"error":...} with exit code 2.
+TEST(Startup, CheckConfigJsonShowsTheResolvedStoreOrTheError) {
+  WorkDir dir;
+  ProxyProcess check(dir.path(), {{"PAGERDUTY_API_KEY", "pd-hunter2"}}, {"check-config", "--json"});
+  ASSERT_EQ(check.run_to_exit(), 0) << check.output();
+  const auto doc = boost::json::parse(check.output()).as_object();
+  EXPECT_TRUE(doc.at("ok").as_bool());
+  EXPECT_EQ(doc.at("store").as_string(),
+            "sqlite:" + (std::filesystem::canonical(dir.path()) / "data/ogpd.dry-run.db").string());
+  EXPECT_TRUE(doc.at("dry_run").as_bool());
+  EXPECT_FALSE(doc.at("missing_credentials").as_array().empty());
+  EXPECT_EQ(doc.at("settings").at("PAGERDUTY_API_KEY").as_string(), "set (hidden)");
+  EXPECT_EQ(doc.at("settings").at("LOG_FORMAT").as_string(), "text");
+  EXPECT_EQ(check.output().find("hunter2"), std::string::npos);
+
+  ProxyProcess bad(dir.path(), {{"PAGERDUTY_EMAIL", "ogpd-bot.example.com"}}, {"check-config", "--json"});
+  EXPECT_EQ(bad.run_to_exit(), 2);
+  const auto error = boost::json::parse(bad.output()).as_object();
+  EXPECT_FALSE(error.at("ok").as_bool());
+  EXPECT_NE(std::string(error.at("error").as_string()).find("PAGERDUTY_EMAIL: 'ogpd-bot.example.com'"),
+            std::string::npos)
+      << bad.output();
+}
+
 TEST(Startup, DotenvIsReadAndTheEnvironmentWins) {
   WorkDir dir;
-  std::ofstream(dir.path() / ".env") << "OPSGENIE_INTEGRATION_ID=from-dotenv\nLOG_LEVEL=debug\n"
-                                        "PAGERDUTY_API_KEY=pd-hunter2\n";
+  std::ofstream(dir.path() / ".env")
+      << "OPSGENIE_INTEGRATION_ID=0d07e0a5-d07e-4e0a-9d07-e0a5d07e0a50\nLOG_LEVEL=debug\n"
+         "PAGERDUTY_API_KEY=pd-hunter2\n";
   ProxyProcess proxy(dir.path(), {{"LOG_LEVEL", "warn"}}, {"check-config"});
   EXPECT_EQ(proxy.run_to_exit(), 0);
   const std::string out = proxy.output();
-  EXPECT_NE(out.find("OPSGENIE_INTEGRATION_ID=from-dotenv"), std::string::npos) << out;
+  EXPECT_NE(out.find("OPSGENIE_INTEGRATION_ID=0d07e0a5-d07e-4e0a-9d07-e0a5d07e0a50"), std::string::npos)
+      << out;
   EXPECT_NE(out.find("LOG_LEVEL=warn"), std::string::npos) << out;
   EXPECT_NE(out.find("PAGERDUTY_API_KEY=set (hidden)"), std::string::npos) << out;
   EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;

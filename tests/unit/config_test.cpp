@@ -164,12 +164,47 @@ TEST(Settings, EveryInvalidValueStopsWithOneLineNamingTheSetting) {
       {"BODY_LIMIT_BYTES", "-1", "BODY_LIMIT_BYTES: '-1'"},
       {"MAX_CONNECTIONS", "0", "MAX_CONNECTIONS: '0'"},
       {"REQUEST_TIMEOUT_SECONDS", "1.5", "REQUEST_TIMEOUT_SECONDS: '1.5'"},
+      {"PAGERDUTY_SERVICE_ID", "PSVC 001", "PAGERDUTY_SERVICE_ID: 'PSVC 001' is not a PagerDuty id"},
+      {"PAGERDUTY_SERVICE_ID", "https://x.pagerduty.com/service-directory/PSVC001",
+       "PAGERDUTY_SERVICE_ID: 'https://x.pagerduty.com/service-directory/PSVC001' is not a PagerDuty id"},
+      {"PAGERDUTY_EMAIL", "ogpd-bot.example.com",
+       "PAGERDUTY_EMAIL: 'ogpd-bot.example.com' is not an email address"},
+      {"PAGERDUTY_EMAIL", "a@b@c", "PAGERDUTY_EMAIL: 'a@b@c'"},
+      {"PAGERDUTY_EMAIL", "Bot <bot@example.com>", "PAGERDUTY_EMAIL: 'Bot <bot@example.com>'"},
+      {"OPSGENIE_INTEGRATION_ID", "my-integration",
+       "OPSGENIE_INTEGRATION_ID: 'my-integration' is not an Opsgenie integration id"},
+      {"OPSGENIE_INTEGRATION_ID", "ccb77fcc-3474-4ee3-8140-300926635ed",
+       "OPSGENIE_INTEGRATION_ID: 'ccb77fcc-3474-4ee3-8140-300926635ed'"},
   };
   for (const auto& c : cases) {
     const std::string message = error_of({{c.name, c.value}});
     EXPECT_EQ(message.rfind(c.expected_start, 0), 0u) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos);
   }
+}
+
+TEST(Settings, NamesLikeOursThatAreNoneAreErrorsWithTheNearestSetting) {
+  const auto error = [](RawSettings given, bool in_environment) {
+    return check_names(given, in_environment ? "the environment" : ".env", in_environment).message();
+  };
+  EXPECT_EQ(error({{"PAGERDUTY_SERVCE_ID", "P1"}}, false),
+            "PAGERDUTY_SERVCE_ID (.env): not a setting of ogpd-proxy; did you mean PAGERDUTY_SERVICE_ID? "
+            "(ogpd-proxy --help lists every setting)");
+  EXPECT_NE(error({{"OPSGENIE_KEY", "k"}}, true).find("OPSGENIE_KEY (the environment): not a setting"),
+            std::string::npos);
+  EXPECT_EQ(error({{"OPSGENIE_REGION_SOMETHING_ELSE", "x"}}, true).find("did you mean"), std::string::npos)
+      << "nothing near: no suggestion";
+  EXPECT_NE(error({{"RECONCILE_INTERVAL", "60"}}, false).find("did you mean RECONCILE_INTERVAL_SECONDS?"),
+            std::string::npos);
+  // Known names, names with no prefix of ours, and other programs' variables in the environment pass.
+  EXPECT_TRUE(check_names({{"PAGERDUTY_API_KEY", "k"}, {"FLASK_ENV", "development"}, {"HOSTNAME", "h"}},
+                          ".env", false)
+                  .ok());
+  EXPECT_TRUE(
+      check_names({{"HTTP_PROXY", "http://p:3128"}, {"LOG_DIR", "/var/log"}}, "the environment", true).ok());
+  EXPECT_FALSE(check_names({{"LOG_LEVL", "debug"}}, ".env", false).ok()) << ".env is ours alone";
+  // A name with control characters is shown escaped.
+  EXPECT_EQ(error({{"PAGERDUTY_X\x1b[2J", "v"}}, false).find('\x1b'), std::string::npos);
 }
 
 TEST(Settings, DryRunFalseWithoutCredentialsIsAnErrorNamingThem) {
