@@ -7,6 +7,7 @@
 #include <csignal>
 #include <future>
 #include <iostream>
+#include <thread>
 
 #include "cli/check_config.h"
 #include "cli/command_line.h"
@@ -19,10 +20,12 @@
 #include "cli/reconcile.h"
 #include "cli/routes.h"
 #include "cli/routes_suggest.h"
+#include "cli/simulate.h"
 #include "clients/apis.h"
 #include "clients/dry_run_client.h"
 #include "clients/observing_http_client.h"
 #include "core/clock.h"
+#include "core/text.h"
 #include "delivery/engine.h"
 #include "delivery/housekeeping.h"
 #include "delivery/metrics_observer.h"
@@ -277,6 +280,10 @@ int main(int argc, char** argv) {
           invocation.migrate_from,
           invocation.migrate_to.empty() ? config.database_url : invocation.migrate_to, clock, std::cout,
           std::cerr);
+    case Command::kSimulate:
+      if (invocation.simulate.vendor == "opsgenie" || !invocation.simulate.incident_id.empty())
+        return ogpd::cli::run_simulate(invocation.simulate, config, std::cout, std::cerr);
+      break;  // the incident is found from the alert's link, in the store
     case Command::kStatus:
     case Command::kLinks:
     case Command::kEvents:
@@ -298,6 +305,23 @@ int main(int argc, char** argv) {
                                     std::cout, std::cerr);
       case Command::kEvents:
         return ogpd::cli::run_events(store, invocation.last, invocation.json, std::cout);
+      case Command::kSimulate: {
+        ogpd::cli::SimulateRequest request = invocation.simulate;
+        // The proxy mirrors a Create within moments: wait for its link a little, as a person typing would.
+        auto links = store.links(request.alert_id, std::nullopt);
+        for (int i = 0; i < 100 && (links.empty() || !links.front().incident_id); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          links = store.links(request.alert_id, std::nullopt);
+        }
+        if (links.empty() || !links.front().incident_id) {
+          std::cerr << "ogpd-proxy: simulate pagerduty: no incident is linked to alert "
+                    << ogpd::printable(request.alert_id)
+                    << " yet (has the proxy mirrored its Create? see: ogpd-proxy links)\n";
+          return 1;
+        }
+        request.incident_id = *links.front().incident_id;
+        return ogpd::cli::run_simulate(request, config, std::cout, std::cerr);
+      }
       case Command::kReconcile:
         return ogpd::cli::run_reconcile(config, opened.ledger, opened.outbox, invocation.json, std::cout,
                                         std::cerr, clock);

@@ -104,6 +104,33 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   migrate->add_option("--to", inv.migrate_to,
                       "the PostgreSQL database, postgresql://... (default: DATABASE_URL, which keeps the "
                       "password off the command line)");
+  auto* simulate = app.add_subcommand(
+      "simulate", "post a realistic, correctly signed webhook to a running proxy (to try a round trip)");
+  simulate->require_subcommand(1);
+  auto* simulate_og =
+      simulate->add_subcommand("opsgenie", "an Opsgenie alert action, with the webhook token");
+  simulate_og
+      ->add_option("action", inv.simulate.action, "Create, AddNote, Acknowledge, UnAcknowledge or Close")
+      ->required();
+  simulate_og->add_option("--alert", inv.simulate.alert_id, "the alert id")->required();
+  simulate_og->add_option("--message", inv.simulate.message, "Create: the alert's message");
+  simulate_og->add_option("--note", inv.simulate.note, "AddNote: the note");
+  auto* simulate_pd = simulate->add_subcommand(
+      "pagerduty", "a PagerDuty incident event, signed with PAGERDUTY_WEBHOOK_SECRET");
+  simulate_pd
+      ->add_option("event", inv.simulate.action,
+                   "triggered, acknowledged, unacknowledged, resolved or annotated")
+      ->required();
+  auto* incident_option = simulate_pd->add_option("--incident", inv.simulate.incident_id, "the incident id");
+  simulate_pd
+      ->add_option("--alert", inv.simulate.alert_id,
+                   "instead of --incident: the alert whose linked incident is meant (read from the store)")
+      ->excludes(incident_option);
+  simulate_pd->add_option("--note", inv.simulate.note, "annotated: the note");
+  for (auto* sub : {simulate_og, simulate_pd}) {
+    sub->add_option("--url", inv.simulate.url, "the proxy (default: http://127.0.0.1:PORT)");
+    sub->callback([&inv, sub] { inv.simulate.vendor = sub->get_name(); });
+  }
   auto* dead =
       app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);
@@ -134,6 +161,14 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (route->parsed()) inv.command = Command::kRouteExplain;
   if (suggest->parsed()) inv.command = Command::kRoutesSuggest;
   if (migrate->parsed()) inv.command = Command::kMigrateStore;
+  if (simulate->parsed()) {
+    inv.command = Command::kSimulate;
+    if (inv.simulate.vendor == "pagerduty" && inv.simulate.incident_id.empty() &&
+        inv.simulate.alert_id.empty()) {
+      err << "ogpd-proxy: simulate pagerduty needs --incident or --alert\n";
+      return {std::nullopt, 2};
+    }
+  }
   if (dead->parsed()) {
     inv.command = Command::kDeadLetters;
     if (inv.dead_letter.verb == "replay" && !inv.dead_letter.all && inv.dead_letter.id.empty()) {

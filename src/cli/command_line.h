@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cli/dead_letters.h"
+#include "cli/simulate.h"
 #include "core/status.h"
 #include "ops/config.h"
 
@@ -29,7 +30,8 @@ enum class Command {
   kReconcile,
   kRouteExplain,
   kRoutesSuggest,
-  kMigrateStore
+  kMigrateStore,
+  kSimulate
 };
 
 struct Invocation {
@@ -45,6 +47,7 @@ struct Invocation {
   DeadLetterCommand dead_letter;
   std::string migrate_from;  // migrate-store --from
   std::string migrate_to;    // migrate-store --to
+  SimulateRequest simulate;
 };
 
 // What parsing decided: run `invocation`, or exit with `exit_code` (after --help, --version or a usage error,

@@ -201,6 +201,18 @@ FakeOpsgenie::Alert* FakeOpsgenie::find(const std::string& id) {
   return nullptr;
 }
 
+// POST /_fake/alerts {"id": "...", "message": "..."}: an open alert with that id (and alias).
+std::optional<Response> FakeOpsgenie::seed(const std::string& what, const json::object& body) {
+  if (what != "alerts") return std::nullopt;
+  const auto* id = body.if_contains("id");
+  if (id == nullptr || !id->is_string() || id->get_string().empty())
+    return Response{.status = 400, .body = R"({"error":"an alert needs an \"id\""})"};
+  const auto* message = body.if_contains("message");
+  add_alert(std::string(id->get_string()),
+            message != nullptr && message->is_string() ? std::string(message->get_string()) : "alert");
+  return Response{.status = 201, .body = json::serialize(json::object{{"id", id->get_string()}})};
+}
+
 Response FakeOpsgenie::handle(const RecordedRequest& request) {
   if (request.header("authorization") != "GenieKey " + options_.api_key) {
     return error(401, "Key format is not valid!");

@@ -93,6 +93,7 @@ class FakeOpsgenie final : public FakeVendor {
   void describe(boost::json::object& state) const override;
 
   // Each requires mu_.
+  std::optional<Response> seed(const std::string& what, const boost::json::object& body) override;
   Response act(const std::string& alert_id, const std::string& action, const RecordedRequest& request);
   Response request_status(const std::string& request_id);
   Response create(const RecordedRequest& request);

@@ -131,6 +131,22 @@ std::string FakePagerDuty::insert(Incident incident) {
   return incidents_.back().id;
 }
 
+// POST /_fake/incidents {"title": "...", "incident_key": "...", "service_id": "..."}: a triggered incident,
+// as if raised in PagerDuty; answers its id.
+std::optional<Response> FakePagerDuty::seed(const std::string& what, const json::object& body) {
+  if (what != "incidents") return std::nullopt;
+  const auto text = [&](std::string_view key) {
+    const auto* value = body.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+  };
+  Incident incident;
+  incident.title = text("title").empty() ? "Raised in PagerDuty" : text("title");
+  incident.incident_key = text("incident_key");
+  incident.service_id = text("service_id");
+  const std::string id = add_incident(std::move(incident));
+  return Response{.status = 201, .body = json::serialize(json::object{{"id", id}})};
+}
+
 Response FakePagerDuty::handle(const RecordedRequest& request) {
   if (request.path == "/v2/enqueue" && request.method == "POST") {  // the Events API: no API key
     std::lock_guard lock(mu_);

@@ -94,6 +94,7 @@ class FakePagerDuty final : public FakeVendor {
   Headers rate_limit_headers(const RateLimitInfo& info) const override;
 
   // Each requires mu_.
+  std::optional<Response> seed(const std::string& what, const boost::json::object& body) override;
   Response create_incident(const RecordedRequest& request);
   Response list_incidents(const RecordedRequest& request) const;
   Response update_incident(Incident& incident, const RecordedRequest& request);

@@ -133,6 +133,13 @@ void FakeVendor::refuse_credentials_for(std::chrono::milliseconds window) {
 
 Response FakeVendor::dispatch(const RecordedRequest& request) {
   if (request.path == "/_fake/state" && request.method == "GET") return state();
+  if (request.path.starts_with("/_fake/") && request.method == "POST") {
+    boost::system::error_code ec;
+    const auto body = json::parse(request.body, ec);
+    if (ec || !body.is_object()) return {.status = 400, .body = R"({"error":"a JSON object, please"})"};
+    if (auto seeded = seed(request.path.substr(7), body.as_object())) return *seeded;
+    return {.status = 404, .body = R"({"error":"no such fake control"})"};
+  }
 
   std::optional<Fault> fault;
   std::optional<RateLimitInfo> rate;

@@ -86,6 +86,9 @@ class FakeVendor {
   virtual void describe(boost::json::object& state) const = 0;
   // Headers the vendor adds to every handled answer while a rate limit is set.
   virtual Headers rate_limit_headers(const RateLimitInfo&) const { return {}; }
+  // POST /_fake/<what> with a JSON body: gives the fake an alert or an incident (README's walk-through);
+  // nullopt when `what` is not the vendor's.
+  virtual std::optional<Response> seed(const std::string& what, const boost::json::object& body) = 0;
 
  private:
   struct PendingFault {
