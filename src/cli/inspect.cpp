@@ -20,6 +20,31 @@ std::string iso(std::int64_t ms) {
   return buf;
 }
 
+constexpr std::size_t kPendingShown = 20;
+
+// "1 dead letter", "2 dead letters".
+std::string counted(std::int64_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+// One pending action for an operator: what, for which pair, and why it waits.
+std::string describe_pending(const store::OutboxItem& a, std::int64_t now_ms) {
+  std::string line = "pending #" + std::to_string(a.id) + " " + std::string(to_string(a.action.kind)) + " " +
+                     printable(a.pair_key) + ": ";
+  if (a.attempts == 0) {
+    line += "not tried yet";
+  } else {
+    line += counted(a.attempts, "attempt");
+  }
+  if (a.next_attempt_at_ms > now_ms)
+    line += ", next in " + std::to_string((a.next_attempt_at_ms - now_ms + 999) / 1000) + " s";
+  else if (a.attempts > 0)
+    line += ", due now";
+  if (!a.last_error.empty()) line += "; last error: " + printable(a.last_error);
+  if (a.ambiguous) line += " (looks before acting: an earlier attempt may have taken effect)";
+  return line;
+}
+
 json::value opt(const std::optional<std::string>& v) {
   return v ? json::value(*v) : json::value(nullptr);
 }
@@ -52,7 +77,19 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
           json::object{{"name", r.route},
                        {"alerts", r.alerts},
                        {"last_alert", r.last_at_ms ? json::value(iso(*r.last_at_ms)) : nullptr}});
-    out << json::serialize(json::object{{"dry_run", mode.dry_run},
+    json::array pending;
+    for (const auto& a : store.actions_in_state(store::ActionState::kPending, kPendingShown))
+      pending.push_back(json::object{
+          {"id", a.id},
+          {"vendor", to_string(target_of(a.action.kind))},
+          {"kind", to_string(a.action.kind)},
+          {"pair", a.pair_key},
+          {"attempts", a.attempts},
+          {"next_attempt", a.next_attempt_at_ms > 0 ? json::value(iso(a.next_attempt_at_ms)) : nullptr},
+          {"last_error", a.last_error.empty() ? json::value(nullptr) : json::value(a.last_error)},
+          {"ambiguous", a.ambiguous}});
+    out << json::serialize(json::object{{"pending_actions", std::move(pending)},
+                                        {"dry_run", mode.dry_run},
                                         {"store", mode.store},
                                         {"events_pending", stats.events_pending},
                                         {"vendors", vendors},
@@ -78,9 +115,14 @@ int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::os
           << "\n";
     out << name << ": " << q.pending << " pending";
     if (q.oldest_pending_ms) out << " (oldest " << (now_ms - *q.oldest_pending_ms) / 1000 << " s)";
-    out << ", " << q.dead << " dead letters, " << q.unpaired << " unpaired, last success "
+    out << ", " << counted(q.dead, "dead letter") << ", " << q.unpaired << " unpaired, last success "
         << (q.last_success_ms ? iso(*q.last_success_ms) : std::string("never")) << "\n";
   }
+  // Each pending action with why it waits: retried after an error, or simply next in line.
+  const auto pending = store.actions_in_state(store::ActionState::kPending, kPendingShown + 1);
+  for (std::size_t i = 0; i < pending.size() && i < kPendingShown; ++i)
+    out << "  " << describe_pending(pending[i], now_ms) << "\n";
+  if (pending.size() > kPendingShown) out << "  ... and more: see /metrics or the store\n";
   for (const auto& r : store.route_activity(mode.routes))
     out << "route " << printable(r.route) << ": " << r.alerts << " alerts, last "
         << (r.last_at_ms ? iso(*r.last_at_ms) : std::string("never")) << "\n";

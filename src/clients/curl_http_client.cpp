@@ -58,6 +58,18 @@ void global_http_init() {
 
 CurlHttpClient::CurlHttpClient(CurlSettings settings) : settings_(settings) {}
 
+namespace {
+
+// "host:port" of an http(s) URL, so a network error names where it tried to go (never a secret: keys travel
+// in headers).
+std::string authority_of(const std::string& url) {
+  const auto start = url.find("://");
+  const auto from = start == std::string::npos ? 0 : start + 3;
+  return url.substr(from, url.find('/', from) - from);
+}
+
+}  // namespace
+
 HttpResult CurlHttpClient::send(const HttpRequest& request) {
   HttpResult result;
   CURL* curl = thread_handle();
@@ -97,9 +109,10 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
                             rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_UNSUPPORTED_PROTOCOL ||
                             rc == CURLE_URL_MALFORMAT;
     result.transport = never_sent ? Transport::kNotSent : Transport::kMaybeSent;
-    result.error = sink.overflowed ? "response body larger than " +
-                                         std::to_string(settings_.max_response_bytes) + " bytes"
-                                   : std::string(curl_easy_strerror(rc));
+    result.error =
+        sink.overflowed
+            ? "response body larger than " + std::to_string(settings_.max_response_bytes) + " bytes"
+            : std::string(curl_easy_strerror(rc)) + " (" + authority_of(request.url) + ")";
     result.response.body.clear();
     return result;
   }

@@ -138,6 +138,36 @@ TEST_P(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
   EXPECT_EQ(stages.size(), 4u) << proxy_->output();
 }
 
+// A vendor that cannot be reached: status lists the action that waits, with its attempts, when it is tried
+// next and the error, naming the host it tried — not just "1 pending".
+TEST_P(Sync, StatusShowsEachPendingActionWithItsReasonAndNextAttempt) {
+  const std::string unreachable = "127.0.0.1:" + std::to_string(free_port());
+  env_["PAGERDUTY_API_URL"] = "http://" + unreachable;
+  env_["RETRY_BASE_DELAY_MS"] = "30000";
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "stuck-1")), 202);
+  std::string out;
+  ASSERT_TRUE(eventually([&] {
+    out = cli({"status"}).second;
+    return out.find("1 attempt") != std::string::npos;
+  })) << out;
+  EXPECT_NE(out.find("pagerduty: 1 pending"), std::string::npos) << out;
+  EXPECT_NE(out.find("pending #"), std::string::npos) << out;
+  EXPECT_NE(out.find(" pagerduty.create_incident alert:stuck-1: 1 attempt, next in "), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("last error: "), std::string::npos) << out;
+  EXPECT_NE(out.find("(" + unreachable + ")"), std::string::npos) << "the host is named: " << out;
+
+  const auto json = boost::json::parse(cli({"status", "--json"}).second).as_object();
+  const auto& pending = json.at("pending_actions").as_array();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].at("kind").as_string(), "pagerduty.create_incident");
+  EXPECT_EQ(pending[0].at("vendor").as_string(), "pagerduty");
+  EXPECT_EQ(pending[0].at("attempts").as_int64(), 1);
+  EXPECT_TRUE(pending[0].at("next_attempt").is_string());
+  EXPECT_NE(std::string(pending[0].at("last_error").as_string()).find(unreachable), std::string::npos);
+}
+
 TEST_P(Sync, OperatorCommandsShowAStoreWithKnownContent) {
   pagerduty_.inject("POST /incidents", Fault{.status = 400}, 1);
   opsgenie_.add_alert("op-ok");
@@ -157,7 +187,7 @@ TEST_P(Sync, OperatorCommandsShowAStoreWithKnownContent) {
   EXPECT_TRUE(status.at("vendors").at("pagerduty").at("last_success").is_string());
   EXPECT_TRUE(status.at("vendors").at("opsgenie").at("last_success").is_null());
   std::tie(code, out) = cli({"status"});
-  EXPECT_NE(out.find("pagerduty: 0 pending, 1 dead letters"), std::string::npos) << out;
+  EXPECT_NE(out.find("pagerduty: 0 pending, 1 dead letter, "), std::string::npos) << out;
 
   std::tie(code, out) = cli({"links", "--alert", "op-ok", "--json"});
   ASSERT_EQ(code, 0) << out;
