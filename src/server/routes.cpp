@@ -1,5 +1,7 @@
 #include "server/routes.h"
 
+#include <boost/json.hpp>
+
 #include "core/text.h"
 #include "ops/log.h"
 
@@ -153,11 +155,21 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
       if (!context.metrics) return error_answer(http::status::not_found, "metrics are not enabled");
       return ToRender{};
     }
-    if (auto health = context.journal.health(); !health.ok())
-      return error_answer(http::status::service_unavailable, health.message());
+    // Readiness to take webhooks: the store and the delivery loop, never the vendors (a vendor being down
+    // is what the outbox is for; `ogpd-proxy status` shows it). The body says what was checked.
+    const auto not_ready = [](std::string_view check, const std::string& why) {
+      Answer a =
+          json_answer(http::status::service_unavailable,
+                      boost::json::serialize(boost::json::object{{"error", why}, {"failed_check", check}}));
+      return a;
+    };
+    if (auto health = context.journal.health(); !health.ok()) return not_ready("store", health.message());
     if (context.workers_ready && !context.workers_ready())
-      return error_answer(http::status::service_unavailable, "delivery workers have stalled");
-    return json_answer(http::status::ok, "{\"status\":\"ready\"}");
+      return not_ready("delivery_loop", "delivery workers have stalled");
+    return json_answer(http::status::ok,
+                       R"({"status":"ready","checked":{"store":"ok","delivery_loop":)" +
+                           std::string(context.workers_ready ? R"("ok")" : R"("not running")") +
+                           R"(},"not_checked":"the vendors: see ogpd-proxy status"})");
   }
   return error_answer(http::status::not_found, "no such endpoint: " + std::string(target));
 }

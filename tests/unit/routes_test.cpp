@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 namespace ogpd::server {
 namespace {
 
@@ -37,12 +39,19 @@ class Routes : public ::testing::Test {
 
 TEST_F(Routes, HealthIsAlwaysOkAndReadinessFollowsTheStore) {
   EXPECT_EQ(answer_of(go(http::verb::get, "/healthz")).status, http::status::ok);
-  EXPECT_EQ(answer_of(go(http::verb::get, "/readyz")).status, http::status::ok);
+  const Answer ready = answer_of(go(http::verb::get, "/readyz"));
+  EXPECT_EQ(ready.status, http::status::ok);
+  // It says what it checked, and that the vendors are not part of it (a vendor down is the outbox's job).
+  const auto said = boost::json::parse(ready.body).as_object();
+  EXPECT_EQ(said.at("status"), "ready");
+  EXPECT_EQ(said.at("checked").at("store"), "ok");
+  EXPECT_NE(std::string(said.at("not_checked").as_string()).find("the vendors"), std::string::npos);
   journal.ready_ = false;
   EXPECT_EQ(answer_of(go(http::verb::get, "/healthz")).status, http::status::ok);
   const Answer not_ready = answer_of(go(http::verb::get, "/readyz"));
   EXPECT_EQ(not_ready.status, http::status::service_unavailable);
   EXPECT_NE(not_ready.body.find("error"), std::string::npos);
+  EXPECT_EQ(boost::json::parse(not_ready.body).at("failed_check"), "store") << not_ready.body;
 }
 
 TEST_F(Routes, UnknownPathsAre404AndWrongMethods405WithAllow) {
