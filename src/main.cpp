@@ -13,6 +13,7 @@
 #include "cli/command_line.h"
 #include "cli/daemon_settings.h"
 #include "cli/dead_letters.h"
+#include "cli/doctor.h"
 #include "cli/inspect.h"
 #include "cli/migrate_store.h"
 #include "cli/open_store.h"
@@ -280,6 +281,8 @@ int main(int argc, char** argv) {
           invocation.migrate_from,
           invocation.migrate_to.empty() ? config.database_url : invocation.migrate_to, clock, std::cout,
           std::cerr);
+    case Command::kDoctor:
+      return ogpd::cli::run_doctor(config, invocation.json, std::cout);
     case Command::kSimulate:
       if (invocation.simulate.vendor == "opsgenie" || !invocation.simulate.incident_id.empty())
         return ogpd::cli::run_simulate(invocation.simulate, config, std::cout, std::cerr);

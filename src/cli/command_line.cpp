@@ -72,6 +72,11 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   auto* check =
       app.add_subcommand("check-config", "validate the configuration, print it (secrets hidden), exit");
   check->add_flag("--json", inv.json, "JSON output");
+  auto* doctor = app.add_subcommand(
+      "doctor",
+      "check the settings against both vendors, read-only: keys, service, user, integration, "
+      "PagerDuty's webhook subscription, the store (exit 1 when a check fails)");
+  doctor->add_flag("--json", inv.json, "JSON output");
   auto* status =
       app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
   status->add_flag("--json", inv.json, "JSON output");
@@ -154,6 +159,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   for (const auto& [name, option] : flag_options)
     if (option->count() > 0) inv.flags[name] = flag_values[name];
   if (check->parsed()) inv.command = Command::kCheckConfig;
+  if (doctor->parsed()) inv.command = Command::kDoctor;
   if (status->parsed()) inv.command = Command::kStatus;
   if (links->parsed()) inv.command = Command::kLinks;
   if (events->parsed()) inv.command = Command::kEvents;

@@ -31,7 +31,8 @@ enum class Command {
   kRouteExplain,
   kRoutesSuggest,
   kMigrateStore,
-  kSimulate
+  kSimulate,
+  kDoctor
 };
 
 struct Invocation {

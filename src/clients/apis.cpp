@@ -170,6 +170,16 @@ HttpResult PagerDutyApi::services(int offset) {
   return call("list_services", "GET", "/services?limit=100&offset=" + std::to_string(offset), "", false);
 }
 
+HttpResult PagerDutyApi::service(const std::string& id) {
+  return call("get_service", "GET", "/services/" + url_encode(id), "", false);
+}
+
+HttpResult PagerDutyApi::webhook_subscriptions(const std::string& service_id) {
+  return call("list_webhook_subscriptions", "GET",
+              "/webhook_subscriptions?filter_type=service_reference&filter_id=" + url_encode(service_id), "",
+              false);
+}
+
 HttpResult OpsgenieApi::call(const char* operation, const std::string& method, const std::string& path,
                              const std::string& body) {
   HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}},

@@ -52,6 +52,9 @@ class PagerDutyApi {
   HttpResult current_user();                   // /users/me: only a user-level key has one
   HttpResult users(const std::string& query);  // matches names and emails loosely
   HttpResult services(int offset);             // a page of 100
+  HttpResult service(const std::string& id);   // GET /services/{id}: {"service":{"id","name"}}
+  // GET /webhook_subscriptions filtered to `service_id`: {"webhook_subscriptions":[...]}
+  HttpResult webhook_subscriptions(const std::string& service_id);
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -136,6 +137,50 @@ TEST_P(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
   }
   EXPECT_GT(parsed, 5);
   EXPECT_EQ(stages.size(), 4u) << proxy_->output();
+}
+
+// doctor asks both (fake) vendors, read-only: with a subscription for the service, every check passes; for a
+// service that has none, or one PagerDuty disabled, or a key Opsgenie refuses, the check fails with its fix.
+TEST_P(Sync, DoctorChecksBothVendorsAndTheWebhookSubscriptionReadOnly) {
+  opsgenie_.add_integration({kIntegration, "Payments webhook", "Webhook", ""});
+  pagerduty_.add_webhook_subscription({.url = "https://proxy.example.com/pd-webhook",
+                                       .events = {"incident.acknowledged", "incident.unacknowledged",
+                                                  "incident.resolved", "incident.annotated"},
+                                       .service_id = "PSVC001"});
+  auto [code, out] = cli({"doctor"});
+  EXPECT_EQ(code, 0) << out;
+  for (const std::string line :
+       {"\u2713 PagerDuty API key: accepted", "\u2713 PagerDuty service: PSVC001 (Fake service)",
+        "\u2713 PagerDuty webhook subscription: PWS1 -> https://proxy.example.com/pd-webhook",
+        "\u2713 PAGERDUTY_EMAIL: ogpd-bot@example.com is user PBOT001", "\u2713 Opsgenie API key: accepted",
+        "\u2713 Opsgenie integration: ccb77fcc-3474-4ee3-8140-300926635ed1",
+        "\u2713 store: ", "all checks passed"})
+    EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
+  EXPECT_EQ(pagerduty_.count("POST", "/") + pagerduty_.count("PUT", "/") + opsgenie_.count("POST", "/"), 0u)
+      << "read-only";
+
+  pagerduty_.add_webhook_subscription({.url = "https://proxy.example.com/pd-webhook",
+                                       .events = {"incident.acknowledged", "incident.unacknowledged",
+                                                  "incident.resolved", "incident.annotated"},
+                                       .service_id = "PSVC002",
+                                       .temporarily_disabled = true});
+  env_["PAGERDUTY_SERVICE_ID"] = "PSVC002";
+  env_["OPSGENIE_API_KEY"] = "revoked";
+  std::tie(code, out) = cli({"doctor", "--json"});
+  EXPECT_EQ(code, 1) << out;
+  const auto doc = boost::json::parse(out).as_object();
+  EXPECT_FALSE(doc.at("ok").as_bool());
+  std::map<std::string, boost::json::object> by_name;
+  for (const auto& c : doc.at("checks").as_array())
+    by_name[std::string(c.at("name").as_string())] = c.as_object();
+  EXPECT_FALSE(by_name["PagerDuty webhook subscription"].at("ok").as_bool());
+  EXPECT_NE(std::string(by_name["PagerDuty webhook subscription"].at("detail").as_string())
+                .find("TEMPORARILY DISABLED"),
+            std::string::npos);
+  EXPECT_FALSE(by_name["Opsgenie API key"].at("ok").as_bool());
+  EXPECT_NE(std::string(by_name["Opsgenie API key"].at("fix").as_string()).find("API integration's key"),
+            std::string::npos);
+  EXPECT_TRUE(by_name["PagerDuty service"].at("ok").as_bool());
 }
 
 // A vendor that cannot be reached: status lists the action that waits, with its attempts, when it is tried

@@ -133,6 +133,11 @@ FakeOpsgenie::~FakeOpsgenie() {
   stop();
 }
 
+void FakeOpsgenie::add_integration(Options::Integration integration) {
+  std::lock_guard lock(mu_);
+  added_integrations_.push_back(std::move(integration));
+}
+
 void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
   std::lock_guard lock(mu_);
   if (Alert* existing = find(id)) {
@@ -225,7 +230,10 @@ Response FakeOpsgenie::handle(const RecordedRequest& request) {
       for (const auto& [id, name] : options_.teams)
         list.push_back(json::object{{"id", id}, {"name", name}, {"description", ""}});
     } else {
-      for (const auto& i : options_.integrations)
+      std::lock_guard lock(mu_);
+      std::vector<Options::Integration> all = options_.integrations;
+      all.insert(all.end(), added_integrations_.begin(), added_integrations_.end());
+      for (const auto& i : all)
         list.push_back(json::object{
             {"id", i.id}, {"name", i.name}, {"enabled", true}, {"type", i.type}, {"teamId", i.team_id}});
     }

@@ -75,6 +75,8 @@ class FakeOpsgenie final : public FakeVendor {
 
   const Options& options() const { return options_; }
   void add_alert(const std::string& id, std::string message = "alert");
+  // One more integration of the account (GET /v2/integrations lists it after the options' own).
+  void add_integration(Options::Integration integration);
   std::optional<Alert> alert(const std::string& id) const;
   std::optional<Alert> alert_with_alias(const std::string& alias) const;
   // A person changes the alert in Opsgenie's own UI: no webhook is sent (the test sends one if it wants).
@@ -105,6 +107,7 @@ class FakeOpsgenie final : public FakeVendor {
   Alert* find_alias(const std::string& alias);
 
   const Options options_;
+  std::vector<Options::Integration> added_integrations_;  // guarded by mu_
   mutable std::mutex mu_;
   std::vector<Alert> alerts_;                         // guarded by mu_; in creation order
   std::vector<RequestOutcome> outcomes_;              // guarded by mu_

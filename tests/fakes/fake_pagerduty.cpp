@@ -133,7 +133,27 @@ std::string FakePagerDuty::insert(Incident incident) {
 
 // POST /_fake/incidents {"title": "...", "incident_key": "...", "service_id": "..."}: a triggered incident,
 // as if raised in PagerDuty; answers its id.
+void FakePagerDuty::add_webhook_subscription(FakeWebhookSubscription subscription) {
+  std::lock_guard lock(mu_);
+  if (subscription.id.empty()) subscription.id = "PWS" + std::to_string(subscriptions_.size() + 1);
+  subscriptions_.push_back(std::move(subscription));
+}
+
 std::optional<Response> FakePagerDuty::seed(const std::string& what, const json::object& body) {
+  if (what == "webhook_subscriptions") {  // {"url", "events": [...], "service_id", "temporarily_disabled"}
+    FakeWebhookSubscription w;
+    if (const auto* url = body.if_contains("url"); url != nullptr && url->is_string())
+      w.url = url->get_string();
+    if (const auto* events = body.if_contains("events"); events != nullptr && events->is_array())
+      for (const auto& e : events->get_array())
+        if (e.is_string()) w.events.emplace_back(e.get_string());
+    if (const auto* id = body.if_contains("service_id"); id != nullptr && id->is_string())
+      w.service_id = id->get_string();
+    if (const auto* off = body.if_contains("temporarily_disabled"); off != nullptr && off->is_bool())
+      w.temporarily_disabled = off->get_bool();
+    add_webhook_subscription(w);
+    return Response{.status = 201, .body = R"({"status":"added"})"};
+  }
   if (what != "incidents") return std::nullopt;
   const auto text = [&](std::string_view key) {
     const auto* value = body.if_contains(key);
@@ -210,6 +230,36 @@ Response FakePagerDuty::handle(const RecordedRequest& request) {
     return ok(200, {{"priorities", std::move(list)}, {"limit", 100}, {"offset", 0}, {"more", false}});
   } else if (path.size() == 1 && path[0] == "users" && method == "GET") {
     return list_users(request);
+  } else if (path.size() == 2 && path[0] == "services" && method == "GET") {
+    const auto named = options_.service_names.find(path[1]);
+    if (named == options_.service_names.end()) return not_found();
+    return ok(200, {{"service", json::object{{"id", path[1]},
+                                             {"type", "service"},
+                                             {"name", named->second},
+                                             {"summary", named->second},
+                                             {"status", "active"}}}});
+  } else if (path.size() == 1 && path[0] == "webhook_subscriptions" && method == "GET") {
+    const std::string filter = request.param("filter_id");
+    json::array list;
+    for (const auto& w : subscriptions_) {
+      if (!filter.empty() && w.service_id != filter) continue;
+      json::array events;
+      for (const auto& e : w.events) events.emplace_back(e);
+      list.push_back(
+          json::object{{"id", w.id},
+                       {"type", "webhook_subscription"},
+                       {"active", w.active},
+                       {"events", std::move(events)},
+                       {"delivery_method", json::object{{"type", "http_delivery_method"},
+                                                        {"url", w.url},
+                                                        {"temporarily_disabled", w.temporarily_disabled},
+                                                        {"secret", nullptr}}},
+                       {"filter", w.service_id.empty()
+                                      ? json::object{{"type", "account_reference"}}
+                                      : json::object{{"type", "service_reference"}, {"id", w.service_id}}}});
+    }
+    return ok(200,
+              {{"webhook_subscriptions", std::move(list)}, {"limit", 100}, {"offset", 0}, {"more", false}});
   } else if (path.size() == 2 && path[0] == "users" && path[1] == "me" && method == "GET") {
     if (!options_.user_level_key)
       return error(400,

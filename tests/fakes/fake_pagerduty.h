@@ -43,6 +43,16 @@ struct FakePagerDutyOptions {
   unsigned short port = 0;  // 0: ephemeral
 };
 
+// A V3 webhook subscription of the account, as GET /webhook_subscriptions lists it.
+struct FakeWebhookSubscription {
+  std::string id;
+  std::string url;
+  std::vector<std::string> events;
+  std::string service_id;  // the service_reference filter; empty: account_reference
+  bool active = true;
+  bool temporarily_disabled = false;  // PagerDuty sets it after three dropped deliveries in a row
+};
+
 class FakePagerDuty final : public FakeVendor {
  public:
   using Options = FakePagerDutyOptions;
@@ -80,6 +90,7 @@ class FakePagerDuty final : public FakeVendor {
   std::optional<Incident> incident(const std::string& id) const;
   std::vector<Incident> incidents_with_key(const std::string& key) const;
   std::string add_incident(Incident seed);  // returns the id
+  void add_webhook_subscription(FakeWebhookSubscription subscription);
   // A person adds a note in PagerDuty's own UI (no length limit checked, no webhook sent); returns its id.
   std::string add_note(const std::string& incident_id, std::string content, std::string by = "Human One");
   // A person changes the incident in PagerDuty's own UI: no webhook is sent (the test sends one if it wants).
@@ -104,6 +115,7 @@ class FakePagerDuty final : public FakeVendor {
   boost::json::object user_json(const std::string& id, const std::string& name,
                                 const std::string& email) const;
   Incident* find(const std::string& id);
+  std::vector<FakeWebhookSubscription> subscriptions_;  // guarded by mu_
   std::string insert(Incident incident);
   boost::json::object to_json(const Incident& incident) const;
   boost::json::object to_json(const Note& note) const;
