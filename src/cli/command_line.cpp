@@ -9,6 +9,7 @@
 #include <sstream>
 #include <vector>
 
+#include "cli/shell_help.h"
 #include "core/text.h"
 
 #ifndef OGPD_VERSION
@@ -47,6 +48,19 @@ Result<ops::RawSettings> read_dotenv(const std::string& path, bool named) {
   return ops::parse_dotenv(text.str());
 }
 
+// What --help shows as a setting's value: INT, URL, PATH, BOOL, SECRET or TEXT.
+std::string type_of(const ops::SettingSpec& spec) {
+  const std::string_view n = spec.name;
+  if (spec.secret) return "SECRET";
+  if (n.ends_with("_URL")) return "URL";
+  if (n.ends_with("_FILE")) return "PATH";
+  if (n == "DRY_RUN") return "BOOL";
+  for (const std::string_view unit : {"_SECONDS", "_MS", "_DAYS", "_PERCENT", "_ATTEMPTS", "_BYTES",
+                                      "_CONNECTIONS", "_WORKERS", "_MINUTE", "PORT"})
+    if (n.ends_with(unit)) return "INT";
+  return "TEXT";
+}
+
 }  // namespace
 
 Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -65,8 +79,9 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
     const std::string name(spec.name);
     std::string help = std::string(spec.help) + " [" + name + "]";
     if (!spec.default_value.empty()) help += " (default: " + std::string(spec.default_value) + ")";
-    flag_options.emplace_back(name,
-                              app.add_option("--" + ops::flag_name(spec.name), flag_values[name], help));
+    flag_options.emplace_back(
+        name,
+        app.add_option("--" + ops::flag_name(spec.name), flag_values[name], help)->type_name(type_of(spec)));
   }
 
   auto* check =
@@ -136,6 +151,10 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
     sub->add_option("--url", inv.simulate.url, "the proxy (default: http://127.0.0.1:PORT)");
     sub->callback([&inv, sub] { inv.simulate.vendor = sub->get_name(); });
   }
+  std::string shell;
+  auto* completion = app.add_subcommand("completion", "print a shell completion script (bash or zsh)");
+  completion->add_option("shell", shell, "bash or zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
+  auto* man = app.add_subcommand("man", "print the ogpd-proxy(1) manual page (roff)");
   auto* dead =
       app.add_subcommand("dead-letters", "list, show, replay or discard actions that could not be delivered");
   dead->require_subcommand(1);
@@ -154,6 +173,14 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return {std::nullopt, app.exit(e, out, err)};
+  }
+  if (completion->parsed()) {
+    out << completion_script(app, shell);
+    return {std::nullopt, 0};
+  }
+  if (man->parsed()) {
+    out << man_page(app, OGPD_VERSION);
+    return {std::nullopt, 0};
   }
   inv.env_file_named = env_file->count() > 0;
   for (const auto& [name, option] : flag_options)

@@ -658,6 +658,46 @@ TEST(Startup, CheckConfigJsonShowsTheResolvedStoreOrTheError) {
       << bad.output();
 }
 
+// Completion and the man page come from the command line's own definition: bash completes subcommands,
+// nested ones and their flags; the man page lists every command and every setting's flag.
+TEST(Startup, ShellCompletionAndTheManPageFollowTheCommandLine) {
+  WorkDir dir;
+  ProxyProcess script(dir.path(), {}, {"completion", "bash"});
+  ASSERT_EQ(script.run_to_exit(), 0) << script.output();
+  std::ofstream(dir.path() / "completion.bash") << script.output();
+  const auto complete = [&](const std::string& words, int current) {
+    const std::string command = "cd '" + dir.path().string() +
+                                "' && bash -c 'source completion.bash; COMP_WORDS=(" + words +
+                                "); COMP_CWORD=" + std::to_string(current) +
+                                "; _ogpd_proxy; echo \"${COMPREPLY[*]}\"' > reply.txt 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0);
+    std::ifstream in(dir.path() / "reply.txt");
+    std::string reply;
+    std::getline(in, reply);
+    return reply;
+  };
+  EXPECT_EQ(complete("ogpd-proxy dead-letters re", 2), "replay");
+  EXPECT_EQ(complete("ogpd-proxy status --j", 2), "--json");
+  EXPECT_EQ(complete("ogpd-proxy simulate pagerduty --inc", 3), "--incident");
+  EXPECT_EQ(complete("ogpd-proxy --pagerduty-api-u", 1), "--pagerduty-api-url");
+  EXPECT_EQ(complete("ogpd-proxy doc", 1), "doctor");
+
+  ProxyProcess zsh(dir.path(), {}, {"completion", "zsh"});
+  ASSERT_EQ(zsh.run_to_exit(), 0);
+  EXPECT_EQ(zsh.output().rfind("#compdef ogpd-proxy\n", 0), 0u);
+
+  ProxyProcess man(dir.path(), {}, {"man"});
+  ASSERT_EQ(man.run_to_exit(), 0);
+  const std::string page = man.output();
+  EXPECT_EQ(page.rfind(".TH OGPD\\-PROXY 1", 0), 0u) << page.substr(0, 80);
+  for (const std::string command :
+       {"check\\-config", "doctor", "simulate pagerduty", "dead\\-letters replay"})
+    EXPECT_NE(page.find(".B " + command + "\n"), std::string::npos) << command;
+  for (const std::string flag : {"pagerduty\\-api\\-key SECRET", "port INT", "opsgenie\\-api\\-url URL",
+                                 "routes\\-file PATH", "dry\\-run BOOL"})
+    EXPECT_NE(page.find(".B \\-\\-" + flag + "\n"), std::string::npos) << flag;
+}
+
 TEST(Startup, DotenvIsReadAndTheEnvironmentWins) {
   WorkDir dir;
   std::ofstream(dir.path() / ".env")
