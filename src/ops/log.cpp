@@ -15,6 +15,7 @@ namespace ogpd::ops {
 namespace {
 
 thread_local std::int64_t t_correlation = 0;
+thread_local const std::vector<ogpd::ops::LogFields::Field>* t_fields = nullptr;
 
 class CorrelationFlag final : public spdlog::custom_flag_formatter {
  public:
@@ -66,6 +67,13 @@ class JsonFormatter final : public spdlog::formatter {
     const auto level = spdlog::level::to_string_view(msg.level);
     line += json_quote(std::string_view(level.data(), level.size()));
     if (t_correlation != 0) line += ",\"event_id\":" + std::to_string(t_correlation);
+    if (t_fields != nullptr)
+      for (const auto& [name, value] : *t_fields) {
+        line += ",";
+        line += json_quote(name);
+        line += ":";
+        line += json_quote(value);
+      }
     line += ",\"msg\":";
     line += json_quote(std::string_view(msg.payload.data(), msg.payload.size()));
     line += "}\n";
@@ -75,6 +83,13 @@ class JsonFormatter final : public spdlog::formatter {
 };
 
 }  // namespace
+
+LogFields::LogFields(std::vector<Field> fields) : fields_(std::move(fields)), previous_(t_fields) {
+  t_fields = &fields_;
+}
+LogFields::~LogFields() {
+  t_fields = previous_;
+}
 
 CorrelationScope::CorrelationScope(std::int64_t event_id) : previous_(t_correlation) {
   t_correlation = event_id;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ogpd::ops {
 
@@ -23,6 +25,23 @@ class CorrelationScope {
 
  private:
   std::int64_t previous_;
+};
+
+// Fields of the log lines written on this thread while the scope lives: in LOG_FORMAT=json they become the
+// line's own members ("source":"opsgenie","outcome":"accepted", ...), so a log pipeline filters on them
+// without parsing `msg`; the text format leaves them out (its message carries them as key=value). The values
+// are escaped like every JSON string; the names are the caller's own constants.
+class LogFields {
+ public:
+  using Field = std::pair<std::string_view, std::string>;
+  explicit LogFields(std::vector<Field> fields);
+  ~LogFields();
+  LogFields(const LogFields&) = delete;
+  LogFields& operator=(const LogFields&) = delete;
+
+ private:
+  std::vector<Field> fields_;
+  const std::vector<Field>* previous_;
 };
 
 // JSON string escaping (quotes included), shared by the JSON log format and the HTTP answers.

@@ -224,6 +224,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                   status, outcome, answer.body);
       return;
     }
+    const ops::LogFields fields(
+        {{"source", std::string(to_string(event->source))},
+         {"type", event->type},
+         {"status", std::to_string(status)},
+         {"outcome", std::string(outcome)},
+         {"alert", event->alert_id.value_or("")},
+         {"incident", event->incident_id.value_or(event->incident_key.value_or(""))}});
     spdlog::log(status >= 500 ? spdlog::level::err : spdlog::level::info,
                 "webhook source={} type={} status={} outcome={} dedupe_key={} alert={} incident={} answer={}",
                 to_string(event->source), event->type, status, outcome, event->dedupe_key,

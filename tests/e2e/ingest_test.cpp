@@ -500,6 +500,28 @@ TEST_F(IngestWithJsonLogs, ControlCharactersAreJsonEscapedAndEveryLineParses) {
   EXPECT_TRUE(found) << proxy_->output();
 }
 
+// A webhook's JSON log line carries what a log pipeline filters on as members, not only inside `msg`.
+TEST_F(IngestWithJsonLogs, AWebhookLineCarriesItsEventSourceTypeOutcomeAndAlertAsFields) {
+  ASSERT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 202);
+  ASSERT_EQ(post("/ops-webhook", kOpsgenieExamples[0]).status, 200);  // the duplicate
+  std::istringstream in(proxy_->output());
+  std::vector<boost::json::object> webhooks;
+  for (std::string line; std::getline(in, line);) {
+    const auto doc = boost::json::parse(line).as_object();
+    if (std::string(doc.at("msg").as_string()).rfind("webhook ", 0) == 0) webhooks.push_back(doc);
+  }
+  ASSERT_EQ(webhooks.size(), 2u) << proxy_->output();
+  for (const auto& w : webhooks) {
+    EXPECT_EQ(w.at("source"), "opsgenie");
+    EXPECT_EQ(w.at("type"), "Create");
+    EXPECT_EQ(w.at("alert"), "test-123");
+    EXPECT_EQ(w.at("event_id").as_int64(), 1);
+  }
+  EXPECT_EQ(webhooks[0].at("outcome"), "accepted");
+  EXPECT_EQ(webhooks[0].at("status"), "202");
+  EXPECT_EQ(webhooks[1].at("outcome"), "duplicate");
+}
+
 TEST(Startup, OperatorCommandsNeverCreateAStoreAndSayWhichOneIsMissing) {
   WorkDir dir;
   ProxyProcess events(dir.path(), {}, {"events"});  // no credentials: a dry run's settings
