@@ -299,10 +299,20 @@ int main(int argc, char** argv) {
   return ogpd::cli::with_operator_store(config, clock, std::cerr, [&](ogpd::cli::OperatorStore& opened) {
     ogpd::store::StoreAdmin& store = opened.admin;
     switch (invocation.command) {
-      case Command::kStatus:
-        return ogpd::cli::run_status(store,
-                                     {config.dry_run, ogpd::ops::store_label(config), route_names(config)},
-                                     invocation.json, std::cout, clock.now_ms());
+      case Command::kStatus: {
+        const ogpd::cli::Mode mode{config.dry_run, ogpd::ops::store_label(config), route_names(config)};
+        if (invocation.watch_seconds == 0)
+          return ogpd::cli::run_status(store, mode, invocation.json, std::cout, clock.now_ms());
+        // Refreshed in place, as `watch` does: the screen is cleared and the status drawn again.
+        for (int shown = 0; invocation.watch_count == 0 || shown < invocation.watch_count; ++shown) {
+          if (shown > 0) std::this_thread::sleep_for(std::chrono::seconds(invocation.watch_seconds));
+          std::cout << "\x1b[H\x1b[2J" << ogpd::cli::iso_now(clock.now_ms()) << "  every "
+                    << invocation.watch_seconds << " s (Ctrl-C ends)\n";
+          (void)ogpd::cli::run_status(store, mode, invocation.json, std::cout, clock.now_ms());
+          std::cout.flush();
+        }
+        return 0;
+      }
       case Command::kLinks:
         return ogpd::cli::run_links(store, invocation.alert_id, invocation.incident_id, invocation.json,
                                     std::cout, std::cerr);

@@ -95,6 +95,12 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   auto* status =
       app.add_subcommand("status", "queue depth, oldest pending action, dead letters, last success");
   status->add_flag("--json", inv.json, "JSON output");
+  status->add_option("--watch", inv.watch_seconds, "refresh in place every SECONDS (Ctrl-C ends it)")
+      ->expected(0, 1)
+      ->default_str("2")
+      ->check(CLI::Range(1, 3600));
+  status->add_option("--count", inv.watch_count, "with --watch: stop after this many refreshes")
+      ->check(CLI::Range(1, 1000000));
   auto* links = app.add_subcommand("links", "the alert <-> incident pairs (all, or one)");
   links->add_option("--alert", inv.alert_id, "an Opsgenie alert id");
   links->add_option("--incident", inv.incident_id, "a PagerDuty incident id");

@@ -41,6 +41,8 @@ struct Invocation {
   bool env_file_named = false;  // --env-file was given: the file must exist
   ops::RawSettings flags;       // settings given as --flags, by setting name
   bool json = false;
+  int watch_seconds = 0;                   // status --watch [SECONDS] (0: once)
+  int watch_count = 0;                     // status --watch --count N (0: until interrupted)
   std::optional<std::string> alert_id;     // links --alert
   std::optional<std::string> incident_id;  // links --incident
   std::size_t last = 20;                   // events --last

@@ -51,6 +51,10 @@ json::value opt(const std::optional<std::string>& v) {
 
 }  // namespace
 
+std::string iso_now(std::int64_t ms) {
+  return iso(ms);
+}
+
 int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::ostream& out,
                std::int64_t now_ms) {
   const auto stats = store.queue_stats();
@@ -153,13 +157,37 @@ int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_
   return 0;
 }
 
+namespace {
+
+// The pair of an event as its link knows it: the alert and the incident, where the webhook named only one
+// (an Opsgenie Create names no incident; a PagerDuty note names no alert).
+struct Paired {
+  std::optional<std::string> alert_id, incident_id;
+};
+Paired paired(store::StoreAdmin& store, const Event& e) {
+  Paired p{e.alert_id, e.incident_id};
+  if (p.alert_id && !p.incident_id) {
+    const auto links = store.links(*p.alert_id, std::nullopt);
+    if (!links.empty()) p.incident_id = links.front().incident_id;
+  } else if (p.incident_id && !p.alert_id) {
+    const auto links = store.links(std::nullopt, *p.incident_id);
+    if (!links.empty()) p.alert_id = links.front().alert_id;
+  }
+  return p;
+}
+
+}  // namespace
+
 int run_events(store::StoreAdmin& store, std::size_t last, bool as_json, std::ostream& out) {
   const auto events = store.recent_events(last);
   if (as_json) {
     json::array list;
     for (const auto& s : events) {
       const Event& e = s.event;
+      const Paired p = paired(store, e);
       list.push_back(json::object{{"id", s.id},
+                                  {"linked_alert_id", opt(p.alert_id)},
+                                  {"linked_incident_id", opt(p.incident_id)},
                                   {"received_at", iso(s.received_at_ms)},
                                   {"source", to_string(e.source)},
                                   {"type", e.type},
@@ -174,11 +202,12 @@ int run_events(store::StoreAdmin& store, std::size_t last, bool as_json, std::os
   }
   for (const auto& s : events) {
     const Event& e = s.event;
+    const Paired p = paired(store, e);
     // Every field but the id and the time came from a webhook: escaped, so it cannot forge a line.
     out << s.id << "  " << iso(s.received_at_ms) << "  " << to_string(e.source) << "  " << printable(e.type)
         << "  " << s.status << (s.outcome.empty() ? "" : "/" + printable(s.outcome))
-        << "  alert=" << printable(e.alert_id.value_or("-"))
-        << " incident=" << printable(e.incident_id.value_or("-"))
+        << "  alert=" << printable(p.alert_id.value_or("-"))
+        << " incident=" << printable(p.incident_id.value_or("-"))
         << " by=" << printable(e.actor_name.value_or("-")) << "\n";
   }
   return 0;

@@ -18,6 +18,8 @@ struct Mode {
   std::string store;                // e.g. sqlite:data/ogpd.dry-run.db
   std::vector<std::string> routes;  // the route names, in order
 };
+// `ms` since the epoch as 2026-01-02T03:04:05Z.
+std::string iso_now(std::int64_t ms);
 int run_status(store::StoreAdmin& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
 int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_id,
               const std::optional<std::string>& incident_id, bool json, std::ostream& out, std::ostream& err);

@@ -252,6 +252,18 @@ TEST_P(Sync, OperatorCommandsShowAStoreWithKnownContent) {
   EXPECT_EQ(events[0].at("alert_id").as_string(), "op-ok");  // newest first
   EXPECT_EQ(events[1].at("alert_id").as_string(), "op-dead");
   EXPECT_EQ(events[0].at("outcome").as_string(), "mirrored");
+  // A Create names no incident: its link does.
+  EXPECT_TRUE(events[0].at("incident_id").is_null());
+  EXPECT_EQ(events[0].at("linked_incident_id").as_string(), only_incident("op-ok")->id);
+  EXPECT_TRUE(events[1].at("linked_incident_id").is_null()) << "a dead letter made no incident";
+  // --watch redraws in place (clear, then the status again), here twice, a second apart.
+  std::tie(code, out) = cli({"status", "--watch", "1", "--count", "2"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out.rfind("\x1b[H\x1b[2J", 0), 0u) << out;
+  EXPECT_NE(out.find("\x1b[H\x1b[2J", 1), std::string::npos) << "a second frame";
+  EXPECT_NE(out.find("every 1 s (Ctrl-C ends)"), std::string::npos) << out;
+  std::tie(code, out) = cli({"events", "--last", "1"});
+  EXPECT_NE(out.find("alert=op-ok incident=" + only_incident("op-ok")->id), std::string::npos) << out;
 
   const auto dead = boost::json::parse(dead_letters_json()).as_array();
   ASSERT_EQ(dead.size(), 1u);
