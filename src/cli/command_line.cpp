@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -40,8 +41,9 @@ Result<ops::RawSettings> read_dotenv(const std::string& path, bool named) {
   std::ifstream in(path);
   if (!in) {
     if (!named) return ops::RawSettings{};
+    std::error_code ec;
     return Status::invalid("--env-file: cannot read '" + printable(path) + "' (" +
-                           (std::filesystem::exists(path) ? "not readable" : "no such file") + ")");
+                           (std::filesystem::exists(path, ec) ? "not readable" : "no such file") + ")");
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -223,7 +225,11 @@ Result<ops::Config> read_settings(const Invocation& invocation) {
   if (!dotenv.ok()) return dotenv.status();
   const ops::RawSettings environment = read_environment();
   if (auto s = ops::check_names(*dotenv, invocation.env_file, /*in_environment=*/false); !s.ok()) return s;
-  if (auto s = ops::check_names(environment, "the environment", /*in_environment=*/true); !s.ok()) return s;
+  // The environment is shared with the platform (Kubernetes adds DATABASE_PORT for a Service named
+  // "database"; Terraform reads PAGERDUTY_TOKEN): a name there that looks like ours is a warning, not an
+  // error.
+  if (auto s = ops::check_names(environment, "the environment", /*in_environment=*/true); !s.ok())
+    std::cerr << "ogpd-proxy: warning: " << s.message() << "\n";
   return ops::validate(ops::merge_settings(*dotenv, environment, invocation.flags));
 }
 

@@ -7,10 +7,9 @@
 #include <filesystem>
 #include <ostream>
 
-#include "cli/open_store.h"
 #include "clients/apis.h"
-#include "core/clock.h"
 #include "core/text.h"
+#include "store/postgres/pg.h"
 
 namespace ogpd::cli {
 namespace {
@@ -116,6 +115,13 @@ DoctorCheck check_webhook_subscription(const clients::HttpResult& r, const std::
     const json::object& d = delivery != nullptr && delivery->is_object() ? delivery->get_object() : empty;
     const std::string url = text_at(d, "url");
     if (!url.ends_with("/pd-webhook")) continue;
+    // Scoped to this service, or to the whole account (a team scope cannot be told from here: skipped).
+    if (const auto* filter = w.if_contains("filter"); filter != nullptr && filter->is_object()) {
+      const std::string type = text_at(filter->get_object(), "type");
+      if (type != "account_reference" &&
+          !(type == "service_reference" && text_at(filter->get_object(), "id") == service_id))
+        continue;
+    }
     std::vector<std::string> missing;
     for (const auto& wanted : required_pagerduty_events()) {
       bool found = false;
@@ -128,15 +134,15 @@ DoctorCheck check_webhook_subscription(const clients::HttpResult& r, const std::
     const auto* on = w.if_contains("active");
     const bool inactive = on != nullptr && on->is_bool() && !on->get_bool();
     if (missing.empty() && !disabled && !inactive)
-      return passed(name, text_at(w, "id") + " -> " + printable(url));
+      return passed(name, printable(text_at(w, "id")) + " -> " + printable(url));
     if (disabled || inactive) {
-      best_problem = text_at(w, "id") + " -> " + printable(url) +
+      best_problem = printable(text_at(w, "id")) + " -> " + printable(url) +
                      (disabled ? " is TEMPORARILY DISABLED (PagerDuty does so after three dropped deliveries)"
                                : " is not active");
     } else {
       std::string list_text;
       for (const auto& m : missing) list_text += (list_text.empty() ? "" : ", ") + m;
-      best_problem = text_at(w, "id") + " -> " + printable(url) + " lacks " + list_text;
+      best_problem = printable(text_at(w, "id")) + " -> " + printable(url) + " lacks " + list_text;
     }
   }
   return failed(name, best_problem, fix_create);
@@ -144,6 +150,8 @@ DoctorCheck check_webhook_subscription(const clients::HttpResult& r, const std::
 
 DoctorCheck check_opsgenie_key(const clients::HttpResult& r) {
   const std::string name = "Opsgenie API key";
+  if (r.transport == clients::Transport::kOk && r.response.status == 403)
+    return passed(name, "accepted, without Configuration access (the integration cannot be checked)");
   if (refused(r))
     return failed(
         name, "Opsgenie refuses it (" + std::to_string(r.response.status) + ")",
@@ -157,7 +165,12 @@ DoctorCheck check_opsgenie_key(const clients::HttpResult& r) {
 DoctorCheck check_opsgenie_integration(const clients::HttpResult& r, const std::string& integration_id) {
   const std::string name = "Opsgenie integration";
   if (r.transport != clients::Transport::kOk || r.response.status != 200)
-    return failed(name, "could not list integrations: " + no_answer(r), "see the API key check");
+    return failed(
+        name, "could not list integrations: " + no_answer(r),
+        r.transport == clients::Transport::kOk && r.response.status == 403
+            ? "give the API integration Configuration access, or check OPSGENIE_INTEGRATION_ID by hand "
+              "(Settings > Integrations: the id is in its page's URL)"
+            : "see the API key check");
   for (const auto& i : clients::opsgenie_named(r.response.body))
     if (i.id == integration_id)
       return passed(name,
@@ -215,13 +228,19 @@ std::vector<DoctorCheck> run_checks(const ops::Config& c, clients::HttpClient& h
       checks.push_back(failed("store", "sqlite:" + printable(file.string()) + " is not writable",
                               "run as a user who may write there, or set DATABASE_URL"));
   } else {
-    static const SystemClock clock;
-    auto opened = open_store(c, clock, /*create=*/false);
-    if (opened.ok())
-      checks.push_back(passed("store", ops::store_label(c) + " is reachable and migrated"));
-    else
-      checks.push_back(failed("store", ops::store_label(c) + ": " + printable(opened.error()),
+    // Read-only: connect and read the schema's version; never migrate (a newer binary's doctor must not
+    // upgrade the schema under running proxies).
+    auto connection = store::pg::Connection::open(c.database_url);
+    if (!connection.ok()) {
+      checks.push_back(failed("store", ops::store_label(c) + ": " + printable(connection.error()),
                               "check DATABASE_URL and that the server takes connections"));
+    } else {
+      auto version = connection->query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      checks.push_back(passed(
+          "store", ops::store_label(c) + " is reachable" +
+                       (version.ok() ? " (schema version " + std::to_string(version->integer(0, 0)) + ")"
+                                     : " (empty: the proxy creates the schema)")));
+    }
   }
   return checks;
 }

@@ -175,9 +175,9 @@ HttpResult PagerDutyApi::service(const std::string& id) {
 }
 
 HttpResult PagerDutyApi::webhook_subscriptions(const std::string& service_id) {
-  return call("list_webhook_subscriptions", "GET",
-              "/webhook_subscriptions?filter_type=service_reference&filter_id=" + url_encode(service_id), "",
-              false);
+  // All of them (one page of 100): a subscription scoped to the account serves the service too.
+  (void)service_id;
+  return call("list_webhook_subscriptions", "GET", "/webhook_subscriptions?limit=100", "", false);
 }
 
 HttpResult OpsgenieApi::call(const char* operation, const std::string& method, const std::string& path,

@@ -53,7 +53,8 @@ class PagerDutyApi {
   HttpResult users(const std::string& query);  // matches names and emails loosely
   HttpResult services(int offset);             // a page of 100
   HttpResult service(const std::string& id);   // GET /services/{id}: {"service":{"id","name"}}
-  // GET /webhook_subscriptions filtered to `service_id`: {"webhook_subscriptions":[...]}
+  // GET /webhook_subscriptions (the first 100; the caller picks those serving `service_id`, scoped to it or
+  // to the account): {"webhook_subscriptions":[...]}
   HttpResult webhook_subscriptions(const std::string& service_id);
 
  private:

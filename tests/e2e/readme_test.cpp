@@ -102,6 +102,10 @@ boost::json::object fake_state(unsigned short port) {
 TEST(Readme, TheFakeVendorsWalkThroughEndsWithTheRoundTripOnBothSides) {
   const auto blocks = shell_blocks("## Try it against the fake vendors");
   ASSERT_EQ(blocks.size(), 5u) << "settings, fakes, proxy, round trip, look";
+  // The README's fixed ports must be free: something already there (a developer's demo, a run killed
+  // mid-way) would answer for the walk-through's own servers.
+  for (const unsigned short port : {9101, 9102, 5001})
+    ASSERT_EQ(http_request(port, "GET", "/healthz").status, 0) << "port " << port << " is taken";
   WorkDir dir;
   const char* binary = std::getenv("OGPD_PROXY_BINARY");
   std::filesystem::create_directory_symlink(

@@ -64,6 +64,16 @@ TEST(Doctor, AWebhookSubscriptionMustPointHereCarryTheEventsAndBeEnabled) {
     }
   }
   EXPECT_FALSE(check_webhook_subscription(answer(403), "PSVC001").ok);
+
+  // Scope: the account's subscription serves every service; another service's does not.
+  const auto scoped = [&](const std::string& filter) {
+    std::string w = subscription("https://p.example.com/pd-webhook", kAllEvents);
+    w.insert(w.size() - 1, R"(,"filter":)" + filter);
+    return check_webhook_subscription(answer(200, R"({"webhook_subscriptions":[)" + w + "]}"), "PSVC001").ok;
+  };
+  EXPECT_TRUE(scoped(R"({"type":"account_reference"})"));
+  EXPECT_TRUE(scoped(R"({"type":"service_reference","id":"PSVC001"})"));
+  EXPECT_FALSE(scoped(R"({"type":"service_reference","id":"PSVC002"})"));
 }
 
 TEST(Doctor, KeysServicesUsersAndIntegrationsFromTheVendorsAnswers) {
@@ -92,7 +102,13 @@ TEST(Doctor, KeysServicesUsersAndIntegrationsFromTheVendorsAnswers) {
   const std::string integrations =
       R"({"data":[{"id":"ccb77fcc-3474-4ee3-8140-300926635ed1","name":"Payments webhook","type":"Webhook"}]})";
   EXPECT_TRUE(check_opsgenie_key(answer(200, integrations)).ok);
-  EXPECT_FALSE(check_opsgenie_key(answer(403)).ok);
+  // 403: the key is good but may not list integrations (Configuration access): the key passes, the
+  // integration is reported as not checked, with the fix.
+  EXPECT_TRUE(check_opsgenie_key(answer(403)).ok);
+  EXPECT_FALSE(check_opsgenie_key(answer(401)).ok);
+  const auto unchecked = check_opsgenie_integration(answer(403), "ccb77fcc-3474-4ee3-8140-300926635ed1");
+  EXPECT_FALSE(unchecked.ok);
+  EXPECT_NE(unchecked.fix.find("Configuration access"), std::string::npos);
   EXPECT_EQ(
       check_opsgenie_integration(answer(200, integrations), "ccb77fcc-3474-4ee3-8140-300926635ed1").detail,
       "ccb77fcc-3474-4ee3-8140-300926635ed1 (Payments webhook, Webhook)");
