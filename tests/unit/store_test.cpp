@@ -290,65 +290,62 @@ INSTANTIATE_TEST_SUITE_P(Both, StoreTest, ::testing::Values(Backend::kSqlite, Ba
 
 // Two proxies on one database: a head one claims is the other's only once the lease has run out, and then
 // it is ambiguous (the first may have acted); an outcome from a proxy whose lease was taken changes nothing.
-TEST(PgLeases, AClaimIsExclusiveUntilItsLeaseEndsAndATakeoverLooksFirst) {
-  testing::TestDatabase database;
-  ASSERT_TRUE(database.ok());
-  const SystemClock clock;
-  auto first = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "one"});
-  auto second = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "two"});
-  ASSERT_TRUE(first.ok() && second.ok());
-  auto journal = (*first)->start_journal({});
-  const auto event =
-      append_and_wait(*journal, received("lease-1", EventKind::kAlertAcknowledged, "Acknowledge")).event_id;
-  Action a;
-  a.kind = ActionKind::kAddIncidentNote;
-  a.alert_id = "A";
-  a.note = "1";
-  ASSERT_TRUE(
-      (*first)->outbox.commit_plans({{event, "mirrored", {a}, std::nullopt, std::nullopt}}, 1000).ok());
+// Two proxies ("one", "two", 30-second leases) on one database, and one action queued at t = 1000 ms.
+class PgLeases : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(database_.ok());
+    auto one = PgStore::open(database_.url(), clock_, {.lease = std::chrono::seconds(30), .instance = "one"});
+    auto two = PgStore::open(database_.url(), clock_, {.lease = std::chrono::seconds(30), .instance = "two"});
+    ASSERT_TRUE(one.ok() && two.ok());
+    first_ = std::move(*one);
+    second_ = std::move(*two);
+    journal_ = first_->start_journal({});
+    const auto event =
+        append_and_wait(*journal_, received("lease-1", EventKind::kAlertAcknowledged, "Acknowledge"))
+            .event_id;
+    Action a;
+    a.kind = ActionKind::kAddIncidentNote;
+    a.alert_id = "A";
+    a.note = "1";
+    ASSERT_TRUE(
+        first_->outbox.commit_plans({{event, "mirrored", {a}, std::nullopt, std::nullopt}}, 1000).ok());
+  }
 
-  const auto mine = (*first)->outbox.due_heads(1000, 10, {});
+  testing::TestDatabase database_;
+  const SystemClock clock_;
+  std::unique_ptr<PgStore> first_, second_;
+  std::unique_ptr<GroupJournal> journal_;
+};
+
+TEST_F(PgLeases, AClaimIsExclusiveUntilItsLeaseEndsAndATakeoverLooksFirst) {
+  const auto mine = first_->outbox.due_heads(1000, 10, {});
   ASSERT_EQ(mine.size(), 1u);
   EXPECT_FALSE(mine[0].ambiguous);
-  EXPECT_TRUE((*second)->outbox.due_heads(1000, 10, {}).empty()) << "held by the first";
-  EXPECT_TRUE((*second)->outbox.due_heads(30'999, 10, {}).empty()) << "still within the lease";
-  EXPECT_EQ((*second)->outbox.next_due_ms(), 31'000) << "due again when the lease ends";
-  const auto taken = (*second)->outbox.due_heads(31'000, 10, {});
+  EXPECT_TRUE(second_->outbox.due_heads(1000, 10, {}).empty()) << "held by the first";
+  EXPECT_TRUE(second_->outbox.due_heads(30'999, 10, {}).empty()) << "still within the lease";
+  EXPECT_EQ(second_->outbox.next_due_ms(), 31'000) << "due again when the lease ends";
+  const auto taken = second_->outbox.due_heads(31'000, 10, {});
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_TRUE(taken[0].ambiguous) << "the first may have acted: look before acting";
   // The first comes back late: its outcome is not recorded over the second's claim.
-  ASSERT_TRUE((*first)->outbox.complete(mine[0].id, 32'000, std::nullopt).ok());
-  EXPECT_EQ((*first)->outbox.action(mine[0].id)->state, ActionState::kPending);
-  ASSERT_TRUE((*second)->outbox.complete(taken[0].id, 32'000, std::nullopt).ok());
-  EXPECT_EQ((*first)->outbox.action(mine[0].id)->state, ActionState::kDone);
+  ASSERT_TRUE(first_->outbox.complete(mine[0].id, 32'000, std::nullopt).ok());
+  EXPECT_EQ(first_->outbox.action(mine[0].id)->state, ActionState::kPending);
+  ASSERT_TRUE(second_->outbox.complete(taken[0].id, 32'000, std::nullopt).ok());
+  EXPECT_EQ(first_->outbox.action(mine[0].id)->state, ActionState::kDone);
 }
 
 // A slow call keeps its action: the engine extends the leases it holds, and another proxy can take the
 // action only once the extended lease has run out; a lease held by another proxy is not extended.
-TEST(PgLeases, AnExtendedLeaseKeepsTheActionUntilItsNewEnd) {
-  testing::TestDatabase database;
-  ASSERT_TRUE(database.ok());
-  const SystemClock clock;
-  auto first = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "one"});
-  auto second = PgStore::open(database.url(), clock, {.lease = std::chrono::seconds(30), .instance = "two"});
-  ASSERT_TRUE(first.ok() && second.ok());
-  auto journal = (*first)->start_journal({});
-  const auto event =
-      append_and_wait(*journal, received("extend-1", EventKind::kAlertAcknowledged, "Acknowledge")).event_id;
-  Action a;
-  a.kind = ActionKind::kAddIncidentNote;
-  a.alert_id = "A";
-  a.note = "1";
-  ASSERT_TRUE(
-      (*first)->outbox.commit_plans({{event, "mirrored", {a}, std::nullopt, std::nullopt}}, 1000).ok());
-  const auto mine = (*first)->outbox.due_heads(1000, 10, {});
+TEST_F(PgLeases, AnExtendedLeaseKeepsTheActionUntilItsNewEnd) {
+  const auto mine = first_->outbox.due_heads(1000, 10, {});
   ASSERT_EQ(mine.size(), 1u);
 
-  ASSERT_TRUE((*first)->outbox.extend({mine[0].id}, 20'000).ok());  // held until 50 s
-  EXPECT_TRUE((*second)->outbox.due_heads(31'000, 10, {}).empty()) << "the first lease was extended";
-  ASSERT_TRUE((*second)->outbox.extend({mine[0].id}, 45'000).ok());
-  EXPECT_EQ((*second)->outbox.next_due_ms(), 50'000) << "not the second's to extend";
-  const auto taken = (*second)->outbox.due_heads(50'000, 10, {});
+  ASSERT_TRUE(first_->outbox.extend({mine[0].id}, 20'000).ok());  // held until 50 s
+  EXPECT_TRUE(second_->outbox.due_heads(31'000, 10, {}).empty()) << "the first lease was extended";
+  ASSERT_TRUE(second_->outbox.extend({mine[0].id}, 45'000).ok());
+  EXPECT_EQ(second_->outbox.next_due_ms(), 50'000) << "not the second's to extend";
+  const auto taken = second_->outbox.due_heads(50'000, 10, {});
   ASSERT_EQ(taken.size(), 1u);
   EXPECT_TRUE(taken[0].ambiguous);
 }
@@ -375,6 +372,25 @@ TEST(PgStore, AConnectionGivenBackInsideATransactionIsRolledBackBeforeItIsLentAg
   ASSERT_TRUE(next->run("CREATE TABLE committed_alone (x int)").ok());
   EXPECT_EQ(database.count("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'committed_alone'"), 1)
       << "a statement of the next user commits on its own";
+}
+
+// A statement the server refuses is an error that retrying will not mend (kInternal, the server's words
+// kept); a lost connection is one it may (kUnavailable). The server's SQLSTATE is read before its answer is
+// freed.
+TEST(PgStore, AStatementTheServerRefusesIsInternalAndKeepsTheServersWords) {
+  testing::TestDatabase database;
+  ASSERT_TRUE(database.ok());
+  auto connection = pg::Connection::open(database.url());
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  const auto missing = connection->query("SELECT MAX(version) FROM no_such_table");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kInternal) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("no_such_table"), std::string::npos)
+      << missing.status().message();
+  const auto with_parameter = connection->query("SELECT $1::int / 0", pg::params(std::string("1")));
+  ASSERT_FALSE(with_parameter.ok());
+  EXPECT_EQ(with_parameter.status().code(), Status::Code::kInternal);
+  EXPECT_TRUE(connection->healthy()) << "a refused statement leaves the connection usable";
 }
 
 // Two proxies whose plans each reach the pair the other locked first (a note on a pair born in PagerDuty,

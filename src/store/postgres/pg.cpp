@@ -123,11 +123,14 @@ Connection::~Connection() {
 }
 
 Status Connection::failure(PGresult* result) {
-  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  // Copied before the result is freed: the field points into it.
+  const char* field = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::optional<std::string> state =
+      field != nullptr ? std::optional<std::string>(field) : std::nullopt;
   std::string message =
       "PostgreSQL: " + first_line(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (result != nullptr) PQclear(result);
-  if (!healthy() || state == nullptr || retryable(state)) return Status::unavailable(std::move(message));
+  if (!healthy() || !state || retryable(*state)) return Status::unavailable(std::move(message));
   return Status::internal(std::move(message));
 }
 
