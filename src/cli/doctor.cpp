@@ -201,7 +201,7 @@ std::vector<DoctorCheck> run_checks(const ops::Config& c, clients::HttpClient& h
       services.erase(std::unique(services.begin(), services.end()), services.end());
       for (const auto& service : services) {
         checks.push_back(check_pagerduty_service(pagerduty.service(service), service));
-        checks.push_back(check_webhook_subscription(pagerduty.webhook_subscriptions(service), service));
+        checks.push_back(check_webhook_subscription(pagerduty.webhook_subscriptions(), service));
       }
       if (c.pagerduty_email) checks.push_back(check_pagerduty_email(users, *c.pagerduty_email));
     }

@@ -174,9 +174,8 @@ HttpResult PagerDutyApi::service(const std::string& id) {
   return call("get_service", "GET", "/services/" + url_encode(id), "", false);
 }
 
-HttpResult PagerDutyApi::webhook_subscriptions(const std::string& service_id) {
+HttpResult PagerDutyApi::webhook_subscriptions() {
   // All of them (one page of 100): a subscription scoped to the account serves the service too.
-  (void)service_id;
   return call("list_webhook_subscriptions", "GET", "/webhook_subscriptions?limit=100", "", false);
 }
 

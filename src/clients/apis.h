@@ -55,7 +55,7 @@ class PagerDutyApi {
   HttpResult service(const std::string& id);   // GET /services/{id}: {"service":{"id","name"}}
   // GET /webhook_subscriptions (the first 100; the caller picks those serving `service_id`, scoped to it or
   // to the account): {"webhook_subscriptions":[...]}
-  HttpResult webhook_subscriptions(const std::string& service_id);
+  HttpResult webhook_subscriptions();
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,

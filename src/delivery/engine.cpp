@@ -58,6 +58,8 @@ void Engine::start() {
   // run sees the vendor accept its key (accepted()); this run itself is not paused yet.
   for (const Side side : {Side::kPagerDuty, Side::kOpsgenie})
     if (observer_) observer_->on_vendor_paused(side, kCredentials, false);
+  // A loop about to turn counts as turning: /readyz asked before its first turn must not see a stall.
+  last_loop_ms_ = clock_.now_ms();
   running_ = true;
   workers_.emplace(settings_.workers);
   loop_thread_ = std::thread([this] {
