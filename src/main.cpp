@@ -22,6 +22,7 @@
 #include "cli/routes.h"
 #include "cli/routes_suggest.h"
 #include "cli/simulate.h"
+#include "cli/status_page.h"
 #include "clients/apis.h"
 #include "clients/dry_run_client.h"
 #include "clients/observing_http_client.h"
@@ -173,6 +174,24 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     spdlog::warn("MAX_CONNECTIONS={} lowered to {}: this process may open only {} files (ulimit -n)",
                  config.max_connections, limits.connections, fd_limit);
 
+  // GET /status (STATUS_PAGE=true): what `status` shows, with what only this process knows (a vendor's 429
+  // pause, reconciliation's last pass).
+  const auto render_status_page = [&] {
+    auto view = ogpd::cli::gather_status_page(
+        store.admin, {config.dry_run, ogpd::ops::store_label(config), route_names(config)}, clock.now_ms());
+    for (const auto side : {ogpd::Side::kPagerDuty, ogpd::Side::kOpsgenie})
+      view.rate_limited.push_back({std::string(ogpd::to_string(side)), pacer.gate(side).paused_until_ms()});
+    view.drift.on = !config.dry_run && config.reconcile_interval_seconds > 0;
+    if (const auto last = reconcile_metrics.last_pass()) {
+      view.drift.last_pass_at_ms = last->finished_at_ms;
+      view.drift.checked = last->summary.checked;
+      view.drift.drifted = last->summary.drifted;
+      view.drift.repaired = last->summary.repaired;
+      view.drift.drifted_since_start = last->drifted_since_start;
+      view.drift.repaired_since_start = last->repaired_since_start;
+    }
+    return ogpd::cli::render_status_page(view);
+  };
   boost::asio::io_context io(1);
   ogpd::server::Server server(
       io, limits, ogpd::cli::intake_settings(config), *journal, clock,
@@ -184,6 +203,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
                ogpd::ops::render_process_metrics(out);
              });
            },
+       .render_status_page = config.status_page ? std::function<std::string()>(render_status_page) : nullptr,
        .workers_ready = [&] { return engine.running() && clock.now_ms() - engine.last_loop_ms() < 30'000; }});
   const bool tls = config.tls_cert_file.has_value();
   const ogpd::server::TlsFiles tls_files{config.tls_cert_file.value_or(""), config.tls_key_file.value_or("")};
@@ -198,8 +218,9 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     return 1;
   }
   spdlog::info(
-      "listening on {}:{} ({}; POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET /metrics)",
-      config.host, server.port(), tls ? "HTTPS" : "plain HTTP");
+      "listening on {}:{} ({}; POST /ops-webhook, POST /pd-webhook, GET /healthz, GET /readyz, GET "
+      "/metrics{})",
+      config.host, server.port(), tls ? "HTTPS" : "plain HTTP", config.status_page ? ", GET /status" : "");
 
   // SIGHUP: reload the certificate and key (renewed by certbot or the like) for new connections.
   boost::asio::signal_set hangups(io, SIGHUP);

@@ -1,6 +1,7 @@
 #include "cli/check_config.h"
 
 #include <boost/json.hpp>
+#include <charconv>
 #include <ostream>
 
 #include "cli/routes.h"
@@ -12,7 +13,19 @@ namespace json = boost::json;
 int run_check_config(const ops::Config& config, bool as_json, std::ostream& out, std::ostream& /*err*/) {
   if (as_json) {
     json::object settings;
-    for (const auto& spec : ops::setting_specs()) settings[spec.name] = spec.show(config);
+    // Numbers and booleans as JSON numbers and booleans, so a script compares them as such.
+    for (const auto& spec : ops::setting_specs()) {
+      const std::string shown = spec.show(config);
+      const std::string_view type = ops::setting_type(spec);
+      long long number = 0;
+      const auto [end, ec] = std::from_chars(shown.data(), shown.data() + shown.size(), number);
+      if (type == "INT" && ec == std::errc{} && end == shown.data() + shown.size())
+        settings[spec.name] = number;
+      else if (type == "BOOL" && (shown == "true" || shown == "false"))
+        settings[spec.name] = shown == "true";
+      else
+        settings[spec.name] = shown;
+    }
     json::array missing;
     for (const auto& name : config.missing_credentials) missing.emplace_back(name);
     json::array routes;

@@ -50,19 +50,6 @@ Result<ops::RawSettings> read_dotenv(const std::string& path, bool named) {
   return ops::parse_dotenv(text.str());
 }
 
-// What --help shows as a setting's value: INT, URL, PATH, BOOL, SECRET or TEXT.
-std::string type_of(const ops::SettingSpec& spec) {
-  const std::string_view n = spec.name;
-  if (spec.secret) return "SECRET";
-  if (n.ends_with("_URL")) return "URL";
-  if (n.ends_with("_FILE")) return "PATH";
-  if (n == "DRY_RUN") return "BOOL";
-  for (const std::string_view unit : {"_SECONDS", "_MS", "_DAYS", "_PERCENT", "_ATTEMPTS", "_BYTES",
-                                      "_CONNECTIONS", "_WORKERS", "_MINUTE", "PORT"})
-    if (n.ends_with(unit)) return "INT";
-  return "TEXT";
-}
-
 }  // namespace
 
 Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -81,9 +68,8 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
     const std::string name(spec.name);
     std::string help = std::string(spec.help) + " [" + name + "]";
     if (!spec.default_value.empty()) help += " (default: " + std::string(spec.default_value) + ")";
-    flag_options.emplace_back(
-        name,
-        app.add_option("--" + ops::flag_name(spec.name), flag_values[name], help)->type_name(type_of(spec)));
+    flag_options.emplace_back(name, app.add_option("--" + ops::flag_name(spec.name), flag_values[name], help)
+                                        ->type_name(std::string(ops::setting_type(spec))));
   }
 
   auto* check =

@@ -27,7 +27,16 @@ std::string counted(std::int64_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
-// One pending action for an operator: what, for which pair, and why it waits.
+json::value opt(const std::optional<std::string>& v) {
+  return v ? json::value(*v) : json::value(nullptr);
+}
+
+}  // namespace
+
+std::string iso_now(std::int64_t ms) {
+  return iso(ms);
+}
+
 std::string describe_pending(const store::OutboxItem& a, std::int64_t now_ms) {
   std::string line = "pending #" + std::to_string(a.id) + " " + std::string(to_string(a.action.kind)) + " " +
                      printable(a.pair_key) + ": ";
@@ -43,16 +52,6 @@ std::string describe_pending(const store::OutboxItem& a, std::int64_t now_ms) {
   if (!a.last_error.empty()) line += "; last error: " + printable(a.last_error);
   if (a.ambiguous) line += " (looks before acting: an earlier attempt may have taken effect)";
   return line;
-}
-
-json::value opt(const std::optional<std::string>& v) {
-  return v ? json::value(*v) : json::value(nullptr);
-}
-
-}  // namespace
-
-std::string iso_now(std::int64_t ms) {
-  return iso(ms);
 }
 
 int run_status(store::StoreAdmin& store, const Mode& mode, bool as_json, std::ostream& out,

@@ -20,6 +20,9 @@ struct Mode {
 };
 // `ms` since the epoch as 2026-01-02T03:04:05Z.
 std::string iso_now(std::int64_t ms);
+// One pending action for an operator: what, for which pair, its attempts, when it is tried next and why it
+// waits (its last error, and whether it looks before acting). Escaped for a terminal.
+std::string describe_pending(const store::OutboxItem& action, std::int64_t now_ms);
 int run_status(store::StoreAdmin& store, const Mode& mode, bool json, std::ostream& out, std::int64_t now_ms);
 int run_links(store::StoreAdmin& store, const std::optional<std::string>& alert_id,
               const std::optional<std::string>& incident_id, bool json, std::ostream& out, std::ostream& err);

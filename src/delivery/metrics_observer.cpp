@@ -55,9 +55,18 @@ void ReconcileMetrics::on_drift(sync::Drift drift, bool repaired) {
   if (repaired) repaired_[i]->add();
 }
 
-void ReconcileMetrics::on_pass(const PassSummary&, std::int64_t finished_at_ms) {
+void ReconcileMetrics::on_pass(const PassSummary& summary, std::int64_t finished_at_ms) {
   passes_->add();
   last_pass_->set(static_cast<double>(finished_at_ms) / 1000.0);
+  std::lock_guard lock(mu_);
+  drifted_total_ += summary.drifted;
+  repaired_total_ += summary.repaired;
+  last_ = LastPass{summary, finished_at_ms, drifted_total_, repaired_total_};
+}
+
+std::optional<ReconcileMetrics::LastPass> ReconcileMetrics::last_pass() const {
+  std::lock_guard lock(mu_);
+  return last_;
 }
 
 void MetricsObserver::on_planned(const Event& event, const std::string& outcome, std::size_t) {

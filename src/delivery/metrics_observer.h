@@ -7,6 +7,8 @@
 
 #include <array>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,14 @@ class ReconcileMetrics final : public ReconcileObserver {
   void on_read_failed(Side vendor) override { read_failures_[static_cast<std::size_t>(vendor)]->add(); }
   void on_pass(const PassSummary& summary, std::int64_t finished_at_ms) override;
 
+  // The last pass's summary and when it finished (for the status page); nullopt before the first.
+  struct LastPass {
+    PassSummary summary;
+    std::int64_t finished_at_ms = 0;
+    std::int64_t drifted_since_start = 0, repaired_since_start = 0;
+  };
+  std::optional<LastPass> last_pass() const;
+
  private:
   static constexpr std::size_t kDrifts = static_cast<std::size_t>(sync::Drift::kIncidentUnacknowledged) + 1;
   ops::Counter* passes_;
@@ -72,6 +82,9 @@ class ReconcileMetrics final : public ReconcileObserver {
   std::array<ops::Counter*, kDrifts> repaired_{};
   std::array<ops::Counter*, 2> read_failures_{};
   ops::Gauge* last_pass_;
+  mutable std::mutex mu_;
+  std::optional<LastPass> last_;                         // guarded by mu_
+  std::int64_t drifted_total_ = 0, repaired_total_ = 0;  // guarded by mu_
 };
 
 // The store's queue as gauges (outbox depth, oldest pending age, dead letters), appended at scrape time.

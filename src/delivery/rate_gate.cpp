@@ -38,6 +38,11 @@ int RateGate::available(std::int64_t now_ms) {
   return static_cast<int>(tokens_);
 }
 
+std::int64_t RateGate::paused_until_ms() {
+  std::lock_guard lock(mu_);
+  return paused_until_;
+}
+
 void RateGate::pause_until(std::int64_t until_ms) {
   std::lock_guard lock(mu_);
   paused_until_ = std::max(paused_until_, until_ms);

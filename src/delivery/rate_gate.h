@@ -18,6 +18,8 @@ class RateGate {
   // Whole tokens there now (0 while paused). Takes nothing.
   int available(std::int64_t now_ms);
   void pause_until(std::int64_t until_ms);
+  // When the pause a 429 asked for ends (0: never paused). Takes nothing.
+  std::int64_t paused_until_ms();
 
  private:
   void refill(std::int64_t now_ms);  // requires mu_

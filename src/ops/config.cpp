@@ -248,6 +248,19 @@ std::string show_dry_run(const Config& c) {
   return c.dry_run ? "true" : "false";
 }
 
+template <bool Config::*Member>
+Status set_flag(std::string_view text, Config& c) {
+  const auto value = parse_bool(std::string(text));
+  if (!value) return Status::invalid("'" + std::string(text) + "' is not a boolean (true/false)");
+  c.*Member = *value;
+  return {};
+}
+
+template <bool Config::*Member>
+std::string show_flag(const Config& c) {
+  return c.*Member ? "true" : "false";
+}
+
 Status set_urgency(std::string_view text, Config& c) {
   auto base = parse_urgency_map(std::string(kDefaultUrgency));
   auto given = parse_urgency_map(std::string(text));
@@ -403,6 +416,10 @@ const std::vector<SettingSpec>& setting_specs() {
       {"DRY_RUN", "", false,
        "log outbound calls instead of making them (default: true when credentials are missing)", set_dry_run,
        show_dry_run},
+      {"STATUS_PAGE", "false", false,
+       "serve GET /status: a read-only HTML page of the vendors' state, pending actions, dead letters, the "
+       "last events and drift (no secrets; of an alert, only its title)",
+       set_flag<&C::status_page>, show_flag<&C::status_page>},
       {"LOG_LEVEL", "info", false, "trace, debug, info, warn, error or off",
        set_choice<&C::log_level, kLogLevels, std::size(kLogLevels)>, show_text<&C::log_level>},
       {"LOG_FORMAT", "text", false, "text, or json for one JSON object per line",
@@ -457,6 +474,18 @@ const std::vector<SettingSpec>& setting_specs() {
        set_integer<&C::reconcile_max_age_days, 1, 3650>, show_integer<&C::reconcile_max_age_days>},
   };
   return kSpecs;
+}
+
+std::string_view setting_type(const SettingSpec& spec) {
+  const std::string_view n = spec.name;
+  if (spec.secret) return "SECRET";
+  if (n.ends_with("_URL")) return "URL";
+  if (n.ends_with("_FILE")) return "PATH";
+  if (n == "DRY_RUN" || n == "STATUS_PAGE") return "BOOL";
+  for (const std::string_view unit : {"_SECONDS", "_MS", "_DAYS", "_PERCENT", "_ATTEMPTS", "_BYTES",
+                                      "_CONNECTIONS", "_WORKERS", "_MINUTE", "PORT"})
+    if (n.ends_with(unit)) return "INT";
+  return "TEXT";
 }
 
 std::string flag_name(std::string_view setting) {

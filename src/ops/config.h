@@ -39,6 +39,10 @@ struct SettingSpec {
 // Every setting, in the order --help and check-config list them.
 const std::vector<SettingSpec>& setting_specs();
 
+// What a setting's value is, as --help shows it and check-config --json types it: INT, URL, PATH, BOOL,
+// SECRET or TEXT.
+std::string_view setting_type(const SettingSpec& spec);
+
 // "PAGERDUTY_API_KEY" -> "pagerduty-api-key"
 std::string flag_name(std::string_view setting);
 
@@ -115,6 +119,7 @@ struct Config {
   int reconcile_interval_seconds = 0;
   int reconcile_budget_percent = 0;
   int reconcile_max_age_days = 0;
+  bool status_page = false;  // GET /status serves the status page
 };
 
 // Reads a DATABASE_URL into `config` (store, sqlite_path), as the setting does.

@@ -144,7 +144,7 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
   if (target == "/pd-webhook") return webhook(context, request, false);
 
   const bool read = request.method() == http::verb::get || request.method() == http::verb::head;
-  if (target == "/healthz" || target == "/readyz" || target == "/metrics") {
+  if (target == "/healthz" || target == "/readyz" || target == "/metrics" || target == "/status") {
     if (!read) {
       Answer a = error_answer(http::status::method_not_allowed, "use GET");
       a.allow = "GET, HEAD";
@@ -153,7 +153,12 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
     if (target == "/healthz") return json_answer(http::status::ok, "{\"status\":\"ok\"}");
     if (target == "/metrics") {
       if (!context.metrics) return error_answer(http::status::not_found, "metrics are not enabled");
-      return ToRender{};
+      return ToRender{Page::kMetrics};
+    }
+    if (target == "/status") {
+      if (!context.status_page)
+        return error_answer(http::status::not_found, "the status page is off (STATUS_PAGE=true turns it on)");
+      return ToRender{Page::kStatus};
     }
     // Readiness to take webhooks: the store and the delivery loop, never the vendors (a vendor being down
     // is what the outbox is for; `ogpd-proxy status` shows it). The body says what was checked.
@@ -174,10 +179,18 @@ Routed route(const RouteContext& context, const http::request<http::string_body>
   return error_answer(http::status::not_found, "no such endpoint: " + std::string(target));
 }
 
-Answer metrics_answer(std::optional<std::string> text) {
-  if (!text) return error_answer(http::status::internal_server_error, "the metrics could not be rendered");
+Answer rendered_answer(Page page, std::optional<std::string> text) {
+  if (!text)
+    return error_answer(http::status::internal_server_error, page == Page::kMetrics
+                                                                 ? "the metrics could not be rendered"
+                                                                 : "the status page could not be rendered");
   Answer a = json_answer(http::status::ok, std::move(*text));
-  a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  if (page == Page::kMetrics) {
+    a.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  } else {
+    a.content_type = "text/html; charset=utf-8";
+    a.page = true;
+  }
   return a;
 }
 

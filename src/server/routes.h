@@ -38,6 +38,7 @@ struct Answer {
   std::string body;  // JSON (or Prometheus text for /metrics)
   std::string content_type = "application/json";
   std::string allow;         // for 405
+  bool page = false;         // an HTML page: sent with a Content-Security-Policy and never cached
   bool retry_after = false;  // for 503: tell the sender when to come back
   bool close = false;        // end the connection after this answer (framing errors: never read on)
   Outcome outcome = Outcome::kOther;
@@ -47,17 +48,21 @@ struct ToStore {
   Event event;
 };
 
-// GET /metrics: rendered off the network thread (the queue gauges are read from the store, which on
-// PostgreSQL may be slow or away), then answered with metrics_answer().
-struct ToRender {};
+// GET /metrics and GET /status: rendered off the network thread (both read the store, which on PostgreSQL
+// may be slow or away), then answered with rendered_answer().
+enum class Page { kMetrics, kStatus };
+struct ToRender {
+  Page page = Page::kMetrics;
+};
 
 using Routed = std::variant<Answer, ToStore, ToRender>;
 
 struct RouteContext {
   const webhook::IntakeSettings& intake;
   const store::Journal& journal;
-  std::function<bool()> workers_ready;   // /readyz also asks this when set
-  std::function<std::string()> metrics;  // /metrics is served (ToRender) when set
+  std::function<bool()> workers_ready;       // /readyz also asks this when set
+  std::function<std::string()> metrics;      // /metrics is served (ToRender) when set
+  std::function<std::string()> status_page;  // /status is served (ToRender) when set
 };
 
 Routed route(const RouteContext& context, const http::request<http::string_body>& request);
@@ -73,8 +78,9 @@ std::optional<Answer> check_framing(const http::request<http::string_body>& requ
 std::string_view target_path(std::string_view target);
 
 Answer answer_stored(const Event& event, const store::AppendResult& result);
-// The answer to GET /metrics: the exposition `text`, or a 500 when rendering it failed (nullopt).
-Answer metrics_answer(std::optional<std::string> text);
+// The answer to GET /metrics (the exposition `text`) or GET /status (the page), or a 500 when rendering
+// failed (nullopt).
+Answer rendered_answer(Page page, std::optional<std::string> text);
 
 // Small JSON bodies of the answers.
 Answer json_answer(http::status status, std::string body);

@@ -55,14 +55,15 @@ Server::Server(net::io_context& io, Limits limits, webhook::IntakeSettings intak
   accept_errors_ = &probes_.metrics->connection_errors.with({"accept"});
 }
 
-void Server::render_metrics(std::function<void(std::optional<std::string>)> done) {
+void Server::render(Page page, std::function<void(std::optional<std::string>)> done) {
   if (!probe_thread_) probe_thread_ = std::make_unique<net::thread_pool>(1);
-  net::post(*probe_thread_, [this, done = std::move(done)] {
+  net::post(*probe_thread_, [this, page, done = std::move(done)] {
     std::optional<std::string> text;
     try {
-      text = probes_.render_metrics();
+      text = page == Page::kMetrics ? probes_.render_metrics() : probes_.render_status_page();
     } catch (const std::exception& e) {
-      spdlog::error("GET /metrics: rendering failed: {}", e.what());
+      spdlog::error("GET {}: rendering failed: {}", page == Page::kMetrics ? "/metrics" : "/status",
+                    e.what());
     }
     done(std::move(text));
   });

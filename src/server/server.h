@@ -52,7 +52,8 @@ struct Probes {
   ops::OgpdMetrics* metrics =
       nullptr;  // webhook and connection counters; GET /metrics renders render_metrics()
   std::function<std::string()> render_metrics;
-  std::function<bool()> workers_ready;  // part of GET /readyz
+  std::function<std::string()> render_status_page;  // GET /status (404 when unset)
+  std::function<bool()> workers_ready;              // part of GET /readyz
 };
 
 // A PEM certificate chain and its private key.
@@ -95,9 +96,10 @@ class Server {
   store::Journal& journal() { return journal_; }
   const Clock& clock() const { return clock_; }
   const Probes& probes() const { return probes_; }
-  // Renders probes().render_metrics on the probe thread (never the network thread: it reads the store) and
-  // hands `done` the text, or nullopt when rendering threw. `done` runs on the probe thread.
-  void render_metrics(std::function<void(std::optional<std::string>)> done);
+  // Renders `page` (probes().render_metrics or render_status_page) on the probe thread (never the network
+  // thread: it reads the store) and hands `done` the text, or nullopt when rendering threw. `done` runs on
+  // the probe thread.
+  void render(Page page, std::function<void(std::optional<std::string>)> done);
   bool draining() const { return draining_; }
   std::list<Connection*>::iterator enroll(Connection* connection);
   void leave(std::list<Connection*>::iterator where);
@@ -129,8 +131,8 @@ class Server {
   ops::Counter* webhook_counts_[2][kOutcomeCount] = {};
   ops::Counter* exception_errors_ = nullptr;
   ops::Counter* accept_errors_ = nullptr;
-  // One thread for GET /metrics, made by the first request (network thread); declared last, so joined
-  // first, while everything a render reads still exists.
+  // One thread for GET /metrics and /status, made by the first request (network thread); declared last, so
+  // joined first, while everything a render reads still exists.
   std::unique_ptr<boost::asio::thread_pool> probe_thread_;
 };
 

@@ -147,21 +147,22 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     path_ = target_path({request_.target().data(), request_.target().size()});
     const bool keep_alive = request_.keep_alive();
     Routed routed = route({server_.intake(), server_.journal(), server_.probes().workers_ready,
-                           server_.probes().render_metrics},
+                           server_.probes().render_metrics, server_.probes().render_status_page},
                           request_);
     if (auto* answer = std::get_if<Answer>(&routed)) {
       const bool close_after = answer->close;
       return reply(std::move(*answer), keep_alive && !close_after);
     }
-    if (std::holds_alternative<ToRender>(routed)) {
+    if (const auto* render = std::get_if<ToRender>(&routed)) {
       // Rendered on the server's probe thread; the answer is written back here, as after a journal write.
       auto ex = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-      server_.render_metrics(
-          [self = this->shared_from_this(), ex, keep_alive](std::optional<std::string> text) mutable {
-            net::post(ex, [self = std::move(self), keep_alive, text = std::move(text)]() mutable {
-              self->run_guarded([&] { self->reply(metrics_answer(std::move(text)), keep_alive); });
-            });
-          });
+      const Page page = render->page;
+      server_.render(page, [self = this->shared_from_this(), ex, keep_alive,
+                            page](std::optional<std::string> text) mutable {
+        net::post(ex, [self = std::move(self), keep_alive, page, text = std::move(text)]() mutable {
+          self->run_guarded([&] { self->reply(rendered_answer(page, std::move(text)), keep_alive); });
+        });
+      });
       return;
     }
 
@@ -197,6 +198,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     response_.set(http::field::content_type, answer.content_type);
     if (!answer.allow.empty()) response_.set(http::field::allow, answer.allow);
     if (answer.retry_after) response_.set(http::field::retry_after, "5");
+    if (answer.page) {
+      // The page is one document with its own inline stylesheet: nothing else may load or run, it may not
+      // be framed, and it is never cached (it reloads itself).
+      response_.set("Content-Security-Policy",
+                    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                    "frame-ancestors 'none'");
+      response_.set(http::field::cache_control, "no-store");
+      response_.set("X-Content-Type-Options", "nosniff");
+      response_.set("Referrer-Policy", "no-referrer");
+    }
     if (request_.method() != http::verb::head) response_.body() = std::move(answer.body);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();

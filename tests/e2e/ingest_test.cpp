@@ -246,7 +246,8 @@ TEST_P(Ingest, OtherIntegrationsAndPingsAreAnsweredOkWithAReason) {
 
 TEST_P(Ingest, RoutingAnswersHealthNotFoundAndMethodNotAllowed) {
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/healthz").status, 200);
-  EXPECT_EQ(http_request(proxy_->port(), "GET", "/readyz").status, 200);
+  const auto ready = http_request(proxy_->port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_EQ(http_request(proxy_->port(), "GET", "/nowhere").status, 404);
   const auto wrong = http_request(proxy_->port(), "GET", "/ops-webhook");
   EXPECT_EQ(wrong.status, 405);
@@ -306,7 +307,8 @@ TEST_P(Ingest, RestartKeepsTheJournalAndItsDedupe) {
 
   ProxyProcess again(dir_.path(), env_);
   ASSERT_TRUE(again.start()) << again.output();
-  EXPECT_EQ(http_request(again.port(), "GET", "/readyz").status, 200);
+  const auto ready = http_request(again.port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body << again.output();
   const auto replay = http_request(again.port(), "POST", "/ops-webhook", kOpsgenieExamples[2]);
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(event_id_of(replay), ids[2]);
@@ -675,6 +677,10 @@ TEST(Startup, CheckConfigJsonShowsTheResolvedStoreOrTheError) {
   EXPECT_FALSE(doc.at("missing_credentials").as_array().empty());
   EXPECT_EQ(doc.at("settings").at("PAGERDUTY_API_KEY").as_string(), "set (hidden)");
   EXPECT_EQ(doc.at("settings").at("LOG_FORMAT").as_string(), "text");
+  EXPECT_TRUE(doc.at("settings").at("PORT").is_int64()) << "numbers are JSON numbers";
+  EXPECT_EQ(doc.at("settings").at("RETRY_MAX_ATTEMPTS").as_int64(), 12);
+  EXPECT_TRUE(doc.at("settings").at("DRY_RUN").as_bool()) << "booleans are JSON booleans";
+  EXPECT_FALSE(doc.at("settings").at("STATUS_PAGE").as_bool());
   EXPECT_EQ(check.output().find("hunter2"), std::string::npos);
 
   ProxyProcess bad(dir.path(), {{"PAGERDUTY_EMAIL", "ogpd-bot.example.com"}}, {"check-config", "--json"});

@@ -70,6 +70,8 @@ TEST(Settings, DefaultsMatchTheContract) {
   EXPECT_EQ(c.sqlite_path, "data/ogpd.db");
   EXPECT_EQ(c.body_limit_bytes, 256u * 1024);
   EXPECT_EQ(c.log_format, "text");
+  EXPECT_FALSE(c.status_page) << "the status page is off unless asked for";
+  EXPECT_TRUE(valid({{"STATUS_PAGE", "true"}}).status_page);
 }
 
 // Every default is written once, in the settings table: what --help shows is what an empty configuration
@@ -159,6 +161,7 @@ TEST(Settings, EveryInvalidValueStopsWithOneLineNamingTheSetting) {
       {"DATABASE_URL", "mysql://db/x", "DATABASE_URL: unknown scheme 'mysql'"},
       {"DATABASE_URL", "sqlite:", "DATABASE_URL: 'sqlite:' needs a file path"},
       {"DRY_RUN", "maybe", "DRY_RUN: 'maybe' is not a boolean"},
+      {"STATUS_PAGE", "enabled", "STATUS_PAGE: 'enabled' is not a boolean"},
       {"LOG_LEVEL", "loud", "LOG_LEVEL: 'loud'"},
       {"LOG_FORMAT", "xml", "LOG_FORMAT: 'xml'"},
       {"BODY_LIMIT_BYTES", "-1", "BODY_LIMIT_BYTES: '-1'"},

@@ -64,6 +64,31 @@ TEST_F(Routes, UnknownPathsAre404AndWrongMethods405WithAllow) {
   EXPECT_EQ(answer_of(go(http::verb::post, "/healthz")).status, http::status::method_not_allowed);
 }
 
+// GET /status is off unless the page is configured; then it is rendered off the network thread, like
+// /metrics, and answered as a page (HTML, with the page's security headers).
+TEST_F(Routes, TheStatusPageIsServedOnlyWhenOnAndOnlyToReads) {
+  EXPECT_EQ(answer_of(go(http::verb::get, "/status")).status, http::status::not_found);
+  const auto page = [] { return std::string("<!doctype html>"); };
+  const auto with_page = [&](http::verb verb) {
+    return route({intake, journal, {}, {}, page}, request(verb, "/status"));
+  };
+  const Routed get = with_page(http::verb::get);
+  const auto* render = std::get_if<ToRender>(&get);
+  ASSERT_NE(render, nullptr);
+  EXPECT_EQ(render->page, Page::kStatus);
+  EXPECT_TRUE(std::holds_alternative<ToRender>(with_page(http::verb::head)));
+  const Answer post = answer_of(with_page(http::verb::post));
+  EXPECT_EQ(post.status, http::status::method_not_allowed);
+  EXPECT_EQ(post.allow, "GET, HEAD");
+
+  const Answer rendered = rendered_answer(Page::kStatus, std::string("<!doctype html>"));
+  EXPECT_EQ(rendered.status, http::status::ok);
+  EXPECT_EQ(rendered.content_type, "text/html; charset=utf-8");
+  EXPECT_TRUE(rendered.page);
+  EXPECT_FALSE(rendered_answer(Page::kMetrics, std::string("ogpd_up 1\n")).page);
+  EXPECT_EQ(rendered_answer(Page::kStatus, std::nullopt).status, http::status::internal_server_error);
+}
+
 TEST_F(Routes, QueryStringsDoNotChangeTheRoute) {
   EXPECT_EQ(answer_of(go(http::verb::get, "/healthz?x=1")).status, http::status::ok);
   EXPECT_TRUE(std::holds_alternative<ToStore>(
