@@ -118,7 +118,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     spdlog::warn("DRY RUN uses its own store, {}: work queued in {} by a run with credentials is left alone",
                  config.store_path(), config.sqlite_path);
 
-  ogpd::ops::OgpdMetrics metrics(OGPD_VERSION);
+  ogpd::ops::OgpdMetrics metrics(OGPD_VERSION, config.alerts_api);
   metrics.dry_run.with().set(config.dry_run ? 1 : 0);
   ogpd::delivery::MetricsObserver observer(metrics, route_names(config));
 

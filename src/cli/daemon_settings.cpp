@@ -7,6 +7,7 @@ delivery::EngineSettings engine_settings(const ops::Config& config) {
   s.sync.urgency_by_priority = config.urgency_by_priority;
   s.sync.routes = config.routes;
   s.sync.own_user = config.pagerduty_user;
+  if (config.alerts_api == "jsm") s.sync.own_alert_account = config.jsm_email;
   s.retry.max_attempts = config.retry_max_attempts;
   s.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
   s.retry.base_delay = std::chrono::milliseconds(config.retry_base_delay_ms);
@@ -21,7 +22,8 @@ double pagerduty_calls_per_second(const ops::Config& config) {
 }
 
 double opsgenie_calls_per_second(const ops::Config& config) {
-  return config.opsgenie_requests_per_minute / 60.0;
+  return (config.alerts_api == "jsm" ? config.jsm_requests_per_minute : config.opsgenie_requests_per_minute) /
+         60.0;
 }
 
 delivery::HousekeepingSettings housekeeping_settings(const ops::Config& config) {
@@ -60,6 +62,12 @@ clients::PagerDutySettings pagerduty_settings(const ops::Config& config) {
 }
 
 clients::OpsgenieSettings opsgenie_settings(const ops::Config& config) {
+  if (config.alerts_api == "jsm")
+    return {.base_url = config.jsm_api_url,
+            .api = clients::AlertsApi::kJsm,
+            .cloud_id = config.jsm_cloud_id.value_or(""),
+            .email = config.jsm_email.value_or(""),
+            .api_token = config.jsm_api_token.value_or("")};
   return {.base_url = config.opsgenie_api_url, .api_key = config.opsgenie_api_key.value_or("")};
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <ostream>
 
+#include "cli/daemon_settings.h"
 #include "clients/apis.h"
 #include "core/text.h"
 #include "store/postgres/pg.h"
@@ -180,6 +181,31 @@ DoctorCheck check_opsgenie_integration(const clients::HttpResult& r, const std::
                 "(Settings > Integrations: the id is in its page's URL)");
 }
 
+DoctorCheck check_jsm_access(const clients::HttpResult& r, const std::string& cloud_id) {
+  const std::string name = "JSM Operations access";
+  if (r.transport != clients::Transport::kOk)
+    return failed(name, no_answer(r), "check JSM_API_URL and the network path to it");
+  const int status = r.response.status;
+  const std::string said = printable(clients::alert_error_text(r.response.body));
+  if (status == 200)
+    return passed(name, "the service account's token reads alerts on cloud " + printable(cloud_id));
+  if (status == 401 && said.find("scope") != std::string::npos)
+    return failed(name, "the token lacks the alert scopes (" + said + ")",
+                  "use an Atlassian account API token (it carries read and write:ops-alert:jira-service-"
+                  "management), not a scoped OAuth token");
+  if (status == 401)
+    return failed(name, "JSM refuses JSM_EMAIL + JSM_API_TOKEN (" + said + ")",
+                  "create an API token for the service account at id.atlassian.com > Security > API tokens");
+  if (status == 403)
+    return failed(name, "the account has no Operations access (" + said + ")",
+                  "give the service account Operations access and membership of the teams whose alerts are "
+                  "synced");
+  if (status == 404)
+    return failed(name, "no JSM Operations site has cloud id " + printable(cloud_id),
+                  "https://<site>.atlassian.net/_edge/tenant_info shows the site's cloudId");
+  return failed(name, no_answer(r), "see JSM's status page; try again later");
+}
+
 std::vector<DoctorCheck> run_checks(const ops::Config& c, clients::HttpClient& http) {
   std::vector<DoctorCheck> checks;
   for (const auto& missing : c.missing_credentials)
@@ -206,7 +232,15 @@ std::vector<DoctorCheck> run_checks(const ops::Config& c, clients::HttpClient& h
       if (c.pagerduty_email) checks.push_back(check_pagerduty_email(users, *c.pagerduty_email));
     }
   }
-  if (c.opsgenie_api_key) {
+  if (c.alerts_api == "jsm" && c.jsm_cloud_id && c.jsm_email && c.jsm_api_token) {
+    clients::OpsgenieApi jsm(http, opsgenie_settings(c));
+    checks.push_back(check_jsm_access(jsm.first_alert(), *c.jsm_cloud_id));
+    if (checks.back().ok && c.opsgenie_integration_id) {
+      DoctorCheck integration = check_opsgenie_integration(jsm.integrations(), *c.opsgenie_integration_id);
+      integration.name = "JSM integration";
+      checks.push_back(std::move(integration));
+    }
+  } else if (c.alerts_api != "jsm" && c.opsgenie_api_key) {
     clients::OpsgenieApi opsgenie(http, {c.opsgenie_api_url, *c.opsgenie_api_key});
     const auto integrations = opsgenie.integrations();
     checks.push_back(check_opsgenie_key(integrations));

@@ -51,6 +51,12 @@ std::optional<std::int64_t> time_at(const json::value* v, std::string_view key) 
   return std::nullopt;
 }
 
+// An object's own fields, or those inside its "data" (Opsgenie wraps an answer in it; JSM does not).
+const json::value* unwrapped(const json::value& doc) {
+  const auto* data = at(doc, "data");
+  return data != nullptr && data->is_object() ? data : &doc;
+}
+
 }  // namespace
 
 std::string url_encode(const std::string& text) {
@@ -181,32 +187,50 @@ HttpResult PagerDutyApi::webhook_subscriptions() {
 
 HttpResult OpsgenieApi::call(const char* operation, const std::string& method, const std::string& path,
                              const std::string& body) {
-  HttpRequest r{method, s_.base_url + path, {{"Authorization", "GenieKey " + s_.api_key}},
-                body,   Side::kOpsgenie,    operation};
+  const bool jsm = s_.api == AlertsApi::kJsm;
+  HttpRequest r{
+      method,
+      s_.base_url + (jsm ? "/jsm/ops/api/" + url_encode(s_.cloud_id) + "/v1" : "/v2") + path,
+      {{"Authorization", jsm ? "Basic " + base64(s_.email + ":" + s_.api_token) : "GenieKey " + s_.api_key}},
+      body,
+      Side::kOpsgenie,
+      operation};
+  if (jsm) r.headers.emplace_back("Accept", "application/json");
   if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
   return http_.send(r);
 }
 
+std::string OpsgenieApi::alert_path(const std::string& alert_id, const std::string& rest,
+                                    const std::string& query) const {
+  std::string q = s_.api == AlertsApi::kOpsgenie ? "identifierType=id" : "";
+  if (!query.empty()) q += (q.empty() ? "" : "&") + query;
+  return "/alerts/" + url_encode(alert_id) + rest + (q.empty() ? "" : "?" + q);
+}
+
 HttpResult OpsgenieApi::alert_action(const std::string& alert_id, const std::string& verb,
                                      const std::string& user, const std::string& note) {
-  json::object body{{"source", "ogpd-proxy"}};
-  if (!user.empty()) body["user"] = user;
+  json::object body;
+  if (s_.api == AlertsApi::kOpsgenie) {
+    body["source"] = "ogpd-proxy";
+    if (!user.empty()) body["user"] = user;
+  }
   if (!note.empty()) body["note"] = note;
-  return call(verb.c_str(), "POST", "/v2/alerts/" + url_encode(alert_id) + "/" + verb + "?identifierType=id",
-              json::serialize(body));
+  return call(verb.c_str(), "POST", alert_path(alert_id, "/" + verb), json::serialize(body));
 }
 
 HttpResult OpsgenieApi::alert(const std::string& alert_id) {
-  return call("get_alert", "GET", "/v2/alerts/" + url_encode(alert_id) + "?identifierType=id", "");
+  return call("get_alert", "GET", alert_path(alert_id, ""), "");
 }
 
 HttpResult OpsgenieApi::alert_by_alias(const std::string& alias) {
-  return call("get_alert", "GET", "/v2/alerts/" + url_encode(alias) + "?identifierType=alias", "");
+  if (s_.api == AlertsApi::kJsm)
+    return call("get_alert", "GET", "/alerts/alias?alias=" + url_encode(alias), "");
+  return call("get_alert", "GET", "/alerts/" + url_encode(alias) + "?identifierType=alias", "");
 }
 
 HttpResult OpsgenieApi::set_priority(const std::string& alert_id, const std::string& priority) {
   const json::object body{{"priority", priority}};
-  return call("set_priority", "PUT", "/v2/alerts/" + url_encode(alert_id) + "/priority?identifierType=id",
+  return call("set_priority", s_.api == AlertsApi::kJsm ? "PATCH" : "PUT", alert_path(alert_id, "/priority"),
               json::serialize(body));
 }
 
@@ -214,7 +238,7 @@ HttpResult OpsgenieApi::create_alert(const NewAlert& a) {
   json::object body{{"message", a.message}, {"alias", a.alias}, {"source", "ogpd-proxy"}};
   if (!a.description.empty()) body["description"] = a.description;
   if (!a.priority.empty()) body["priority"] = a.priority;
-  if (!a.user.empty()) body["user"] = a.user;
+  if (!a.user.empty() && s_.api == AlertsApi::kOpsgenie) body["user"] = a.user;
   if (!a.tags.empty()) {
     json::array tags;
     for (const auto& t : a.tags) tags.emplace_back(t);
@@ -230,24 +254,27 @@ HttpResult OpsgenieApi::create_alert(const NewAlert& a) {
     }
     body["responders"] = std::move(responders);
   }
-  return call("create_alert", "POST", "/v2/alerts", json::serialize(body));
+  return call("create_alert", "POST", "/alerts", json::serialize(body));
 }
 
 HttpResult OpsgenieApi::notes(const std::string& alert_id) {
-  return call("list_notes", "GET",
-              "/v2/alerts/" + url_encode(alert_id) + "/notes?identifierType=id&limit=100&order=desc", "");
+  return call("list_notes", "GET", alert_path(alert_id, "/notes", "limit=100&order=desc"), "");
 }
 
 HttpResult OpsgenieApi::request_status(const std::string& request_id) {
-  return call("request_status", "GET", "/v2/alerts/requests/" + url_encode(request_id), "");
+  return call("request_status", "GET", "/alerts/requests/" + url_encode(request_id), "");
 }
 
 HttpResult OpsgenieApi::integrations() {
-  return call("list_integrations", "GET", "/v2/integrations", "");
+  return call("list_integrations", "GET", "/integrations", "");
+}
+
+HttpResult OpsgenieApi::first_alert() {
+  return call("list_alerts", "GET", s_.api == AlertsApi::kJsm ? "/alerts?size=1" : "/alerts?limit=1", "");
 }
 
 HttpResult OpsgenieApi::teams() {
-  return call("list_teams", "GET", "/v2/teams", "");
+  return call("list_teams", "GET", "/teams", "");
 }
 
 std::vector<Named> pagerduty_services(const std::string& body, bool& more) {
@@ -264,12 +291,13 @@ std::vector<Named> pagerduty_services(const std::string& body, bool& more) {
 
 std::vector<Named> opsgenie_named(const std::string& body) {
   std::vector<Named> out;
-  each(body, "data", [&](const json::value& v) {
-    auto id = string_at(&v, "id");
-    if (id)
-      out.push_back({std::move(*id), string_at(&v, "name").value_or(""), string_at(&v, "type").value_or(""),
-                     string_at(&v, "teamId").value_or("")});
-  });
+  for (const std::string_view list : {"data", "values"})  // Opsgenie, JSM
+    each(body, list, [&](const json::value& v) {
+      auto id = string_at(&v, "id");
+      if (id)
+        out.push_back({std::move(*id), string_at(&v, "name").value_or(""), string_at(&v, "type").value_or(""),
+                       string_at(&v, "teamId").value_or("")});
+    });
   return out;
 }
 
@@ -366,17 +394,39 @@ std::optional<std::string> opsgenie_request_id(const std::string& body) {
   return doc ? string_at(&*doc, "requestId") : std::nullopt;
 }
 
+std::string alert_error_text(const std::string& body) {
+  const auto doc = parse(body);
+  if (!doc || !doc->is_object()) return body.substr(0, 200);
+  std::string text = string_at(&*doc, "message").value_or("");
+  const auto add = [&](const std::string& more) {
+    if (!more.empty()) text += (text.empty() ? "" : "; ") + more;
+  };
+  if (const auto* errors = at(*doc, "errors")) {
+    if (errors->is_array()) {  // JSM: [{"title","code"}]
+      for (const auto& e : errors->as_array()) add(string_at(&e, "title").value_or(""));
+    } else if (errors->is_object()) {  // Opsgenie's 422: {"field": "why"}
+      for (const auto& [field, why] : errors->as_object())
+        if (why.is_string()) add(std::string(field) + ": " + std::string(why.as_string()));
+    }
+  }
+  return text.empty() ? body.substr(0, 200) : text;
+}
+
 std::optional<SideReading> opsgenie_alert_reading(const std::string& body) {
   const auto doc = parse(body);
-  const auto* data = doc ? at(*doc, "data") : nullptr;
+  const auto* data = doc ? unwrapped(*doc) : nullptr;
   const auto status = string_at(data, "status");
-  if (!status || (*status != status::kOpen && *status != status::kClosed)) return std::nullopt;
+  // Opsgenie: open | closed, with "acknowledged". JSM adds acked, snoozed (open until it wakes) and
+  // resolved (closed for the proxy: nothing is changed on it any more).
+  if (!status || (*status != status::kOpen && *status != status::kClosed && *status != "acked" &&
+                  *status != "snoozed" && *status != "resolved"))
+    return std::nullopt;
   const auto* acked = at(*data, "acknowledged");
-  const bool acknowledged = acked != nullptr && acked->is_bool() && acked->as_bool();
+  const bool acknowledged = (acked != nullptr && acked->is_bool() && acked->as_bool()) || *status == "acked";
   SideReading r;
-  r.status = *status == status::kClosed ? status::kClosed
-             : acknowledged             ? status::kAcknowledged
-                                        : status::kOpen;
+  r.status = *status == status::kClosed || *status == "resolved" ? status::kClosed
+             : acknowledged                                      ? status::kAcknowledged
+                                                                 : status::kOpen;
   // When the status last changed: creation + report.closeTime / report.ackTime (milliseconds after
   // creation). updatedAt moves with every note, so it cannot say which side changed its status last. An open
   // alert that was acknowledged once (ackTime set) was un-acknowledged at a time no field gives.
@@ -384,7 +434,8 @@ std::optional<SideReading> opsgenie_alert_reading(const std::string& body) {
   const auto created = time_at(data, "createdAt");
   const auto after_creation = [&](std::string_view field) -> std::optional<std::int64_t> {
     const auto* v = report ? at(*report, field) : nullptr;
-    if (!created || v == nullptr || !(v->is_int64() || v->is_uint64())) return std::nullopt;
+    if (v == nullptr) return time_at(data, field);  // JSM: ackTime / closeTime as times of their own
+    if (!created || !(v->is_int64() || v->is_uint64())) return std::nullopt;
     return *created + (v->is_int64() ? v->as_int64() : static_cast<std::int64_t>(v->as_uint64()));
   };
   if (r.status == status::kClosed) {
@@ -402,17 +453,17 @@ std::optional<SideReading> opsgenie_alert_reading(const std::string& body) {
 
 std::vector<std::string> opsgenie_note_texts(const std::string& body) {
   std::vector<std::string> out;
-  each(body, "data", [&](const json::value& v) {
-    if (auto n = string_at(&v, "note")) out.push_back(*n);
-  });
+  for (const std::string_view list : {"data", "values"})
+    each(body, list, [&](const json::value& v) {
+      if (auto n = string_at(&v, "note")) out.push_back(*n);
+    });
   return out;
 }
 
 std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& body) {
   const auto doc = parse(body);
   if (!doc) return std::nullopt;
-  const auto* data = at(*doc, "data");
-  if (data == nullptr) return std::nullopt;
+  const auto* data = unwrapped(*doc);
   const auto* ok = at(*data, "isSuccess");
   if (ok == nullptr) ok = at(*data, "success");
   if (ok == nullptr || !ok->is_bool()) return std::nullopt;
@@ -422,7 +473,7 @@ std::optional<OpsgenieRequestStatus> opsgenie_request_status(const std::string& 
 
 std::optional<std::string> opsgenie_alert_id(const std::string& body) {
   const auto doc = parse(body);
-  return doc ? string_at(at(*doc, "data"), "id") : std::nullopt;
+  return doc ? string_at(unwrapped(*doc), "id") : std::nullopt;
 }
 
 std::optional<std::map<std::string, std::string>> pagerduty_priorities(const std::string& body) {

@@ -1,5 +1,6 @@
 // The two vendors' REST APIs as the proxy uses them: request builders over one HttpClient, and readers for
-// the few answer fields that matter. PagerDuty REST v2 and Opsgenie Alert API v2 (reference/*.md).
+// the few answer fields that matter. PagerDuty REST v2, and on the alert side Opsgenie Alert API v2 or its
+// successor, Jira Service Management (JSM) Operations REST v1 (reference/*.md, DESIGN §2.4).
 //
 // Each request names its vendor and operation (find_incident, acknowledge, ...) for whoever observes the
 // HttpClient (clients/observing_http_client.h). Thread-safe (stateless besides settings). Return the raw
@@ -64,23 +65,40 @@ class PagerDutyApi {
   const PagerDutySettings s_;
 };
 
+// Which API holds the alerts: Opsgenie's own, or JSM Operations (ALERTS_API).
+enum class AlertsApi { kOpsgenie, kJsm };
+
 struct OpsgenieSettings {
-  std::string base_url;  // https://api.opsgenie.com
-  std::string api_key;
+  std::string base_url;  // https://api.opsgenie.com; JSM: https://api.atlassian.com
+  std::string api_key;   // Opsgenie: the GenieKey of an API integration
+  AlertsApi api = AlertsApi::kOpsgenie;
+  std::string cloud_id;   // JSM: the site's cloud id (paths are /jsm/ops/api/{cloud_id}/v1/...)
+  std::string email;      // JSM: the service account's email ...
+  std::string api_token;  // ... and its API token (HTTP Basic)
 };
+
+// The alert side. Opsgenie and JSM Operations take the same calls with these differences, all kept here:
+//   - auth: `GenieKey <key>` / Basic email:token; paths: /v2/alerts/{id}?identifierType=id /
+//     /jsm/ops/api/{cloud}/v1/alerts/{id} (ids only; an alias is looked up at /v1/alerts/alias?alias=);
+//   - JSM takes no `user` or `source` on actions (writes are credited to the service account; a mirrored
+//     note already names its author in its text) and only `note` on a note;
+//   - JSM answers a note 200 (made, no request id) and a create 200 (accepted, a request id, no alert id);
+//     priority is PATCH there, PUT on Opsgenie. Readers below take both answer shapes.
 
 class OpsgenieApi {
  public:
   OpsgenieApi(HttpClient& http, OpsgenieSettings settings) : http_(http), s_(std::move(settings)) {}
 
+  AlertsApi api() const { return s_.api; }
   // verb: acknowledge | unacknowledge | close | notes
   HttpResult alert_action(const std::string& alert_id, const std::string& verb, const std::string& user,
                           const std::string& note);
   HttpResult alert(const std::string& alert_id);
   HttpResult alert_by_alias(const std::string& alias);
-  // PUT /v2/alerts/{id}/priority with the priority alone (UpdateAlertPriorityPayload): 202 + requestId.
+  // PUT /v2/alerts/{id}/priority (JSM: PATCH) with the priority alone (UpdateAlertPriorityPayload): 202 +
+  // requestId.
   HttpResult set_priority(const std::string& alert_id, const std::string& priority);
-  // POST /v2/alerts: 202 + requestId; GET /v2/alerts/requests/{id} then names the alert.
+  // POST /v2/alerts: 202 (JSM: 200) + requestId; GET .../alerts/requests/{id} then names the alert.
   struct NewAlert {
     std::string message, alias, description, priority, user;
     std::vector<std::string> tags;
@@ -90,11 +108,15 @@ class OpsgenieApi {
   HttpResult notes(const std::string& alert_id);
   HttpResult request_status(const std::string& request_id);
   HttpResult integrations();
-  HttpResult teams();
+  HttpResult first_alert();  // one alert of the account, if any (JSM: ?size=1; Opsgenie: ?limit=1)
+  HttpResult teams();        // Opsgenie only (JSM's teams are Atlassian teams)
 
  private:
   HttpResult call(const char* operation, const std::string& method, const std::string& path,
                   const std::string& body);
+  // "/alerts/{id}<rest>", with Opsgenie's identifierType=id (JSM's paths take ids only), then `query`.
+  std::string alert_path(const std::string& alert_id, const std::string& rest,
+                         const std::string& query = {}) const;
   HttpClient& http_;
   const OpsgenieSettings s_;
 };
@@ -108,7 +130,8 @@ struct Named {
   std::string team_id;  // Opsgenie integrations: the owning team
 };
 std::vector<Named> pagerduty_services(const std::string& body, bool& more);  // {"services":[...],"more"}
-std::vector<Named> opsgenie_named(const std::string& body);  // {"data":[{"id","name","type","teamId"}]}
+// {"data"|"values":[{"id","name","type","teamId"}]}
+std::vector<Named> opsgenie_named(const std::string& body);
 
 // Readers. Each returns nullopt when the body is not what the vendor documents.
 std::optional<std::string> pagerduty_incident_id(const std::string& body);   // {"incident":{"id"}}
@@ -129,19 +152,25 @@ std::optional<int> pagerduty_error_code(const std::string& body);  // {"error":{
 std::optional<std::map<std::string, std::string>> pagerduty_priorities(const std::string& body);
 std::string pagerduty_error_text(const std::string& body);                // message + errors[]
 std::optional<std::string> opsgenie_request_id(const std::string& body);  // {"requestId"}
+// The words of an alert side's refusal, from any of its shapes: {"message"} (Opsgenie, JSM's 401
+// {"code","message"}), {"errors":[{"title","code"}]} (JSM), Opsgenie's {"errors":{"field":"why"}} after its
+// message; the body's start when it is none of them.
+std::string alert_error_text(const std::string& body);
 // {"data":{"status":"open"|"closed","acknowledged","createdAt","report":{"ackTime","closeTime",
 // "acknowledgedBy","closedBy"}}}: an open alert that is acknowledged reads as status::kAcknowledged; its
 // status changed at createdAt + ackTime / closeTime (unknown for an alert acknowledged and then
-// un-acknowledged).
+// un-acknowledged). JSM's answer is the alert itself, not inside "data", with status open | acked | snoozed
+// (read as open or acknowledged) | resolved | closed (both read as closed), and ackTime / closeTime as
+// ISO 8601 times.
 std::optional<SideReading> opsgenie_alert_reading(const std::string& body);
-std::vector<std::string> opsgenie_note_texts(const std::string& body);  // {"data":[{"note"}]}
+std::vector<std::string> opsgenie_note_texts(const std::string& body);  // {"data"|"values":[{"note"}]}
 struct OpsgenieRequestStatus {
   bool success = false;
   std::string status;
   std::string alert_id;  // data.alertId: the alert a create made
 };
-std::optional<std::string> opsgenie_alert_id(const std::string& body);  // {"data":{"id"}}
+std::optional<std::string> opsgenie_alert_id(const std::string& body);  // {"data":{"id"}} or {"id"}
 std::optional<OpsgenieRequestStatus> opsgenie_request_status(
-    const std::string& body);  // {"data":{"isSuccess"}}
+    const std::string& body);  // {"data":{"isSuccess"}} or {"isSuccess"}
 
 }  // namespace ogpd::clients

@@ -32,6 +32,9 @@ bool is_c1_at(std::string_view text, std::size_t i);
 // True when printable(text) would change it.
 bool needs_escaping(std::string_view text);
 
+// `in` in base64 (RFC 4648, with padding): HTTP Basic credentials.
+std::string base64(std::string_view in);
+
 // Characters (Unicode code points) in UTF-8 `text`: every byte that is not a continuation byte (10xxxxxx).
 std::size_t utf8_length(std::string_view text);
 

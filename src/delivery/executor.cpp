@@ -406,7 +406,7 @@ Attempt Executor::on_alert(const store::OutboxItem& item, std::int64_t now_ms) {
     if (auto request_id = clients::opsgenie_request_id(result.response.body))
       out.check = store::Check{*request_id, item.id, 0};
   } else if (out.kind == Attempt::kFailed) {
-    out.error += ": " + result.response.body.substr(0, 200);
+    out.error += ": " + clients::alert_error_text(result.response.body);
   }
   return out;
 }
@@ -455,7 +455,7 @@ Attempt Executor::create_alert(const store::OutboxItem& item, std::int64_t now_m
   const auto c = classify(created);
   if (c.verdict != Verdict::kSuccess) {
     Attempt out = from(c, Side::kOpsgenie, calls);
-    if (out.kind == Attempt::kFailed) out.error += ": " + created.response.body.substr(0, 200);
+    if (out.kind == Attempt::kFailed) out.error += ": " + clients::alert_error_text(created.response.body);
     return out;
   }
   const auto request_id = clients::opsgenie_request_id(created.response.body);

@@ -137,6 +137,7 @@ Status set_choice(std::string_view text, Config& c) {
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
 constexpr std::string_view kLogFormats[] = {"text", "json"};
+constexpr std::string_view kAlertsApis[] = {"opsgenie", "jsm"};
 
 Status set_host(std::string_view text, Config& c) {
   const std::string host = text == "localhost" ? "127.0.0.1" : std::string(text);
@@ -170,7 +171,8 @@ Status set_pagerduty_id(std::string_view text, Config& c) {
   return {};
 }
 
-// local@domain, without spaces: what PagerDuty accepts as a From header.
+// local@domain, without spaces: what PagerDuty accepts as a From header (and Atlassian as an account).
+template <std::optional<std::string> Config::*Member>
 Status set_email(std::string_view text, Config& c) {
   const auto at = text.find('@');
   const bool shaped = at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
@@ -180,18 +182,33 @@ Status set_email(std::string_view text, Config& c) {
                       });
   if (!shaped)
     return Status::invalid("'" + std::string(text) + "' is not an email address (name@example.com)");
-  c.pagerduty_email = std::string(text);
+  c.*Member = std::string(text);
   return {};
 }
 
-// Opsgenie integration ids are UUIDs: 8-4-4-4-12 hexadecimal digits.
-Status set_integration_id(std::string_view text, Config& c) {
+// 8-4-4-4-12 hexadecimal digits.
+bool is_uuid(std::string_view text) {
   bool shaped = text.size() == 36;
   for (std::size_t i = 0; shaped && i < text.size(); ++i)
     shaped = i == 8 || i == 13 || i == 18 || i == 23
                  ? text[i] == '-'
                  : std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
-  if (!shaped)
+  return shaped;
+}
+
+// A JSM site's cloud id is a UUID.
+Status set_cloud_id(std::string_view text, Config& c) {
+  if (!is_uuid(text))
+    return Status::invalid("'" + std::string(text) +
+                           "' is not a cloud id (a UUID: https://<site>.atlassian.net/_edge/tenant_info "
+                           "shows it as cloudId)");
+  c.jsm_cloud_id = std::string(text);
+  return {};
+}
+
+// Opsgenie integration ids are UUIDs.
+Status set_integration_id(std::string_view text, Config& c) {
+  if (!is_uuid(text))
     return Status::invalid("'" + std::string(text) +
                            "' is not an Opsgenie integration id (a UUID, e.g. "
                            "ccb77fcc-3474-4ee3-8140-300926635ed1: the integration page's URL ends with it)");
@@ -305,7 +322,13 @@ Status check_together(Config& c) {
   // With a routes file, each route names its service.
   if (!c.pagerduty_service_id && !c.routes_file) c.missing_credentials.push_back("PAGERDUTY_SERVICE_ID");
   if (!c.pagerduty_email) c.missing_credentials.push_back("PAGERDUTY_EMAIL");
-  if (!c.opsgenie_api_key) c.missing_credentials.push_back("OPSGENIE_API_KEY");
+  if (c.alerts_api == "jsm") {
+    if (!c.jsm_cloud_id) c.missing_credentials.push_back("JSM_CLOUD_ID");
+    if (!c.jsm_email) c.missing_credentials.push_back("JSM_EMAIL");
+    if (!c.jsm_api_token) c.missing_credentials.push_back("JSM_API_TOKEN");
+  } else if (!c.opsgenie_api_key) {
+    c.missing_credentials.push_back("OPSGENIE_API_KEY");
+  }
   if (c.dry_run_asked) {
     if (!*c.dry_run_asked && !c.missing_credentials.empty()) {
       std::string names;
@@ -379,8 +402,8 @@ const std::vector<SettingSpec>& setting_specs() {
        "PagerDuty webhook signing secret(s), comma-separated; when set, /pd-webhook requires a valid "
        "signature",
        set_webhook_secrets, show_webhook_secrets},
-      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From", set_email,
-       show_text<&C::pagerduty_email>},
+      {"PAGERDUTY_EMAIL", "", false, "email of the PagerDuty user sent as From",
+       set_email<&C::pagerduty_email>, show_text<&C::pagerduty_email>},
       {"PAGERDUTY_USER", "", false,
        "the proxy's own PagerDuty user (id or name); its events are never mirrored",
        set_text<&C::pagerduty_user>, show_text<&C::pagerduty_user>},
@@ -403,6 +426,22 @@ const std::vector<SettingSpec>& setting_specs() {
        set_url<&C::pagerduty_events_url>, show_text<&C::pagerduty_events_url>},
       {"OPSGENIE_API_URL", "https://api.opsgenie.com", false, "Opsgenie API base URL",
        set_url<&C::opsgenie_api_url>, show_text<&C::opsgenie_api_url>},
+      {"ALERTS_API", "opsgenie", false,
+       "where the alerts are: opsgenie, or jsm for Jira Service Management Operations (Opsgenie's API stops "
+       "on 2027-04-05; JSM_* settings then)",
+       set_choice<&C::alerts_api, kAlertsApis, std::size(kAlertsApis)>, show_text<&C::alerts_api>},
+      {"JSM_CLOUD_ID", "", false, "JSM: the site's cloud id (https://<site>.atlassian.net/_edge/tenant_info)",
+       set_cloud_id, show_text<&C::jsm_cloud_id>},
+      {"JSM_EMAIL", "", false,
+       "JSM: the email of the service account the proxy acts as (its own changes are never mirrored back)",
+       set_email<&C::jsm_email>, show_text<&C::jsm_email>},
+      {"JSM_API_TOKEN", "", true, "JSM: that account's API token (id.atlassian.com, Security, API tokens)",
+       set_text<&C::jsm_api_token>, show_secret<&C::jsm_api_token>},
+      {"JSM_API_URL", "https://api.atlassian.com", false, "JSM Operations REST base URL",
+       set_url<&C::jsm_api_url>, show_text<&C::jsm_api_url>},
+      {"JSM_REQUESTS_PER_MINUTE", "300", false,
+       "pace of JSM calls (Atlassian publishes no figure; a 429 slows it further)",
+       set_integer<&C::jsm_requests_per_minute, 1, 100000>, show_integer<&C::jsm_requests_per_minute>},
       {"DATABASE_URL", "sqlite:data/ogpd.db", false, "the store: sqlite:<path> or postgresql://...",
        set_database_url, show_database_url},
       {"OUTBOX_LEASE_SECONDS", "30", false,
@@ -557,11 +596,18 @@ bool is_setting(std::string_view name) {
 }
 
 bool has_our_prefix(std::string_view name, bool in_environment) {
+  const auto word_end = name.find('_');
   for (const auto& spec : setting_specs()) {
     const auto underscore = spec.name.find('_');
     if (underscore == std::string_view::npos) continue;
     const std::string_view prefix = spec.name.substr(0, underscore + 1);
-    if (!name.starts_with(prefix)) continue;
+    // A misspelt first word counts too (PAGERDTY_API_KEY): one edit in a word of six or seven letters, two
+    // in a longer one. Shorter words (LOG, MAX, RETRY) are too near to other programs' names.
+    const std::size_t letters = prefix.size() - 1;
+    const bool misspelt =
+        word_end != std::string_view::npos && letters >= 6 &&
+        edit_distance(name.substr(0, word_end), prefix.substr(0, letters)) <= (letters >= 8 ? 2u : 1u);
+    if (!name.starts_with(prefix) && !misspelt) continue;
     if (in_environment && std::find(std::begin(kSharedPrefixes), std::end(kSharedPrefixes), prefix) !=
                               std::end(kSharedPrefixes))
       continue;

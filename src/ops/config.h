@@ -83,6 +83,12 @@ struct Config {
   std::string pagerduty_api_url;
   std::string pagerduty_events_url;
   std::string opsgenie_api_url;
+  std::string alerts_api;  // ALERTS_API: "opsgenie" or "jsm"
+  std::optional<std::string> jsm_cloud_id;
+  std::optional<std::string> jsm_email;
+  std::optional<std::string> jsm_api_token;
+  std::string jsm_api_url;
+  int jsm_requests_per_minute = 0;
 
   std::string database_url;
   Store store = Store::kSqlite;

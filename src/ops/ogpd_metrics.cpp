@@ -2,8 +2,10 @@
 
 namespace ogpd::ops {
 
-OgpdMetrics::OgpdMetrics(const std::string& version)
-    : build_info(registry.family<Gauge>("ogpd_build_info", "Build information; always 1.", {"version"})),
+OgpdMetrics::OgpdMetrics(const std::string& version, const std::string& alerts_api)
+    : build_info(registry.family<Gauge>(
+          "ogpd_build_info", "Build information and where the alerts are (opsgenie or jsm); always 1.",
+          {"version", "alerts_api"})),
       webhooks_received(registry.family<Counter>(
           "ogpd_webhooks_received_total",
           "Webhook deliveries received, by source and outcome (accepted, duplicate, ignored, unauthorized, "
@@ -88,7 +90,7 @@ OgpdMetrics::OgpdMetrics(const std::string& version)
       reconcile_last_pass(registry.family<Gauge>(
           "ogpd_reconcile_last_pass_timestamp_seconds",
           "When the last reconciliation pass finished (Unix time); absent until the first.")) {
-  build_info.with({version}).set(1);
+  build_info.with({version, alerts_api}).set(1);
 }
 
 }  // namespace ogpd::ops

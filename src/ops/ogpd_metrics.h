@@ -9,12 +9,14 @@
 namespace ogpd::ops {
 
 struct OgpdMetrics {
-  explicit OgpdMetrics(const std::string& version);
+  // `alerts_api`: where the alerts are (ALERTS_API: opsgenie or jsm), a label of ogpd_build_info; the vendor
+  // label "opsgenie" of every other series names that alert side, whichever API it is.
+  explicit OgpdMetrics(const std::string& version, const std::string& alerts_api = "opsgenie");
   OgpdMetrics(const OgpdMetrics&) = delete;
   OgpdMetrics& operator=(const OgpdMetrics&) = delete;
 
   Registry registry;
-  Family<Gauge>& build_info;                   // version
+  Family<Gauge>& build_info;                   // version, alerts_api
   Family<Counter>& webhooks_received;          // source, outcome
   Family<Counter>& events_processed;           // source, kind, outcome
   Family<Counter>& loop_echoes_suppressed;     // guard

@@ -22,6 +22,13 @@ bool is_own_user(const Event& event, const SyncSettings& settings) {
   const auto same = [](const std::optional<std::string>& a, const std::optional<std::string>& b) {
     return a && b && *a == *b;
   };
+  if (event.source == Source::kOpsgenie) {
+    // JSM credits every write to the account whose token the proxy uses; its webhooks name it by email
+    // (ASCII case ignored) or by its id.
+    const auto& own = settings.own_alert_account;
+    return own && ((event.actor_name && iequals(*event.actor_name, *own)) ||
+                   (event.actor_id && iequals(*event.actor_id, *own)));
+  }
   return same(event.actor_id, settings.own_user) || same(event.actor_name, settings.own_user) ||
          same(event.actor_id, settings.own_user_id);
 }
@@ -320,10 +327,9 @@ std::string_view to_string(Outcome outcome) {
 Plan plan(const Event& event, const std::optional<Link>& link, bool echo_recorded,
           const SyncSettings& settings, bool alert_unrouted) {
   if (!is_actionable(event.kind)) return {};
-  // The proxy's own PagerDuty user: never mirrored; its recorded echo (if any) is used up too, so it cannot
-  // swallow a later human change of the same kind.
-  if (event.source == Source::kPagerDuty && is_own_user(event, settings))
-    return {Outcome::kOwnUser, {}, {}, echo_recorded};
+  // The proxy's own user (PagerDuty's, or the JSM service account): never mirrored; its recorded echo (if
+  // any) is used up too, so it cannot swallow a later human change of the same kind.
+  if (is_own_user(event, settings)) return {Outcome::kOwnUser, {}, {}, echo_recorded};
   if (echo_recorded) {
     Plan echo{Outcome::kEcho, {}, {}, true};
     // The Create of an alert the proxy made for a PagerDuty incident (its echo was recorded by alias before

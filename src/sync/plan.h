@@ -28,6 +28,8 @@ struct SyncSettings {
   std::string default_urgency = "high";    // no priority in the webhook: page rather than not
   std::optional<std::string> own_user;     // PAGERDUTY_USER: an id or a name
   std::optional<std::string> own_user_id;  // the user behind PAGERDUTY_EMAIL, when resolved
+  // The alert side's own account (JSM_EMAIL): its events are the proxy's own writes, never mirrored.
+  std::optional<std::string> own_alert_account;
   // Where Creates go: the route each names (Event::route). A Create without one (journaled before routes)
   // takes urgency_by_priority / default_urgency above and the settings' service.
   RouteTable routes = one_route(std::nullopt, {}, urgency_by_priority);
@@ -37,7 +39,7 @@ struct SyncSettings {
 enum class Outcome {
   kMirrored,       // actions planned
   kAlreadyLinked,  // a repeated Create for a linked alert
-  kOwnUser,        // loop guard 1: the proxy's own PagerDuty user did it
+  kOwnUser,        // loop guard 1: the proxy's own user did it (PagerDuty's, or JSM's service account)
   kEcho,           // loop guard 2: the proxy's own change coming back
   kMarker,         // loop guard 3: a note that came from the other side
   kNoRoute,        // an alert no route takes (its Create, and its later actions while unpaired), or a

@@ -302,7 +302,7 @@ TEST_P(HighAvailability, AProxyStartingBesideAPausedOneLeavesThePauseRecorded) {
       << cli({"status"}).second;
 }
 
-INSTANTIATE_TEST_SUITE_P(Store, HighAvailability, ::testing::Values(Backend::kPostgres), backend_name);
+INSTANTIATE_TEST_SUITE_P(Store, HighAvailability, ::testing::Values(Stack{Backend::kPostgres}), stack_name);
 
 }  // namespace
 }  // namespace ogpd::testing

@@ -78,7 +78,9 @@ TEST_P(Sync, MetricsCountAKnownSequenceExactly) {
   EXPECT_EQ(sample(m, R"(ogpd_actions_completed_total{vendor="opsgenie",action="opsgenie.acknowledge"})"), 1);
   EXPECT_EQ(sample(m, R"(ogpd_outbox_pending{vendor="pagerduty"})"), 0);
   EXPECT_EQ(sample(m, R"(ogpd_dead_letters{vendor="pagerduty"})"), 0);
-  EXPECT_EQ(sample(m, R"(ogpd_build_info{version="0.1.0"})"), 1);
+  EXPECT_EQ(sample(m, on_jsm() ? R"(ogpd_build_info{version="0.1.0",alerts_api="jsm"})"
+                               : R"(ogpd_build_info{version="0.1.0",alerts_api="opsgenie"})"),
+            1);
   EXPECT_GT(sample(m, "process_resident_memory_bytes"), 1e6);
   EXPECT_GT(sample(m, "process_open_fds"), 3);
   EXPECT_GE(sample(m, R"(ogpd_vendor_call_duration_seconds_count{vendor="pagerduty"})"),
@@ -140,7 +142,8 @@ TEST_P(Sync, JsonLogsParseLineByLineAndCarryTheCorrelationIdToTheVendorCall) {
 }
 
 // doctor asks both (fake) vendors, read-only: with a subscription for the service, every check passes; for a
-// service that has none, or one PagerDuty disabled, or a key Opsgenie refuses, the check fails with its fix.
+// service that has none, or one PagerDuty disabled, or a key Opsgenie (JSM: a token JSM) refuses, the check
+// fails with its fix.
 TEST_P(Sync, DoctorChecksBothVendorsAndTheWebhookSubscriptionReadOnly) {
   opsgenie_.add_integration({kIntegration, "Payments webhook", "Webhook", ""});
   pagerduty_.add_webhook_subscription({.url = "https://proxy.example.com/pd-webhook",
@@ -149,12 +152,16 @@ TEST_P(Sync, DoctorChecksBothVendorsAndTheWebhookSubscriptionReadOnly) {
                                        .service_id = "PSVC001"});
   auto [code, out] = cli({"doctor"});
   EXPECT_EQ(code, 0) << out;
-  for (const std::string line :
-       {"\u2713 PagerDuty API key: accepted", "\u2713 PagerDuty service: PSVC001 (Fake service)",
-        "\u2713 PagerDuty webhook subscription: PWS1 -> https://proxy.example.com/pd-webhook",
-        "\u2713 PAGERDUTY_EMAIL: ogpd-bot@example.com is user PBOT001", "\u2713 Opsgenie API key: accepted",
-        "\u2713 Opsgenie integration: ccb77fcc-3474-4ee3-8140-300926635ed1",
-        "\u2713 store: ", "all checks passed"})
+  for (const std::string& line : std::vector<std::string>{
+           "\u2713 PagerDuty API key: accepted", "\u2713 PagerDuty service: PSVC001 (Fake service)",
+           "\u2713 PagerDuty webhook subscription: PWS1 -> https://proxy.example.com/pd-webhook",
+           "\u2713 PAGERDUTY_EMAIL: ogpd-bot@example.com is user PBOT001",
+           on_jsm() ? "\u2713 JSM Operations access: the service account's token reads alerts on cloud " +
+                          opsgenie_.options().jsm_cloud_id
+                    : std::string("\u2713 Opsgenie API key: accepted"),
+           std::string(on_jsm() ? "\u2713 JSM integration: " : "\u2713 Opsgenie integration: ") +
+               "ccb77fcc-3474-4ee3-8140-300926635ed1",
+           "\u2713 store: ", "all checks passed"})
     EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
   EXPECT_EQ(pagerduty_.count("POST", "/") + pagerduty_.count("PUT", "/") + opsgenie_.count("POST", "/"), 0u)
       << "read-only";
@@ -165,7 +172,7 @@ TEST_P(Sync, DoctorChecksBothVendorsAndTheWebhookSubscriptionReadOnly) {
                                        .service_id = "PSVC002",
                                        .temporarily_disabled = true});
   env_["PAGERDUTY_SERVICE_ID"] = "PSVC002";
-  env_["OPSGENIE_API_KEY"] = "revoked";
+  env_[on_jsm() ? "JSM_API_TOKEN" : "OPSGENIE_API_KEY"] = "revoked";
   std::tie(code, out) = cli({"doctor", "--json"});
   EXPECT_EQ(code, 1) << out;
   const auto doc = boost::json::parse(out).as_object();
@@ -177,8 +184,10 @@ TEST_P(Sync, DoctorChecksBothVendorsAndTheWebhookSubscriptionReadOnly) {
   EXPECT_NE(std::string(by_name["PagerDuty webhook subscription"].at("detail").as_string())
                 .find("TEMPORARILY DISABLED"),
             std::string::npos);
-  EXPECT_FALSE(by_name["Opsgenie API key"].at("ok").as_bool());
-  EXPECT_NE(std::string(by_name["Opsgenie API key"].at("fix").as_string()).find("API integration's key"),
+  const std::string alert_side = on_jsm() ? "JSM Operations access" : "Opsgenie API key";
+  EXPECT_FALSE(by_name[alert_side].at("ok").as_bool());
+  EXPECT_NE(std::string(by_name[alert_side].at("fix").as_string())
+                .find(on_jsm() ? "API token for the service account" : "API integration's key"),
             std::string::npos);
   EXPECT_TRUE(by_name["PagerDuty service"].at("ok").as_bool());
 }

@@ -157,7 +157,7 @@ TEST_P(Reconcile, WithoutDryRunTheCommandRefusesAndSaysWhy) {
   EXPECT_TRUE(has(text, "--dry-run")) << text;
 }
 
-OGPD_ON_EVERY_BACKEND(Reconcile);
+OGPD_ON_EVERY_STORE(Reconcile);
 
 }  // namespace
 }  // namespace ogpd::testing

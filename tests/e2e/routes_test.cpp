@@ -412,8 +412,8 @@ TEST_P(FullRoutes, ADryRunNeverLogsTheRoutingKey) {
   EXPECT_NE(proxy_->output().find("\"routing_key\":\"…0003\""), std::string::npos) << proxy_->output();
 }
 
-OGPD_ON_EVERY_BACKEND(Routes);
-OGPD_ON_EVERY_BACKEND(FullRoutes);
+OGPD_ON_EVERY_STORE(Routes);
+OGPD_ON_EVERY_STORE(FullRoutes);
 
 }  // namespace
 }  // namespace ogpd::testing

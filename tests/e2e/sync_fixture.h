@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "core/text.h"
 #include "e2e/backend.h"
 #include "e2e/proxy_process.h"
 #include "fakes/fake_opsgenie.h"
@@ -47,9 +48,28 @@ inline std::string pd(const std::string& id, const std::string& type, const std:
          R"(","type":"user_reference","summary":"Human One"},"data":)" + data + "}}";
 }
 
-class Sync : public ::testing::TestWithParam<Backend> {
+class Sync : public ::testing::TestWithParam<Stack> {
  protected:
-  bool on_postgres() const { return GetParam() == Backend::kPostgres; }
+  bool on_postgres() const { return GetParam().store == Backend::kPostgres; }
+  bool on_jsm() const { return GetParam().alerts == AlertSide::kJsm; }
+  static FakeOpsgenie::Options alert_side_options() {
+    FakeOpsgenie::Options options;
+    options.jsm = GetParam().alerts == AlertSide::kJsm;
+    return options;
+  }
+  // A path of the alert API: "/v2<rest>" on Opsgenie, "/jsm/ops/api/{cloud}/v1<rest>" on JSM.
+  std::string alerts_at(const std::string& rest) const {
+    return (on_jsm() ? "/jsm/ops/api/" + opsgenie_.options().jsm_cloud_id + "/v1" : "/v2") + rest;
+  }
+  // A fake's fault route there ("POST /v2/alerts/...").
+  std::string alerts_route(const std::string& method, const std::string& rest) const {
+    return method + " " + alerts_at(rest);
+  }
+  // The Authorization header the alert side is called with.
+  std::string alerts_auth() const {
+    const auto& o = opsgenie_.options();
+    return on_jsm() ? "Basic " + base64(o.jsm_email + ":" + o.jsm_api_token) : "GenieKey " + o.api_key;
+  }
   void SetUp() override {
     if (on_postgres()) database_ = std::make_unique<TestDatabase>();
     env_ = {{"PAGERDUTY_API_KEY", "pd-test-key"},
@@ -63,6 +83,16 @@ class Sync : public ::testing::TestWithParam<Backend> {
             {"HTTP_TIMEOUT_SECONDS", "2"},
             {"PAGERDUTY_REQUESTS_PER_MINUTE", "60000"},
             {"OPSGENIE_REQUESTS_PER_MINUTE", "60000"}};
+    if (on_jsm()) {
+      env_.erase("OPSGENIE_API_KEY");
+      env_.erase("OPSGENIE_API_URL");
+      env_["ALERTS_API"] = "jsm";
+      env_["JSM_API_URL"] = opsgenie_.url();
+      env_["JSM_CLOUD_ID"] = opsgenie_.options().jsm_cloud_id;
+      env_["JSM_EMAIL"] = opsgenie_.options().jsm_email;
+      env_["JSM_API_TOKEN"] = opsgenie_.options().jsm_api_token;
+      env_["JSM_REQUESTS_PER_MINUTE"] = "60000";
+    }
     if (database_) {
       env_["DATABASE_URL"] = database_->url();
       // A proxy killed mid-action hands its actions over when its lease ends: short here, so the crash tests
@@ -144,7 +174,7 @@ class Sync : public ::testing::TestWithParam<Backend> {
 
   std::unique_ptr<TestDatabase> database_;  // on PostgreSQL: this test's own database
   FakePagerDuty pagerduty_;
-  FakeOpsgenie opsgenie_;
+  FakeOpsgenie opsgenie_{alert_side_options()};
   WorkDir dir_;
   std::map<std::string, std::string> env_;
   std::unique_ptr<ProxyProcess> proxy_;

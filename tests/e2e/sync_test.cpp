@@ -79,19 +79,20 @@ TEST_P(Sync, EarlierProxyReadmeExamplesProduceTheExpectedVendorCalls) {
   EXPECT_EQ(
       alert.notes[0].note,
       "[from PagerDuty] Test User: This is a test note from PagerDuty that should be synced to Opsgenie");
-  EXPECT_EQ(alert.notes[0].owner, "Test User");
-  const auto acks = opsgenie_.count("POST", "/v2/alerts/test-123/acknowledge");
+  // Opsgenie credits the change to the user the call names; JSM to the service account, whatever is named
+  // (the person's name is in the note's text).
+  EXPECT_EQ(alert.notes[0].owner, on_jsm() ? opsgenie_.options().jsm_email : "Test User");
+  const auto acks = opsgenie_.count("POST", alerts_at("/alerts/test-123/acknowledge"));
   EXPECT_EQ(acks, 1u);
-  const auto ack_request = opsgenie_.requests();
   bool saw_user = false;
-  for (const auto& r : ack_request)
-    saw_user |= r.path == "/v2/alerts/test-123/acknowledge" &&
+  for (const auto& r : opsgenie_.requests())
+    saw_user |= r.path == alerts_at("/alerts/test-123/acknowledge") &&
                 r.body.find("\"user\":\"Test User\"") != std::string::npos;
-  EXPECT_TRUE(saw_user);
+  EXPECT_EQ(saw_user, !on_jsm()) << "JSM takes no user on an action";
   // Every request carried the vendors' auth headers (the fakes refuse anything else with 401).
   for (const auto& r : pagerduty_.requests())
     EXPECT_EQ(r.headers.at("authorization"), "Token token=pd-test-key");
-  for (const auto& r : opsgenie_.requests()) EXPECT_EQ(r.headers.at("authorization"), "GenieKey og-test-key");
+  for (const auto& r : opsgenie_.requests()) EXPECT_EQ(r.headers.at("authorization"), alerts_auth());
 }
 
 TEST_P(Sync, RealFixturePayloadsAreMirrored) {
@@ -161,6 +162,37 @@ TEST_P(Sync, LoopEchoesProduceNoCalls) {
   EXPECT_EQ(pagerduty_.incident(incident)->notes.size(), 1u) << proxy_->output();
   EXPECT_EQ(pagerduty_.incident(incident)->status, "acknowledged") << "the echoed Close did not resolve it";
   EXPECT_EQ(pagerduty_.requests().size(), pd_before) << proxy_->output();
+}
+
+// JSM credits every change the proxy makes to its service account (JSM_EMAIL), and its Webhook integration
+// names that account as the actor: such a webhook is the proxy's own change, never mirrored, even with no
+// echo recorded for it (the account changed the alert some other way). A person's change still is.
+TEST_P(Sync, AJsmWebhookByTheServiceAccountIsNeverMirroredAndAPersonsIs) {
+  if (!on_jsm()) GTEST_SKIP() << "JSM only: Opsgenie credits a change to the user the call names";
+  opsgenie_.add_alert("svc-1");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "svc-1")), 202);
+  ASSERT_TRUE(eventually([&] { return only_incident("svc-1").has_value(); }));
+  settle();
+  const std::size_t pd_before = pagerduty_.requests().size();
+  const auto by = [&](const std::string& action, const std::string& who, const std::string& extra = "") {
+    return R"({"action":")" + action + R"(","alert":{"alertId":"svc-1","username":")" + who + R"(")" + extra +
+           R"(},"integrationId":")" + kIntegration + R"("})";
+  };
+  const std::string bot = opsgenie_.options().jsm_email;
+  ASSERT_EQ(post("/ops-webhook", by("Acknowledge", bot)), 202);
+  ASSERT_EQ(post("/ops-webhook", by("AddNote", "OGPD-BOT@example.com", R"(,"note":"checked by a script")")),
+            202);
+  settle();
+  EXPECT_EQ(pagerduty_.requests().size(), pd_before) << proxy_->output();
+  const auto events = boost::json::parse(cli({"events", "--last", "2", "--json"}).second).as_array();
+  ASSERT_EQ(events.size(), 2u);
+  for (const auto& e : events) EXPECT_EQ(e.at("outcome").as_string(), "own_user") << e;
+
+  ASSERT_EQ(post("/ops-webhook", by("Acknowledge", "jane@example.com")), 202);
+  ASSERT_TRUE(eventually([&] {
+    return pagerduty_.incident(only_incident("svc-1")->id)->status == "acknowledged";
+  })) << proxy_->output();
 }
 
 // PagerDuty's /users?query matches loosely and lists a lookalike first (the fake does too): only the user
@@ -294,7 +326,8 @@ TEST_P(Sync, OpsgeniesLaterFailureIsRetriedOrDeadLetteredAndItsEchoWithdrawn) {
             202);
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("verdict-retry")->acknowledged; }, 20s))
       << proxy_->output();
-  EXPECT_EQ(opsgenie_.count("POST", "/v2/alerts/verdict-retry/acknowledge"), 2u) << "failed once, then done";
+  EXPECT_EQ(opsgenie_.count("POST", alerts_at("/alerts/verdict-retry/acknowledge")), 2u)
+      << "failed once, then done";
   // The same for a close: its 202 did not make the alert closed, so the retry is sent, not skipped.
   opsgenie_.fail_requests(1, "Internal error, please try again");
   ASSERT_EQ(post("/pd-webhook",
@@ -397,9 +430,10 @@ TEST_P(Sync, ADroppedNoteIsNotPostedTwice) {
 
 TEST_P(Sync, RateLimitHeadersAreHonoured) {
   pagerduty_.inject("POST /incidents", Fault{.status = 429, .headers = {{"ratelimit-reset", "2"}}}, 1);
-  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}},
+  opsgenie_.inject(alerts_route("POST", "/alerts/"),
+                   Fault{.status = 429, .headers = {{"X-RateLimit-Period-In-Sec", "1"}}}, 1);
+  opsgenie_.inject(alerts_route("POST", "/alerts/"), Fault{.status = 429, .headers = {{"Retry-After", "2"}}},
                    1);
-  opsgenie_.inject("POST /v2/alerts/", Fault{.status = 429, .headers = {{"Retry-After", "2"}}}, 1);
   opsgenie_.add_alert("rl-1");
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "rl-1")), 202);
@@ -415,7 +449,7 @@ TEST_P(Sync, RateLimitHeadersAreHonoured) {
   ASSERT_TRUE(eventually([&] { return opsgenie_.alert("rl-1")->acknowledged; }, 20s)) << proxy_->output();
   std::vector<std::chrono::steady_clock::time_point> acks;
   for (const auto& r : opsgenie_.requests())
-    if (r.method == "POST" && r.path == "/v2/alerts/rl-1/acknowledge") acks.push_back(r.at);
+    if (r.method == "POST" && r.path == alerts_at("/alerts/rl-1/acknowledge")) acks.push_back(r.at);
   ASSERT_EQ(acks.size(), 3u);
   EXPECT_GE(acks[1] - acks[0], 900ms);   // X-RateLimit-Period-In-Sec: 1
   EXPECT_GE(acks[2] - acks[1], 1900ms);  // Retry-After: 2
@@ -474,7 +508,8 @@ TEST_P(Sync, OpsgenieAcceptsThenFailsAndTheActionBecomesUnpaired) {
   const auto list = boost::json::parse(dead_letters_json()).as_array();
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].at("state").as_string(), "unpaired");
-  EXPECT_GE(opsgenie_.count("GET", "/v2/alerts/requests/"), 2u);  // 404 while pending, then the outcome
+  EXPECT_GE(opsgenie_.count("GET", alerts_at("/alerts/requests/")),
+            2u);  // 404 while pending, then the outcome
 }
 
 TEST_P(Sync, DryRunSendsNothingAndStillDrains) {
@@ -670,7 +705,11 @@ TEST_P(Sync, ANoteDeliveredTrimmedIsMirroredInFull) {
   EXPECT_EQ(pagerduty_.count("GET", "/incidents/" + incident_id + "/notes"), 1u);
 }
 
-OGPD_ON_EVERY_BACKEND(Sync);
+INSTANTIATE_TEST_SUITE_P(Store, Sync,
+                         ::testing::Values(Stack{Backend::kSqlite, AlertSide::kOpsgenie},
+                                           Stack{Backend::kPostgres, AlertSide::kOpsgenie},
+                                           Stack{Backend::kSqlite, AlertSide::kJsm}),
+                         stack_name);
 
 }  // namespace
 }  // namespace ogpd::testing

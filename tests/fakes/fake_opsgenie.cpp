@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <utility>
+
+#include "core/text.h"
 
 namespace ogpd::fakes {
 
@@ -54,6 +58,17 @@ Response error(int status, std::string_view message, json::object errors = {},
   return answer(status, std::move(body), took);
 }
 
+// JSM's error shape: {"errors":[{"title","code"}]}; 401 is {"code","message"}.
+Response jsm_error(int status, std::string_view title) {
+  std::string code;
+  for (const char c : reason_phrase(status))
+    code += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  json::object body =
+      status == 401 ? json::object{{"code", status}, {"message", title}}
+                    : json::object{{"errors", json::array{json::object{{"title", title}, {"code", code}}}}};
+  return {.status = status, .body = json::serialize(body)};
+}
+
 json::object to_json(const FakeOpsgenie::Note& note) {
   return {
       {"note", note.note}, {"owner", note.owner}, {"createdAt", note.created_at}, {"offset", note.offset}};
@@ -88,10 +103,12 @@ void change_status(FakeOpsgenie::Alert& alert, std::string_view action, const st
     alert.acknowledged_by = by;
   } else if (action == "UnAcknowledge") {
     alert.acknowledged = false;
-  } else if (action == "Close") {
-    alert.status = "closed";
+  } else if (action == "Close" || action == "Resolve") {
+    alert.status = action == "Close" ? "closed" : "resolved";
     alert.close_time_ms = after;
     alert.closed_by = by;
+  } else if (action == "Snooze") {
+    alert.status = "snoozed";
   }
   alert.updated_at = now;  // notes move it too, as in Opsgenie
 }
@@ -119,6 +136,28 @@ json::object to_json(const FakeOpsgenie::Alert& alert) {
           {"createdAt", alert.created_at},
           {"updatedAt", alert.updated_at},
           {"report", report(alert)}};
+}
+
+// An alert as JSM's GET /v1/alerts/{id} gives it: unwrapped, with its JSM status and its times.
+json::object to_jsm_json(const FakeOpsgenie::Alert& alert) {
+  json::object o = to_json(alert);
+  o.erase("report");
+  o.erase("isSeen");
+  o["seen"] = true;
+  o["status"] = alert.status == "open" && alert.acknowledged ? "acked" : alert.status;
+  o["snoozed"] = alert.status == "snoozed";
+  const auto at = [&](std::int64_t after_ms) {
+    const std::time_t t = (alert.created_at_ms + after_ms) / 1000;
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    return std::string(buf) + "." + std::to_string(1000 + (alert.created_at_ms + after_ms) % 1000).substr(1) +
+           "Z";
+  };
+  if (alert.ack_time_ms) o["ackTime"] = at(*alert.ack_time_ms);
+  if (alert.close_time_ms) o["closeTime"] = at(*alert.close_time_ms);
+  return o;
 }
 
 }  // namespace
@@ -218,7 +257,100 @@ std::optional<Response> FakeOpsgenie::seed(const std::string& what, const json::
   return Response{.status = 201, .body = json::serialize(json::object{{"id", id->get_string()}})};
 }
 
+std::string FakeOpsgenie::actor(const std::optional<std::string>& user) const {
+  if (options_.jsm) return options_.jsm_email;
+  return user && !user->empty() ? *user : "API";
+}
+
+Response FakeOpsgenie::handle_jsm(const RecordedRequest& request) {
+  if (request.header("authorization") != "Basic " + base64(options_.jsm_email + ":" + options_.jsm_api_token))
+    return jsm_error(401, "Client must be authenticated to access this resource.");
+  auto path = request.segments();
+  if (path.size() < 6 || path[0] != "jsm" || path[1] != "ops" || path[2] != "api" || path[4] != "v1")
+    return jsm_error(404, "Not Found");
+  if (path[3] != options_.jsm_cloud_id) return jsm_error(404, "No site with this cloud id");
+  path.erase(path.begin(), path.begin() + 5);  // {"alerts", ...} or {"integrations"}
+  if (path.size() == 1 && path[0] == "integrations" && request.method == "GET") {
+    std::lock_guard lock(mu_);
+    json::array list;
+    std::vector<Options::Integration> all = options_.integrations;
+    all.insert(all.end(), added_integrations_.begin(), added_integrations_.end());
+    for (const auto& i : all)
+      list.push_back(json::object{
+          {"id", i.id}, {"name", i.name}, {"enabled", true}, {"type", i.type}, {"teamId", i.team_id}});
+    return {.status = 200, .body = json::serialize(json::object{{"values", std::move(list)}})};
+  }
+  if (path[0] != "alerts") return jsm_error(404, "Not Found");
+  std::lock_guard lock(mu_);
+  if (path.size() == 1 && request.method == "GET") {  // a page of alerts
+    json::array list;
+    for (const auto& a : alerts_) list.push_back(to_jsm_json(a));
+    return {.status = 200,
+            .body = json::serialize(json::object{{"values", std::move(list)}, {"count", alerts_.size()}})};
+  }
+  if (path.size() == 1 && request.method == "POST") {
+    Response created = create(request);
+    if (created.status != 202) return created;
+    created.status = 200;  // JSM answers a create 200, still a request to poll
+    return created;
+  }
+  if (path.size() == 2 && path[1] == "alias" && request.method == "GET") {
+    for (const auto& a : alerts_)
+      if (a.alias == request.param("alias") && a.status == "open")
+        return {.status = 200, .body = json::serialize(to_jsm_json(a))};
+    return jsm_error(404, "Alert not found");
+  }
+  if (path.size() == 3 && path[1] == "requests" && request.method == "GET") {
+    Response status = request_status(path[2]);
+    if (status.status != 200) return jsm_error(404, "request is not found");
+    const auto doc = json::parse(status.body);
+    return {.status = 200, .body = json::serialize(doc.at("data"))};
+  }
+  if (!request.param("identifierType").empty()) return jsm_error(404, "Alert not found");
+  const std::string& alert_id = path[1];
+  if (path.size() == 3 && path[2] == "priority") {
+    if (request.method != "PATCH") return jsm_error(405, "Method Not Allowed");
+    return set_priority(alert_id, request);
+  }
+  if (path.size() == 3 && path[2] == "notes" && request.method == "POST") return jsm_note(alert_id, request);
+  if (path.size() == 3 && request.method == "POST") return act(alert_id, path[2], request);
+  const Alert* alert = find(alert_id);
+  if (request.method != "GET" || path.size() > 3 || (path.size() == 3 && path[2] != "notes"))
+    return jsm_error(404, "Not Found");
+  if (!alert) return jsm_error(404, "Alert not found");
+  if (path.size() == 2) return {.status = 200, .body = json::serialize(to_jsm_json(*alert))};
+  json::array notes;
+  for (const auto& n : alert->notes) notes.emplace_back(to_json(n));
+  return {.status = 200, .body = json::serialize(json::object{{"values", std::move(notes)}})};
+}
+
+// JSM: a note is made at once and answered 200 with itself (no request to poll).
+Response FakeOpsgenie::jsm_note(const std::string& alert_id, const RecordedRequest& request) {
+  json::error_code ec;
+  const json::value parsed = json::parse(request.body, ec);
+  if (ec || !parsed.is_object()) return jsm_error(400, "Could not parse the request body");
+  bool bad = false;
+  const auto note = string_at(parsed.get_object(), "note", bad);
+  if (!note || note->empty()) return jsm_error(422, "note must not be empty");
+  if (characters(*note) > kMaxNoteChars) return jsm_error(422, "note must be at most 25000 characters");
+  Alert* alert = find(alert_id);
+  if (!alert) return jsm_error(404, "Alert not found");
+  const std::string now = iso8601_now();
+  alert->notes.push_back({.note = *note,
+                          .owner = options_.jsm_email,
+                          .created_at = now,
+                          .offset = std::to_string(alert->notes.size() + 1)});
+  alert->updated_at = now;
+  return {.status = 200,
+          .body = json::serialize(json::object{{"id", random_uuid()},
+                                               {"createdAt", now},
+                                               {"updatedAt", now},
+                                               {"note", *note},
+                                               {"owner", options_.jsm_email}})};
+}
+
 Response FakeOpsgenie::handle(const RecordedRequest& request) {
+  if (options_.jsm) return handle_jsm(request);
   if (request.header("authorization") != "GenieKey " + options_.api_key) {
     return error(401, "Key format is not valid!");
   }
@@ -313,10 +445,10 @@ Response FakeOpsgenie::act(const std::string& alert_id, const std::string& actio
   if (take_failure(outcome)) {
     // it fails later, as asked, with no effect
   } else if (Alert* alert = find(alert_id)) {
-    change_status(*alert, action->name, user && !user->empty() ? *user : "API", outcome.processed_at);
+    change_status(*alert, action->name, actor(user), outcome.processed_at);
     if (note && !note->empty()) {
       alert->notes.push_back({.note = *note,
-                              .owner = user && !user->empty() ? *user : "API",
+                              .owner = actor(user),
                               .created_at = outcome.processed_at,
                               .offset = std::to_string(alert->notes.size() + 1)});
     }
@@ -335,11 +467,11 @@ bool FakeOpsgenie::take_failure(RequestOutcome& outcome) {
   return true;
 }
 
-Response FakeOpsgenie::accepted(RequestOutcome outcome) {
+Response FakeOpsgenie::accepted(RequestOutcome outcome, int status) {
   const std::string id = outcome.request_id;
   outcome_by_id_[id] = outcomes_.size();
   outcomes_.push_back(std::move(outcome));
-  return answer(202, {{"result", "Request will be processed"}}, kTook, id);
+  return answer(status, {{"result", "Request will be processed"}}, kTook, id);
 }
 
 Response FakeOpsgenie::create(const RecordedRequest& request) {
@@ -462,7 +594,12 @@ Response FakeOpsgenie::request_status(const std::string& request_id) {
                         {"alias", id}}}});
 }
 
-Response FakeOpsgenie::throttled(const RateLimitInfo&) const {
+Response FakeOpsgenie::throttled(const RateLimitInfo& info) const {
+  if (options_.jsm) {
+    Response response = jsm_error(429, "Too Many Requests");
+    response.headers = {{"Retry-After", std::to_string(info.reset_seconds)}};
+    return response;
+  }
   Response response = error(
       429, "You are making too many requests! To avoid errors, we recommend you limit requests.", {}, "0.0");
   response.headers = {{"X-RateLimit-State", "THROTTLED"},
@@ -472,6 +609,7 @@ Response FakeOpsgenie::throttled(const RateLimitInfo&) const {
 }
 
 std::string FakeOpsgenie::error_body(int status) const {
+  if (options_.jsm) return jsm_error(status, reason_phrase(status)).body;
   return error(status, reason_phrase(status)).body;
 }
 

@@ -7,6 +7,16 @@
 // identifierType=alias) and GET /v2/alerts/{id}/notes, GET /v2/teams and GET /v2/integrations. Other
 // identifier types (tiny): 400. Faults, rate limit, latency and request records: see FakeVendor.
 //
+// JSM mode (Options::jsm, DESIGN §2.4, reference/jsm-operations.md): Jira Service Management Operations' REST
+// v1 instead, at /jsm/ops/api/{cloud_id}/v1/alerts/...: HTTP Basic of the service account (401
+// {"code","message"} otherwise, and for a wrong cloud id 404); ids only in paths (an alias is found at
+// GET .../alerts/alias?alias=, open alerts only); a note answers 200 with the note, made at once (404 for
+// an alert that does not exist); a create answers 200 (still a request to poll); priority is PATCH; the
+// alert and a request's status come unwrapped (no "data"); an alert's status is open | acked | snoozed |
+// resolved | closed, with ackTime / closeTime as times; lists are {"values":[...]}; errors
+// {"errors":[{"title","code"}]}; a 429 carries Retry-After; every write is credited to the service
+// account, whatever `user` a request names.
+//
 // Thread-safety: all methods may be called from any thread. Accessors return copies.
 #pragma once
 
@@ -30,6 +40,10 @@ struct FakeOpsgenieOptions {
   };
   std::vector<Integration> integrations;
   unsigned short port = 0;  // 0: ephemeral
+  bool jsm = false;         // JSM Operations mode (above)
+  std::string jsm_cloud_id = "a436116f-02ce-4520-8fbb-7301462a1674";
+  std::string jsm_email = "ogpd-bot@example.com";  // the service account ...
+  std::string jsm_api_token = "jsm-test-token";    // ... and its API token
 };
 
 class FakeOpsgenie final : public FakeVendor {
@@ -49,7 +63,7 @@ class FakeOpsgenie final : public FakeVendor {
     std::vector<std::string> tags;
     std::vector<std::pair<std::string, std::string>> responders;  // type, name or id
     std::string source;
-    std::string status = "open";  // open | closed
+    std::string status = "open";  // open | closed (JSM also: resolved | snoozed)
     bool acknowledged = false;
     std::string created_at, updated_at;  // ISO 8601, as GET /v2/alerts/{id} gives them (notes move updatedAt)
     std::int64_t created_at_ms = 0;      // Unix ms of created_at
@@ -80,7 +94,7 @@ class FakeOpsgenie final : public FakeVendor {
   std::optional<Alert> alert(const std::string& id) const;
   std::optional<Alert> alert_with_alias(const std::string& alias) const;
   // A person changes the alert in Opsgenie's own UI: no webhook is sent (the test sends one if it wants).
-  // action: Acknowledge | UnAcknowledge | Close.
+  // action: Acknowledge | UnAcknowledge | Close (JSM also: Resolve | Snooze).
   void change_alert(const std::string& id, const std::string& action, const std::string& by = "Fake Person");
   std::vector<Alert> alerts() const;
   std::vector<RequestOutcome> request_outcomes() const;  // in the order the requests were accepted
@@ -90,6 +104,9 @@ class FakeOpsgenie final : public FakeVendor {
 
  private:
   Response handle(const RecordedRequest& request) override;
+  // JSM mode: the same alerts behind JSM's paths, auth and answers.
+  Response handle_jsm(const RecordedRequest& request);
+  Response jsm_note(const std::string& alert_id, const RecordedRequest& request);  // requires mu_
   Response throttled(const RateLimitInfo& info) const override;
   std::string error_body(int status) const override;
   void describe(boost::json::object& state) const override;
@@ -100,7 +117,10 @@ class FakeOpsgenie final : public FakeVendor {
   Response request_status(const std::string& request_id);
   Response create(const RecordedRequest& request);
   Response set_priority(const std::string& alert_id, const RecordedRequest& request);
-  Response accepted(RequestOutcome outcome);
+  // 202 (JSM's create: 200) with the request id; the outcome is kept for request_status().
+  Response accepted(RequestOutcome outcome, int status = 202);
+  // Who a write is credited to: `user` on Opsgenie (else "API"), the service account on JSM.
+  std::string actor(const std::optional<std::string>& user) const;
   // A request fail_requests() asked to fail: consumes one and writes its status into `outcome`.
   bool take_failure(RequestOutcome& outcome);
   Alert* find(const std::string& id);

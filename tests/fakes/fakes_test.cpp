@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/text.h"
 #include "e2e/proxy_process.h"
 #include "fakes/fake_opsgenie.h"
 #include "fakes/fake_pagerduty.h"
@@ -583,6 +584,92 @@ TEST(FakeOpsgenie, InjectedFaultUsesOpsgeniesErrorShape) {
   const auto state = parse(http_request(og.port(), "GET", "/_fake/state").body);
   EXPECT_EQ(state.at("requests").to_number<int>(), 1);
   EXPECT_EQ(state.at("alerts").as_array().size(), 1u);
+}
+
+// ---- FakeOpsgenie in JSM Operations mode ----
+
+FakeOpsgenie::Options jsm_options() {
+  FakeOpsgenie::Options o;
+  o.jsm = true;
+  o.request_status_pending_polls = 0;
+  return o;
+}
+
+HttpReply jsm_call(const FakeOpsgenie& og, const std::string& method, const std::string& rest,
+                   const std::string& body = {}, const std::string& token = "jsm-test-token") {
+  return http_request(og.port(), method, "/jsm/ops/api/" + og.options().jsm_cloud_id + "/v1" + rest, body,
+                      {{"Authorization", "Basic " + base64(og.options().jsm_email + ":" + token)}});
+}
+
+TEST(FakeJsm, AuthIsTheServiceAccountsBasicAndTheCloudIdIsPartOfThePath) {
+  FakeOpsgenie og(jsm_options());
+  og.add_alert("a1");
+  const auto wrong = jsm_call(og, "GET", "/alerts/a1", "", "wrong");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(str(parse(wrong.body), {"code"}), "401") << "JSM's 401 shape: code and message";
+  EXPECT_EQ(og_call(og, "GET", "/v2/alerts/a1").status, 401) << "no GenieKey in JSM mode";
+  const auto elsewhere =
+      http_request(og.port(), "GET", "/jsm/ops/api/00000000-0000-4000-8000-000000000000/v1/alerts/a1", "",
+                   {{"Authorization", "Basic " + base64("ogpd-bot@example.com:jsm-test-token")}});
+  EXPECT_EQ(elsewhere.status, 404);
+  EXPECT_NE(elsewhere.body.find(R"("errors":[{"title")"), std::string::npos) << elsewhere.body;
+  const auto got = jsm_call(og, "GET", "/alerts/a1");
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(str(parse(got.body), {"id"}), "a1") << "unwrapped: no data";
+  EXPECT_EQ(str(parse(got.body), {"status"}), "open");
+}
+
+TEST(FakeJsm, ANoteIsMadeAtOnceAndCreditedToTheServiceAccount) {
+  FakeOpsgenie og(jsm_options());
+  og.add_alert("a1");
+  const auto note = jsm_call(og, "POST", "/alerts/a1/notes", R"({"note":"hello"})");
+  ASSERT_EQ(note.status, 200) << note.body;
+  EXPECT_EQ(str(parse(note.body), {"note"}), "hello");
+  EXPECT_EQ(str(parse(note.body), {"requestId"}), "<missing>") << "nothing to poll";
+  ASSERT_EQ(og.alert("a1")->notes.size(), 1u);
+  EXPECT_EQ(og.alert("a1")->notes[0].owner, "ogpd-bot@example.com");
+  EXPECT_EQ(jsm_call(og, "POST", "/alerts/nope/notes", R"({"note":"x"})").status, 404);
+  EXPECT_TRUE(og.request_outcomes().empty());
+  EXPECT_NE(str(parse(jsm_call(og, "GET", "/alerts/a1/notes").body), {"values"}).find("hello"),
+            std::string::npos);
+}
+
+TEST(FakeJsm, ActionsAre202CreateIs200PriorityIsPatchAndStatesAreJsms) {
+  FakeOpsgenie og(jsm_options());
+  og.add_alert("a1");
+  const auto ack = jsm_call(og, "POST", "/alerts/a1/acknowledge", R"({"user":"Jane"})");
+  ASSERT_EQ(ack.status, 202);
+  EXPECT_EQ(og.alert("a1")->acknowledged_by, "ogpd-bot@example.com") << "whatever user the call names";
+  EXPECT_EQ(str(parse(jsm_call(og, "GET", "/alerts/a1").body), {"status"}), "acked");
+  EXPECT_NE(str(parse(jsm_call(og, "GET", "/alerts/a1").body), {"ackTime"}), "<missing>");
+  const auto status = jsm_call(og, "GET", "/alerts/requests/" + str(parse(ack.body), {"requestId"}));
+  ASSERT_EQ(status.status, 200);
+  EXPECT_EQ(str(parse(status.body), {"isSuccess"}), "true") << "unwrapped";
+
+  EXPECT_EQ(jsm_call(og, "PUT", "/alerts/a1/priority", R"({"priority":"P1"})").status, 405);
+  EXPECT_EQ(jsm_call(og, "PATCH", "/alerts/a1/priority", R"({"priority":"P1"})").status, 202);
+  EXPECT_EQ(og.alert("a1")->priority, "P1");
+
+  const auto created = jsm_call(og, "POST", "/alerts", R"({"message":"m","alias":"pd-Q1"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(str(parse(created.body), {"alertId"}), "<missing>");
+  const auto by_alias = jsm_call(og, "GET", "/alerts/alias?alias=pd-Q1");
+  ASSERT_EQ(by_alias.status, 200) << by_alias.body;
+  EXPECT_EQ(jsm_call(og, "GET", "/alerts/a1?identifierType=alias").status, 404) << "ids only";
+
+  og.change_alert("a1", "Resolve");
+  EXPECT_EQ(str(parse(jsm_call(og, "GET", "/alerts/a1").body), {"status"}), "resolved");
+}
+
+TEST(FakeJsm, RateLimitAnswers429WithRetryAfterInJsmsShape) {
+  FakeOpsgenie og(jsm_options());
+  og.set_rate_limit(0.5, 1);
+  og.add_alert("a1");
+  EXPECT_EQ(jsm_call(og, "GET", "/alerts/a1").status, 200);
+  const auto limited = jsm_call(og, "GET", "/alerts/a1");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  EXPECT_NE(limited.body.find("\"errors\""), std::string::npos) << limited.body;
 }
 
 // ---- ogpd-fake-vendors ----

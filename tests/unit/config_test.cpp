@@ -206,6 +206,21 @@ TEST(Settings, NamesLikeOursThatAreNoneAreErrorsWithTheNearestSetting) {
   EXPECT_TRUE(
       check_names({{"HTTP_PROXY", "http://p:3128"}, {"LOG_DIR", "/var/log"}}, "the environment", true).ok());
   EXPECT_FALSE(check_names({{"LOG_LEVL", "debug"}}, ".env", false).ok()) << ".env is ours alone";
+  // A misspelt first word is caught too, with the setting it was meant to be.
+  EXPECT_NE(error({{"PAGERDTY_API_KEY", "k"}}, false).find("did you mean PAGERDUTY_API_KEY?"),
+            std::string::npos);
+  EXPECT_NE(error({{"OPSGENI_API_KEY", "k"}}, true).find("did you mean OPSGENIE_API_KEY?"),
+            std::string::npos);
+  EXPECT_NE(error({{"DATABSE_URL", "sqlite:x.db"}}, false).find("did you mean DATABASE_URL?"),
+            std::string::npos);
+  EXPECT_TRUE(check_names({{"REQUESTS_CA_BUNDLE", "/etc/ssl/ca.pem"},
+                           {"HOME", "/root"},
+                           {"PATH", "/bin"},
+                           {"LANGUAGE", "en"},
+                           {"DEBIAN_FRONTEND", "noninteractive"}},
+                          "the environment", true)
+                  .ok())
+      << "other programs' names stay unflagged";
   // A name with control characters is shown escaped.
   EXPECT_EQ(error({{"PAGERDUTY_X\x1b[2J", "v"}}, false).find('\x1b'), std::string::npos);
 }

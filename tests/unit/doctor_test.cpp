@@ -114,6 +114,29 @@ TEST(Doctor, KeysServicesUsersAndIntegrationsFromTheVendorsAnswers) {
       "ccb77fcc-3474-4ee3-8140-300926635ed1 (Payments webhook, Webhook)");
   EXPECT_FALSE(
       check_opsgenie_integration(answer(200, integrations), "00000000-0000-4000-8000-000000000000").ok);
+  EXPECT_TRUE(check_opsgenie_integration(
+                  answer(200, R"({"values":[{"id":"ccb77fcc-3474-4ee3-8140-300926635ed1","name":"w"}]})"),
+                  "ccb77fcc-3474-4ee3-8140-300926635ed1")
+                  .ok)
+      << "JSM lists in values";
+}
+
+// JSM Operations: each refusal named for what it is (reference/jsm-operations.md: a missing scope is a 401,
+// not a 403; a wrong cloud id a 404).
+TEST(Doctor, JsmAccessNamesTheScopeTheCredentialsTheAccessAndTheCloudId) {
+  const std::string cloud = "a436116f-02ce-4520-8fbb-7301462a1674";
+  EXPECT_TRUE(check_jsm_access(answer(200, R"({"values":[],"count":0})"), cloud).ok);
+  const auto scope =
+      check_jsm_access(answer(401, R"({"code":401,"message":"Unauthorized; scope does not match"})"), cloud);
+  EXPECT_FALSE(scope.ok);
+  EXPECT_NE(scope.detail.find("lacks the alert scopes"), std::string::npos) << scope.detail;
+  const auto refused =
+      check_jsm_access(answer(401, R"({"code":401,"message":"Client must be authenticated"})"), cloud);
+  EXPECT_NE(refused.detail.find("refuses JSM_EMAIL + JSM_API_TOKEN"), std::string::npos) << refused.detail;
+  EXPECT_NE(check_jsm_access(answer(403, R"({"errors":[{"title":"Forbidden"}]})"), cloud)
+                .detail.find("no Operations access"),
+            std::string::npos);
+  EXPECT_NE(check_jsm_access(answer(404, "{}"), cloud).fix.find("tenant_info"), std::string::npos);
 }
 
 }  // namespace

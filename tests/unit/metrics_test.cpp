@@ -66,7 +66,8 @@ TEST(Metrics, IncrementsFromManyThreadsOnAHeldHandleAreAllCounted) {
 TEST(Metrics, EveryOgpdFamilyIsDeclaredOnceWithHelpAndType) {
   OgpdMetrics metrics("1.2.3");
   const std::string text = metrics.registry.render();
-  EXPECT_NE(text.find("ogpd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ogpd_build_info{version=\"1.2.3\",alerts_api=\"opsgenie\"} 1\n"), std::string::npos)
+      << text;
   for (const char* family :
        {"ogpd_webhooks_received_total", "ogpd_events_processed_total", "ogpd_vendor_call_duration_seconds",
         "ogpd_dry_run", "ogpd_connection_errors_total"}) {
