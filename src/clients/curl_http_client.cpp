@@ -1,6 +1,8 @@
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 
 #include "clients/http_client.h"
@@ -31,6 +33,26 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   }
   sink->body->append(data, size * count);
   return size * count;
+}
+
+// A request body handed to libcurl piece by piece. It cannot be rewound: libcurl re-sends a request whose
+// reused keep-alive connection closed before any answer ("connection died, retrying a fresh connect"), which
+// for a POST the vendor may already have applied would send it twice. Refusing the rewind turns that into an
+// error (CURLE_SEND_FAIL_REWIND): the call is "maybe sent", and its action looks before it acts again.
+struct BodySource {
+  std::string_view rest;
+};
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* source = static_cast<BodySource*>(user);
+  const std::size_t n = std::min(size * count, source->rest.size());
+  std::memcpy(buffer, source->rest.data(), n);
+  source->rest.remove_prefix(n);
+  return n;
+}
+
+int on_seek(void*, curl_off_t, int) {
+  return CURL_SEEKFUNC_CANTSEEK;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -94,12 +116,16 @@ HttpResult CurlHttpClient::send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.response.headers);
+  BodySource source{request.body};
   if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &source);
+    curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
   const CURLcode rc = curl_easy_perform(curl);
