@@ -15,6 +15,7 @@
 #include "cli/dead_letters.h"
 #include "cli/doctor.h"
 #include "cli/inspect.h"
+#include "cli/migrate_links.h"
 #include "cli/migrate_store.h"
 #include "cli/open_store.h"
 #include "cli/operator_store.h"
@@ -313,6 +314,7 @@ int main(int argc, char** argv) {
     case Command::kEvents:
     case Command::kDeadLetters:
     case Command::kReconcile:
+    case Command::kMigrateLinks:
       break;
   }
   // Operator commands print their answer on stdout; only warnings and errors are logged, to stderr.
@@ -359,6 +361,22 @@ int main(int argc, char** argv) {
       case Command::kReconcile:
         return ogpd::cli::run_reconcile(config, opened.ledger, opened.outbox, invocation.json, std::cout,
                                         std::cerr, clock);
+      case Command::kMigrateLinks: {
+        if (config.dry_run) {
+          std::cerr << "ogpd-proxy: migrate-links reads the alert side: it needs its credentials (these "
+                       "settings are a dry run)\n";
+          return 2;
+        }
+        // Paced like the daemon's calls, so a large store does not run into the alert side's limit.
+        ogpd::clients::global_http_init();
+        ogpd::clients::CurlHttpClient curl(ogpd::cli::curl_settings(config));
+        ogpd::delivery::Pacer pacer(ogpd::cli::pagerduty_calls_per_second(config),
+                                    ogpd::cli::opsgenie_calls_per_second(config), clock);
+        ogpd::delivery::PacedHttpClient http(curl, pacer);
+        ogpd::clients::OpsgenieApi alerts(http, ogpd::cli::opsgenie_settings(config));
+        return ogpd::cli::run_migrate_links(store, alerts, invocation.apply, invocation.json, std::cout,
+                                            std::cerr, clock.now_ms());
+      }
       default:
         return ogpd::cli::run_dead_letters(store, invocation.dead_letter, std::cout, std::cerr,
                                            clock.now_ms());

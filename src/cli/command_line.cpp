@@ -111,6 +111,13 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   reconcile->add_flag("--dry-run", look_only, "list only (required: the daemon repairs by itself)")
       ->required();
   reconcile->add_flag("--json", inv.json, "JSON output");
+  auto* relink = app.add_subcommand(
+      "migrate-links",
+      "after the move to JSM Operations: find each linked alert, by alias when its id changed, and re-pair "
+      "(a dry run unless --apply)");
+  relink->add_flag("--apply", inv.apply,
+                   "re-pair the links found under a new id (refused while actions are pending)");
+  relink->add_flag("--json", inv.json, "JSON output");
   auto* migrate = app.add_subcommand(
       "migrate-store",
       "copy a stopped proxy's SQLite store into an empty PostgreSQL database (one box to many)");
@@ -188,6 +195,7 @@ Parsed parse_command_line(int argc, const char* const* argv, std::ostream& out, 
   if (route->parsed()) inv.command = Command::kRouteExplain;
   if (suggest->parsed()) inv.command = Command::kRoutesSuggest;
   if (migrate->parsed()) inv.command = Command::kMigrateStore;
+  if (relink->parsed()) inv.command = Command::kMigrateLinks;
   if (simulate->parsed()) {
     inv.command = Command::kSimulate;
     if (inv.simulate.vendor == "pagerduty" && inv.simulate.incident_id.empty() &&

@@ -3,7 +3,7 @@
 //
 // Grammar: `ogpd-proxy [--setting-name VALUE]... [--env-file F] [SUBCOMMAND [ARGS]]`; without a subcommand
 // the daemon runs. One handler per subcommand lives beside this file (check_config.h, inspect.h,
-// dead_letters.h, reconcile.h, migrate_store.h); main.cpp runs the daemon. Pure apart from reading the
+// dead_letters.h, reconcile.h, migrate_store.h, migrate_links.h); main.cpp runs the daemon. Pure apart from reading the
 // environment and the
 // `.env` file.
 #pragma once
@@ -31,6 +31,7 @@ enum class Command {
   kRouteExplain,
   kRoutesSuggest,
   kMigrateStore,
+  kMigrateLinks,
   kSimulate,
   kDoctor
 };
@@ -50,6 +51,7 @@ struct Invocation {
   DeadLetterCommand dead_letter;
   std::string migrate_from;  // migrate-store --from
   std::string migrate_to;    // migrate-store --to
+  bool apply = false;        // migrate-links --apply
   SimulateRequest simulate;
 };
 

@@ -7,7 +7,10 @@ delivery::EngineSettings engine_settings(const ops::Config& config) {
   s.sync.urgency_by_priority = config.urgency_by_priority;
   s.sync.routes = config.routes;
   s.sync.own_user = config.pagerduty_user;
-  if (config.alerts_api == "jsm") s.sync.own_alert_account = config.jsm_email;
+  if (config.alerts_api == "jsm") {
+    s.sync.own_alert_account = config.jsm_email;
+    s.sync.alert_side = "JSM";
+  }
   s.retry.max_attempts = config.retry_max_attempts;
   s.retry.max_age = std::chrono::seconds(config.retry_max_age_seconds);
   s.retry.base_delay = std::chrono::milliseconds(config.retry_base_delay_ms);

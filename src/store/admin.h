@@ -32,6 +32,12 @@ class StoreAdmin {
   virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
                                   const std::optional<std::string>& incident_id) = 0;
   virtual QueueStats queue_stats() = 0;
+  // migrate-links (a move to JSM Operations that gave alerts new ids): every link, oldest first; the raw body
+  // of an alert's Create webhook, while the journal still holds it; and a link's alert replaced by `to`.
+  // relink_alert: kNotFound when no link has alert `from`, kInvalid when `to` is linked already.
+  virtual std::vector<Link> every_link() = 0;
+  virtual std::optional<std::string> create_webhook_of(const std::string& alert_id) = 0;
+  virtual Status relink_alert(const std::string& from, const std::string& to, std::int64_t now_ms) = 0;
   // For each route name, in order: its Creates in the journal and when the last arrived.
   virtual std::vector<RouteActivity> route_activity(const std::vector<std::string>& routes) = 0;
 

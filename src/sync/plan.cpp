@@ -11,8 +11,9 @@ bool carries_marker(const std::string& note) {
   return note.find(kFromOpsgenie) != std::string::npos || note.find(kFromPagerDuty) != std::string::npos;
 }
 
-std::string opsgenie_actor(const Event& event) {
-  return event.actor_name.value_or("an Opsgenie user");
+std::string opsgenie_actor(const Event& event, const SyncSettings& settings) {
+  const char* article = settings.alert_side == "Opsgenie" ? "an " : "a ";
+  return event.actor_name.value_or(article + settings.alert_side + " user");
 }
 std::string pagerduty_actor(const Event& event) {
   return event.actor_name.value_or("PagerDuty");
@@ -158,7 +159,8 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
     p.outcome = Outcome::kNoRoute;
     return p;
   }
-  const std::string who = opsgenie_actor(e);
+  const std::string who = opsgenie_actor(e, settings);
+  const std::string& side = settings.alert_side;
   switch (e.kind) {
     case EventKind::kAlertCreated: {
       const Route* route = e.route ? settings.routes.find(*e.route) : nullptr;
@@ -167,7 +169,7 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
         return p;
       }
       Action create = on_incident(ActionKind::kCreateIncident, e, link);
-      create.title = truncate_utf8(e.title.value_or("Opsgenie alert " + *e.alert_id), kPagerDutyTitleChars);
+      create.title = truncate_utf8(e.title.value_or(side + " alert " + *e.alert_id), kPagerDutyTitleChars);
       create.details = e.description.value_or("");
       create.urgency = urgency_for(e.priority, route, settings);
       create.priority = pagerduty_priority_for(e.priority, route);
@@ -198,14 +200,14 @@ Plan from_opsgenie(const Event& e, const std::optional<Link>& link, const SyncSe
       return p;
     case EventKind::kAlertAcknowledged:
       p.actions.push_back(status_change(ActionKind::kAcknowledgeIncident, e, link, settings));
-      p.actions.push_back(incident_note(e, link, "Acknowledged in Opsgenie by " + who));
+      p.actions.push_back(incident_note(e, link, "Acknowledged in " + side + " by " + who));
       return p;
     case EventKind::kAlertUnacknowledged:
-      p.actions.push_back(incident_note(e, link, "Unacknowledged in Opsgenie by " + who));
+      p.actions.push_back(incident_note(e, link, "Unacknowledged in " + side + " by " + who));
       return p;
     case EventKind::kAlertClosed:
       p.actions.push_back(status_change(ActionKind::kResolveIncident, e, link, settings));
-      p.actions.push_back(incident_note(e, link, "Closed in Opsgenie by " + who));
+      p.actions.push_back(incident_note(e, link, "Closed in " + side + " by " + who));
       return p;
     default:
       break;

@@ -30,6 +30,9 @@ struct SyncSettings {
   std::optional<std::string> own_user_id;  // the user behind PAGERDUTY_EMAIL, when resolved
   // The alert side's own account (JSM_EMAIL): its events are the proxy's own writes, never mirrored.
   std::optional<std::string> own_alert_account;
+  // What incident notes call the alert side: "Opsgenie", or "JSM" (ALERTS_API=jsm). The notes' origin
+  // marker stays kFromOpsgenie either way (loop guard 3 must know notes written before the switch).
+  std::string alert_side = "Opsgenie";
   // Where Creates go: the route each names (Event::route). A Create without one (journaled before routes)
   // takes urgency_by_priority / default_urgency above and the settings' service.
   RouteTable routes = one_route(std::nullopt, {}, urgency_by_priority);

@@ -65,6 +65,8 @@ class Sync : public ::testing::TestWithParam<Stack> {
   std::string alerts_route(const std::string& method, const std::string& rest) const {
     return method + " " + alerts_at(rest);
   }
+  // What incident notes call the alert side.
+  std::string side_name() const { return on_jsm() ? "JSM" : "Opsgenie"; }
   // The Authorization header the alert side is called with.
   std::string alerts_auth() const {
     const auto& o = opsgenie_.options();

@@ -54,8 +54,8 @@ TEST_P(Sync, EarlierProxyReadmeExamplesProduceTheExpectedVendorCalls) {
   incident = *pagerduty_.incident(incident.id);
   EXPECT_EQ(incident.status, "acknowledged");
   EXPECT_EQ(incident.notes[0].content, "[from Opsgenie] test-user: This is a test note");
-  EXPECT_EQ(incident.notes[1].content, "[from Opsgenie] Acknowledged in Opsgenie by test-user");
-  EXPECT_EQ(incident.notes[2].content, "[from Opsgenie] Unacknowledged in Opsgenie by test-user");
+  EXPECT_EQ(incident.notes[1].content, "[from Opsgenie] Acknowledged in " + side_name() + " by test-user");
+  EXPECT_EQ(incident.notes[2].content, "[from Opsgenie] Unacknowledged in " + side_name() + " by test-user");
 
   // PagerDuty -> Opsgenie with the README's own payloads: incident PDI123 (never issued), key test-123.
   const auto example = [](const std::string& id, const std::string& type, const std::string& extra) {
@@ -193,6 +193,76 @@ TEST_P(Sync, AJsmWebhookByTheServiceAccountIsNeverMirroredAndAPersonsIs) {
   ASSERT_TRUE(eventually([&] {
     return pagerduty_.incident(only_incident("svc-1")->id)->status == "acknowledged";
   })) << proxy_->output();
+}
+
+// After the move to JSM: an alert that came over under a new id is found by its alias (from its Create
+// webhook, else its old id) and its link re-paired — listed first, written only with --apply, refused while
+// actions are pending; an alert found nowhere is listed and left alone. The pair then works under its new id.
+TEST_P(Sync, MigrateLinksFindsAlertsUnderNewIdsByAliasAndRepairsOnlyWhenApplied) {
+  opsgenie_.add_alert("old-1", "disk full", "db-disk-full");
+  opsgenie_.add_alert("old-2");
+  opsgenie_.add_alert("kept-1");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "old-1", R"(,"alias":"db-disk-full")")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("Create", "old-2")), 202);
+  ASSERT_EQ(post("/ops-webhook", og("Create", "kept-1")), 202);
+  ASSERT_TRUE(eventually(
+      [&] { return only_incident("old-1") && only_incident("old-2") && only_incident("kept-1"); }));
+  settle();
+  const std::string incident = only_incident("old-1")->id;
+  proxy_.reset();
+  // The move: old-1 comes over as new-1 (its custom alias kept), old-2 as elsewhere-2.
+  opsgenie_.rename_alert("old-1", "new-1");
+  ASSERT_TRUE(opsgenie_.alert("new-1"));
+  opsgenie_.rename_alert("old-2", "elsewhere-2");  // its alias is its old id, Opsgenie's default
+
+  auto [code, out] = cli({"migrate-links"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("alert old-1 -> new-1 (found by alias db-disk-full)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("alert old-2 -> elsewhere-2 (found by alias old-2)\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("3 links: 1 kept, 2 to re-pair, 0 not found, 0 unreadable"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing was changed"), std::string::npos);
+  EXPECT_EQ(cli({"links", "--alert", "new-1"}).first, 1) << "a dry run writes nothing";
+
+  std::tie(code, out) = cli({"migrate-links", "--apply", "--json"});
+  ASSERT_EQ(code, 0) << out;
+  const auto doc = boost::json::parse(out).as_object();
+  EXPECT_TRUE(doc.at("applied").as_bool());
+  std::tie(code, out) = cli({"links", "--alert", "new-1"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("alert new-1 <-> incident " + incident), std::string::npos) << out;
+
+  // The pair works under its new id: JSM's (or Opsgenie's) webhook names new-1.
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Acknowledge", "new-1")), 202);
+  ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->status == "acknowledged"; }))
+      << proxy_->output();
+  ASSERT_EQ(post("/pd-webhook", pd("E-mig", "incident.resolved", incident, "old-1")), 202);
+  ASSERT_TRUE(eventually([&] { return opsgenie_.alert("new-1")->status == "closed"; })) << proxy_->output();
+  settle();
+
+  // An alert found nowhere is listed, left alone, and makes the exit code 1.
+  opsgenie_.rename_alert("kept-1", "lost-1");
+  opsgenie_.change_alert("lost-1", "Close");  // an alias finds open alerts only (JSM)
+  proxy_.reset();
+  std::tie(code, out) = cli({"migrate-links"});
+  EXPECT_EQ(code, on_jsm() ? 1 : 0) << out;
+  if (on_jsm()) {
+    EXPECT_NE(out.find("alert kept-1: NOT FOUND under its id nor by alias kept-1; its link is left as it is"),
+              std::string::npos)
+        << out;
+  }
+
+  // --apply is refused while actions are pending: they name the old ids.
+  env_["PAGERDUTY_API_URL"] = "http://127.0.0.1:" + std::to_string(free_port());
+  env_["RETRY_BASE_DELAY_MS"] = "60000";
+  opsgenie_.add_alert("late-1");
+  start();
+  ASSERT_EQ(post("/ops-webhook", og("Create", "late-1")), 202);
+  ASSERT_TRUE(eventually([&] { return cli({"status"}).second.find("1 attempt") != std::string::npos; }));
+  std::tie(code, out) = cli({"migrate-links", "--apply"});
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("still pending"), std::string::npos) << out;
 }
 
 // PagerDuty's /users?query matches loosely and lists a lookalike first (the fake does too): only the user
@@ -347,7 +417,7 @@ TEST_P(Sync, OpsgeniesLaterFailureIsRetriedOrDeadLetteredAndItsEchoWithdrawn) {
   ASSERT_TRUE(eventually([&] { return pagerduty_.incident(incident)->notes.size() == 1; }))
       << proxy_->output();
   EXPECT_EQ(pagerduty_.incident(incident)->notes[0].content,
-            "[from Opsgenie] Acknowledged in Opsgenie by test-user");
+            "[from Opsgenie] Acknowledged in " + side_name() + " by test-user");
 }
 
 TEST_P(Sync, ADuplicateDeliveryProducesOneCall) {
@@ -422,8 +492,11 @@ TEST_P(Sync, ADroppedNoteIsNotPostedTwice) {
   ASSERT_TRUE(eventually([&] { return only_incident("dn-1").has_value(); }));
   pagerduty_.inject("POST /incidents/", Fault{.status = 0, .apply_then_drop = true}, 1);
   ASSERT_EQ(post("/ops-webhook", og("AddNote", "dn-1", R"(,"note":"only once")")), 202);
-  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; }, 20s))
-      << proxy_->output();
+  ASSERT_TRUE(eventually([&] { return pagerduty_.count("GET", "/incidents/") >= 1; }, 20s)) << [&] {
+    std::string seen;
+    for (const auto& r : pagerduty_.requests()) seen += r.method + " " + r.path + "\n";
+    return seen;
+  }() << proxy_->output();
   settle();
   EXPECT_EQ(only_incident("dn-1")->notes.size(), 1u) << proxy_->output();
 }

@@ -177,7 +177,7 @@ void FakeOpsgenie::add_integration(Options::Integration integration) {
   added_integrations_.push_back(std::move(integration));
 }
 
-void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
+void FakeOpsgenie::add_alert(const std::string& id, std::string message, std::string alias) {
   std::lock_guard lock(mu_);
   if (Alert* existing = find(id)) {
     existing->message = std::move(message);
@@ -186,7 +186,7 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message) {
   const std::string now = iso8601_now();
   alerts_.push_back({.id = id,
                      .message = std::move(message),
-                     .alias = id,
+                     .alias = alias.empty() ? id : std::move(alias),
                      .created_at = now,
                      .updated_at = now,
                      .created_at_ms = unix_ms()});
@@ -197,6 +197,11 @@ void FakeOpsgenie::change_alert(const std::string& id, const std::string& action
   Alert* alert = find(id);
   if (!alert) return;
   change_status(*alert, action, by, iso8601_now());
+}
+
+void FakeOpsgenie::rename_alert(const std::string& id, const std::string& new_id) {
+  std::lock_guard lock(mu_);
+  if (Alert* alert = find(id)) alert->id = new_id;
 }
 
 void FakeOpsgenie::fail_requests(int count, std::string status) {

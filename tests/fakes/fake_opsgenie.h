@@ -88,7 +88,8 @@ class FakeOpsgenie final : public FakeVendor {
   ~FakeOpsgenie() override;
 
   const Options& options() const { return options_; }
-  void add_alert(const std::string& id, std::string message = "alert");
+  // An open alert; its alias is its id unless given.
+  void add_alert(const std::string& id, std::string message = "alert", std::string alias = "");
   // One more integration of the account (GET /v2/integrations lists it after the options' own).
   void add_integration(Options::Integration integration);
   std::optional<Alert> alert(const std::string& id) const;
@@ -97,6 +98,8 @@ class FakeOpsgenie final : public FakeVendor {
   // action: Acknowledge | UnAcknowledge | Close (JSM also: Resolve | Snooze).
   void change_alert(const std::string& id, const std::string& action, const std::string& by = "Fake Person");
   std::vector<Alert> alerts() const;
+  // A move that gives the alert a new id (Atlassian's migration may): same alert, alias, notes and state.
+  void rename_alert(const std::string& id, const std::string& new_id);
   std::vector<RequestOutcome> request_outcomes() const;  // in the order the requests were accepted
   // The next `count` requests accepted with 202 fail later, with `status` (and no effect), as Opsgenie's
   // request status reports them ("Internal error, please try again", ...).

@@ -254,6 +254,29 @@ TEST(LoopGuards, EventsOfTheProxysOwnPagerDutyUserAreNotMirrored) {
       Outcome::kMirrored);
 }
 
+// JSM credits the proxy's own writes to its service account (JSM_EMAIL): that account's events are never
+// mirrored (ASCII case ignored, by name or id); a person's are, and their notes name JSM, not Opsgenie.
+TEST(LoopGuards, EventsOfTheJsmServiceAccountAreNotMirrored) {
+  SyncSettings jsm;
+  jsm.own_alert_account = "ogpd-bot@example.com";
+  jsm.alert_side = "JSM";
+  Event own = opsgenie(EventKind::kAlertAcknowledged);
+  own.actor_name = "OGPD-Bot@example.com";
+  EXPECT_EQ(plan(own, kLinked, false, jsm).outcome, Outcome::kOwnUser);
+  own.actor_name.reset();
+  own.actor_id = "ogpd-bot@example.com";
+  EXPECT_EQ(plan(own, kLinked, false, jsm).outcome, Outcome::kOwnUser);
+  const Plan person = plan(opsgenie(EventKind::kAlertAcknowledged), kLinked, false, jsm);
+  ASSERT_EQ(person.outcome, Outcome::kMirrored);
+  ASSERT_EQ(person.actions.size(), 2u);
+  EXPECT_EQ(person.actions[1].note, "[from Opsgenie] Acknowledged in JSM by alice@example.com");
+  Event nobody = opsgenie(EventKind::kAlertClosed);
+  nobody.actor_name.reset();
+  EXPECT_EQ(plan(nobody, kLinked, false, jsm).actions[1].note, "[from Opsgenie] Closed in JSM by a JSM user");
+  EXPECT_EQ(plan(own, kLinked, false, SyncSettings{}).outcome, Outcome::kMirrored)
+      << "without JSM, no account is the proxy's own on the alert side";
+}
+
 TEST(LoopGuards, AnEchoIsConsumedNotMirrored) {
   for (const Event& e :
        {opsgenie(EventKind::kAlertAcknowledged), opsgenie(EventKind::kAlertNoteAdded, "n"),

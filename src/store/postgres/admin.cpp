@@ -129,4 +129,33 @@ Result<std::int64_t> PgAdmin::prune(std::int64_t before_ms, int batch) {
   return removed;
 }
 
+std::vector<Link> PgAdmin::every_link() {
+  auto session = database_.session();
+  if (!session.ok()) return {};
+  auto rows = session->query(pg_sql::kEveryLink);
+  std::vector<Link> out;
+  if (!rows.ok()) return out;
+  for (int r = 0; r < rows->size(); ++r)
+    out.push_back(Link{rows->text_or(r, 0, ""), rows->text(r, 1), rows->text(r, 2), rows->text(r, 3),
+                       rows->boolean(r, 4)});
+  return out;
+}
+
+std::optional<std::string> PgAdmin::create_webhook_of(const std::string& alert_id) {
+  auto session = database_.session();
+  if (!session.ok()) return std::nullopt;
+  auto rows = session->query(pg_sql::kCreateWebhookOf, pg::params(alert_id));
+  if (!rows.ok() || rows->empty()) return std::nullopt;
+  return rows->text(0, 0);
+}
+
+Status PgAdmin::relink_alert(const std::string& from, const std::string& to, std::int64_t now_ms) {
+  auto changed =
+      pg_write_one(database_, PgCommit::kFlushed, pg_sql::kRelinkAlert, pg::params(from, to, now_ms));
+  if (!changed.ok()) return changed.status();
+  if (*changed == 1) return {};
+  if (!links(to, std::nullopt).empty()) return Status::invalid("alert " + to + " is linked already");
+  return Status::not_found("no link has alert " + from);
+}
+
 }  // namespace ogpd::store

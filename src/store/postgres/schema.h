@@ -245,6 +245,16 @@ constexpr std::string_view kQueueStats =
     "SELECT target, state, COUNT(*), MIN(created_at_ms), MAX(updated_at_ms) FROM outbox"
     " WHERE state IN ('pending', 'dead', 'unpaired', 'done') GROUP BY target, state";
 constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHERE status = 'pending'";
+// migrate-links.
+constexpr std::string_view kEveryLink =
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
+    " ORDER BY created_at_ms, alert_id";
+constexpr std::string_view kCreateWebhookOf =
+    "SELECT raw_body FROM events WHERE alert_id = $1 AND source = 'opsgenie' AND kind = 'alert.created'"
+    " ORDER BY id LIMIT 1";
+constexpr std::string_view kRelinkAlert =
+    "UPDATE links SET alert_id = $2, updated_at_ms = $3 WHERE alert_id = $1 AND NOT EXISTS"
+    " (SELECT 1 FROM links WHERE alert_id = $2)";
 constexpr std::string_view kLinksMatching =
     "SELECT alert_id, incident_id, incident_key FROM links WHERE ($1::text IS NULL OR alert_id = $1)"
     " AND ($2::text IS NULL OR incident_id = $2) ORDER BY created_at_ms DESC LIMIT 1000";

@@ -1,5 +1,6 @@
 #include "store/sqlite/admin.h"
 
+#include "store/sqlite/plans.h"
 #include "store/sqlite/rows.h"
 
 namespace ogpd::store {
@@ -141,6 +142,38 @@ Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
   });
   if (!s.ok()) return s;
   return removed;
+}
+
+std::vector<Link> SqliteAdmin::every_link() {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kEveryLink);
+  std::vector<Link> out;
+  while (stmt->step() == SQLITE_ROW)
+    out.push_back(Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2),
+                       stmt->column_text(3), stmt->column_int(4) != 0});
+  return out;
+}
+
+std::optional<std::string> SqliteAdmin::create_webhook_of(const std::string& alert_id) {
+  auto session = database_.lock();
+  auto stmt = session.statement(Sql::kCreateWebhookOf);
+  stmt->bind(1, std::string_view(alert_id));
+  if (stmt->step() != SQLITE_ROW) return std::nullopt;
+  return stmt->column_text(0);
+}
+
+Status SqliteAdmin::relink_alert(const std::string& from, const std::string& to, std::int64_t now_ms) {
+  auto session = database_.lock();
+  return session.transaction(Durability::kProcess, [&]() -> Status {
+    if (read_link_by_alert(session, to)) return Status::invalid("alert " + to + " is linked already");
+    Status s = session.run(Sql::kRelinkAlert, [&](Statement& stmt) {
+      stmt.bind(1, std::string_view(from));
+      stmt.bind(2, std::string_view(to));
+      stmt.bind(3, now_ms);
+    });
+    if (s.ok() && session.db().changes() == 0) return Status::not_found("no link has alert " + from);
+    return s;
+  });
 }
 
 }  // namespace ogpd::store

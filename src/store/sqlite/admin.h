@@ -25,6 +25,9 @@ class SqliteAdmin final : public StoreAdmin {
   QueueStats queue_stats() override;
   std::vector<RouteActivity> route_activity(const std::vector<std::string>& routes) override;
   Result<std::int64_t> prune(std::int64_t before_ms, int batch) override;
+  std::vector<Link> every_link() override;
+  std::optional<std::string> create_webhook_of(const std::string& alert_id) override;
+  Status relink_alert(const std::string& from, const std::string& to, std::int64_t now_ms) override;
 
  private:
   SqliteDatabase& database_;

@@ -327,6 +327,16 @@ constexpr std::string_view kAlertUnrouted =
 
 constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE id = ?1";
 
+// migrate-links.
+constexpr std::string_view kEveryLink =
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
+    " ORDER BY created_at_ms, alert_id";
+constexpr std::string_view kCreateWebhookOf =
+    "SELECT raw_body FROM events WHERE alert_id = ?1 AND source = 'opsgenie' AND kind = 'alert.created'"
+    " ORDER BY id LIMIT 1";
+constexpr std::string_view kRelinkAlert =
+    "UPDATE links SET alert_id = ?2, updated_at_ms = ?3 WHERE alert_id = ?1";
+
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";
 
@@ -380,6 +390,9 @@ enum class Sql {
   kSetVendorIdentity,
   kRouteActivity,
   kAlertUnrouted,
+  kEveryLink,
+  kCreateWebhookOf,
+  kRelinkAlert,
   kCount,
 };
 
@@ -482,6 +495,12 @@ constexpr std::string_view text(Sql statement) {
       return kRouteActivity;
     case Sql::kAlertUnrouted:
       return kAlertUnrouted;
+    case Sql::kEveryLink:
+      return kEveryLink;
+    case Sql::kCreateWebhookOf:
+      return kCreateWebhookOf;
+    case Sql::kRelinkAlert:
+      return kRelinkAlert;
     case Sql::kCount:
       break;
   }
