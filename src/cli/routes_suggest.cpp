@@ -63,6 +63,13 @@ bool read_ok(const clients::HttpResult& r, const char* what, std::ostream& err) 
 }  // namespace
 
 int run_routes_suggest(const ops::Config& config, std::ostream& out, std::ostream& err) {
+  if (config.alerts_api == "jsm") {
+    err << "ogpd-proxy: routes suggest reads Opsgenie's integrations and teams, which JSM Operations does "
+           "not "
+           "list the same way: run it with ALERTS_API=opsgenie before the move, or write the routes file by "
+           "hand\n";
+    return 2;
+  }
   if (!config.pagerduty_api_key || !config.opsgenie_api_key) {
     err << "ogpd-proxy: routes suggest reads both vendors: it needs PAGERDUTY_API_KEY and OPSGENIE_API_KEY\n";
     return 2;

@@ -179,7 +179,7 @@ TEST(RoutesSuggest, PrintsARoutesFileToReviewThenCheck) {
   EXPECT_NE(checked.output().find("route search-ranking"), std::string::npos) << checked.output();
 }
 
-TEST(RoutesSuggest, ARefusedKeyIsAClearErrorNotAnEmptyFile) {
+TEST(RoutesSuggest, ARefusedKeyOrAJsmAlertSideIsAClearErrorNotAnEmptyFile) {
   FakeOpsgenie opsgenie;
   FakePagerDuty pagerduty;
   WorkDir dir;
@@ -194,6 +194,24 @@ TEST(RoutesSuggest, ARefusedKeyIsAClearErrorNotAnEmptyFile) {
   EXPECT_EQ(suggest.run_to_exit(), 2);
   EXPECT_NE(suggest.output().find("Opsgenie GET /v2/integrations"), std::string::npos) << suggest.output();
   EXPECT_EQ(suggest.output().find("routes:"), std::string::npos) << suggest.output();
+
+  // With JSM as the alert side it says it reads Opsgenie, and stops before any call.
+  ProxyProcess on_jsm(dir.path(),
+                      {{"PAGERDUTY_API_KEY", "pd-test-key"},
+                       {"PAGERDUTY_EMAIL", "ogpd-bot@example.com"},
+                       {"PAGERDUTY_SERVICE_ID", "PSVC001"},
+                       {"ALERTS_API", "jsm"},
+                       {"JSM_CLOUD_ID", "a436116f-02ce-4520-8fbb-7301462a1674"},
+                       {"JSM_EMAIL", "ogpd-bot@example.com"},
+                       {"JSM_API_TOKEN", "t"},
+                       {"PAGERDUTY_API_URL", pagerduty.url()},
+                       {"JSM_API_URL", opsgenie.url()}},
+                      {"routes", "suggest"});
+  const std::size_t calls = pagerduty.requests().size() + opsgenie.requests().size();
+  EXPECT_EQ(on_jsm.run_to_exit(), 2);
+  EXPECT_NE(on_jsm.output().find("run it with ALERTS_API=opsgenie before the move"), std::string::npos)
+      << on_jsm.output();
+  EXPECT_EQ(pagerduty.requests().size() + opsgenie.requests().size(), calls);
 }
 
 // A PagerDuty incident webhook with the fields the routes read: service, urgency, priority, page.
@@ -413,7 +431,12 @@ TEST_P(FullRoutes, ADryRunNeverLogsTheRoutingKey) {
 }
 
 OGPD_ON_EVERY_STORE(Routes);
-OGPD_ON_EVERY_STORE(FullRoutes);
+// Routes with JSM as the alert side too: an incident born in PagerDuty becomes a JSM alert (a create
+// answered 200 without its id, found through its request or by alias), and priority goes by PATCH.
+INSTANTIATE_TEST_SUITE_P(Store, FullRoutes,
+                         ::testing::Values(Stack{Backend::kSqlite}, Stack{Backend::kPostgres},
+                                           Stack{Backend::kSqlite, AlertSide::kJsm}),
+                         stack_name);
 
 }  // namespace
 }  // namespace ogpd::testing
