@@ -16,6 +16,10 @@ GroupJournal::~GroupJournal() {
 
 void GroupJournal::start_writer() {
   running_ = true;
+  syncer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "ogpd-sync");
+    sync_loop();
+  });
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "ogpd-journal");
     run();
@@ -29,6 +33,7 @@ void GroupJournal::stop() {
   }
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 void GroupJournal::append(Received received, Done done) {
@@ -46,6 +51,10 @@ void GroupJournal::append(Received received, Done done) {
 Status GroupJournal::health() const {
   if (!running_) return Status::unavailable("store is stopped");
   if (auto s = store_health(); !s.ok()) return s;
+  if (sync_failed_)
+    return Status::unavailable(
+        "the store could not sync its log to disk; what it holds is safe only in memory: "
+        "restart ogpd-proxy");
   if (!last_write_ok_) return Status::unavailable("store is not writable (its last write failed)");
   return {};
 }
@@ -66,30 +75,77 @@ void GroupJournal::run() {
         }
       }
     }
-    commit(batch);
+    Committed group = commit(std::move(batch));
     batch.clear();
+    {
+      std::lock_guard lock(mu_);
+      committed_.push_back(std::move(group));
+    }
+    synced_wake_.notify_one();
+  }
+  {
+    std::lock_guard lock(mu_);
+    writer_done_ = true;
+  }
+  synced_wake_.notify_one();
+}
+
+void GroupJournal::sync_loop() {
+  std::deque<Committed> groups;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      synced_wake_.wait(lock, [this] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) break;  // the writer stopped, and every group it committed is reported
+      groups.swap(committed_);
+    }
+    // One sync for every group committed since the last one (a failed group has nothing to sync).
+    Status synced;
+    for (const auto& group : groups) {
+      if (group.stored_any) {
+        synced = make_durable();
+        break;
+      }
+    }
+    // After a failed sync the kernel may have dropped the unsynced pages: take nothing more until a restart.
+    if (!synced.ok()) sync_failed_ = true;
+    for (auto& group : groups) report(group, synced);
+    groups.clear();
   }
   running_ = false;
 }
 
-void GroupJournal::commit(std::deque<Pending>& batch) {
-  std::vector<AppendResult> results(batch.size());
-  // Planned events are reported (logs, metrics) only once their transaction committed.
-  Planned planned;
+GroupJournal::Committed GroupJournal::commit(std::deque<Pending> batch) {
+  Committed group{std::move(batch), {}, {}, false};
+  group.results.resize(group.batch.size());
   ++transactions_;
-  Status status = store_health();
-  if (status.ok()) status = write_batch(batch, results, planned);
+  Status status =
+      sync_failed_ ? Status::unavailable("the store could not sync its log to disk") : store_health();
+  if (status.ok()) status = write_batch(group.batch, group.results, group.planned);
   if (!status.ok()) {
-    planned.clear();
-    for (auto& result : results) result = {AppendOutcome::kUnavailable, 0, status.message(), {}};
+    group.planned.clear();
+    for (auto& result : group.results) result = {AppendOutcome::kUnavailable, 0, status.message(), {}};
   }
   last_write_ok_ = status.ok();
-  for (const auto& [i, plan] : planned)
-    options_.planner->planned(plan.event_id, batch[i].received.event, plan);
-  bool stored_any = false;
-  for (const auto& r : results) stored_any |= r.outcome == AppendOutcome::kStored;
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
-  if (stored_any && options_.on_commit) options_.on_commit();
+  for (const auto& r : group.results) group.stored_any |= r.outcome == AppendOutcome::kStored;
+  return group;
+}
+
+void GroupJournal::report(Committed& group, const Status& synced) {
+  if (!synced.ok()) {
+    // Committed but maybe not on disk: the sender is told to retry, and its retry finds the first copy.
+    group.planned.clear();
+    group.stored_any = false;
+    for (auto& result : group.results)
+      if (result.outcome == AppendOutcome::kStored)
+        result = {
+            AppendOutcome::kUnavailable, 0, "the store could not sync its log: " + synced.message(), {}};
+  }
+  // Planned events are reported (logs, metrics) only once their transaction is durable.
+  for (const auto& [i, plan] : group.planned)
+    options_.planner->planned(plan.event_id, group.batch[i].received.event, plan);
+  for (std::size_t i = 0; i < group.batch.size(); ++i) group.batch[i].done(std::move(group.results[i]));
+  if (group.stored_any && options_.on_commit) options_.on_commit();
 }
 
 }  // namespace ogpd::store

@@ -1,11 +1,14 @@
-// GroupJournal: the Journal's queue and writer thread, shared by every backend (sqlite/journal.h,
-// postgres/journal.h). append() only queues; the one writer takes everything queued since its last commit and
-// hands it to the backend's write_batch(), which stores it in ONE transaction (one fsync for the group) and
-// plans each new actionable event inside it; then each outcome is reported. So no callback runs before its
-// event's commit, and a burst costs one fsync, not one per event. Thread-safe.
+// GroupJournal: the Journal's queue and its two threads, shared by every backend (sqlite/journal.h,
+// postgres/journal.h). append() only queues. The writer takes everything queued since its last commit and
+// hands it to the backend's write_batch(), which stores it in ONE transaction and plans each new actionable
+// event inside it. The syncer then calls the backend's make_durable() once for every group committed since
+// its last call, and only then reports each outcome. So no callback runs before its event is on disk, a burst
+// costs one sync, not one per event, and the writer commits the next group while the current one syncs (a
+// backend whose commit is already durable, PostgreSQL's, leaves make_durable() empty). Thread-safe.
 //
-// A backend derives, implements write_batch() and store_health(), calls start_writer() at the end of its
-// constructor and stop() at the start of its destructor (the writer calls into the backend).
+// A backend derives, implements write_batch() and store_health() (and make_durable() when its commit is not
+// durable by itself), calls start_writer() at the end of its constructor and stop() at the start of its
+// destructor (the threads call into the backend).
 #pragma once
 
 #include <atomic>
@@ -39,8 +42,8 @@ class GroupJournal : public Journal {
   // Commits everything queued so far, then stops the writer. Further appends answer kUnavailable.
   void stop();
 
-  // Transactions the writer has begun so far (each is one fsync when it commits), and events waiting for the
-  // next one: what group commit is about, for tests and diagnostics.
+  // Transactions the writer has begun so far (each group shares one sync), and events waiting for the next
+  // one: what group commit is about, for tests and diagnostics.
   std::uint64_t transactions() const { return transactions_; }
   std::size_t queued() const {
     std::lock_guard lock(mu_);
@@ -67,10 +70,24 @@ class GroupJournal : public Journal {
                              Planned& planned) = 0;
   // Whether the backend can take events apart from the last write (a replaced file, a lost server).
   virtual Status store_health() const = 0;
+  // Makes every transaction committed so far durable; called on the syncer thread, while the writer may be
+  // committing the next group. A failure answers the groups it covered kUnavailable (their events may be in
+  // the store: a retry is then a duplicate, never a loss) and leaves the journal not ready until a restart.
+  virtual Status make_durable() { return {}; }
 
  private:
+  // One committed group, waiting for its sync.
+  struct Committed {
+    std::deque<Pending> batch;
+    std::vector<AppendResult> results;
+    Planned planned;
+    bool stored_any = false;
+  };
+
   void run();
-  void commit(std::deque<Pending>& batch);
+  void sync_loop();
+  Committed commit(std::deque<Pending> batch);
+  void report(Committed& group, const Status& synced);
 
   const JournalOptions options_;
   mutable std::mutex mu_;
@@ -78,9 +95,14 @@ class GroupJournal : public Journal {
   std::deque<Pending> queue_;  // guarded by mu_
   bool stopping_ = false;      // guarded by mu_
   std::atomic<bool> last_write_ok_{true};
+  std::atomic<bool> sync_failed_{false};
   std::atomic<std::uint64_t> transactions_{0};
   std::atomic<bool> running_{false};
   std::thread writer_;
+  std::condition_variable synced_wake_;
+  std::deque<Committed> committed_;  // guarded by mu_: written, waiting for make_durable()
+  bool writer_done_ = false;         // guarded by mu_
+  std::thread syncer_;
 };
 
 }  // namespace ogpd::store

@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "store/sqlite/database.h"
@@ -330,6 +332,122 @@ TEST(SqliteJournal, APlanIsReportedOnlyAfterItsTransactionCommitted) {
   EXPECT_EQ(planner.told, 1);  // rolled back: nothing to report
   store->stop();
   EXPECT_EQ(count_rows(dir.file("o.db")), 1);
+}
+
+// A backend whose sync waits at a gate the test opens: what each stage did, and when.
+class GatedJournal final : public GroupJournal {
+ public:
+  GatedJournal() : GroupJournal({}) { start_writer(); }
+  ~GatedJournal() override {
+    open_gate();
+    stop();
+  }
+
+  void open_gate() {
+    std::lock_guard lock(mu_);
+    gate_open_ = true;
+    changed_.notify_all();
+  }
+  // Waits until `done()` holds; false after five seconds.
+  template <typename Done>
+  bool wait_until(Done done) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(5), [&] { return done(*this); });
+  }
+
+  int written = 0;         // guarded by mu_: groups write_batch stored
+  int syncs_entered = 0;   // guarded by mu_
+  bool fail_sync = false;  // guarded by mu_
+
+ private:
+  Status write_batch(const std::deque<Pending>& batch, std::vector<AppendResult>& results,
+                     Planned&) override {
+    std::lock_guard lock(mu_);
+    for (std::size_t i = 0; i < batch.size(); ++i) results[i] = {AppendOutcome::kStored, ++next_id_, {}, {}};
+    ++written;
+    changed_.notify_all();
+    return {};
+  }
+  Status store_health() const override { return {}; }
+  Status make_durable() override {
+    std::unique_lock lock(mu_);
+    ++syncs_entered;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return gate_open_; });
+    return fail_sync ? Status::unavailable("disk gone") : Status{};
+  }
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool gate_open_ = false;
+  std::int64_t next_id_ = 0;
+};
+
+TEST(GroupJournal, AnEventIsAnsweredOnlyOnceItsSyncReturnedAndTheNextGroupIsWrittenMeanwhile) {
+  GatedJournal journal;
+  std::promise<AppendResult> first, second;
+  journal.append(received("a"), [&](AppendResult r) { first.set_value(std::move(r)); });
+  ASSERT_TRUE(journal.wait_until([](const GatedJournal& j) { return j.syncs_entered == 1; }));
+  // The first group's sync has not returned: its caller has heard nothing.
+  auto first_answer = first.get_future();
+  EXPECT_EQ(first_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  // Meanwhile the writer stores the next group.
+  journal.append(received("b"), [&](AppendResult r) { second.set_value(std::move(r)); });
+  ASSERT_TRUE(journal.wait_until([](const GatedJournal& j) { return j.written == 2; }));
+  auto second_answer = second.get_future();
+  EXPECT_EQ(second_answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  journal.open_gate();
+  EXPECT_EQ(first_answer.get().event_id, 1);
+  EXPECT_EQ(second_answer.get().event_id, 2);
+  EXPECT_TRUE(journal.ready());
+}
+
+TEST(GroupJournal, AFailedSyncAnswersRetryLaterAndTakesNothingMoreUntilARestart) {
+  GatedJournal journal;
+  journal.wait_until([](GatedJournal& j) { return j.fail_sync = true; });
+  journal.open_gate();
+  EXPECT_EQ(append_and_wait(journal, received("a")).outcome, AppendOutcome::kUnavailable);
+  EXPECT_FALSE(journal.ready());
+  EXPECT_NE(journal.health().message().find("restart"), std::string::npos) << journal.health().message();
+  const int written = [&] {
+    int n = 0;
+    journal.wait_until([&](const GatedJournal& j) { return (n = j.written), true; });
+    return n;
+  }();
+  EXPECT_EQ(append_and_wait(journal, received("b")).outcome, AppendOutcome::kUnavailable);
+  journal.wait_until([&](const GatedJournal& j) {
+    EXPECT_EQ(j.written, written);  // not even written
+    return true;
+  });
+}
+
+TEST(SqliteJournal, TheLogIsCheckpointedThoughTheJournalCommitsUnsynced) {
+  // Journal commits sync nothing themselves (the syncer does), so SQLite's automatic checkpoint is replaced
+  // by the database's: without it the WAL would grow by every event.
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("c.db"), &error);
+  ASSERT_TRUE(store) << error;
+  const std::string body(3000, 'x');
+  std::vector<std::future<AppendResult>> answers;
+  for (int round = 0; round < 8; ++round) {
+    std::vector<std::promise<AppendResult>> promises(500);
+    answers.clear();
+    for (int i = 0; i < 500; ++i) {
+      Received r = received("k" + std::to_string(round) + "-" + std::to_string(i));
+      r.raw_body = body;
+      answers.push_back(promises[static_cast<std::size_t>(i)].get_future());
+      store->append(std::move(r), [p = &promises[static_cast<std::size_t>(i)]](AppendResult a) {
+        p->set_value(std::move(a));
+      });
+    }
+    for (auto& answer : answers) ASSERT_EQ(answer.get().outcome, AppendOutcome::kStored);
+  }
+  EXPECT_GT(store.database->checkpoints(), 0u);
+  // 4000 events of 3 KB are 12 MB; the WAL is restarted after each checkpoint.
+  EXPECT_LT(std::filesystem::file_size(dir.file("c.db") + "-wal"), 8u << 20);
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("c.db")), 4000);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "store/sqlite/database.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,11 +10,82 @@
 namespace ogpd::store {
 namespace {
 
+// SQLite's own automatic checkpoint threshold, kept.
+constexpr int kCheckpointPages = 1000;
+
 constexpr const char* synchronous_pragma(Durability durability) {
-  return durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  switch (durability) {
+    case Durability::kFull:
+      return "PRAGMA synchronous=FULL";
+    case Durability::kProcess:
+      return "PRAGMA synchronous=NORMAL";
+    case Durability::kWritten:
+      return "PRAGMA synchronous=OFF";
+  }
+  return "PRAGMA synchronous=FULL";
 }
 
 }  // namespace
+
+SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock)
+    : db_(std::move(db)),
+      schema_version_(schema_version),
+      path_(std::move(path)),
+      file_(file),
+      clock_(clock) {
+  sqlite3_wal_hook(db_.handle(), &SqliteDatabase::on_wal_commit, this);  // replaces automatic checkpoints
+}
+
+SqliteDatabase::~SqliteDatabase() {
+  if (log_fd_ >= 0) ::close(log_fd_);
+}
+
+int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  // Runs inside the commit, on the thread that holds mu_.
+  auto* database = static_cast<SqliteDatabase*>(self);
+  database->wal_pages_ = pages;
+  database->restart_may_follow_ = false;
+  if (pages >= kCheckpointPages && database->synchronous_ != Durability::kWritten) database->checkpoint();
+  return SQLITE_OK;
+}
+
+void SqliteDatabase::checkpoint() {
+  // PASSIVE: never waits for readers (operator commands); what it could not copy stays in the WAL for the
+  // next one. At NORMAL or FULL, SQLite syncs the WAL before copying and the database file after.
+  sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  ++checkpoints_;
+  wal_pages_ = 0;
+  restart_may_follow_ = true;
+}
+
+Status SqliteDatabase::set_synchronous(Durability durability) {
+  if (synchronous_ == durability) return {};
+  if (auto s = db_.exec(synchronous_pragma(durability)); !s.ok()) return s;
+  synchronous_ = durability;
+  return {};
+}
+
+Status SqliteDatabase::sync_log() {
+  std::lock_guard lock(log_mu_);
+  const std::string wal = path_ + "-wal";
+  struct stat named {};
+  if (::stat(wal.c_str(), &named) != 0) {
+    // No WAL: nothing is committed that is not already in the database file (a checkpoint synced it).
+    if (errno == ENOENT) return {};
+    return Status::unavailable(wal + ": " + std::strerror(errno));
+  }
+  struct stat open {};
+  if (log_fd_ >= 0 &&
+      (::fstat(log_fd_, &open) != 0 || open.st_ino != named.st_ino || open.st_dev != named.st_dev)) {
+    ::close(log_fd_);
+    log_fd_ = -1;
+  }
+  if (log_fd_ < 0) log_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (log_fd_ < 0) return Status::unavailable(wal + ": " + std::strerror(errno));
+  if (::fdatasync(log_fd_) != 0)
+    return Status::unavailable(wal + ": fdatasync failed: " + std::strerror(errno));
+  return {};
+}
 
 Result<int> migrate(Db& db, std::int64_t now_ms) {
   if (auto s = db.exec(sqlite_sql::kCreateMigrations); !s.ok())
@@ -95,16 +168,21 @@ Status SqliteDatabase::Session::run(Sql which, const std::function<void(Statemen
 
 Status SqliteDatabase::Session::transaction(Durability durability, const std::function<Status()>& body) {
   Db& connection = db();
-  if (database_.synchronous_ != durability) {
-    if (auto s = connection.exec(synchronous_pragma(durability)); !s.ok()) return s;
-    database_.synchronous_ = durability;
-  }
+  // The commit after a checkpoint may restart the WAL from its start: that one syncs its header.
+  if (durability == Durability::kWritten && database_.restart_may_follow_) durability = Durability::kFull;
+  if (auto s = database_.set_synchronous(durability); !s.ok()) return s;
   if (auto s = connection.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Status result = body();
   if (result.ok()) result = connection.exec("COMMIT");
   // After a failed body or commit; its error is the one to report, and a failed ROLLBACK leaves nothing
   // committed either.
   if (!result.ok()) (void)connection.exec("ROLLBACK");
+  if (durability == Durability::kWritten) {
+    // Statements outside a transaction commit at the connection's level: never leave it at OFF.
+    if (auto s = database_.set_synchronous(Durability::kFull); !s.ok() && result.ok()) result = s;
+    if (database_.synchronous_ != Durability::kWritten && database_.wal_pages_ >= kCheckpointPages)
+      database_.checkpoint();
+  }
   return result;
 }
 

@@ -6,11 +6,19 @@
 // commands use it as the daemon does. Thread-safe: a Session holds the lock for as long as it lives. Failures
 // are values; the only thing open() may not do is leave a half-migrated schema (each migration is one
 // transaction).
+//
+// Checkpoints are the database's own, not SQLite's automatic ones: a commit at Durability::kWritten syncs
+// nothing, and SQLite's checkpoint at that level would copy unsynced pages into the database file and then
+// restart the WAL unsynced. So once the WAL holds 1000 pages, the next commit at NORMAL or FULL (or, right
+// after a kWritten transaction, the database itself, back at FULL) runs a PASSIVE checkpoint, and the first
+// transaction after a checkpoint — the one that may restart the WAL — runs at FULL whatever it asked for.
+// The connection is at OFF only inside a kWritten transaction.
 #pragma once
 
 #include <sys/types.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,12 +45,17 @@ enum class Durability {
   kFull,     // synchronous=FULL: survives a power cut (the journal: a 202 promises it)
   kProcess,  // synchronous=NORMAL: survives kill -9, not a power cut; for outcomes whose loss only makes an
              // action run again, looking first (pending actions are marked ambiguous at start-up)
+  kWritten,  // synchronous=OFF: written to the WAL, synced by nobody yet; survives kill -9. Durable once a
+             // later sync_log() returns ok (the journal's: the next group's work overlaps this one's sync)
 };
 
 class SqliteDatabase {
  public:
   static Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, const Clock& clock,
                                                       SqliteOptions options = {});
+  ~SqliteDatabase();
+  SqliteDatabase(const SqliteDatabase&) = delete;
+  SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   // The connection, locked. Statements from statement() are reset when their guard goes.
   class Session {
@@ -81,6 +94,12 @@ class SqliteDatabase {
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
   const Clock& clock() const { return clock_; }
+  // fdatasync of the WAL: every transaction committed before the call is on disk when it returns ok. Takes
+  // no Session (the connection stays free for the next transaction meanwhile); one caller at a time.
+  Status sync_log();
+  // Checkpoints run so far (for tests and diagnostics).
+  std::uint64_t checkpoints() const { return checkpoints_; }
+
   // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
   // would take writes into an unlinked inode, lost at the next start.
   Status file_health() const;
@@ -90,17 +109,21 @@ class SqliteDatabase {
     dev_t device = 0;
     ino_t inode = 0;
   };
-  SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock)
-      : db_(std::move(db)),
-        schema_version_(schema_version),
-        path_(std::move(path)),
-        file_(file),
-        clock_(clock) {}
+  SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock);
+
+  static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
+  Status set_synchronous(Durability durability);  // under mu_
+  void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
 
   std::mutex mu_;
   Db db_;                                                                    // guarded by mu_
   std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
+  int wal_pages_ = 0;                           // guarded by mu_: frames in the WAL after the last commit
+  bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::mutex log_mu_;
+  int log_fd_ = -1;  // guarded by log_mu_: the WAL file, opened by the first sync_log()
   const int schema_version_;
   const std::string path_;
   const FileId file_;

@@ -17,7 +17,8 @@ Status SqliteJournal::write_batch(const std::deque<Pending>& batch, std::vector<
                                   Planned& planned) {
   Planner* const planner = this->planner();
   auto session = database_.lock();
-  return session.transaction(Durability::kFull, [&]() -> Status {  // the one fsync for the whole batch
+  // Written, not synced: make_durable() syncs it on the syncer thread while the next group is written here.
+  return session.transaction(Durability::kWritten, [&]() -> Status {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Received& r = batch[i].received;
       const Event& e = r.event;

@@ -1,8 +1,9 @@
 // SqliteJournal: the Journal over the embedded store's connection (SqliteDatabase): GroupJournal's writer
-// (group_journal.h), committing each group in one transaction with synchronous=FULL, so its one fsync makes
-// every event of the group durable. When a Planner is given, each new actionable event is planned inside that
-// same transaction. Thread-safe. start() cannot fail: opening the database is where things fail loudly;
-// afterwards failures are outcomes.
+// (group_journal.h) commits each group in one transaction written to the WAL unsynced (Durability::kWritten),
+// and its syncer's one fdatasync of the WAL (make_durable) makes every event of the group durable before any
+// is answered, while the writer is already committing the next group. When a Planner is given, each new
+// actionable event is planned inside that same transaction. Thread-safe. start() cannot fail: opening the
+// database is where things fail loudly; afterwards failures are outcomes.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@ class SqliteJournal final : public GroupJournal {
   Status write_batch(const std::deque<Pending>& batch, std::vector<AppendResult>& results,
                      Planned& planned) override;
   Status store_health() const override { return database_.file_health(); }
+  Status make_durable() override { return database_.sync_log(); }
 
   SqliteDatabase& database_;
 };
