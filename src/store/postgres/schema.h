@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 3> kMigrations{
+constexpr std::array<std::string_view, 4> kMigrations{
     // 1: the whole store as SQLite's migration 13 left it, with outbox leases.
     "CREATE TABLE events ("
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -95,6 +95,9 @@ constexpr std::array<std::string_view, 3> kMigrations{
     // 3: when the next claimed action's lease ends, without reading every pending action.
     "CREATE INDEX outbox_leased ON outbox (lease_until_ms) WHERE state = 'pending' AND lease_owner IS NOT "
     "NULL;",
+
+    // 4: retention finds finished actions by age alone, not by walking every finished action in id order.
+    "CREATE INDEX outbox_finished ON outbox (updated_at_ms) WHERE state IN ('done', 'discarded');",
 };
 
 // Takes the job's turn when nobody took it within the interval: $1 job, $2 now, $3 interval (ms). A row
@@ -293,10 +296,10 @@ constexpr std::string_view kRouteActivity =
 // Retention, as SQLite's (sqlite/schema.h).
 constexpr std::string_view kPruneChecks =
     "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
-    " AND updated_at_ms < $1 ORDER BY id LIMIT $2)";
+    " AND updated_at_ms < $1 LIMIT $2)";
 constexpr std::string_view kPruneActions =
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
-    " AND updated_at_ms < $1 ORDER BY id LIMIT $2)";
+    " AND updated_at_ms < $1 LIMIT $2)";
 constexpr std::string_view kPruneEvents =
     "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.received_at_ms < $1"
     " AND e.status IN ('done', 'ignored') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id)"

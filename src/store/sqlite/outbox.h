@@ -1,12 +1,12 @@
 // SqliteOutbox: the outbox role over the embedded store's one connection (SqliteDatabase). Each write is one
 // short transaction under the connection's lock.
 //
-// Durability: the journal's commits are synchronous=FULL (a 202 promises them). These writes — outcomes,
-// links, the echo ledger, replays — are synchronous=NORMAL: in WAL mode they survive a crash of the process
-// (kill -9) but not of the machine, and an outcome lost that way only makes an action run again, looking
-// before it acts (pending actions are marked ambiguous at start-up); a plan lost that way leaves its event
-// pending, to be planned again.
-// Thread-safe. Failures are values; a failed call changes nothing.
+// Durability: the journal's commits are synced before any is answered (a 202 promises them; journal.h). These
+// writes — outcomes, links, the echo ledger, replays — are synchronous=NORMAL: in WAL mode they survive a
+// crash of the process (kill -9) but not of the machine, and an outcome lost that way only makes an action
+// run again, looking before it acts (pending actions are marked ambiguous at start-up); a plan lost that way
+// leaves its event pending, to be planned again. Thread-safe. Failures are values; a failed call changes
+// nothing.
 #pragma once
 
 #include <memory>
