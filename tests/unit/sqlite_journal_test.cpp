@@ -59,8 +59,9 @@ struct OpenJournal {
   explicit operator bool() const { return journal != nullptr; }
 };
 
-OpenJournal open_journal(const std::string& path, std::string* error, Planner* planner = nullptr) {
-  auto database = SqliteDatabase::open(path, kClock);
+OpenJournal open_journal(const std::string& path, std::string* error, Planner* planner = nullptr,
+                         SqliteOptions options = {}) {
+  auto database = SqliteDatabase::open(path, kClock, options);
   if (!database.ok()) {
     *error = database.error();
     return {};
@@ -421,33 +422,69 @@ TEST(GroupJournal, AFailedSyncAnswersRetryLaterAndTakesNothingMoreUntilARestart)
   });
 }
 
-TEST(SqliteJournal, TheLogIsCheckpointedThoughTheJournalCommitsUnsynced) {
+// Appends `count` events of `body_bytes` each, all at once, and waits for every answer.
+void append_all(Journal& journal, const std::string& prefix, int count, std::size_t body_bytes) {
+  std::vector<std::promise<AppendResult>> promises(static_cast<std::size_t>(count));
+  std::vector<std::future<AppendResult>> answers;
+  for (int i = 0; i < count; ++i) {
+    Received r = received(prefix + std::to_string(i));
+    r.raw_body = std::string(body_bytes, 'x');
+    auto& promise = promises[static_cast<std::size_t>(i)];
+    answers.push_back(promise.get_future());
+    journal.append(std::move(r), [&promise](AppendResult a) { promise.set_value(std::move(a)); });
+  }
+  for (auto& answer : answers) ASSERT_EQ(answer.get().outcome, AppendOutcome::kStored);
+}
+
+TEST(SqliteJournal, TheLogIsCheckpointedInTheBackgroundThoughTheJournalCommitsUnsynced) {
   // Journal commits sync nothing themselves (the syncer does), so SQLite's automatic checkpoint is replaced
-  // by the database's: without it the WAL would grow by every event.
+  // by the database's: without it the WAL would grow by every event. The journal's database checkpoints on
+  // a connection of its own, so the copy never holds the one the journal commits on.
   TempDir dir;
   std::string error;
-  auto store = open_journal(dir.file("c.db"), &error);
+  auto store = open_journal(dir.file("c.db"), &error, nullptr, {.checkpoint_pages = 64});
   ASSERT_TRUE(store) << error;
-  const std::string body(3000, 'x');
-  std::vector<std::future<AppendResult>> answers;
-  for (int round = 0; round < 8; ++round) {
-    std::vector<std::promise<AppendResult>> promises(500);
-    answers.clear();
-    for (int i = 0; i < 500; ++i) {
-      Received r = received("k" + std::to_string(round) + "-" + std::to_string(i));
-      r.raw_body = body;
-      answers.push_back(promises[static_cast<std::size_t>(i)].get_future());
-      store->append(std::move(r), [p = &promises[static_cast<std::size_t>(i)]](AppendResult a) {
-        p->set_value(std::move(a));
-      });
-    }
-    for (auto& answer : answers) ASSERT_EQ(answer.get().outcome, AppendOutcome::kStored);
-  }
-  EXPECT_GT(store.database->checkpoints(), 0u);
-  // 4000 events of 3 KB are 12 MB; the WAL is restarted after each checkpoint.
-  EXPECT_LT(std::filesystem::file_size(dir.file("c.db") + "-wal"), 8u << 20);
+  for (int round = 0; round < 150; ++round) append_all(*store, "k" + std::to_string(round) + "-", 20, 3000);
+  EXPECT_GT(store.database->background_checkpoints(), 0u);
+  // 3000 events of 3 KB are 9 MB; the WAL restarts once a checkpoint caught up with it, and never holds
+  // much more than eight times the threshold (64 pages of 4 KiB, 2 MiB) before an inline one makes it.
+  EXPECT_LT(std::filesystem::file_size(dir.file("c.db") + "-wal"), 3u << 20);
   store->stop();
-  EXPECT_EQ(count_rows(dir.file("c.db")), 4000);
+  EXPECT_EQ(count_rows(dir.file("c.db")), 3000);
+}
+
+TEST(SqliteJournal, AWalTheBackgroundCannotCatchUpWithIsCheckpointedInline) {
+  // A reader's snapshot (an operator command's long read) keeps checkpoints from copying past it, so the WAL
+  // only grows; once the reader is gone, the inline checkpoint of an outrun WAL copies it all and the WAL
+  // restarts from its start.
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("o.db"), &error, nullptr, {.checkpoint_pages = 16});
+  ASSERT_TRUE(store) << error;
+  append_all(*store, "before-", 1, 100);
+  {
+    auto reader = Db::open(dir.file("o.db"));
+    ASSERT_TRUE(reader.ok());
+    ASSERT_TRUE(reader->exec("BEGIN").ok());
+    auto read = reader->prepare("SELECT COUNT(*) FROM events");
+    ASSERT_EQ(read.step(), SQLITE_ROW);
+    for (int round = 0; round < 20; ++round)
+      append_all(*store, "held" + std::to_string(round) + "-", 5, 3000);
+    read.reset();
+    ASSERT_TRUE(reader->exec("COMMIT").ok());
+  }
+  const auto grown = std::filesystem::file_size(dir.file("o.db") + "-wal");
+  EXPECT_GT(grown, 128u * 4096) << "the reader should have held the WAL past eight times 16 pages";
+  EXPECT_GT(store.database->checkpoints(), 0u) << "the journal's commits should have tried inline ones";
+  for (int round = 0; round < 4; ++round) append_all(*store, "after" + std::to_string(round) + "-", 5, 3000);
+  // Restarted: the WAL's header names a new salt, its frames start again at the beginning of the file.
+  auto db = Db::open(dir.file("o.db"));
+  auto frames = db->prepare("PRAGMA wal_checkpoint(PASSIVE)");
+  ASSERT_EQ(frames.step(), SQLITE_ROW);
+  EXPECT_LT(frames.column_int(1), 128) << "frames in the WAL after the inline checkpoint";
+  frames.reset();
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("o.db")), 121);
 }
 
 TEST(SqliteJournal, RetentionFindsOldFinishedActionsByAgeNotByWalkingEveryOne) {

@@ -1,17 +1,20 @@
 #include "store/sqlite/database.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace ogpd::store {
 namespace {
 
-// SQLite's own automatic checkpoint threshold, kept.
-constexpr int kCheckpointPages = 1000;
+// A WAL this many times the checkpoint threshold has outrun the background checkpoints: the connection
+// checkpoints inline, so no writer appends meanwhile and the WAL restarts after it.
+constexpr int kOutrunFactor = 8;
 
 constexpr const char* synchronous_pragma(Durability durability) {
   switch (durability) {
@@ -27,16 +30,26 @@ constexpr const char* synchronous_pragma(Durability durability) {
 
 }  // namespace
 
-SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock)
+SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
+                               int checkpoint_pages)
     : db_(std::move(db)),
       schema_version_(schema_version),
       path_(std::move(path)),
       file_(file),
-      clock_(clock) {
+      clock_(clock),
+      checkpoint_pages_(std::max(checkpoint_pages, 1)) {
   sqlite3_wal_hook(db_.handle(), &SqliteDatabase::on_wal_commit, this);  // replaces automatic checkpoints
 }
 
 SqliteDatabase::~SqliteDatabase() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpointer_mu_);
+      checkpointer_stop_ = true;
+    }
+    checkpointer_wake_.notify_one();
+    checkpointer_.join();
+  }
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
@@ -45,8 +58,67 @@ int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int pages) 
   auto* database = static_cast<SqliteDatabase*>(self);
   database->wal_pages_ = pages;
   database->restart_may_follow_ = false;
-  if (pages >= kCheckpointPages && database->synchronous_ != Durability::kWritten) database->checkpoint();
+  database->checkpoint_when_due();
   return SQLITE_OK;
+}
+
+void SqliteDatabase::checkpoint_when_due() {
+  const bool may_sync = synchronous_ != Durability::kWritten;
+  if (!checkpointer_.joinable()) {
+    if (wal_pages_ >= checkpoint_pages_ && may_sync) checkpoint();
+    return;
+  }
+  if (wal_pages_ < backfilled_) backfilled_ = 0;  // the WAL restarted since the last background checkpoint
+  if (wal_pages_ >= kOutrunFactor * checkpoint_pages_) {
+    if (may_sync) checkpoint();
+    return;
+  }
+  if (wal_pages_ - backfilled_ < checkpoint_pages_) return;
+  {
+    std::lock_guard lock(checkpointer_mu_);
+    checkpoint_due_ = true;
+  }
+  checkpointer_wake_.notify_one();
+}
+
+Status SqliteDatabase::checkpoint_in_background() {
+  std::lock_guard lock(mu_);  // checkpoint_when_due() reads checkpointer_ under it
+  if (checkpointer_.joinable()) return {};
+  auto connection = Db::open(path_, /*create=*/false);
+  if (!connection.ok()) return connection.status().prefixed("checkpoint connection: ");
+  // NORMAL: the checkpoint syncs the WAL before copying it and the database file before the WAL may restart.
+  if (auto s = connection->configure("NORMAL", 0); !s.ok()) return s.prefixed("checkpoint connection: ");
+  checkpointer_ = std::thread([this, connection = std::move(*connection)]() mutable {
+    pthread_setname_np(pthread_self(), "ogpd-checkpoint");
+    run_checkpointer(std::move(connection));
+  });
+  return {};
+}
+
+void SqliteDatabase::run_checkpointer(Db connection) {
+  for (;;) {
+    {
+      std::unique_lock lock(checkpointer_mu_);
+      checkpointer_wake_.wait(lock, [this] { return checkpoint_due_ || checkpointer_stop_; });
+      if (checkpointer_stop_) return;
+      checkpoint_due_ = false;
+    }
+    // Taken under mu_, so no transaction that began before it is still open (the connection's transactions
+    // hold mu_ throughout) and every one that begins while the copy runs sees it and commits at FULL.
+    {
+      std::lock_guard lock(mu_);
+      background_running_ = true;
+    }
+    int log_pages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                             &log_pages, &copied);
+    ++background_checkpoints_;
+    std::lock_guard lock(mu_);
+    background_running_ = false;
+    restart_may_follow_ = true;
+    if (rc == SQLITE_OK) backfilled_ = copied;
+  }
 }
 
 void SqliteDatabase::checkpoint() {
@@ -136,8 +208,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
                                " (ogpd-proxy needs to write the database file and its directory)");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::unavailable(path + ": " + std::strerror(errno));
-  return std::unique_ptr<SqliteDatabase>(
-      new SqliteDatabase(std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock));
+  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
+      std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, options.checkpoint_pages));
 }
 
 Status SqliteDatabase::file_health() const {
@@ -168,8 +240,10 @@ Status SqliteDatabase::Session::run(Sql which, const std::function<void(Statemen
 
 Status SqliteDatabase::Session::transaction(Durability durability, const std::function<Status()>& body) {
   Db& connection = db();
-  // The commit after a checkpoint may restart the WAL from its start: that one syncs its header.
-  if (durability == Durability::kWritten && database_.restart_may_follow_) durability = Durability::kFull;
+  // The commit after a checkpoint, or during a background one, may restart the WAL from its start: that one
+  // syncs its header.
+  if (durability == Durability::kWritten && (database_.restart_may_follow_ || database_.background_running_))
+    durability = Durability::kFull;
   if (auto s = database_.set_synchronous(durability); !s.ok()) return s;
   if (auto s = connection.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Status result = body();
@@ -180,8 +254,7 @@ Status SqliteDatabase::Session::transaction(Durability durability, const std::fu
   if (durability == Durability::kWritten) {
     // Statements outside a transaction commit at the connection's level: never leave it at OFF.
     if (auto s = database_.set_synchronous(Durability::kFull); !s.ok() && result.ok()) result = s;
-    if (database_.synchronous_ != Durability::kWritten && database_.wal_pages_ >= kCheckpointPages)
-      database_.checkpoint();
+    if (database_.synchronous_ != Durability::kWritten) database_.checkpoint_when_due();
   }
   return result;
 }

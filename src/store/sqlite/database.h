@@ -9,21 +9,31 @@
 //
 // Checkpoints are the database's own, not SQLite's automatic ones: a commit at Durability::kWritten syncs
 // nothing, and SQLite's checkpoint at that level would copy unsynced pages into the database file and then
-// restart the WAL unsynced. So once the WAL holds 1000 pages, the next commit at NORMAL or FULL (or, right
-// after a kWritten transaction, the database itself, back at FULL) runs a PASSIVE checkpoint, and the first
-// transaction after a checkpoint — the one that may restart the WAL — runs at FULL whatever it asked for.
-// The connection is at OFF only inside a kWritten transaction.
+// restart the WAL unsynced. Once the WAL holds `checkpoint_pages` new pages, a PASSIVE checkpoint runs:
+//  - in the background, once checkpoint_in_background() started it (the daemon's journal does): a thread
+//    with its own connection copies the WAL into the database file and syncs both, while the connection
+//    goes on committing. Only if the WAL outgrows eight times that (a load the background cannot catch up
+//    with) does the next commit at NORMAL or FULL checkpoint inline, holding the connection;
+//  - inline otherwise (operator commands), in the next commit at NORMAL or FULL, or right after a kWritten
+//    transaction, back at FULL.
+// The commit that may restart the WAL — the first after a checkpoint, and any while a background one runs —
+// runs at FULL whatever it asked for, so the new WAL header is on disk before any frame written after it (an
+// unsynced restart can, after a power cut, replay a stale prefix of the old log over newer pages). The
+// connection is at OFF only inside a kWritten transaction.
 #pragma once
 
 #include <sys/types.h>
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -38,6 +48,8 @@ struct SqliteOptions {
   // A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
   // another process is reported as unavailable so the sender retries, rather than answered late.
   int busy_timeout_ms = 2000;
+  // New WAL pages that call for a checkpoint (SQLite's own automatic threshold).
+  int checkpoint_pages = 1000;
 };
 
 // How a transaction's commit must reach the disk.
@@ -97,8 +109,13 @@ class SqliteDatabase {
   // fdatasync of the WAL: every transaction committed before the call is on disk when it returns ok. Takes
   // no Session (the connection stays free for the next transaction meanwhile); one caller at a time.
   Status sync_log();
-  // Checkpoints run so far (for tests and diagnostics).
+  // Moves checkpoints to a thread with its own connection to the file (see above). Call once, before the
+  // connection is shared; the thread stops with the database.
+  Status checkpoint_in_background();
+  // Checkpoints run so far, inline (holding the connection) and in the background (for tests and
+  // diagnostics).
   std::uint64_t checkpoints() const { return checkpoints_; }
+  std::uint64_t background_checkpoints() const { return background_checkpoints_; }
 
   // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
   // would take writes into an unlinked inode, lost at the next start.
@@ -109,11 +126,14 @@ class SqliteDatabase {
     dev_t device = 0;
     ino_t inode = 0;
   };
-  SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock);
+  SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
+                 int checkpoint_pages);
 
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
+  void checkpoint_when_due();                     // under mu_, at synchronous NORMAL or FULL
+  void run_checkpointer(Db connection);
 
   std::mutex mu_;
   Db db_;                                                                    // guarded by mu_
@@ -121,13 +141,22 @@ class SqliteDatabase {
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
   int wal_pages_ = 0;                           // guarded by mu_: frames in the WAL after the last commit
   bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
+  bool background_running_ = false;             // guarded by mu_: a background checkpoint is copying
+  int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
   std::atomic<std::uint64_t> checkpoints_{0};
+  std::atomic<std::uint64_t> background_checkpoints_{0};
+  std::mutex checkpointer_mu_;
+  std::condition_variable checkpointer_wake_;
+  bool checkpoint_due_ = false;     // guarded by checkpointer_mu_
+  bool checkpointer_stop_ = false;  // guarded by checkpointer_mu_
+  std::thread checkpointer_;        // guarded by mu_: joinable once checkpoint_in_background() started it
   std::mutex log_mu_;
   int log_fd_ = -1;  // guarded by log_mu_: the WAL file, opened by the first sync_log()
   const int schema_version_;
   const std::string path_;
   const FileId file_;
   const Clock& clock_;
+  const int checkpoint_pages_;
 };
 
 // Applies the numbered migrations of schema.h that `db` lacks. Returns the resulting version.

@@ -8,6 +8,9 @@
 namespace ogpd::store {
 
 std::unique_ptr<SqliteJournal> SqliteJournal::start(SqliteDatabase& database, JournalOptions options) {
+  // Checkpoints move off the connection the journal commits on. Should the second connection fail to open,
+  // they stay inline: slower, as safe.
+  (void)database.checkpoint_in_background();
   std::unique_ptr<SqliteJournal> journal(new SqliteJournal(database, std::move(options)));
   journal->start_writer();
   return journal;
