@@ -477,4 +477,26 @@ TEST(PgStore, ALostServerIsUnavailableAndTheStoreRecoversByItself) {
 }
 
 }  // namespace
+// Retention finds finished actions by their age through the partial index, as on SQLite
+// (SqliteJournal.RetentionFindsOldFinishedActionsByAgeNotByWalkingEveryOne): its predicate must match the
+// queries' word for word, or PostgreSQL walks every finished action. Scans of the whole table are priced out,
+// so the plan shows which index the queries can use, whatever the table holds.
+TEST(PgStore, RetentionFindsOldFinishedActionsByAgeThroughTheirIndex) {
+  testing::TestDatabase database;
+  ASSERT_TRUE(database.ok());
+  const SystemClock clock;
+  ASSERT_TRUE(PgDatabase::open(database.url(), clock).ok());
+  auto connection = pg::Connection::open(database.url());
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  ASSERT_TRUE(connection->query("SET enable_seqscan = off").ok());
+  for (const auto sql : {pg_sql::kPruneChecks, pg_sql::kPruneActions}) {
+    auto plan =
+        connection->query("EXPLAIN " + std::string(sql), pg::params(std::int64_t{0}, std::int64_t{100}));
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    std::string steps;
+    for (int row = 0; row < plan->size(); ++row) steps += plan->text_or(row, 0, "") + "\n";
+    EXPECT_NE(steps.find("using outbox_finished on outbox"), std::string::npos) << sql << "\n" << steps;
+  }
+}
+
 }  // namespace ogpd::store
