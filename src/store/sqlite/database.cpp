@@ -109,10 +109,9 @@ void SqliteDatabase::run_checkpointer(Db connection) {
       std::lock_guard lock(mu_);
       background_running_ = true;
     }
-    int log_pages = 0;
     int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                             &log_pages, &copied);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     ++background_checkpoints_;
     std::lock_guard lock(mu_);
     background_running_ = false;
@@ -254,7 +253,7 @@ Status SqliteDatabase::Session::transaction(Durability durability, const std::fu
   if (durability == Durability::kWritten) {
     // Statements outside a transaction commit at the connection's level: never leave it at OFF.
     if (auto s = database_.set_synchronous(Durability::kFull); !s.ok() && result.ok()) result = s;
-    if (database_.synchronous_ != Durability::kWritten) database_.checkpoint_when_due();
+    database_.checkpoint_when_due();
   }
   return result;
 }

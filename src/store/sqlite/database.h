@@ -31,7 +31,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
@@ -132,7 +131,7 @@ class SqliteDatabase {
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
-  void checkpoint_when_due();                     // under mu_, at synchronous NORMAL or FULL
+  void checkpoint_when_due();                     // under mu_; checkpoints inline only at NORMAL or FULL
   void run_checkpointer(Db connection);
 
   std::mutex mu_;
