@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -50,6 +51,7 @@ ProxyProcess::ProxyProcess(const std::filesystem::path& dir, std::map<std::strin
   static std::atomic<int> commands{0};
   log_ = dir_ / (args_.empty() ? std::string("proxy.log") : "command-" + std::to_string(++commands) + ".log");
   if (!env_.count("PORT")) {
+    port_chosen_here_ = true;
     port_ = free_port();
     env_["PORT"] = std::to_string(port_);
   } else {
@@ -101,6 +103,38 @@ void ProxyProcess::spawn() {
   }
 }
 
+namespace {
+
+// Whether process `pid` holds the socket listening on TCP `port` (any address): /proc/net/tcp{,6} name the
+// listening socket's inode, /proc/<pid>/fd the process's sockets.
+bool listens_on(pid_t pid, unsigned short port) {
+  char wanted[8];
+  std::snprintf(wanted, sizeof wanted, ":%04X", port);
+  std::vector<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (state == "0A" && local.size() > 5 && local.compare(local.size() - 5, 5, wanted) == 0)
+        inodes.push_back("socket:[" + inode + "]");
+    }
+  }
+  std::error_code ec;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    const auto target = std::filesystem::read_symlink(fd.path(), link_ec).string();
+    for (const auto& inode : inodes)
+      if (target == inode) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool ProxyProcess::start(std::chrono::milliseconds timeout) {
   spawn();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -110,7 +144,18 @@ bool ProxyProcess::start(std::chrono::milliseconds timeout) {
       pid_ = -1;
       return false;
     }
-    if (http_request(port_, "GET", "/healthz").status == 200) return true;
+    if (http_request(port_, "GET", "/healthz").status == 200) {
+      if (listens_on(pid_, port_)) return true;
+      // Another test's proxy took the port free_port() found, between its probe and our bind: a port of our
+      // own, then, and start again (ours exits on its failed bind, or is stopped here).
+      if (!port_chosen_here_) return false;
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      port_ = free_port();
+      env_["PORT"] = std::to_string(port_);
+      spawn();
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;

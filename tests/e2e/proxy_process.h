@@ -39,7 +39,9 @@ class ProxyProcess {
   void limit_open_files(std::uint64_t limit) { fd_limit_ = limit; }
   void run_as(uid_t uid, gid_t gid) { user_ = std::make_pair(uid, gid); }
 
-  // Starts the process and waits until GET /healthz answers (or the process exits). False on failure.
+  // Starts the process and waits until GET /healthz answers from it (or the process exits). False on failure.
+  // When the port free_port() chose was taken meanwhile (another test's proxy answering), it starts again on
+  // a new one.
   bool start(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   // Starts the process without waiting for anything.
   void launch() { spawn(); }
@@ -64,6 +66,7 @@ class ProxyProcess {
   std::vector<std::string> args_;
   std::filesystem::path log_;
   unsigned short port_ = 0;
+  bool port_chosen_here_ = false;  // free_port()'s, not the caller's PORT: start() may choose another
   pid_t pid_ = -1;
   std::optional<std::uint64_t> fd_limit_;
   std::optional<std::pair<uid_t, gid_t>> user_;
