@@ -49,7 +49,9 @@
 // libcurl initialises GnuTLS itself where it is its TLS backend; this is the hook GnuTLS documents for a
 // program that does not want the implicit initialisation (GNUTLS_SKIP_GLOBAL_INIT in <gnutls/gnutls.h>).
 // Exported from the executable by CMakeLists.txt, so the library finds it.
-extern "C" int _gnutls_global_init_skip() { return 1; }
+extern "C" int _gnutls_global_init_skip() {
+  return 1;
+}
 
 namespace {
 
@@ -144,8 +146,10 @@ int serve(const Config& config, const ogpd::Clock& clock) {
 
   ogpd::delivery::Engine engine(store.outbox, store.ledger, pagerduty, opsgenie, pacer,
                                 ogpd::cli::engine_settings(config), clock, &observer);
-  auto journal =
-      store.start_journal({.planner = &engine.planner(), .on_commit = [&engine] { engine.wake(); }});
+  auto journal = store.start_journal(
+      {.planner = &engine.planner(),
+       .on_commit = [&engine] { engine.wake(); },
+       .on_warning = [](const std::string& why) { spdlog::warn("journal: {}", ogpd::printable(why)); }});
   engine.start();
   store.on_work_elsewhere([&engine] { engine.wake(); });
   ogpd::delivery::Housekeeping housekeeping(store.ledger, store.admin,

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -451,6 +452,33 @@ TEST(SqliteJournal, TheLogIsCheckpointedInTheBackgroundThoughTheJournalCommitsUn
   EXPECT_LT(std::filesystem::file_size(dir.file("c.db") + "-wal"), 3u << 20);
   store->stop();
   EXPECT_EQ(count_rows(dir.file("c.db")), 3000);
+}
+
+TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAndSaysSo) {
+  TempDir dir;
+  auto database = SqliteDatabase::open(dir.file("f.db"), kClock, {.checkpoint_pages = 16});
+  ASSERT_TRUE(database.ok()) << database.error();
+  // No file descriptor left while the journal starts: its second connection cannot open the file.
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+  const int lowest_free = ::dup(0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit none = before;
+  none.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
+  std::vector<std::string> warnings;
+  auto journal = SqliteJournal::start(
+      **database, {.on_warning = [&warnings](const std::string& why) { warnings.push_back(why); }});
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &before), 0);
+
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("checkpoint"), std::string::npos) << warnings[0];
+  for (int round = 0; round < 10; ++round) append_all(*journal, "f" + std::to_string(round) + "-", 5, 3000);
+  EXPECT_EQ((*database)->background_checkpoints(), 0u);
+  EXPECT_GT((*database)->checkpoints(), 0u) << "the journal's commits should have checkpointed inline";
+  journal->stop();
+  EXPECT_EQ(count_rows(dir.file("f.db")), 50);
 }
 
 TEST(SqliteJournal, AWalTheBackgroundCannotCatchUpWithIsCheckpointedInline) {

@@ -9,8 +9,11 @@ namespace ogpd::store {
 
 std::unique_ptr<SqliteJournal> SqliteJournal::start(SqliteDatabase& database, JournalOptions options) {
   // Checkpoints move off the connection the journal commits on. Should the second connection fail to open,
-  // they stay inline: slower, as safe.
-  (void)database.checkpoint_in_background();
+  // they stay inline: slower, as safe, and said.
+  if (auto s = database.checkpoint_in_background(); !s.ok() && options.on_warning)
+    options.on_warning(
+        "SQLite checkpoints run on the journal's own connection, holding it while they copy (" + s.message() +
+        ")");
   std::unique_ptr<SqliteJournal> journal(new SqliteJournal(database, std::move(options)));
   journal->start_writer();
   return journal;
