@@ -32,8 +32,9 @@ struct JournalOptions {
   Planner* planner = nullptr;
   // Called on the writer thread after every commit that stored at least one new event.
   std::function<void()> on_commit;
-  // Told, while the journal starts, of a way it runs below its best but as safely (the SQLite store's
-  // checkpoint connection could not be opened), for the log. Never sees a secret or an event's text.
+  // Called on the thread that starts the journal, while it starts, with a way it runs below its best but as
+  // safely (the SQLite store's checkpoint connection could not be opened), for the log. Never a secret or an
+  // event's text.
   std::function<void(const std::string&)> on_warning;
 };
 

@@ -13,6 +13,9 @@ TEST(Harness, AProxyWhosePortAnotherTookStartsOnANewPortOfItsOwn) {
   WorkDir late_dir, early_dir;
   ProxyProcess late(late_dir.path(), {});  // its port chosen by free_port(), not bound yet
   const unsigned short taken = late.port();
+  // (Given as PORT, the port is the test's to keep: should a test running beside this one take it first, this
+  // start fails. free_port() lets the kernel pick among thousands, so that takes two picks of the same port
+  // within milliseconds.)
   ProxyProcess early(early_dir.path(), {{"PORT", std::to_string(taken)}});
   ASSERT_TRUE(early.start()) << early.output();
 

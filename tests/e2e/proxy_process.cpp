@@ -136,25 +136,33 @@ bool listens_on(pid_t pid, unsigned short port) {
 }  // namespace
 
 bool ProxyProcess::start(std::chrono::milliseconds timeout) {
+  // Another test's proxy may take the port free_port() found, between its probe and our bind: a port of our
+  // own, then, and start again (ours exits on its failed bind, or is stopped here).
+  const auto on_a_new_port = [this] {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
+    port_ = free_port();
+    env_["PORT"] = std::to_string(port_);
+    spawn();
+  };
   spawn();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return false;
+      // Ours exited; if something else answers on its port, that is why.
+      if (!port_chosen_here_ || http_request(port_, "GET", "/healthz").status == 0) return false;
+      on_a_new_port();
+      continue;
     }
     if (http_request(port_, "GET", "/healthz").status == 200) {
       if (listens_on(pid_, port_)) return true;
-      // Another test's proxy took the port free_port() found, between its probe and our bind: a port of our
-      // own, then, and start again (ours exits on its failed bind, or is stopped here).
       if (!port_chosen_here_) return false;
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-      port_ = free_port();
-      env_["PORT"] = std::to_string(port_);
-      spawn();
+      on_a_new_port();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

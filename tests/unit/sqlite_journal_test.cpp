@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -461,7 +462,7 @@ TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAn
   // No file descriptor left while the journal starts: its second connection cannot open the file.
   rlimit before{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
-  const int lowest_free = ::dup(0);
+  const int lowest_free = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(lowest_free, 0);
   ::close(lowest_free);
   rlimit none = before;

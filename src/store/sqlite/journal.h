@@ -3,7 +3,8 @@
 // and its syncer's one fdatasync of the WAL (make_durable) makes every event of the group durable before any
 // is answered, while the writer is already committing the next group. When a Planner is given, each new
 // actionable event is planned inside that same transaction. start() also moves the database's checkpoints to
-// a background connection (database.h), so copying the WAL never holds the connection the writer commits on.
+// a background connection (database.h), so copying the WAL does not hold the connection the writer commits
+// on; should that connection not open, they stay on the writer's, and start() says so (on_warning).
 // Thread-safe. start() cannot fail: opening the database is where things fail loudly; afterwards failures
 // are outcomes.
 #pragma once
