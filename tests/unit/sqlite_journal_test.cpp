@@ -1,10 +1,12 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -453,6 +455,73 @@ TEST(SqliteJournal, TheLogIsCheckpointedInTheBackgroundThoughTheJournalCommitsUn
   EXPECT_LT(std::filesystem::file_size(dir.file("c.db") + "-wal"), 3u << 20);
   store->stop();
   EXPECT_EQ(count_rows(dir.file("c.db")), 3000);
+}
+
+TEST(SqliteJournal, EveryAnsweredEventSurvivesKill9WhileTheLogIsCheckpointedInTheBackground) {
+  // A child process appends 3 KB events as fast as the journal answers them, with a checkpoint due every 16
+  // pages, so its checkpointer copies the WAL nearly all the time; it reports each answered event id (and
+  // each background checkpoint, as 0) through a pipe. It is killed once several checkpoints ran; the store
+  // it leaves must open intact and hold every event it answered.
+  TempDir dir;
+  const auto path = dir.file("k.db");
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    const int out = pipe_fds[1];
+    std::string error;
+    auto store = open_journal(path, &error, nullptr, {.checkpoint_pages = 16});
+    if (!store) ::_exit(2);
+    std::uint64_t checkpoints_seen = 0;
+    for (int round = 0;; ++round) {
+      std::vector<std::promise<void>> answered(8);
+      for (int i = 0; i < 8; ++i) {
+        Received r = received("kill-" + std::to_string(round) + "-" + std::to_string(i));
+        r.raw_body = std::string(3000, 'x');
+        store->append(std::move(r), [out, &answered, i](AppendResult a) {
+          if (a.outcome == AppendOutcome::kStored) (void)!::write(out, &a.event_id, sizeof a.event_id);
+          answered[static_cast<std::size_t>(i)].set_value();
+        });
+      }
+      for (auto& a : answered) a.get_future().wait();
+      for (; checkpoints_seen < store.database->background_checkpoints(); ++checkpoints_seen) {
+        const std::int64_t marker = 0;
+        (void)!::write(out, &marker, sizeof marker);
+      }
+    }
+  }
+  ::close(pipe_fds[1]);
+  std::vector<std::int64_t> answered;
+  int checkpoints = 0;
+  std::int64_t id = 0;
+  // Until 50 background checkpoints ran, or (should they not) 20,000 events were answered.
+  while (checkpoints < 50 && answered.size() < 20'000 &&
+         ::read(pipe_fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id)) {
+    if (id == 0)
+      ++checkpoints;
+    else
+      answered.push_back(id);
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself (status " << status << ")";
+  while (::read(pipe_fds[0], &id, sizeof id) == static_cast<ssize_t>(sizeof id))
+    if (id != 0) answered.push_back(id);
+  ::close(pipe_fds[0]);
+  ASSERT_EQ(checkpoints, 50);
+  ASSERT_GT(answered.size(), 100u);
+
+  auto db = Db::open(path);
+  ASSERT_TRUE(db.ok());
+  auto check = db->prepare("PRAGMA integrity_check");
+  ASSERT_EQ(check.step(), SQLITE_ROW);
+  EXPECT_EQ(check.column_text(0), "ok");
+  std::string ids;
+  for (const auto answered_id : answered) ids += (ids.empty() ? "" : ",") + std::to_string(answered_id);
+  EXPECT_EQ(count_rows(path, "id IN (" + ids + ")"), static_cast<std::int64_t>(answered.size()));
 }
 
 TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAndSaysSo) {
