@@ -2,6 +2,8 @@
 // fake vendors and drives it over loopback:
 //   accept   — accept latency (p50/p99/p99.9) at a fixed request rate, open loop (latency counted from each
 //              request's scheduled time, so a stall is not hidden by the client waiting), plus RSS and CPU;
+//              with BENCH_DELAYS_FILE set, each event's webhook-to-vendor delay is written there, one line
+//              per event: milliseconds since the first send, then the delay in milliseconds;
 //   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
 //              POST /incidents it causes;
 //   shared   — accept and webhook-to-vendor latency on PostgreSQL (BENCH_PG_URL: a server bench/run started),
@@ -137,9 +139,10 @@ std::string fmt(double v, int decimals = 2) {
 }
 
 // Webhook-to-vendor latency of each alert in `load` (its first POST /incidents; a retry would be later
-// still), and how many alerts got more than one incident.
-std::pair<std::vector<double>, int> to_vendor_latency(const ogpd::fakes::FakePagerDuty& pd,
-                                                      const Load& load) {
+// still), and how many alerts got more than one incident. With `delays_path`, each delay is also written
+// there.
+std::pair<std::vector<double>, int> to_vendor_latency(const ogpd::fakes::FakePagerDuty& pd, const Load& load,
+                                                      const char* delays_path = nullptr) {
   std::map<std::string, Clock::time_point> first_call;
   for (const auto& r : pd.requests()) {
     if (r.method != "POST" || r.path != "/incidents") continue;
@@ -149,9 +152,17 @@ std::pair<std::vector<double>, int> to_vendor_latency(const ogpd::fakes::FakePag
     first_call.emplace(std::string(body.at("incident").at("incident_key").as_string()), r.at);
   }
   std::vector<double> to_vendor;
+  std::ofstream delays;
+  if (delays_path != nullptr && *delays_path != '\0') delays.open(delays_path);
+  Clock::time_point first_send = Clock::time_point::max();
+  for (const auto& [key, sent] : load.sent) first_send = std::min(first_send, sent);
   for (const auto& [key, at] : first_call)
-    if (const auto it = load.sent.find(key); it != load.sent.end())
+    if (const auto it = load.sent.find(key); it != load.sent.end()) {
       to_vendor.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+      if (delays.is_open())
+        delays << std::chrono::duration<double, std::milli>(it->second - first_send).count() << ' '
+               << to_vendor.back() << '\n';
+    }
   std::map<std::string, int> per_key;
   for (const auto& incident : pd.incidents()) ++per_key[incident.incident_key];
   int doubled = 0;
@@ -199,7 +210,7 @@ int accept_and_sync(bool quick) {
   row("CPU seconds per 10k events", fmt(cpu / load.accepted * 10000, 2),
       "whole pipeline: accept, journal, plan, deliver to the fake PagerDuty");
 
-  const auto [to_vendor, doubled] = to_vendor_latency(pd, load);
+  const auto [to_vendor, doubled] = to_vendor_latency(pd, load, std::getenv("BENCH_DELAYS_FILE"));
   row("alerts with more than one incident", std::to_string(doubled), "must be 0");
   row("webhook-to-vendor latency p50 / p99 at " + fmt(rate, 0) + " events/s",
       fmt(percentile(to_vendor, 50)) + " / " + fmt(percentile(to_vendor, 99)) + " ms",

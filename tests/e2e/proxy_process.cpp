@@ -52,8 +52,7 @@ ProxyProcess::ProxyProcess(const std::filesystem::path& dir, std::map<std::strin
   log_ = dir_ / (args_.empty() ? std::string("proxy.log") : "command-" + std::to_string(++commands) + ".log");
   if (!env_.count("PORT")) {
     port_chosen_here_ = true;
-    port_ = free_port();
-    env_["PORT"] = std::to_string(port_);
+    take_free_port();
   } else {
     port_ = static_cast<unsigned short>(std::stoi(env_["PORT"]));
   }
@@ -135,6 +134,11 @@ bool listens_on(pid_t pid, unsigned short port) {
 
 }  // namespace
 
+void ProxyProcess::take_free_port() {
+  port_ = free_port();
+  env_["PORT"] = std::to_string(port_);
+}
+
 bool ProxyProcess::start(std::chrono::milliseconds timeout) {
   // Another test's proxy may take the port free_port() found, between its probe and our bind: a port of our
   // own, then, and start again (ours exits on its failed bind, or is stopped here).
@@ -144,8 +148,7 @@ bool ProxyProcess::start(std::chrono::milliseconds timeout) {
       ::waitpid(pid_, nullptr, 0);
     }
     pid_ = -1;
-    port_ = free_port();
-    env_["PORT"] = std::to_string(port_);
+    take_free_port();
     spawn();
   };
   spawn();

@@ -60,6 +60,7 @@ class ProxyProcess {
 
  private:
   void spawn();
+  void take_free_port();  // a port free_port() found, in PORT
 
   std::filesystem::path dir_;
   std::map<std::string, std::string> env_;
