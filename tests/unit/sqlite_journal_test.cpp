@@ -524,6 +524,77 @@ TEST(SqliteJournal, EveryAnsweredEventSurvivesKill9WhileTheLogIsCheckpointedInTh
   EXPECT_EQ(count_rows(path, "id IN (" + ids + ")"), static_cast<std::int64_t>(answered.size()));
 }
 
+// The salts in a WAL file's header: new ones each time the log restarts from its start.
+std::string wal_salts(const std::string& db_path) {
+  std::ifstream wal(db_path + "-wal", std::ios::binary);
+  std::string header(32, '\0');
+  wal.read(header.data(), static_cast<std::streamsize>(header.size()));
+  return header.substr(16, 8);
+}
+
+TEST(SqliteDatabase, ACommitWhileTheLogIsCopiedInTheBackgroundNeitherRestartsItNorSyncs) {
+  // A background checkpoint has copied the whole WAL and not yet returned: a commit now would restart the log
+  // from its start, and an unsynced restart is unsafe after a power cut, so such commits used to run at FULL,
+  // each syncing the log on the connection every writer shares. The pin (a read of the log held by a third
+  // connection while the copy runs) keeps the log from restarting, so the commit stays unsynced and appends.
+  TempDir dir;
+  const auto path = dir.file("p.db");
+  std::mutex mu;
+  std::condition_variable changed;
+  int copies = 0;
+  bool release = false;
+  SqliteOptions options{.checkpoint_pages = 16};
+  options.after_background_copy = [&] {
+    std::unique_lock lock(mu);
+    ++copies;
+    changed.notify_all();
+    if (copies == 1) changed.wait(lock, [&] { return release; });
+  };
+  auto opened = SqliteDatabase::open(path, kClock, std::move(options));
+  ASSERT_TRUE(opened.ok()) << opened.error();
+  SqliteDatabase& database = **opened;
+  ASSERT_TRUE(database.checkpoint_in_background().ok());
+  // One transaction of twenty 3 KB rows (more than 16 pages, fewer than the 128 that would checkpoint
+  // inline): a background copy is due after its commit, and no other commit comes before that copy ends, so
+  // it copies all of the log.
+  const auto commit = [&](const std::string& prefix, int rows) {
+    auto session = database.lock();
+    return session.transaction(Durability::kWritten, [&]() -> Status {
+      for (int i = 0; i < rows; ++i)
+        if (auto s = session.db().exec("INSERT INTO echoes (side, target_id, verb, note_digest, "
+                                       "created_at_ms) VALUES ('opsgenie', '" +
+                                       prefix + std::to_string(i) + "', 'note', '" + std::string(3000, 'x') +
+                                       "', 0)");
+            !s.ok())
+          return s;
+      return {};
+    });
+  };
+  ASSERT_TRUE(commit("first-", 20).ok());
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(30), [&] { return copies == 1; }));
+  }
+  const std::string salts = wal_salts(path);
+  const auto header_syncs = database.header_syncs();
+  ASSERT_TRUE(commit("during-", 1).ok());
+  EXPECT_EQ(wal_salts(path), salts) << "the commit during the copy restarted the log";
+  EXPECT_EQ(database.header_syncs(), header_syncs) << "the commit during the copy synced the log";
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  changed.notify_all();
+  // Whether or not the pass has ended yet: its copy stopped short of the commit above, so the log cannot
+  // restart at the next commit either.
+  ASSERT_TRUE(commit("after-", 1).ok());
+  EXPECT_EQ(database.header_syncs(), header_syncs) << "the commit after the copy synced the log";
+  auto check = database.lock();
+  auto rows = check.db().prepare("SELECT COUNT(*) FROM echoes");
+  ASSERT_EQ(rows.step(), SQLITE_ROW);
+  EXPECT_EQ(rows.column_int(0), 22);
+}
+
 TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAndSaysSo) {
   TempDir dir;
   auto database = SqliteDatabase::open(dir.file("f.db"), kClock, {.checkpoint_pages = 16});
