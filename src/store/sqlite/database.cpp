@@ -31,14 +31,13 @@ constexpr const char* synchronous_pragma(Durability durability) {
 }  // namespace
 
 SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                               SqliteOptions options)
+                               int checkpoint_pages)
     : db_(std::move(db)),
       schema_version_(schema_version),
       path_(std::move(path)),
       file_(file),
       clock_(clock),
-      checkpoint_pages_(std::max(options.checkpoint_pages, 1)),
-      after_background_copy_(std::move(options.after_background_copy)) {
+      checkpoint_pages_(std::max(checkpoint_pages, 1)) {
   sqlite3_wal_hook(db_.handle(), &SqliteDatabase::on_wal_commit, this);  // replaces automatic checkpoints
 }
 
@@ -89,18 +88,14 @@ Status SqliteDatabase::checkpoint_in_background() {
   if (!connection.ok()) return connection.status().prefixed("checkpoint connection: ");
   // NORMAL: the checkpoint syncs the WAL before copying it and the database file before the WAL may restart.
   if (auto s = connection->configure("NORMAL", 0); !s.ok()) return s.prefixed("checkpoint connection: ");
-  // The pin only reads, and never waits: it begins its read under mu_, when no writer is in a transaction.
-  auto pin = Db::open(path_, /*create=*/false);
-  if (!pin.ok()) return pin.status().prefixed("checkpoint pin connection: ");
-  if (auto s = pin->configure("NORMAL", 0); !s.ok()) return s.prefixed("checkpoint pin connection: ");
-  checkpointer_ = std::thread([this, connection = std::move(*connection), pin = std::move(*pin)]() mutable {
+  checkpointer_ = std::thread([this, connection = std::move(*connection)]() mutable {
     pthread_setname_np(pthread_self(), "ogpd-checkpoint");
-    run_checkpointer(std::move(connection), std::move(pin));
+    run_checkpointer(std::move(connection));
   });
   return {};
 }
 
-void SqliteDatabase::run_checkpointer(Db connection, Db pin) {
+void SqliteDatabase::run_checkpointer(Db connection) {
   for (;;) {
     {
       std::unique_lock lock(checkpointer_mu_);
@@ -109,28 +104,18 @@ void SqliteDatabase::run_checkpointer(Db connection, Db pin) {
       checkpoint_due_ = false;
     }
     // Taken under mu_, so no transaction that began before it is still open (the connection's transactions
-    // hold mu_ throughout) and every one that begins while the copy runs sees it.
+    // hold mu_ throughout) and every one that begins while the copy runs sees it and commits at FULL.
     {
       std::lock_guard lock(mu_);
       background_running_ = true;
-      // The pin reads the log as it ends now, and a log that a reader still reads never restarts: no commit
-      // during the copy can restart it, so none of them needs to sync the log's header (a pass is due only
-      // when the log holds frames not yet copied, so the pin reads from the log, not the database file).
-      pinned_ = pin.exec("BEGIN; SELECT COUNT(*) FROM schema_migrations").ok();
-      if (!pinned_) (void)pin.exec("ROLLBACK");
     }
     int copied = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     ++background_checkpoints_;
-    if (after_background_copy_) after_background_copy_();
     std::lock_guard lock(mu_);
-    if (pinned_) (void)pin.exec("COMMIT");  // a read: nothing to commit, it only ends
-    pinned_ = false;
     background_running_ = false;
-    // The next commit may restart the log only if this copied all of it: when a commit came during the
-    // copy, its frames are still to be copied, and the log cannot restart before the next pass.
-    restart_may_follow_ = restart_may_follow_ || rc != SQLITE_OK || copied >= wal_pages_;
+    restart_may_follow_ = true;
     if (rc == SQLITE_OK) backfilled_ = copied;
   }
 }
@@ -223,7 +208,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::unavailable(path + ": " + std::strerror(errno));
   return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
-      std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, std::move(options)));
+      std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, options.checkpoint_pages));
 }
 
 Status SqliteDatabase::file_health() const {
@@ -254,13 +239,10 @@ Status SqliteDatabase::Session::run(Sql which, const std::function<void(Statemen
 
 Status SqliteDatabase::Session::transaction(Durability durability, const std::function<Status()>& body) {
   Db& connection = db();
-  // The commit after a checkpoint that copied the whole WAL, or during a background one the pin could not
-  // hold, may restart the WAL from its start: that one syncs its header.
-  if (durability == Durability::kWritten &&
-      (database_.restart_may_follow_ || (database_.background_running_ && !database_.pinned_))) {
+  // The commit after a checkpoint, or during a background one, may restart the WAL from its start: that one
+  // syncs its header.
+  if (durability == Durability::kWritten && (database_.restart_may_follow_ || database_.background_running_))
     durability = Durability::kFull;
-    ++database_.header_syncs_;
-  }
   if (auto s = database_.set_synchronous(durability); !s.ok()) return s;
   if (auto s = connection.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Status result = body();

@@ -16,12 +16,10 @@
 //    with) does the next commit at NORMAL or FULL checkpoint inline, holding the connection;
 //  - inline otherwise (operator commands), in the next commit at NORMAL or FULL, or right after a kWritten
 //    transaction, back at FULL.
-// The commit that may restart the WAL — the first after a checkpoint that copied all of it — runs at FULL
-// whatever it asked for, so the new WAL header is on disk before any frame written after it (an unsynced
-// restart can, after a power cut, replay a stale prefix of the old log over newer pages). While a background
-// checkpoint copies, a third connection (the pin) holds a read of the log as it was when the copy began: a
-// log still read never restarts, so the commits meanwhile stay unsynced. The connection is at OFF only inside
-// a kWritten transaction.
+// The commit that may restart the WAL — the first after a checkpoint, and any while a background one runs —
+// runs at FULL whatever it asked for, so the new WAL header is on disk before any frame written after it (an
+// unsynced restart can, after a power cut, replay a stale prefix of the old log over newer pages). The
+// connection is at OFF only inside a kWritten transaction.
 #pragma once
 
 #include <sys/types.h>
@@ -51,8 +49,6 @@ struct SqliteOptions {
   int busy_timeout_ms = 2000;
   // New WAL pages that call for a checkpoint (SQLite's own automatic threshold).
   int checkpoint_pages = 1000;
-  // For tests: runs on the checkpoint thread after each background copy, before the pin is released.
-  std::function<void()> after_background_copy;
 };
 
 // How a transaction's commit must reach the disk.
@@ -119,8 +115,6 @@ class SqliteDatabase {
   // diagnostics).
   std::uint64_t checkpoints() const { return checkpoints_; }
   std::uint64_t background_checkpoints() const { return background_checkpoints_; }
-  // kWritten transactions that ran at FULL because the WAL might restart under them (see above).
-  std::uint64_t header_syncs() const { return header_syncs_; }
 
   // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
   // would take writes into an unlinked inode, lost at the next start.
@@ -132,13 +126,13 @@ class SqliteDatabase {
     ino_t inode = 0;
   };
   SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                 SqliteOptions options);
+                 int checkpoint_pages);
 
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
   void checkpoint_when_due();                     // under mu_; checkpoints inline only at NORMAL or FULL
-  void run_checkpointer(Db connection, Db pin);
+  void run_checkpointer(Db connection);
 
   std::mutex mu_;
   Db db_;                                                                    // guarded by mu_
@@ -147,11 +141,9 @@ class SqliteDatabase {
   int wal_pages_ = 0;                           // guarded by mu_: frames in the WAL after the last commit
   bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
   bool background_running_ = false;             // guarded by mu_: a background checkpoint is copying
-  bool pinned_ = false;                         // guarded by mu_: and a reader holds the log meanwhile
   int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> background_checkpoints_{0};
-  std::atomic<std::uint64_t> header_syncs_{0};
   std::mutex checkpointer_mu_;
   std::condition_variable checkpointer_wake_;
   bool checkpoint_due_ = false;     // guarded by checkpointer_mu_
@@ -164,7 +156,6 @@ class SqliteDatabase {
   const FileId file_;
   const Clock& clock_;
   const int checkpoint_pages_;
-  const std::function<void()> after_background_copy_;
 };
 
 // Applies the numbered migrations of schema.h that `db` lacks. Returns the resulting version.
