@@ -40,12 +40,38 @@ using ogpd::testing::HttpConnection;
 using ogpd::testing::ProxyProcess;
 using ogpd::testing::WorkDir;
 
+// An Opsgenie Create as Opsgenie sends it: updatedAt in nanoseconds (the time it is sent).
 std::string create_body(const std::string& alert) {
+  const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
   return R"({"action":"Create","alert":{"alertId":")" + alert +
          R"(","message":"CPU load high on web-17","tinyId":"42","entity":"web-17","alias":")" + alert +
          R"(","priority":"P2","username":"monitor@example.com","userId":"8d43133c-a002-4e95-bf2b-2d6f95e47c96",)"
-         R"("responders":[{"id":"4513b7ea","type":"team","name":"ops"}],"tags":["web"],"description":"load 12.3"},)"
+         R"("responders":[{"id":"4513b7ea","type":"team","name":"ops"}],"tags":["web"],"description":"load 12.3",)"
+         R"("createdAt":)" +
+         std::to_string(now) + R"(,"updatedAt":)" + std::to_string(now) +
+         R"(},)"
          R"("source":{"name":"web","type":"API"},"integrationId":"be4c4000-0000-4000-8000-00000000be4c","integrationName":"Webhook"})";
+}
+
+// The i-th alert of a load: the load's prefix, then a UUID-like id as scattered as Opsgenie's own.
+std::string alert_id(const std::string& prefix, int i) {
+  std::uint64_t a = 0x9e3779b97f4a7c15ULL * (static_cast<std::uint64_t>(i) + 1);  // splitmix64
+  std::uint64_t words[2];
+  for (auto& w : words) {
+    a += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = a;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    w = z ^ (z >> 31);
+  }
+  char id[40];
+  std::snprintf(id, sizeof id, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(words[0] >> 32),
+                static_cast<unsigned>(words[0] >> 16) & 0xffff, static_cast<unsigned>(words[0]) & 0xfff,
+                0x8000 | (static_cast<unsigned>(words[1] >> 48) & 0x3fff),
+                static_cast<unsigned long long>(words[1] & 0xffffffffffffULL));
+  return prefix + id;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -96,7 +122,7 @@ Load drive(const std::vector<unsigned short>& ports, const std::string& prefix, 
       for (int i; (i = next++) < total;) {
         const auto due = start + std::chrono::nanoseconds(static_cast<long long>(i * 1e9 / rate));
         std::this_thread::sleep_until(due);
-        const std::string alert = prefix + std::to_string(i);
+        const std::string alert = alert_id(prefix, i);
         const auto sent_at = Clock::now();
         if (!connection->open()) connection = std::make_unique<HttpConnection>(port);
         const auto reply = connection->send("POST", "/ops-webhook", create_body(alert));
@@ -243,7 +269,7 @@ int storm(bool quick, int reconcile_every_s) {
   env["RECONCILE_INTERVAL_SECONDS"] = std::to_string(reconcile_every_s);
   const std::string prefix = reconcile_every_s > 0 ? "storm-r-" : "storm-";
   if (reconcile_every_s > 0)
-    for (int i = 0; i < creates; ++i) og.add_alert(prefix + std::to_string(i));
+    for (int i = 0; i < creates; ++i) og.add_alert(alert_id(prefix, i));
   ProxyProcess proxy(dir.path(), env);
   if (!proxy.start()) {
     std::cerr << proxy.output();

@@ -45,8 +45,10 @@ Result<CopyCounts> copy_to_postgres(SqliteDatabase& source, PgDatabase& target) 
     };
     const std::vector<Table> tables{
         {&counts.events,
-         "SELECT id, source, type, kind, dedupe_key, delivery_id, alert_id, incident_id, incident_key, "
-         "actor_id,"
+         // An Opsgenie key filed updatedAt first (SqliteJournal::filed_key) goes over as the key itself.
+         "SELECT id, source, type, kind,"
+         " CASE WHEN substr(dedupe_key, 1, 3) = 'og@' THEN substr(dedupe_key, instr(dedupe_key, ':') + 1)"
+         " ELSE dedupe_key END, delivery_id, alert_id, incident_id, incident_key, actor_id,"
          " actor_name, note, title, description, priority, occurred_at, received_at_ms, status, "
          "CAST(raw_body AS"
          " TEXT), outcome, trimmed_note_id, route FROM events ORDER BY id",

@@ -229,7 +229,8 @@ TEST_P(HighAvailability, MigrateStoreMovesOneBoxToTheSharedStoreAndTheProxyCarri
   start();
   ASSERT_EQ(post("/ops-webhook", og("Create", "mv-dead")), 202);
   ASSERT_TRUE(eventually([&] { return dead_letters_json().find("mv-dead") != std::string::npos; }));
-  const std::string create = og("Create", "mv-1", R"(,"message":"moved")");
+  // With updatedAt, as Opsgenie sends it: SQLite files the change by it, PostgreSQL by its key.
+  const std::string create = og("Create", "mv-1", R"(,"message":"moved","updatedAt":1700000000000000001)");
   ASSERT_EQ(post("/ops-webhook", create), 202);
   ASSERT_TRUE(eventually([&] { return only_incident("mv-1").has_value(); })) << proxy_->output();
   const std::string incident = only_incident("mv-1")->id;

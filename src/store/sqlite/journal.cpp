@@ -1,11 +1,23 @@
 #include "store/sqlite/journal.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
 #include "store/sqlite/plans.h"
 
 namespace ogpd::store {
+
+std::optional<std::string> SqliteJournal::filed_key(const Event& e) {
+  if (e.source != Source::kOpsgenie || !e.occurred_at || !e.dedupe_key.starts_with("og:"))
+    return std::nullopt;
+  const std::string& t = *e.occurred_at;
+  constexpr std::size_t kWidth = 20;  // updatedAt is in nanoseconds: 19 digits until the year 2286
+  if (t.empty() || t.size() > kWidth ||
+      !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return "og@" + std::string(kWidth - t.size(), '0') + t + ":" + e.dedupe_key;
+}
 
 std::unique_ptr<SqliteJournal> SqliteJournal::start(SqliteDatabase& database, JournalOptions options) {
   // Checkpoints move off the connection the journal commits on. Should the second connection fail to open,
@@ -28,6 +40,19 @@ Status SqliteJournal::write_batch(const std::deque<Pending>& batch, std::vector<
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Received& r = batch[i].received;
       const Event& e = r.event;
+      const std::optional<std::string> filed = filed_key(e);
+      const std::string_view key = filed ? std::string_view(*filed) : std::string_view(e.dedupe_key);
+      if (filed) {
+        // Filed by an earlier version under the key itself: a redelivery of that is still a duplicate.
+        auto earlier = session.statement(Sql::kFindByDedupeKey);
+        earlier->bind(1, std::string_view(e.dedupe_key));
+        const int rc = earlier->step();
+        if (rc == SQLITE_ROW) {
+          results[i] = {AppendOutcome::kDuplicate, earlier->column_int(0), {}, {}};
+          continue;
+        }
+        if (rc != SQLITE_DONE) return session.db().last_error();
+      }
       // Plan first (it reads only links and the ledger), so the event is written once, already 'done', and
       // its actions join it in this transaction. A duplicate's plan is simply dropped.
       std::optional<PlannedEvent> plan;
@@ -40,7 +65,7 @@ Status SqliteJournal::write_batch(const std::deque<Pending>& batch, std::vector<
                                  insert.bind(1, to_string(e.source));
                                  insert.bind(2, std::string_view(e.type));
                                  insert.bind(3, to_string(e.kind));
-                                 insert.bind(4, std::string_view(e.dedupe_key));
+                                 insert.bind(4, key);
                                  insert.bind(5, e.delivery_id);
                                  insert.bind(6, e.alert_id);
                                  insert.bind(7, e.incident_id);
@@ -75,7 +100,7 @@ Status SqliteJournal::write_batch(const std::deque<Pending>& batch, std::vector<
         continue;
       }
       auto find = session.statement(Sql::kFindDuplicate);
-      find->bind(1, std::string_view(e.dedupe_key));
+      find->bind(1, key);
       find->bind(2, e.delivery_id);
       if (find->step() != SQLITE_ROW) return session.db().last_error();
       results[i] = {AppendOutcome::kDuplicate, find->column_int(0), {}, {}};

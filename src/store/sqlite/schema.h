@@ -343,6 +343,7 @@ constexpr std::string_view kRelinkAlert =
 
 constexpr std::string_view kFindDuplicate =
     "SELECT id FROM events WHERE dedupe_key = ?1 OR (?2 IS NOT NULL AND delivery_id = ?2) LIMIT 1";
+constexpr std::string_view kFindByDedupeKey = "SELECT id FROM events WHERE dedupe_key = ?1";
 
 // The statements kept prepared on the connection (SqliteDatabase's cache), by name.
 enum class Sql {
@@ -382,6 +383,7 @@ enum class Sql {
   kPruneActions,
   kPruneEvents,
   kFindDuplicate,
+  kFindByDedupeKey,
   kPairKeyOfAction,
   kSetVendorPause,
   kVendorStates,
@@ -475,6 +477,8 @@ constexpr std::string_view text(Sql statement) {
       return kPruneEvents;
     case Sql::kFindDuplicate:
       return kFindDuplicate;
+    case Sql::kFindByDedupeKey:
+      return kFindByDedupeKey;
     case Sql::kPairKeyOfAction:
       return kPairKeyOfAction;
     case Sql::kSetVendorPause:
