@@ -194,6 +194,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
   auto db = Db::open(path, options.create);
   if (!db.ok()) return db.status();
   if (auto s = db->configure("FULL", options.busy_timeout_ms); !s.ok()) return s.prefixed(path + ": ");
+  if (auto s = db->exec("PRAGMA cache_size=-" + std::to_string(std::max(options.cache_kib, 1))); !s.ok())
+    return s.prefixed(path + ": ");
   auto version = migrate(*db, clock.now_ms());
   if (!version.ok()) return version.status().prefixed(path + ": ");
   // A file opened read-only, or a directory where the journal cannot be written, is found now, not by the

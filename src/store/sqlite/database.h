@@ -49,6 +49,11 @@ struct SqliteOptions {
   int busy_timeout_ms = 2000;
   // New WAL pages that call for a checkpoint (SQLite's own automatic threshold).
   int checkpoint_pages = 1000;
+  // The connection's page cache, filled as pages are read (SQLite's default is 2 MiB). An event writes a
+  // random leaf of each index keyed by alert (alert ids are UUIDs) and its delivery writes most of them again
+  // moments later; with 2 MiB those leaves were read back from the file, and delivery fell behind at 1,000
+  // events/s (BENCHMARKS.md, "Pages per event, by index").
+  int cache_kib = 16384;
 };
 
 // How a transaction's commit must reach the disk.
