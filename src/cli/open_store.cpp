@@ -13,7 +13,10 @@ Result<std::unique_ptr<store::Store>> open_store(const ops::Config& config, cons
     if (!opened.ok()) return opened.status();
     return std::unique_ptr<store::Store>(std::move(*opened));
   }
-  auto opened = store::SqliteStore::open(config.store_path(), clock, {.create = create});
+  // Only the daemon (the caller that may create the store) checkpoints it; operator commands leave that to
+  // it.
+  auto opened =
+      store::SqliteStore::open(config.store_path(), clock, {.create = create, .checkpoint = create});
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<store::Store>(std::move(*opened));
 }

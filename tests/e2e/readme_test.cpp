@@ -145,7 +145,8 @@ TEST(Readme, TheFakeVendorsWalkThroughEndsWithTheRoundTripOnBothSides) {
     const std::string notes = boost::json::serialize(alert.at("notes"));
     return alert.at("acknowledged") == true &&
            notes.find("[from PagerDuty] Demo User: Looking into it") != std::string::npos;
-  })) << boost::json::serialize(fake_state(9102));
+  })) << boost::json::serialize(fake_state(9102))
+      << read_file(dir.path() / "proxy.log");
 
   EXPECT_EQ(Shell(dir.path(), blocks[4], dir.path() / "look.log").wait(), 0);
   EXPECT_NE(read_file(dir.path() / "look.log").find("Disk full on db-1"), std::string::npos);

@@ -611,6 +611,50 @@ TEST(SqliteJournal, EveryAnsweredEventSurvivesKill9WhileTheLogIsCheckpointedInTh
   EXPECT_EQ(count_rows(path, "id IN (" + ids + ")"), static_cast<std::int64_t>(answered.size()));
 }
 
+TEST(SqliteDatabase, AnOperatorCommandsCommitNeverCheckpointsTheDaemonsLog) {
+  // The daemon alone knows when its WAL may restart and syncs the commit that may restart it; a commit by an
+  // operator command (a dead-letter replay) that checkpointed the whole log would let the daemon's next
+  // unsynced commit restart the log without syncing its header.
+  TempDir dir;
+  const auto path = dir.file("op.db");
+  auto daemon = SqliteDatabase::open(path, kClock, {.checkpoint_pages = 16});
+  ASSERT_TRUE(daemon.ok()) << daemon.error();
+  const auto insert_into = [](SqliteDatabase& database, const std::string& prefix, int rows) {
+    auto session = database.lock();
+    return session.transaction(Durability::kFull, [&]() -> Status {
+      for (int i = 0; i < rows; ++i)
+        if (auto s = session.db().exec("INSERT INTO echoes (side, target_id, verb, note_digest, "
+                                       "created_at_ms) VALUES ('opsgenie', '" +
+                                       prefix + std::to_string(i) + "', 'note', '" + std::string(3000, 'x') +
+                                       "', 0)");
+            !s.ok())
+          return s;
+      return {};
+    });
+  };
+  {
+    // Frames the daemon has not checkpointed yet: another connection wrote them, with SQLite's own
+    // checkpoints off.
+    auto writer = Db::open(path);
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE(writer->exec("PRAGMA wal_autocheckpoint=0").ok());
+    for (int i = 0; i < 40; ++i)
+      ASSERT_TRUE(writer
+                      ->exec("INSERT INTO echoes (side, target_id, verb, note_digest, created_at_ms) VALUES"
+                             " ('opsgenie', 'w" +
+                             std::to_string(i) + "', 'note', '" + std::string(3000, 'x') + "', 0)")
+                      .ok());
+  }
+  auto operator_command =
+      SqliteDatabase::open(path, kClock, {.create = false, .checkpoint = false, .checkpoint_pages = 16});
+  ASSERT_TRUE(operator_command.ok()) << operator_command.error();
+  ASSERT_TRUE(insert_into(**operator_command, "op-", 1).ok());
+  EXPECT_EQ((*operator_command)->checkpoints(), 0u);
+  // The daemon's next commit checkpoints the log, as it always did.
+  ASSERT_TRUE(insert_into(**daemon, "daemon-", 1).ok());
+  EXPECT_EQ((*daemon)->checkpoints(), 1u);
+}
+
 TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAndSaysSo) {
   TempDir dir;
   auto database = SqliteDatabase::open(dir.file("f.db"), kClock, {.checkpoint_pages = 16});

@@ -31,13 +31,14 @@ constexpr const char* synchronous_pragma(Durability durability) {
 }  // namespace
 
 SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                               int checkpoint_pages)
+                               int checkpoint_pages, bool checkpoint)
     : db_(std::move(db)),
       schema_version_(schema_version),
       path_(std::move(path)),
       file_(file),
       clock_(clock),
-      checkpoint_pages_(std::max(checkpoint_pages, 1)) {
+      checkpoint_pages_(std::max(checkpoint_pages, 1)),
+      checkpoint_enabled_(checkpoint) {
   sqlite3_wal_hook(db_.handle(), &SqliteDatabase::on_wal_commit, this);  // replaces automatic checkpoints
 }
 
@@ -63,6 +64,7 @@ int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int pages) 
 }
 
 void SqliteDatabase::checkpoint_when_due() {
+  if (!checkpoint_enabled_) return;
   const bool may_sync = synchronous_ != Durability::kWritten;
   if (!checkpointer_.joinable()) {
     if (wal_pages_ >= checkpoint_pages_ && may_sync) checkpoint();
@@ -209,8 +211,9 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
                                " (ogpd-proxy needs to write the database file and its directory)");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::unavailable(path + ": " + std::strerror(errno));
-  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(
-      std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, options.checkpoint_pages));
+  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(*db), *version, path,
+                                                            FileId{st.st_dev, st.st_ino}, clock,
+                                                            options.checkpoint_pages, options.checkpoint));
 }
 
 Status SqliteDatabase::file_health() const {

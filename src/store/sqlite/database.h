@@ -14,8 +14,9 @@
 //    with its own connection copies the WAL into the database file and syncs both, while the connection
 //    goes on committing. Only if the WAL outgrows eight times that (a load the background cannot catch up
 //    with) does the next commit at NORMAL or FULL checkpoint inline, holding the connection;
-//  - inline otherwise (operator commands), in the next commit at NORMAL or FULL, or right after a kWritten
-//    transaction, back at FULL.
+//  - inline otherwise (a daemon whose background connection could not open, tests), in the next commit at
+//    NORMAL or FULL, or right after a kWritten transaction, back at FULL;
+//  - never, for operator commands (SqliteOptions::checkpoint): a daemon beside them owns the WAL.
 // The commit that may restart the WAL — the first after a checkpoint, and any while a background one runs —
 // runs at FULL whatever it asked for, so the new WAL header is on disk before any frame written after it (an
 // unsynced restart can, after a power cut, replay a stale prefix of the old log over newer pages). The
@@ -44,6 +45,11 @@ namespace ogpd::store {
 struct SqliteOptions {
   // false for operator commands: a store that does not exist is an error, not a new empty file.
   bool create = true;
+  // false for operator commands: their commits never checkpoint. A daemon running beside them decides alone
+  // when its WAL may restart (see above); a checkpoint of the whole log by another process would let the
+  // daemon's next unsynced commit restart it without syncing its header. (The last connection to close a
+  // store checkpoints it, synced, as SQLite always does.)
+  bool checkpoint = true;
   // A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
   // another process is reported as unavailable so the sender retries, rather than answered late.
   int busy_timeout_ms = 2000;
@@ -131,7 +137,7 @@ class SqliteDatabase {
     ino_t inode = 0;
   };
   SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                 int checkpoint_pages);
+                 int checkpoint_pages, bool checkpoint);
 
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
@@ -161,6 +167,7 @@ class SqliteDatabase {
   const FileId file_;
   const Clock& clock_;
   const int checkpoint_pages_;
+  const bool checkpoint_enabled_;
 };
 
 // Applies the numbered migrations of schema.h that `db` lacks. Returns the resulting version.
