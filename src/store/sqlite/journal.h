@@ -26,8 +26,9 @@ class SqliteJournal final : public GroupJournal {
  public:
   // Starts the writer. `database` must outlive the journal.
   static std::unique_ptr<SqliteJournal> start(SqliteDatabase& database, JournalOptions options = {});
-  // The key `e` is filed under in the events table: "og@<updatedAt, 20 digits>:<its dedupe key>" for an
-  // Opsgenie change with a numeric updatedAt, else its dedupe key. migrate-store takes the prefix off.
+  // The key `e` is filed under in the events table when it is not its dedupe key itself:
+  // "og@<updatedAt, 20 digits>:<its dedupe key>" for an Opsgenie change with a numeric updatedAt, else
+  // nullopt. migrate-store takes the prefix off.
   static std::optional<std::string> filed_key(const Event& e);
   ~SqliteJournal() override { stop(); }  // stops the writer after everything queued has been committed
 
