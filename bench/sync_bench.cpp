@@ -4,6 +4,8 @@
 //              request's scheduled time, so a stall is not hidden by the client waiting), plus RSS and CPU;
 //              with BENCH_DELAYS_FILE set, each event's webhook-to-vendor delay is written there, one line
 //              per event: milliseconds since the first send, then the delay in milliseconds;
+//              BENCH_ALERT_IDS=sequential names alerts <prefix>0, <prefix>1, ... as this bench did before its
+//              ids became UUID-like (for comparing the two; every index keyed by alert then grows in order);
 //   sync     — webhook-to-vendor latency: from sending an Opsgenie Create to the fake PagerDuty receiving the
 //              POST /incidents it causes;
 //   shared   — accept and webhook-to-vendor latency on PostgreSQL (BENCH_PG_URL: a server bench/run started),
@@ -55,8 +57,14 @@ std::string create_body(const std::string& alert) {
          R"("source":{"name":"web","type":"API"},"integrationId":"be4c4000-0000-4000-8000-00000000be4c","integrationName":"Webhook"})";
 }
 
-// The i-th alert of a load: the load's prefix, then a UUID-like id as scattered as Opsgenie's own.
+// The i-th alert of a load: the load's prefix, then a UUID-like id as scattered as Opsgenie's own (or i, with
+// BENCH_ALERT_IDS=sequential).
 std::string alert_id(const std::string& prefix, int i) {
+  static const bool sequential = [] {
+    const char* ids = std::getenv("BENCH_ALERT_IDS");
+    return ids != nullptr && std::string(ids) == "sequential";
+  }();
+  if (sequential) return prefix + std::to_string(i);
   std::uint64_t a = 0x9e3779b97f4a7c15ULL * (static_cast<std::uint64_t>(i) + 1);  // splitmix64
   std::uint64_t words[2];
   for (auto& w : words) {
