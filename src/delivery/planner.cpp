@@ -42,7 +42,7 @@ store::PlannedEvent EventPlanner::plan(const Event& e, store::PlanningView& view
           std::move(plan.actions),
           std::move(plan.new_link),
           plan.consume_echo ? echo : std::nullopt,
-          sync::status_reported(e)};
+          sync::status_to_record(e)};
 }
 
 void EventPlanner::planned(std::int64_t event_id, const Event& e, const store::PlannedEvent& plan) {

@@ -32,7 +32,7 @@ struct PlannedEvent {
   std::vector<Action> actions;
   std::optional<Link> new_link;
   std::optional<Echo> consume_echo;
-  std::optional<PairStatus> observed;  // the status the event reports for its own side
+  std::optional<PairStatus> observed;  // the status it reports for its own side, if worth recording
 };
 
 enum class ActionState { kPending, kDone, kDead, kUnpaired, kDiscarded };

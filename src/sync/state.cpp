@@ -33,6 +33,11 @@ std::optional<PairStatus> status_reported(const Event& e) {
   }
 }
 
+std::optional<PairStatus> status_to_record(const Event& e) {
+  if (e.kind == EventKind::kAlertCreated || e.kind == EventKind::kIncidentTriggered) return std::nullopt;
+  return status_reported(e);
+}
+
 std::optional<std::string_view> status_after(ActionKind kind) {
   switch (kind) {
     case ActionKind::kAcknowledgeIncident:

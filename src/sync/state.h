@@ -17,6 +17,12 @@ namespace ogpd::sync {
 // The status a webhook reports for its own side (nullopt: it reports none).
 std::optional<PairStatus> status_reported(const Event& event);
 
+// The status worth recording from a webhook (nullopt: none): what it reports, except the status a pair opens
+// with (an alert created, an incident triggered). Until a later report, a status never seen leads to the same
+// rules (rule_for); recording it would cost every new pair a write into the status table, at a random place
+// in its index, for nothing.
+std::optional<PairStatus> status_to_record(const Event& event);
+
 // The status `action` leaves its target in once done (nullopt: notes and creates change no status).
 std::optional<std::string_view> status_after(ActionKind kind);
 

@@ -64,6 +64,36 @@ TEST(StateRules, WebhooksReportTheirSidesStatusAndOnlyOpeningsAreAuthoritative) 
   EXPECT_FALSE(status_reported(pd).has_value());
 }
 
+TEST(StateRules, TheStatusAPairOpensWithIsNotRecordedAsOneNeverSeenFollowsTheSameRules) {
+  Event og;
+  og.source = Source::kOpsgenie;
+  og.alert_id = "A1";
+  og.kind = EventKind::kAlertCreated;
+  EXPECT_FALSE(status_to_record(og).has_value());
+  Event pd;
+  pd.source = Source::kPagerDuty;
+  pd.incident_id = "Q1";
+  pd.kind = EventKind::kIncidentTriggered;
+  EXPECT_FALSE(status_to_record(pd).has_value());
+
+  // Recording them would change no decision: an open alert or a triggered incident, and one never seen, are
+  // treated alike.
+  for (const auto kind : {ActionKind::kAcknowledgeAlert, ActionKind::kUnacknowledgeAlert,
+                          ActionKind::kCloseAlert, ActionKind::kSetAlertPriority, ActionKind::kAddAlertNote})
+    EXPECT_EQ(rule_for(kind, std::string("open")), rule_for(kind, std::nullopt)) << to_string(kind);
+  for (const auto kind : {ActionKind::kAcknowledgeIncident, ActionKind::kResolveIncident,
+                          ActionKind::kSetIncidentPriority, ActionKind::kAddIncidentNote})
+    EXPECT_EQ(rule_for(kind, std::string("triggered")), rule_for(kind, std::nullopt)) << to_string(kind);
+
+  // Every later report is recorded.
+  og.kind = EventKind::kAlertClosed;
+  EXPECT_EQ(status_to_record(og), (PairStatus{Side::kOpsgenie, "A1", "closed", false}));
+  og.kind = EventKind::kAlertUnacknowledged;
+  EXPECT_EQ(status_to_record(og), (PairStatus{Side::kOpsgenie, "A1", "open", false}));
+  pd.kind = EventKind::kIncidentUnacknowledged;
+  EXPECT_EQ(status_to_record(pd), (PairStatus{Side::kPagerDuty, "Q1", "triggered", false}));
+}
+
 TEST(StateRules, WhatEachActionLeavesBehind) {
   EXPECT_EQ(status_after(ActionKind::kAcknowledgeIncident), "acknowledged");
   EXPECT_EQ(status_after(ActionKind::kResolveIncident), "resolved");
