@@ -533,7 +533,8 @@ TEST(SqliteJournal, TheLogIsCheckpointedInTheBackgroundThoughTheJournalCommitsUn
   // a connection of its own, so the copy never holds the one the journal commits on.
   TempDir dir;
   std::string error;
-  auto store = open_journal(dir.file("c.db"), &error, nullptr, {.checkpoint_pages = 64});
+  auto store =
+      open_journal(dir.file("c.db"), &error, nullptr, {.checkpoint_pages = 64, .checkpoint_pages_most = 64});
   ASSERT_TRUE(store) << error;
   for (int round = 0; round < 150; ++round) append_all(*store, "k" + std::to_string(round) + "-", 20, 3000);
   EXPECT_GT(store.database->background_checkpoints(), 0u);
@@ -559,7 +560,7 @@ TEST(SqliteJournal, EveryAnsweredEventSurvivesKill9WhileTheLogIsCheckpointedInTh
     ::close(pipe_fds[0]);
     const int out = pipe_fds[1];
     std::string error;
-    auto store = open_journal(path, &error, nullptr, {.checkpoint_pages = 16});
+    auto store = open_journal(path, &error, nullptr, {.checkpoint_pages = 16, .checkpoint_pages_most = 16});
     if (!store) ::_exit(2);
     std::uint64_t checkpoints_seen = 0;
     for (int round = 0;; ++round) {
@@ -611,13 +612,46 @@ TEST(SqliteJournal, EveryAnsweredEventSurvivesKill9WhileTheLogIsCheckpointedInTh
   EXPECT_EQ(count_rows(path, "id IN (" + ids + ")"), static_cast<std::int64_t>(answered.size()));
 }
 
+TEST(SqliteJournal, UnderABurstBackgroundCheckpointsAreSpacedAndTheWalAbsorbsTheRest) {
+  // Events of 3 KB on stores that checkpoint at 16 new pages, and call a burst commits of 16 frames or more.
+  // A burst (3,000 events committed 20 at a time: some 5,000 pages of WAL, about 35 frames a commit) on a
+  // store whose passes may start at any time, then on one whose passes start at most once a minute unless
+  // the WAL holds 1,024 new pages: the second copies in a few large passes what the first copies in many
+  // (here about 20 against about 160). Then 600 events committed one at a time (about 3 frames a commit): no
+  // burst, so that store's passes are not spaced.
+  const auto run = [](int spacing_ms, int events, int per_commit) -> std::uint64_t {
+    TempDir dir;
+    std::string error;
+    auto store = open_journal(dir.file("b.db"), &error, nullptr,
+                              {.checkpoint_pages = 16,
+                               .checkpoint_spacing_ms = spacing_ms,
+                               .checkpoint_pages_most = 1024,
+                               .checkpoint_burst_frames = 16});
+    EXPECT_TRUE(store) << error;
+    if (!store) return 0;
+    for (int round = 0; round < events / per_commit; ++round)
+      append_all(*store, "b" + std::to_string(round) + "-", per_commit, 3000);
+    const std::uint64_t passes = store.database->background_checkpoints();
+    store->stop();
+    EXPECT_EQ(count_rows(dir.file("b.db")), events);
+    return passes;
+  };
+  const std::uint64_t unspaced = run(0, 3000, 20);
+  const std::uint64_t spaced = run(60'000, 3000, 20);
+  // Until the average tells the burst (some ten commits), passes start every 16 pages; after, only once
+  // 1,024 new pages wait (or the WAL outruns them).
+  EXPECT_GE(spaced, 1u);
+  EXPECT_LE(spaced * 4, unspaced) << spaced << " passes against " << unspaced;
+  EXPECT_GE(run(60'000, 600, 1), 20u) << "commits of one event are no burst";
+}
+
 TEST(SqliteDatabase, AnOperatorCommandsCommitNeverCheckpointsTheDaemonsLog) {
   // The daemon alone knows when its WAL may restart and syncs the commit that may restart it; a commit by an
   // operator command (a dead-letter replay) that checkpointed the whole log would let the daemon's next
   // unsynced commit restart the log without syncing its header.
   TempDir dir;
   const auto path = dir.file("op.db");
-  auto daemon = SqliteDatabase::open(path, kClock, {.checkpoint_pages = 16});
+  auto daemon = SqliteDatabase::open(path, kClock, {.checkpoint_pages = 16, .checkpoint_pages_most = 16});
   ASSERT_TRUE(daemon.ok()) << daemon.error();
   const auto insert_into = [](SqliteDatabase& database, const std::string& prefix, int rows) {
     auto session = database.lock();
@@ -657,7 +691,8 @@ TEST(SqliteDatabase, AnOperatorCommandsCommitNeverCheckpointsTheDaemonsLog) {
 
 TEST(SqliteJournal, ACheckpointConnectionThatCannotOpenLeavesCheckpointsInlineAndSaysSo) {
   TempDir dir;
-  auto database = SqliteDatabase::open(dir.file("f.db"), kClock, {.checkpoint_pages = 16});
+  auto database =
+      SqliteDatabase::open(dir.file("f.db"), kClock, {.checkpoint_pages = 16, .checkpoint_pages_most = 16});
   ASSERT_TRUE(database.ok()) << database.error();
   // No file descriptor left while the journal starts: its second connection cannot open the file.
   rlimit before{};
@@ -688,7 +723,8 @@ TEST(SqliteJournal, AWalTheBackgroundCannotCatchUpWithIsCheckpointedInline) {
   // restarts from its start.
   TempDir dir;
   std::string error;
-  auto store = open_journal(dir.file("o.db"), &error, nullptr, {.checkpoint_pages = 16});
+  auto store =
+      open_journal(dir.file("o.db"), &error, nullptr, {.checkpoint_pages = 16, .checkpoint_pages_most = 16});
   ASSERT_TRUE(store) << error;
   append_all(*store, "before-", 1, 100);
   {

@@ -12,9 +12,13 @@
 namespace ogpd::store {
 namespace {
 
-// A WAL this many times the checkpoint threshold has outrun the background checkpoints: the connection
-// checkpoints inline, so no writer appends meanwhile and the WAL restarts after it.
+// A WAL this many times the checkpoint threshold (or twice checkpoint_pages_most, if more) has outrun the
+// background checkpoints: the connection checkpoints inline, so no writer appends meanwhile and the WAL
+// restarts after it.
 constexpr int kOutrunFactor = 8;
+
+// Commits whose new WAL frames make the moving average that tells a burst.
+constexpr double kCommitsAveraged = 16;
 
 constexpr const char* synchronous_pragma(Durability durability) {
   switch (durability) {
@@ -31,14 +35,17 @@ constexpr const char* synchronous_pragma(Durability durability) {
 }  // namespace
 
 SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                               int checkpoint_pages, bool checkpoint)
+                               const SqliteOptions& options)
     : db_(std::move(db)),
       schema_version_(schema_version),
       path_(std::move(path)),
       file_(file),
       clock_(clock),
-      checkpoint_pages_(std::max(checkpoint_pages, 1)),
-      checkpoint_enabled_(checkpoint) {
+      checkpoint_pages_(std::max(options.checkpoint_pages, 1)),
+      checkpoint_pages_most_(std::max(options.checkpoint_pages_most, checkpoint_pages_)),
+      checkpoint_spacing_(std::max(options.checkpoint_spacing_ms, 0)),
+      checkpoint_burst_frames_(options.checkpoint_burst_frames),
+      checkpoint_enabled_(options.checkpoint) {
   sqlite3_wal_hook(db_.handle(), &SqliteDatabase::on_wal_commit, this);  // replaces automatic checkpoints
 }
 
@@ -57,6 +64,10 @@ SqliteDatabase::~SqliteDatabase() {
 int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
   // Runs inside the commit, on the thread that holds mu_.
   auto* database = static_cast<SqliteDatabase*>(self);
+  // Frames this commit added (a WAL that restarted holds only this commit's), averaged over recent commits.
+  const int added = pages >= database->commit_frames_ ? pages - database->commit_frames_ : pages;
+  database->commit_frames_ = pages;
+  database->frames_per_commit_ += (added - database->frames_per_commit_) / kCommitsAveraged;
   database->wal_pages_ = pages;
   database->restart_may_follow_ = false;
   database->checkpoint_when_due();
@@ -71,11 +82,16 @@ void SqliteDatabase::checkpoint_when_due() {
     return;
   }
   if (wal_pages_ < backfilled_) backfilled_ = 0;  // the WAL restarted since the last background checkpoint
-  if (wal_pages_ >= kOutrunFactor * checkpoint_pages_) {
+  if (wal_pages_ >= std::max(kOutrunFactor * checkpoint_pages_, 2 * checkpoint_pages_most_)) {
     if (may_sync) checkpoint();
     return;
   }
-  if (wal_pages_ - backfilled_ < checkpoint_pages_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const int fresh = wal_pages_ - backfilled_;
+  if (fresh < checkpoint_pages_) return;
+  const bool burst = frames_per_commit_ >= checkpoint_burst_frames_;
+  if (burst && fresh < checkpoint_pages_most_ && now - background_started_ < checkpoint_spacing_) return;
+  background_started_ = now;
   {
     std::lock_guard lock(checkpointer_mu_);
     checkpoint_due_ = true;
@@ -211,9 +227,8 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
                                " (ogpd-proxy needs to write the database file and its directory)");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::unavailable(path + ": " + std::strerror(errno));
-  return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(std::move(*db), *version, path,
-                                                            FileId{st.st_dev, st.st_ino}, clock,
-                                                            options.checkpoint_pages, options.checkpoint));
+  return std::unique_ptr<SqliteDatabase>(
+      new SqliteDatabase(std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, options));
 }
 
 Status SqliteDatabase::file_health() const {

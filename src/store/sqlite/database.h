@@ -12,8 +12,13 @@
 // restart the WAL unsynced. Once the WAL holds `checkpoint_pages` new pages, a PASSIVE checkpoint runs:
 //  - in the background, once checkpoint_in_background() started it (the daemon's journal does): a thread
 //    with its own connection copies the WAL into the database file and syncs both, while the connection
-//    goes on committing. Only if the WAL outgrows eight times that (a load the background cannot catch up
-//    with) does the next commit at NORMAL or FULL checkpoint inline, holding the connection;
+//    goes on committing. Under a burst (commits of `checkpoint_burst_frames` WAL frames on average: events
+//    queued behind the sync, committed many at a time), passes start at most every `checkpoint_spacing_ms`
+//    unless the WAL holds `checkpoint_pages_most` new pages: the WAL absorbs the burst, and a page written
+//    many times in it (the last leaf of each table and index, a leaf of a small index) is copied once. Only
+//    if the WAL outgrows eight times the threshold, or twice `checkpoint_pages_most` if more (a load the
+//    background cannot catch up with) does the next commit at NORMAL or FULL checkpoint inline, holding the
+//    connection;
 //  - inline otherwise (a daemon whose background connection could not open, tests), in the next commit at
 //    NORMAL or FULL, or right after a kWritten transaction, back at FULL;
 //  - never, for operator commands (SqliteOptions::checkpoint): a daemon beside them owns the WAL.
@@ -27,6 +32,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -53,8 +59,17 @@ struct SqliteOptions {
   // A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
   // another process is reported as unavailable so the sender retries, rather than answered late.
   int busy_timeout_ms = 2000;
-  // New WAL pages that call for a checkpoint (SQLite's own automatic threshold).
+  // New WAL pages that call for a checkpoint (SQLite's own automatic threshold)...
   int checkpoint_pages = 1000;
+  // ...and, for background checkpoints under a burst, the least time between the starts of two passes,
+  // unless the WAL holds `checkpoint_pages_most` new pages (64 MiB of 4 KiB pages). A burst is commits of
+  // `checkpoint_burst_frames` frames or more on average: at 1,000 events/s a commit holds one to three
+  // events (about 8 frames), at the limit of the disk dozens (about 100). Larger passes cost a steady load
+  // latency (each ends in a longer fsync the next commits wait behind), so they are kept to bursts
+  // (BENCHMARKS.md, "Checkpoints spaced under a burst"). 0: no spacing.
+  int checkpoint_spacing_ms = 100;
+  int checkpoint_pages_most = 16000;
+  double checkpoint_burst_frames = 32;
   // The connection's page cache, filled as pages are read (SQLite's default is 2 MiB). An event writes a
   // random leaf of each index keyed by alert (alert ids are UUIDs) and its delivery writes most of them again
   // moments later; with 2 MiB those leaves were read back from the file, and delivery fell behind at 1,000
@@ -137,7 +152,7 @@ class SqliteDatabase {
     ino_t inode = 0;
   };
   SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
-                 int checkpoint_pages, bool checkpoint);
+                 const SqliteOptions& options);
 
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
@@ -153,6 +168,9 @@ class SqliteDatabase {
   bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
   bool background_running_ = false;             // guarded by mu_: a background checkpoint is copying
   int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
+  std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one was asked
+  int commit_frames_ = 0;         // guarded by mu_: frames in the WAL after the last commit, as SQLite said
+  double frames_per_commit_ = 0;  // guarded by mu_: frames recent commits added, a moving average
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> background_checkpoints_{0};
   std::mutex checkpointer_mu_;
@@ -167,6 +185,9 @@ class SqliteDatabase {
   const FileId file_;
   const Clock& clock_;
   const int checkpoint_pages_;
+  const int checkpoint_pages_most_;
+  const std::chrono::milliseconds checkpoint_spacing_;
+  const double checkpoint_burst_frames_;
   const bool checkpoint_enabled_;
 };
 
