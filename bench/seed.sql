@@ -1,5 +1,6 @@
 -- Fills a closed store with :rows past Opsgenie Creates as the proxy stores them (an event, its link, its
--- done create action, the alert's status), spread over the last 29 days (retention keeps 30), so a run can
+-- done create action; and the alert's status as a later Close left it: a Create itself records none), spread
+-- over the last 29 days (retention keeps 30), so a run can
 -- show what ingest costs on a store that is no longer empty. Used by bench/run:
 --   sqlite3 -cmd ".parameter set :rows 1000000" -cmd ".parameter set :now <ms>" data/ogpd.dry-run.db < bench/seed.sql
 -- Alert ids are random UUIDs, as Opsgenie's are, and each event is filed by its updatedAt, as the proxy
@@ -39,7 +40,7 @@ SELECT i, 'alert:' || alert, 'pagerduty', 'pagerduty.create_incident',
        'done', at_ms, at_ms, at_ms
 FROM seed;
 INSERT INTO pair_state (side, target_id, status, updated_at_ms)
-SELECT 'opsgenie', alert, 'open', at_ms FROM seed;
+SELECT 'opsgenie', alert, 'closed', at_ms FROM seed;
 DROP TABLE seed;
 COMMIT;
 PRAGMA journal_mode=WAL;

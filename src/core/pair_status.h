@@ -24,7 +24,8 @@ struct PairStatus {
   std::string target_id;  // the alert id or the incident id
   std::string status;     // one of status::k*
   // Read from the vendor, or a report that opens: it may replace a terminal status. Other reports (a late or
-  // reordered webhook) never turn a closed alert or a resolved incident back to open.
+  // reordered webhook) never turn a closed alert or a resolved incident back to open. (A report that opens is
+  // not recorded by the planner: sync::status_to_record.)
   bool authoritative = false;
 
   friend bool operator==(const PairStatus&, const PairStatus&) = default;

@@ -15,7 +15,6 @@
 
 namespace ogpd::testing {
 
-// A fresh working directory under /tmp, removed on destruction.
 // A fresh directory under the temporary directory ($TMPDIR), deleted with its contents on destruction unless
 // OGPD_KEEP_WORK_DIRS is set.
 class WorkDir {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -643,6 +644,27 @@ TEST(SqliteJournal, UnderABurstBackgroundCheckpointsAreSpacedAndTheWalAbsorbsThe
   EXPECT_GE(spaced, 1u);
   EXPECT_LE(spaced * 4, unspaced) << spaced << " passes against " << unspaced;
   EXPECT_GE(run(60'000, 600, 1), 20u) << "commits of one event are no burst";
+}
+
+TEST(SqliteJournal, APassDeferredUnderABurstComesWhenTheBurstEndsWithoutAnotherCommit) {
+  // A burst shorter than the spacing: its later passes are deferred to two seconds after the last one
+  // began. Nothing is committed after it, and the deferred pass still comes.
+  TempDir dir;
+  std::string error;
+  auto store = open_journal(dir.file("d.db"), &error, nullptr,
+                            {.checkpoint_pages = 16,
+                             .checkpoint_spacing_ms = 2000,
+                             .checkpoint_pages_most = 1'000'000,
+                             .checkpoint_burst_frames = 16});
+  ASSERT_TRUE(store) << error;
+  for (int round = 0; round < 30; ++round) append_all(*store, "d" + std::to_string(round) + "-", 20, 3000);
+  const std::uint64_t after_burst = store.database->background_checkpoints();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store.database->background_checkpoints() == after_burst &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_GT(store.database->background_checkpoints(), after_burst) << "the deferred pass never came";
+  store->stop();
 }
 
 TEST(SqliteDatabase, AnOperatorCommandsCommitNeverCheckpointsTheDaemonsLog) {

@@ -61,13 +61,14 @@ SqliteDatabase::~SqliteDatabase() {
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
-int SqliteDatabase::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+int SqliteDatabase::on_wal_commit(void* self, sqlite3* db, const char*, int pages) {
   // Runs inside the commit, on the thread that holds mu_.
   auto* database = static_cast<SqliteDatabase*>(self);
-  // Frames this commit added (a WAL that restarted holds only this commit's), averaged over recent commits.
-  const int added = pages >= database->commit_frames_ ? pages - database->commit_frames_ : pages;
-  database->commit_frames_ = pages;
-  database->frames_per_commit_ += (added - database->frames_per_commit_) / kCommitsAveraged;
+  // Pages this transaction wrote into the WAL (SQLite's own count, reset here; a restart does not blur it),
+  // averaged over recent commits.
+  int written = 0, highest = 0;
+  if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highest, /*reset=*/1) == SQLITE_OK)
+    database->frames_per_commit_ += (written - database->frames_per_commit_) / kCommitsAveraged;
   database->wal_pages_ = pages;
   database->restart_may_follow_ = false;
   database->checkpoint_when_due();
@@ -86,15 +87,22 @@ void SqliteDatabase::checkpoint_when_due() {
     if (may_sync) checkpoint();
     return;
   }
-  const auto now = std::chrono::steady_clock::now();
   const int fresh = wal_pages_ - backfilled_;
   if (fresh < checkpoint_pages_) return;
+  // The spacing paces a thread, not a decision anything stores: measured on the steady clock.
+  const auto now = std::chrono::steady_clock::now();
+  const auto spaced_until = background_started_ + checkpoint_spacing_;
   const bool burst = frames_per_commit_ >= checkpoint_burst_frames_;
-  if (burst && fresh < checkpoint_pages_most_ && now - background_started_ < checkpoint_spacing_) return;
-  background_started_ = now;
   {
     std::lock_guard lock(checkpointer_mu_);
-    checkpoint_due_ = true;
+    if (burst && fresh < checkpoint_pages_most_ && now < spaced_until) {
+      // Deferred, not dropped: should the burst end here, no commit would ask again.
+      if (checkpoint_due_at_ == spaced_until) return;  // the checkpointer already waits for it
+      checkpoint_due_at_ = spaced_until;
+    } else {
+      checkpoint_due_ = true;
+      background_started_ = now;
+    }
   }
   checkpointer_wake_.notify_one();
 }
@@ -117,15 +125,27 @@ void SqliteDatabase::run_checkpointer(Db connection) {
   for (;;) {
     {
       std::unique_lock lock(checkpointer_mu_);
-      checkpointer_wake_.wait(lock, [this] { return checkpoint_due_ || checkpointer_stop_; });
-      if (checkpointer_stop_) return;
+      if (checkpoint_due_at_) {
+        // A deferred pass: due at its time, or sooner if asked for.
+        const auto due_at = *checkpoint_due_at_;
+        checkpointer_wake_.wait_until(lock, due_at, [this] { return checkpoint_due_ || checkpointer_stop_; });
+        if (checkpointer_stop_) return;
+        if (!checkpoint_due_ && std::chrono::steady_clock::now() < due_at) continue;
+      } else {
+        checkpointer_wake_.wait(
+            lock, [this] { return checkpoint_due_ || checkpointer_stop_ || checkpoint_due_at_.has_value(); });
+        if (checkpointer_stop_) return;
+        if (!checkpoint_due_) continue;  // a pass was deferred: wait for its time
+      }
       checkpoint_due_ = false;
+      checkpoint_due_at_.reset();
     }
     // Taken under mu_, so no transaction that began before it is still open (the connection's transactions
     // hold mu_ throughout) and every one that begins while the copy runs sees it and commits at FULL.
     {
       std::lock_guard lock(mu_);
       background_running_ = true;
+      background_started_ = std::chrono::steady_clock::now();
     }
     int copied = 0;
     const int rc =

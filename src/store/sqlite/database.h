@@ -38,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -62,7 +63,7 @@ struct SqliteOptions {
   // New WAL pages that call for a checkpoint (SQLite's own automatic threshold)...
   int checkpoint_pages = 1000;
   // ...and, for background checkpoints under a burst, the least time between the starts of two passes,
-  // unless the WAL holds `checkpoint_pages_most` new pages (64 MiB of 4 KiB pages). A burst is commits of
+  // unless the WAL holds `checkpoint_pages_most` new pages (62.5 MiB of 4 KiB pages). A burst is commits of
   // `checkpoint_burst_frames` frames or more on average: at 1,000 events/s a commit holds one to three
   // events (about 8 frames), at the limit of the disk dozens (about 100). Larger passes cost a steady load
   // latency (each ends in a longer fsync the next commits wait behind), so they are kept to bursts
@@ -168,14 +169,15 @@ class SqliteDatabase {
   bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
   bool background_running_ = false;             // guarded by mu_: a background checkpoint is copying
   int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
-  std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one was asked
-  int commit_frames_ = 0;         // guarded by mu_: frames in the WAL after the last commit, as SQLite said
-  double frames_per_commit_ = 0;  // guarded by mu_: frames recent commits added, a moving average
+  std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one began
+  double frames_per_commit_ = 0;  // guarded by mu_: WAL frames recent commits wrote, a moving average
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> background_checkpoints_{0};
   std::mutex checkpointer_mu_;
   std::condition_variable checkpointer_wake_;
-  bool checkpoint_due_ = false;     // guarded by checkpointer_mu_
+  bool checkpoint_due_ = false;  // guarded by checkpointer_mu_
+  // guarded by checkpointer_mu_: a pass deferred under a burst, due then unless asked for sooner
+  std::optional<std::chrono::steady_clock::time_point> checkpoint_due_at_;
   bool checkpointer_stop_ = false;  // guarded by checkpointer_mu_
   std::thread checkpointer_;        // guarded by mu_: joinable once checkpoint_in_background() started it
   std::mutex log_mu_;
