@@ -42,21 +42,31 @@ TEST(StateRules, EachKnownStatusAndActionGivesOneDecision) {
         << to_string(row.kind) << " on " << row.known.value_or("?");
 }
 
+// An Opsgenie webhook about alert A1, and a PagerDuty one about incident Q1.
+Event on_alert(EventKind kind) {
+  Event e;
+  e.source = Source::kOpsgenie;
+  e.alert_id = "A1";
+  e.kind = kind;
+  return e;
+}
+Event on_incident(EventKind kind) {
+  Event e;
+  e.source = Source::kPagerDuty;
+  e.incident_id = "Q1";
+  e.kind = kind;
+  return e;
+}
+
 TEST(StateRules, WebhooksReportTheirSidesStatusAndOnlyOpeningsAreAuthoritative) {
-  Event og;
-  og.source = Source::kOpsgenie;
-  og.alert_id = "A1";
-  og.kind = EventKind::kAlertClosed;
+  Event og = on_alert(EventKind::kAlertClosed);
   EXPECT_EQ(status_reported(og), (PairStatus{Side::kOpsgenie, "A1", "closed", false}));
   og.kind = EventKind::kAlertCreated;
   EXPECT_EQ(status_reported(og), (PairStatus{Side::kOpsgenie, "A1", "open", true}));
   og.kind = EventKind::kAlertNoteAdded;
   EXPECT_FALSE(status_reported(og).has_value());
 
-  Event pd;
-  pd.source = Source::kPagerDuty;
-  pd.incident_id = "Q1";
-  pd.kind = EventKind::kIncidentResolved;
+  Event pd = on_incident(EventKind::kIncidentResolved);
   EXPECT_EQ(status_reported(pd), (PairStatus{Side::kPagerDuty, "Q1", "resolved", false}));
   pd.kind = EventKind::kIncidentUnacknowledged;
   EXPECT_EQ(status_reported(pd), (PairStatus{Side::kPagerDuty, "Q1", "triggered", false}));
@@ -65,16 +75,8 @@ TEST(StateRules, WebhooksReportTheirSidesStatusAndOnlyOpeningsAreAuthoritative) 
 }
 
 TEST(StateRules, TheStatusAPairOpensWithIsNotRecordedAsOneNeverSeenFollowsTheSameRules) {
-  Event og;
-  og.source = Source::kOpsgenie;
-  og.alert_id = "A1";
-  og.kind = EventKind::kAlertCreated;
-  EXPECT_FALSE(status_to_record(og).has_value());
-  Event pd;
-  pd.source = Source::kPagerDuty;
-  pd.incident_id = "Q1";
-  pd.kind = EventKind::kIncidentTriggered;
-  EXPECT_FALSE(status_to_record(pd).has_value());
+  EXPECT_FALSE(status_to_record(on_alert(EventKind::kAlertCreated)).has_value());
+  EXPECT_FALSE(status_to_record(on_incident(EventKind::kIncidentTriggered)).has_value());
 
   // Recording them would change no decision: an open alert or a triggered incident, and one never seen, are
   // treated alike.
@@ -86,12 +88,12 @@ TEST(StateRules, TheStatusAPairOpensWithIsNotRecordedAsOneNeverSeenFollowsTheSam
     EXPECT_EQ(rule_for(kind, std::string("triggered")), rule_for(kind, std::nullopt)) << to_string(kind);
 
   // Every later report is recorded.
-  og.kind = EventKind::kAlertClosed;
-  EXPECT_EQ(status_to_record(og), (PairStatus{Side::kOpsgenie, "A1", "closed", false}));
-  og.kind = EventKind::kAlertUnacknowledged;
-  EXPECT_EQ(status_to_record(og), (PairStatus{Side::kOpsgenie, "A1", "open", false}));
-  pd.kind = EventKind::kIncidentUnacknowledged;
-  EXPECT_EQ(status_to_record(pd), (PairStatus{Side::kPagerDuty, "Q1", "triggered", false}));
+  EXPECT_EQ(status_to_record(on_alert(EventKind::kAlertClosed)),
+            (PairStatus{Side::kOpsgenie, "A1", "closed", false}));
+  EXPECT_EQ(status_to_record(on_alert(EventKind::kAlertUnacknowledged)),
+            (PairStatus{Side::kOpsgenie, "A1", "open", false}));
+  EXPECT_EQ(status_to_record(on_incident(EventKind::kIncidentUnacknowledged)),
+            (PairStatus{Side::kPagerDuty, "Q1", "triggered", false}));
 }
 
 TEST(StateRules, WhatEachActionLeavesBehind) {

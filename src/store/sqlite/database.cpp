@@ -17,7 +17,7 @@ namespace {
 // restarts after it.
 constexpr int kOutrunFactor = 8;
 
-// Commits whose new WAL frames make the moving average that tells a burst.
+// Commits over which the WAL frames each one wrote are averaged, to tell a burst.
 constexpr double kCommitsAveraged = 16;
 
 constexpr const char* synchronous_pragma(Durability durability) {
