@@ -6,6 +6,8 @@
 #include <system_error>
 #include <thread>
 
+#include "store/sqlite/page_cache.h"
+
 namespace ogpd::store {
 
 Statement::Statement(sqlite3* db, std::string_view sql) {
@@ -99,6 +101,7 @@ Result<Db> Db::open(const std::string& path, bool create) {
     std::filesystem::create_directories(parent, ec);
     if (ec) return Status::unavailable("cannot create directory " + parent.string() + ": " + ec.message());
   }
+  page_cache::install();
   sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
