@@ -15,6 +15,7 @@
 #include <random>
 #include <thread>
 
+#include "delivery/planner.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/journal.h"
@@ -803,6 +804,29 @@ TEST(SqliteJournal, RetentionFindsOldFinishedActionsByAgeNotByWalkingEveryOne) {
     EXPECT_NE(steps.find("SEARCH outbox USING INDEX outbox_finished (updated_at_ms<?)"), std::string::npos)
         << steps;
   }
+}
+
+// A Create that arrives after its alert's Close (Opsgenie does not promise order) leaves the alert known
+// closed: the status a pair opens with is not recorded, so it cannot replace a later one.
+TEST(SqliteJournal, ACreateArrivingAfterItsAlertsCloseLeavesTheAlertKnownClosed) {
+  TempDir dir;
+  std::string error;
+  delivery::EventPlanner planner(sync::SyncSettings{}, std::chrono::minutes(10), kClock, nullptr);
+  auto store = open_journal(dir.file("o.db"), &error, &planner);
+  ASSERT_TRUE(store) << error;
+  Received close = received("close-1", EventKind::kAlertClosed);
+  close.event.type = "Close";
+  close.event.alert_id = "A1";
+  Received create = received("create-1", EventKind::kAlertCreated);
+  create.event.alert_id = "A1";
+  ASSERT_EQ(append_and_wait(*store, std::move(close)).outcome, AppendOutcome::kStored);
+  ASSERT_EQ(append_and_wait(*store, std::move(create)).outcome, AppendOutcome::kStored);
+
+  auto db = Db::open(dir.file("o.db"));
+  ASSERT_TRUE(db.ok()) << db.error();
+  auto stmt = db->prepare("SELECT status FROM pair_state WHERE side = 'opsgenie' AND target_id = 'A1'");
+  ASSERT_EQ(stmt.step(), SQLITE_ROW);
+  EXPECT_EQ(stmt.column_text(0).value_or(""), "closed");
 }
 
 }  // namespace

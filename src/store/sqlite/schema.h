@@ -289,7 +289,8 @@ constexpr std::string_view kReopenAction =
 
 constexpr std::string_view kKnownStatus = "SELECT status FROM pair_state WHERE side = ?1 AND target_id = ?2";
 // A terminal status (closed, resolved) is replaced only by an authoritative one (?5 = 1: read from the
-// vendor, or a report that opens), so a late webhook never turns a closed pair back to open.
+// vendor, or learnt from its answer to the proxy's own call), so a late webhook never turns a closed pair
+// back to open. (The status a report opens with is never written: sync::status_to_record.)
 constexpr std::string_view kSaveStatus =
     "INSERT INTO pair_state (side, target_id, status, updated_at_ms) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (side, target_id) DO UPDATE SET"
