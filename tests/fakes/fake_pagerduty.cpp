@@ -69,17 +69,19 @@ std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents() const {
 
 std::optional<FakePagerDuty::Incident> FakePagerDuty::incident(const std::string& id) const {
   std::lock_guard lock(mu_);
-  for (const auto& i : incidents_) {
-    if (i.id == id) return i;
-  }
-  return std::nullopt;
+  const auto found = by_id_.find(id);
+  if (found == by_id_.end()) return std::nullopt;
+  return incidents_[found->second];
 }
 
 std::vector<FakePagerDuty::Incident> FakePagerDuty::incidents_with_key(const std::string& key) const {
   std::lock_guard lock(mu_);
+  std::vector<std::size_t> at;
+  const auto [first, last] = by_key_.equal_range(key);
+  for (auto it = first; it != last; ++it) at.push_back(it->second);
+  std::sort(at.begin(), at.end());  // creation order
   std::vector<Incident> out;
-  std::copy_if(incidents_.begin(), incidents_.end(), std::back_inserter(out),
-               [&](const Incident& i) { return i.incident_key == key; });
+  for (const auto i : at) out.push_back(incidents_[i]);
   return out;
 }
 
@@ -113,10 +115,22 @@ std::string FakePagerDuty::add_incident(Incident seed) {
 }
 
 FakePagerDuty::Incident* FakePagerDuty::find(const std::string& id) {
-  for (auto& i : incidents_) {
-    if (i.id == id) return &i;
+  const auto found = by_id_.find(id);
+  return found == by_id_.end() ? nullptr : &incidents_[found->second];
+}
+
+FakePagerDuty::Incident* FakePagerDuty::open_with_key(const std::string& key, const std::string& service_id) {
+  Incident* newest = nullptr;
+  std::size_t newest_at = 0;
+  const auto [first, last] = by_key_.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    Incident& i = incidents_[it->second];
+    if (i.service_id == service_id && i.status != "resolved" && (!newest || it->second > newest_at)) {
+      newest = &i;
+      newest_at = it->second;
+    }
   }
-  return nullptr;
+  return newest;
 }
 
 std::string FakePagerDuty::insert(Incident incident) {
@@ -127,6 +141,8 @@ std::string FakePagerDuty::insert(Incident incident) {
   if (incident.service_id.empty()) incident.service_id = options_.service_id;
   if (incident.created_at.empty()) incident.created_at = iso8601_now();
   if (incident.last_status_change_at.empty()) incident.last_status_change_at = incident.created_at;
+  by_id_.emplace(incident.id, incidents_.size());
+  by_key_.emplace(incident.incident_key, incidents_.size());
   incidents_.push_back(std::move(incident));
   return incidents_.back().id;
 }
@@ -344,13 +360,8 @@ Response FakePagerDuty::create_incident(const RecordedRequest& request) {
     details = string_at(*text, "details", bad);
     if (bad) return invalid_input("incident.body.details must be a string");
   }
-  if (key && !key->empty()) {
-    for (const auto& other : incidents_) {
-      if (other.incident_key == *key && other.service_id == *service_id && other.status != "resolved") {
-        return invalid_input("Open incident with matching dedup key already exists on this service");
-      }
-    }
-  }
+  if (key && !key->empty() && open_with_key(*key, *service_id))
+    return invalid_input("Open incident with matching dedup key already exists on this service");
 
   Incident incident;
   incident.title = *title;
@@ -549,11 +560,7 @@ Response FakePagerDuty::enqueue(const RecordedRequest& request) {
     return invalid("'event_action' is invalid");
   if (*action != "trigger" && (!dedup_key || dedup_key->empty()))
     return invalid("'dedup_key' is required for acknowledge and resolve");
-  Incident* open = nullptr;
-  for (auto& i : incidents_)
-    if (dedup_key && i.incident_key == *dedup_key && i.service_id == service->second &&
-        i.status != "resolved")
-      open = &i;
+  Incident* open = dedup_key ? open_with_key(*dedup_key, service->second) : nullptr;
   if (*action == "trigger") {
     const auto* payload = object_at(event, "payload");
     const auto summary = payload ? string_at(*payload, "summary", bad) : std::nullopt;

@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fakes/fake_vendor.h"
@@ -115,6 +116,8 @@ class FakePagerDuty final : public FakeVendor {
   boost::json::object user_json(const std::string& id, const std::string& name,
                                 const std::string& email) const;
   Incident* find(const std::string& id);
+  // The open (not resolved) incident with `key` on `service_id`, the newest if several; under mu_.
+  Incident* open_with_key(const std::string& key, const std::string& service_id);
   std::vector<FakeWebhookSubscription> subscriptions_;  // guarded by mu_
   std::string insert(Incident incident);
   boost::json::object to_json(const Incident& incident) const;
@@ -123,8 +126,12 @@ class FakePagerDuty final : public FakeVendor {
 
   const Options options_;
   mutable std::mutex mu_;
-  std::vector<Incident> incidents_;  // guarded by mu_; in creation order
-  int next_number_ = 1;              // guarded by mu_
+  std::vector<Incident> incidents_;  // guarded by mu_; in creation order, only ever appended to
+  // Indexes into incidents_ by id and by incident key (guarded by mu_), as PagerDuty looks them up: a create
+  // checks for an open incident with its key, and the cost of that must not grow with every incident kept.
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_multimap<std::string, std::size_t> by_key_;
+  int next_number_ = 1;                                                              // guarded by mu_
   std::optional<std::chrono::steady_clock::time_point> first_create_, last_create_;  // guarded by mu_
   std::size_t creates_ = 0;                                                          // guarded by mu_
 };
