@@ -4,8 +4,9 @@
 // one for a moment under the number of the lock-byte page (262,145 with 4 KiB pages). From then on its cache
 // believes a page that far out may be held, and at the end of the transaction, truncating to the end of the
 // database, it walks its whole hash table: every cached page, about 4,000 with the store's 16 MiB. Random
-// alert ids split index leaves in most group commits, so the walk came with most of them: about a tenth of
-// the journal thread's CPU at full load (BENCHMARKS.md, "What one commit walks").
+// alert ids split index leaves in most group commits, so the walk came with most of them: 6-10 % of the
+// journal thread's CPU at full load (BENCHMARKS.md, "What the CPU allows, and a page cache that stopped
+// walking").
 //
 // install() puts a thin layer in front of SQLite's default cache: every call goes to it unchanged, and the
 // layer keeps its own upper bound on the page numbers held, which a parked page stops raising once it has
