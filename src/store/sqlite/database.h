@@ -67,7 +67,7 @@ struct SqliteOptions {
   // `checkpoint_burst_frames` frames or more on average: at 1,000 events/s a commit holds one to three
   // events (about 8 frames), at the limit of the disk dozens (about 100). Larger passes cost a steady load
   // latency (each ends in a longer fsync the next commits wait behind), so they are kept to bursts
-  // (BENCHMARKS.md, "Opening statuses, checkpoints spaced under a burst"). 0: no spacing.
+  // (BENCHMARKS.md, "Opening statuses, checkpoints spaced under a burst, and a quiet disk"). 0: no spacing.
   int checkpoint_spacing_ms = 100;
   int checkpoint_pages_most = 16000;
   double checkpoint_burst_frames = 32;
