@@ -37,6 +37,7 @@ constexpr unsigned kPendingByte = 0x40000000;
 sqlite3_pcache_methods2 g_default{};  // set once, before SQLite starts; read-only after
 std::atomic<std::uint64_t> g_passed_on{0};
 std::atomic<std::uint64_t> g_left_out{0};
+std::atomic<std::uint64_t> g_parkings{0};
 
 struct Layered {
   sqlite3_pcache* inner;
@@ -90,6 +91,7 @@ void rekey(sqlite3_pcache* cache, sqlite3_pcache_page* page, unsigned from, unsi
   Layered* c = layered(cache);
   g_default.xRekey(c->inner, page, from, to);
   c->bound.moved(from, to);
+  if (to == c->bound.parking_page()) g_parkings.fetch_add(1, std::memory_order_relaxed);
 }
 
 void truncate(sqlite3_pcache* cache, unsigned limit) {
@@ -127,6 +129,10 @@ bool install() {
 
 Truncations truncations() {
   return {g_passed_on.load(std::memory_order_relaxed), g_left_out.load(std::memory_order_relaxed)};
+}
+
+std::uint64_t parkings() {
+  return g_parkings.load(std::memory_order_relaxed);
 }
 
 }  // namespace ogpd::store::page_cache

@@ -29,6 +29,11 @@ struct Truncations {
 };
 Truncations truncations();
 
+// Pages SQLite moved to the parking number (a b-tree split's swap) since the process started: the moves that
+// would have made each transaction's closing truncation walk the whole cache. For tests and diagnostics.
+// Thread-safe.
+std::uint64_t parkings();
+
 // The layer's bookkeeping for one cache, apart so it can be tested. Not thread-safe: SQLite calls a cache
 // from one connection at a time.
 class HeldBound {
@@ -40,6 +45,7 @@ class HeldBound {
   void moved(unsigned from, unsigned to);  // a held page was renumbered
   bool may_hold_from(unsigned limit) const;
   void truncated(unsigned limit);  // every page numbered `limit` or more was dropped
+  unsigned parking_page() const { return parking_; }
 
  private:
   const unsigned parking_;
