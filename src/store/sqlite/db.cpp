@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/sqlite/page_cache.h"
+#include "store/sqlite/wal_writes.h"
 
 namespace ogpd::store {
 
@@ -101,10 +102,11 @@ Result<Db> Db::open(const std::string& path, bool create) {
     std::filesystem::create_directories(parent, ec);
     if (ec) return Status::unavailable("cannot create directory " + parent.string() + ": " + ec.message());
   }
-  page_cache::install();
+  page_cache::install();  // before anything else uses SQLite
+  const char* vfs = wal_writes::install() ? wal_writes::kVfsName : nullptr;
   sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, vfs);
   if (rc != SQLITE_OK) {
     Status failed = sqlite_status(
         rc, "cannot open " + path + ": " + (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
