@@ -1,10 +1,13 @@
 #include "store/sqlite/wal_writes.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -105,6 +108,8 @@ TEST_F(WalWrites, ACommitsFramesGoOutInOneWriteAndAReaderSeesEveryCommitWhole) {
   const auto asked = after.asked - before.asked, made = after.made - before.made;
   EXPECT_GT(asked, 20u * kGroups) << "SQLite wrote each frame as a header and a page";
   EXPECT_LT(made * 8, asked) << "asked " << asked << ", made " << made;
+  EXPECT_EQ(after.late - before.late, 0u)
+      << "each commit's frames were written by the write that completed it";
   auto check = writer.prepare("PRAGMA integrity_check");
   ASSERT_EQ(check.step(), SQLITE_ROW);
   EXPECT_EQ(check.column_text(0).value_or(""), "ok");
@@ -160,6 +165,136 @@ TEST_F(WalWrites, AProcessKilledMidTransactionLeavesEveryEarlierCommitAndNothing
   EXPECT_EQ(check.column_text(0).value_or(""), "ok");
   commit_groups(db, 3, 100, 9);  // and the store takes commits again
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1300);
+}
+
+// A transaction too big for its cache spills pages to the WAL, changes some of them again (SQLite rewrites
+// those frames in place) and commits (SQLite then rewrites the checksums of its frames, the commit frame's
+// header last). Killed right after the commit returns, the process must leave the whole transaction behind.
+TEST_F(WalWrites, ACommitThatRewroteItsFramesIsWholeAfterAKillRightAfterIt) {
+  {
+    Db db = open(path());
+    ASSERT_TRUE(db.exec(kTable).ok());
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto opened = Db::open(path(), false);
+    if (!opened.ok()) ::_exit(2);
+    Db db = std::move(*opened);
+    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA cache_size=10").ok()) ::_exit(3);
+    const auto before = wal_writes::counts();
+    if (!db.exec("BEGIN").ok()) ::_exit(4);
+    auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      insert.bind(1, std::string_view(key));
+      if (insert.step() != SQLITE_DONE) ::_exit(5);
+      insert.reset();
+    }
+    // Every row again: pages spilled before are changed and spilled again.
+    if (!db.exec("UPDATE t SET body = zeroblob(310)").ok()) ::_exit(6);
+    if (!db.exec("COMMIT").ok()) ::_exit(7);
+    const auto after = wal_writes::counts();
+    if (after.rewrites == before.rewrites) ::_exit(8);  // SQLite rewrote no frame: not the case under test
+    if (after.late != before.late) ::_exit(9);
+    ::_exit(0);  // no close: like kill -9 right after the commit
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+
+  Db db = open(path(), /*create=*/false);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 3000);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE length(body) = 310"), 3000);
+  auto check = db.prepare("PRAGMA integrity_check");
+  ASSERT_EQ(check.step(), SQLITE_ROW);
+  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+}
+
+// With synchronous=FULL and no power-safe overwrite, SQLite pads each commit to a sector with copies of its
+// commit frame and syncs in the middle of the one that crosses the sector's end. The layer follows the split
+// frame: no commit is left for the barrier to write.
+TEST_F(WalWrites, CommitsPaddedToASectorAreFollowedThroughTheSplitFrame) {
+  Db made = open(path());
+  ASSERT_TRUE(made.exec(kTable).ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2(("file:" + path() + "?psow=0").c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, wal_writes::kVfsName),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto before = wal_writes::counts();
+  std::mt19937_64 random(3);
+  int rows = 0;
+  for (int g = 0; g < 40; ++g) {
+    ASSERT_EQ(sqlite3_exec(raw, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+    for (int i = 0; i < 1 + g % 7; ++i, ++rows) {
+      const std::string sql = "INSERT INTO t (k, body) VALUES ('" + std::to_string(random()) +
+                              "', zeroblob(" + std::to_string(100 + g) + "))";
+      ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    ASSERT_EQ(sqlite3_exec(raw, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  const auto after = wal_writes::counts();
+  sqlite3_close(raw);
+  EXPECT_EQ(after.late - before.late, 0u);
+  EXPECT_LT(after.made - before.made, after.asked - before.asked);
+  EXPECT_EQ(count(made, "SELECT COUNT(*) FROM t"), rows);
+  auto check = made.prepare("PRAGMA integrity_check");
+  ASSERT_EQ(check.step(), SQLITE_ROW);
+  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+}
+
+// A gathered write that fails (here the file-size limit, as a full disk would) fails the commit that made it:
+// every commit that returned ok is in the store after, and none that failed.
+TEST_F(WalWrites, AWriteThatFailsFailsItsCommitAndNoLaterOne) {
+  {
+    Db db = open(path());
+    ASSERT_TRUE(db.exec(kTable).ok());
+    ASSERT_TRUE(db.exec("INSERT INTO t (k, body) VALUES ('first', zeroblob(10))").ok());
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto opened = Db::open(path(), false);
+    if (!opened.ok()) ::_exit(200);
+    Db db = std::move(*opened);
+    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA wal_autocheckpoint=0").ok()) ::_exit(201);
+    std::signal(SIGXFSZ, SIG_IGN);
+    const auto wal_size = std::filesystem::file_size(path() + "-wal");
+    const rlimit limit{wal_size + (256 << 10), wal_size + (256 << 10)};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(202);
+    std::mt19937_64 random(8);
+    auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
+    int committed = 0;
+    for (int g = 0; g < 100; ++g) {
+      if (!db.exec("BEGIN").ok()) ::_exit(203);
+      for (int i = 0; i < 50; ++i) {
+        const std::string key = std::to_string(random());
+        insert.bind(1, std::string_view(key));
+        if (insert.step() != SQLITE_DONE) ::_exit(204);
+        insert.reset();
+      }
+      if (!db.exec("COMMIT").ok()) {
+        ::_exit(committed);
+      }
+      ++committed;
+    }
+    ::_exit(250);  // the limit was never reached
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  const int committed = WEXITSTATUS(status);
+  ASSERT_LT(committed, 100) << "the child's step that failed: " << committed;
+  EXPECT_GT(committed, 0);
+
+  Db db = open(path(), /*create=*/false);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1 + committed * 50);
+  auto check = db.prepare("PRAGMA integrity_check");
+  ASSERT_EQ(check.step(), SQLITE_ROW);
+  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
 }
 
 }  // namespace

@@ -1,38 +1,59 @@
 #include "store/sqlite/wal_writes.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 namespace ogpd::store::wal_writes {
 namespace {
 
-constexpr int kFrameHeaderSize = 24;  // a WAL frame's header (SQLite's file format)
-// The most one write may carry: SQLite's unix layer writes at most 128 KiB - 1 bytes per call (and fails a
-// write of 128 KiB exactly as a full disk).
+constexpr int kWalHeaderSize = 32;    // a WAL file's header (SQLite's file format)
+constexpr int kFrameHeaderSize = 24;  // a WAL frame's header
+constexpr int kWalWriteLock = 0;      // the shared-memory lock a writer holds for its transaction
+// The most one write may carry: SQLite's unix layer writes at most 128 KiB - 1 bytes per call (it asserts so,
+// and fails a write of 128 KiB exactly as a full disk).
 constexpr std::size_t kGatherLimit = (128 << 10) - 1;
 
 sqlite3_vfs* g_inner = nullptr;  // SQLite's default layer; set once, read-only after
 std::atomic<std::uint64_t> g_asked{0};
 std::atomic<std::uint64_t> g_made{0};
+std::atomic<std::uint64_t> g_late{0};
+std::atomic<std::uint64_t> g_rewrites{0};
 
 // One open file: ours, then the default layer's right after it (the layout SQLite's own shims use).
 struct File {
   sqlite3_file base;  // its pMethods points at `methods`
   sqlite3_io_methods methods;
   sqlite3_file* inner;
-  bool wal;
-  char* gathered;  // WAL writes not yet made, `length` bytes from `at`
+  const char* name;  // as SQLite passed it to xOpen
+  bool is_wal;
+  File* main;  // a WAL file's database file (the same connection's), once linked
+  File* wal;   // a database file's WAL file, once linked
+  // A WAL file's writes not yet made: `length` bytes from `at`.
+  char* gathered;
   std::size_t length;
   std::size_t capacity;
   sqlite3_int64 at;
-  bool in_commit_frame;  // the last frame header written was a commit frame's
+  // How far this write transaction's appends reached: a write below it rewrites what the transaction wrote.
+  sqlite3_int64 end;
+  int page_size;      // learnt from the first frame written; 0 until then
+  int frame_left;     // bytes of the current frame's page still to come: 0 between frames, -1 for "its size"
+  bool commit_frame;  // the current frame is a commit frame
+  int failed;         // a write that failed: every use of the file fails with it until the transaction ends
 };
 
 constexpr int kInnerOffset = (sizeof(File) + 7) & ~7;
+
+// The database files open through the layer. A WAL file finds its own database file, not another
+// connection's to the same store, by the very name SQLite opened it with (sqlite3_filename_database).
+std::mutex g_mains_mu;
+std::vector<File*> g_mains;  // guarded by g_mains_mu; so are the `main` and `wal` links
 
 File* file_of(sqlite3_file* file) {
   return reinterpret_cast<File*>(file);
@@ -42,13 +63,21 @@ sqlite3_file* inner_of(sqlite3_file* file) {
   return file_of(file)->inner;
 }
 
-// Writes what is gathered, in one call. What could not be written is dropped: SQLite fails the transaction
-// that wrote it.
-int write_gathered(File* f) {
-  if (f->length == 0) return SQLITE_OK;
-  const int rc = f->inner->pMethods->xWrite(f->inner, f->gathered, static_cast<int>(f->length), f->at);
+// One write as SQLite asked; a failure reaches SQLite from this very call.
+int write_through(File* f, const void* data, int amount, sqlite3_int64 offset) {
   g_made.fetch_add(1, std::memory_order_relaxed);
+  return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
+}
+
+// Writes what is gathered, in one call. A failure sticks until the transaction ends, so that SQLite cannot
+// go on to commit over frames that were never written, whichever call it reached SQLite from.
+int write_gathered(File* f) {
+  if (f->failed != SQLITE_OK) return f->failed;
+  if (f->length == 0) return SQLITE_OK;
+  const std::size_t length = f->length;
   f->length = 0;
+  const int rc = write_through(f, f->gathered, static_cast<int>(length), f->at);
+  if (rc != SQLITE_OK) f->failed = rc;
   return rc;
 }
 
@@ -56,23 +85,29 @@ int write_gathered(sqlite3_file* file) {
   return write_gathered(file_of(file));
 }
 
-bool is_commit_header(const void* header) {
-  // Bytes 4-7: the database's size in pages after a commit; 0 in every other frame.
-  const auto* bytes = static_cast<const unsigned char*>(header);
-  return (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+// A write transaction ended, committed or rolled back. A commit's frames were all written before SQLite
+// published it (shm_barrier), so whatever is still gathered is a rolled-back transaction's: dropped.
+void transaction_ended(File* wal) {
+  wal->length = 0;
+  wal->end = 0;
+  wal->frame_left = 0;
+  wal->commit_frame = false;
+  wal->failed = SQLITE_OK;
 }
 
 int gather(File* f, const void* data, int amount, sqlite3_int64 offset) {
   const auto size = static_cast<std::size_t>(amount);
+  if (f->length > 0 &&
+      (offset != f->at + static_cast<sqlite3_int64>(f->length) || f->length + size > kGatherLimit))
+    if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
+  if (size > kGatherLimit) return write_through(f, data, amount, offset);
   if (f->length + size > f->capacity) {
-    const std::size_t wanted =
-        std::max({f->length + size, std::min(f->capacity * 2, kGatherLimit), std::size_t{16} << 10});
+    const std::size_t doubled = std::min(std::max(f->capacity * 2, std::size_t{16} << 10), kGatherLimit);
+    const std::size_t wanted = std::max(f->length + size, doubled);
     char* grown = static_cast<char*>(std::realloc(f->gathered, wanted));
-    if (grown == nullptr) {
-      // No memory to gather in: write this one as SQLite asked.
+    if (grown == nullptr) {  // no memory to gather in: this one as SQLite asked
       if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
-      g_made.fetch_add(1, std::memory_order_relaxed);
-      return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
+      return write_through(f, data, amount, offset);
     }
     f->gathered = grown;
     f->capacity = wanted;
@@ -83,37 +118,77 @@ int gather(File* f, const void* data, int amount, sqlite3_int64 offset) {
   return SQLITE_OK;
 }
 
+bool valid_page_size(int n) {
+  return n >= 512 && n <= 65536 && (n & (n - 1)) == 0;
+}
+
+// Follows the frames a transaction appends (a 24-byte header, then its page, which SQLite may split around a
+// sync), and says when this write completes a commit frame.
+bool completes_commit(File* f, const unsigned char* data, int amount, sqlite3_int64 offset) {
+  if (f->frame_left == 0) {
+    const bool at_frame =
+        offset >= kWalHeaderSize &&
+        (f->page_size == 0 || (offset - kWalHeaderSize) % (f->page_size + kFrameHeaderSize) == 0);
+    if (amount == kFrameHeaderSize && at_frame) {
+      // Bytes 4-7: the database's size in pages after a commit; 0 in every other frame.
+      f->commit_frame = (data[4] | data[5] | data[6] | data[7]) != 0;
+      f->frame_left = f->page_size != 0 ? f->page_size : -1;
+    }
+    return false;  // a header, the WAL's own header, or a write the layer cannot place (shm_barrier writes
+                   // it)
+  }
+  if (f->frame_left == -1) {
+    f->frame_left = 0;
+    if (valid_page_size(amount)) f->page_size = amount;
+  } else {
+    f->frame_left = std::max(f->frame_left - amount, 0);
+  }
+  return f->frame_left == 0 && f->commit_frame;
+}
+
 int write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   File* f = file_of(file);
-  if (!f->wal) return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
+  if (!f->is_wal) return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
   g_asked.fetch_add(1, std::memory_order_relaxed);
-  if (f->length > 0 && (offset != f->at + static_cast<sqlite3_int64>(f->length) ||
-                        f->length + static_cast<std::size_t>(amount) > kGatherLimit))
+  if (f->failed != SQLITE_OK) return f->failed;
+  bool linked;
+  {
+    std::lock_guard lock(g_mains_mu);
+    linked = f->main != nullptr;
+  }
+  // Without its database file the layer would not see a commit published: every write as SQLite asked. So
+  // too a write below this transaction's appends: a page it changed again, or checksums redone at commit.
+  if (!linked || offset < f->end) {
+    if (linked) g_rewrites.fetch_add(1, std::memory_order_relaxed);
     if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
-  if (static_cast<std::size_t>(amount) > kGatherLimit) {
-    g_made.fetch_add(1, std::memory_order_relaxed);
-    return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
+    return write_through(f, data, amount, offset);
   }
   if (const int rc = gather(f, data, amount, offset); rc != SQLITE_OK) return rc;
-  // A commit ends with its commit frame, or with copies of it padding the WAL to a sector (they are commit
-  // frames too, and SQLite may split one of their writes around a sync): whatever follows the header of one
-  // is written at once, before SQLite's WAL index can show it.
-  if (amount == kFrameHeaderSize) {
-    f->in_commit_frame = is_commit_header(data);
-    return SQLITE_OK;
-  }
-  if (f->in_commit_frame) return write_gathered(f);
+  f->end = offset + amount;
+  if (completes_commit(f, static_cast<const unsigned char*>(data), amount, offset)) return write_gathered(f);
   return SQLITE_OK;
+}
+
+void unlink(File* f) {
+  std::lock_guard lock(g_mains_mu);
+  if (f->is_wal) {
+    if (f->main != nullptr) f->main->wal = nullptr;
+    f->main = nullptr;
+    return;
+  }
+  if (f->wal != nullptr) f->wal->main = nullptr;
+  f->wal = nullptr;
+  g_mains.erase(std::remove(g_mains.begin(), g_mains.end(), f), g_mains.end());
 }
 
 int close(sqlite3_file* file) {
   File* f = file_of(file);
-  const int written = write_gathered(f);
+  unlink(f);
+  // Nothing committed is gathered here (transaction_ended); what is, was rolled back.
   std::free(f->gathered);
   f->gathered = nullptr;
-  f->capacity = 0;
-  const int rc = f->inner->pMethods->xClose(f->inner);
-  return written != SQLITE_OK ? written : rc;
+  f->length = f->capacity = 0;
+  return f->inner->pMethods->xClose(f->inner);
 }
 
 int read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
@@ -137,12 +212,10 @@ int file_size(sqlite3_file* file, sqlite3_int64* size) {
 }
 
 int lock(sqlite3_file* file, int level) {
-  if (const int rc = write_gathered(file); rc != SQLITE_OK) return rc;
   return inner_of(file)->pMethods->xLock(inner_of(file), level);
 }
 
 int unlock(sqlite3_file* file, int level) {
-  if (const int rc = write_gathered(file); rc != SQLITE_OK) return rc;
   return inner_of(file)->pMethods->xUnlock(inner_of(file), level);
 }
 
@@ -167,11 +240,35 @@ int shm_map(sqlite3_file* file, int region, int size, int extend, void volatile*
   return inner_of(file)->pMethods->xShmMap(inner_of(file), region, size, extend, out);
 }
 
-int shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  return inner_of(file)->pMethods->xShmLock(inner_of(file), offset, n, flags);
+File* wal_of(File* main) {
+  std::lock_guard lock(g_mains_mu);
+  return main->wal;
 }
 
+// SQLite releases the WAL write lock when a write transaction ends.
+int shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+  const int rc = inner_of(file)->pMethods->xShmLock(inner_of(file), offset, n, flags);
+  if (offset == kWalWriteLock && n == 1 && (flags & SQLITE_SHM_UNLOCK) && (flags & SQLITE_SHM_EXCLUSIVE))
+    if (File* wal = wal_of(file_of(file))) transaction_ended(wal);
+  return rc;
+}
+
+// SQLite publishes a commit in the WAL index with a barrier between the header's two copies, so a reader
+// takes the new header only after this call. Every frame of the commit is written by then: the write that
+// completed its commit frame wrote them, and reported any failure to SQLite. Should the layer ever have lost
+// track of a commit's frames, they are written here, late; if that write fails, nothing can tell SQLite any
+// more, and the process stops before the commit is acknowledged rather than acknowledge it.
 void shm_barrier(sqlite3_file* file) {
+  if (File* wal = wal_of(file_of(file)); wal != nullptr && wal->length > 0) {
+    g_late.fetch_add(1, std::memory_order_relaxed);
+    if (write_gathered(wal) != SQLITE_OK) {
+      static constexpr char kStop[] =
+          "ogpd-proxy: a write to the SQLite log failed as its commit was published; stopping before it is "
+          "acknowledged\n";
+      [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, kStop, sizeof kStop - 1);
+      std::abort();
+    }
+  }
   inner_of(file)->pMethods->xShmBarrier(inner_of(file));
 }
 
@@ -188,16 +285,31 @@ int unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
   return inner_of(file)->pMethods->xUnfetch(inner_of(file), offset, page);
 }
 
+void link(File* f, int flags) {
+  if (f->name == nullptr) return;
+  std::lock_guard lock(g_mains_mu);
+  if (flags & SQLITE_OPEN_MAIN_DB) {
+    g_mains.push_back(f);
+    return;
+  }
+  if (!f->is_wal) return;
+  const char* database = sqlite3_filename_database(f->name);
+  for (File* main : g_mains)
+    if (main->name == database && main->wal == nullptr) {
+      main->wal = f;
+      f->main = main;
+      return;
+    }
+}
+
 int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   File* f = file_of(file);
-  f->base.pMethods = nullptr;
+  *f = File{};
   f->inner = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kInnerOffset);
   f->inner->pMethods = nullptr;
-  f->wal = (flags & SQLITE_OPEN_WAL) != 0;
-  f->gathered = nullptr;
-  f->length = f->capacity = 0;
-  f->at = 0;
-  f->in_commit_frame = false;
+  f->name = name;
+  f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+  f->failed = SQLITE_OK;
   const int rc = g_inner->xOpen(g_inner, name, f->inner, flags, out_flags);
   // SQLite closes a file whose methods are set even when opening it failed: only then are ours set.
   if (const sqlite3_io_methods* inner = f->inner->pMethods) {
@@ -221,6 +333,7 @@ int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out
                                     fetch,
                                     unfetch};
     f->base.pMethods = &f->methods;
+    if (rc == SQLITE_OK) link(f, flags);
   }
   return rc;
 }
@@ -297,7 +410,8 @@ bool install() {
 }
 
 Counts counts() {
-  return {g_asked.load(std::memory_order_relaxed), g_made.load(std::memory_order_relaxed)};
+  return {g_asked.load(std::memory_order_relaxed), g_made.load(std::memory_order_relaxed),
+          g_late.load(std::memory_order_relaxed), g_rewrites.load(std::memory_order_relaxed)};
 }
 
 }  // namespace ogpd::store::wal_writes

@@ -5,18 +5,24 @@
 // event, 17 % of its CPU (BENCHMARKS.md, "WAL frames in one write").
 //
 // install() registers a file layer ("ogpd-unix") over SQLite's default one, which Db::open names. Every call
-// goes to the default layer unchanged, except writes to a WAL file: those that continue the one before are
-// gathered in memory, and what was gathered is written, in one call at its offset,
-//   - with each write that follows a commit frame's header (the header holds the database's size; a commit
-//     ends with its commit frame, or with copies of it that pad the WAL to a sector),
-//   - before a write elsewhere in the file, and before 128 KiB would be gathered (the most SQLite's unix
-//     layer writes in one call),
-//   - before any other use of the file (read, sync, size, truncate, file control, lock, close).
-// So when a commit returns, every frame it wrote is in the file, before SQLite's WAL index makes the commit
-// visible to readers (they read the file through their own handles) and before the syncer's `fdatasync`.
-// A write that fails reaches SQLite from the call that triggered it: for a commit, its last page, so the
-// transaction fails and rolls back as with any failed write. Unwritten frames at a crash belong to a
-// transaction that never committed, which SQLite's recovery ignores either way.
+// goes to the default layer unchanged, except writes to a WAL file. Those that append to what the current
+// write transaction wrote are gathered in memory and written in one call at their offset:
+//   - with the write that completes a commit frame (its header holds the database's size; the layer follows
+//     the frames, a header and then a page that SQLite may split around a sync), so a failure reaches SQLite
+//     from that write and the commit fails and rolls back, as with any failed write;
+//   - before a write that is not such an append (SQLite rewriting a frame of this transaction), before
+//     128 KiB would be gathered (the most SQLite's unix layer writes in one call), and before any other use
+//     of the file (read, sync, size, truncate, file control);
+//   - at the latest when SQLite publishes a commit in its WAL index (the barrier between the index header's
+//     two copies, on the database file of the same connection): a reader never sees a frame that is not in
+//     the file. Had the layer lost track of a commit frame, it writes them there (counted as late); should
+//     that write fail, the process stops, as SQLite could no longer be told and the commit must not be
+//     acknowledged.
+// A failed gathered write sticks: every use of the file fails until the transaction ends, so SQLite cannot
+// commit over frames that were never written. When a write transaction ends (SQLite releases the WAL's write
+// lock), what is still gathered was rolled back and is dropped. Unwritten frames at a crash belong to a
+// transaction that was not committed, which SQLite's recovery ignores either way. A WAL file whose
+// database file the layer did not open gets every write as SQLite asked.
 #pragma once
 
 #include <cstdint>
@@ -31,11 +37,14 @@ inline constexpr const char* kVfsName = "ogpd-unix";
 // Thread-safe; later calls change nothing.
 bool install();
 
-// WAL writes SQLite asked for and those the layer made, since the process started: for tests and
-// diagnostics. Thread-safe.
+// Since the process started: WAL writes SQLite asked for; those the layer made; commits whose frames were
+// still gathered when SQLite published them (none, unless the layer lost track of a commit frame); and
+// writes that rewrote what their transaction had written. For tests and diagnostics. Thread-safe.
 struct Counts {
   std::uint64_t asked = 0;
   std::uint64_t made = 0;
+  std::uint64_t late = 0;
+  std::uint64_t rewrites = 0;
 };
 Counts counts();
 
