@@ -246,14 +246,17 @@ TEST_F(WalWrites, CommitsPaddedToASectorAreFollowedThroughTheSplitFrame) {
   EXPECT_EQ(check.column_text(0).value_or(""), "ok");
 }
 
-// A gathered write that fails (here the file-size limit, as a full disk would) fails the commit that made it:
-// every commit that returned ok is in the store after, and none that failed.
-TEST_F(WalWrites, AWriteThatFailsFailsItsCommitAndNoLaterOne) {
+// A gathered write that fails (here at the file-size limit, as at a full disk) fails the transaction that
+// made it, whether the write came in its middle (128 KiB gathered) or with its commit frame: every commit
+// that returned ok is in the store after, none that failed, and once there is room again the next commit is
+// whole.
+TEST_F(WalWrites, AWriteThatFailsFailsItsTransactionAndTheNextCommitIsWhole) {
   {
     Db db = open(path());
     ASSERT_TRUE(db.exec(kTable).ok());
     ASSERT_TRUE(db.exec("INSERT INTO t (k, body) VALUES ('first', zeroblob(10))").ok());
   }
+  constexpr int kRows = 500;  // about 200 KiB of frames per transaction
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
@@ -262,36 +265,95 @@ TEST_F(WalWrites, AWriteThatFailsFailsItsCommitAndNoLaterOne) {
     Db db = std::move(*opened);
     if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA wal_autocheckpoint=0").ok()) ::_exit(201);
     std::signal(SIGXFSZ, SIG_IGN);
-    const auto wal_size = std::filesystem::file_size(path() + "-wal");
-    const rlimit limit{wal_size + (256 << 10), wal_size + (256 << 10)};
-    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(202);
+    const auto room = std::filesystem::file_size(path() + "-wal") + (600 << 10);
+    const rlimit limited{room, RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_FSIZE, &limited) != 0) ::_exit(202);
     std::mt19937_64 random(8);
     auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
-    int committed = 0;
-    for (int g = 0; g < 100; ++g) {
-      if (!db.exec("BEGIN").ok()) ::_exit(203);
-      for (int i = 0; i < 50; ++i) {
+    auto group = [&] {
+      if (!db.exec("BEGIN").ok()) return false;
+      for (int i = 0; i < kRows; ++i) {
         const std::string key = std::to_string(random());
         insert.bind(1, std::string_view(key));
-        if (insert.step() != SQLITE_DONE) ::_exit(204);
+        const int rc = insert.step();
         insert.reset();
+        if (rc != SQLITE_DONE) {
+          (void)db.exec("ROLLBACK");
+          return false;
+        }
       }
-      if (!db.exec("COMMIT").ok()) {
-        ::_exit(committed);
-      }
-      ++committed;
-    }
-    ::_exit(250);  // the limit was never reached
+      if (db.exec("COMMIT").ok()) return true;
+      (void)db.exec("ROLLBACK");
+      return false;
+    };
+    int committed = 0;
+    while (committed < 50 && group()) ++committed;
+    if (committed == 50) ::_exit(250);  // the limit was never reached
+    const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_FSIZE, &unlimited) != 0) ::_exit(203);
+    if (!group()) ::_exit(204);
+    ::_exit(committed + 1);
   }
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));
   const int committed = WEXITSTATUS(status);
-  ASSERT_LT(committed, 100) << "the child's step that failed: " << committed;
-  EXPECT_GT(committed, 0);
+  ASSERT_LT(committed, 50) << "the child's step that failed: " << committed;
+  EXPECT_GE(committed, 2) << "at least one commit before the failure, and the one after it";
 
   Db db = open(path(), /*create=*/false);
-  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1 + committed * 50);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1 + committed * kRows);
+  auto check = db.prepare("PRAGMA integrity_check");
+  ASSERT_EQ(check.step(), SQLITE_ROW);
+  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+}
+
+// A transaction on a log that restarts (a checkpoint copied it all and truncated it) spills pages, rolls
+// back a savepoint (SQLite then writes again over frames it had written) and commits; killed right after,
+// the process leaves that transaction whole, without what the savepoint held.
+TEST_F(WalWrites, ASavepointRolledBackAfterASpillLeavesTheRestWholeOnARestartedLog) {
+  {
+    Db db = open(path());
+    ASSERT_TRUE(db.exec(kTable).ok());
+    commit_groups(db, 5, 100, 4);
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto opened = Db::open(path(), false);
+    if (!opened.ok()) ::_exit(2);
+    Db db = std::move(*opened);
+    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA cache_size=10").ok()) ::_exit(3);
+    if (!db.exec("PRAGMA wal_checkpoint(TRUNCATE)").ok()) ::_exit(4);
+    if (std::filesystem::file_size(path() + "-wal") != 0) ::_exit(5);
+    const auto before = wal_writes::counts();
+    auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
+    auto rows = [&](const std::string& prefix, int n) {
+      for (int i = 0; i < n; ++i) {
+        const std::string key = prefix + std::to_string(i);
+        insert.bind(1, std::string_view(key));
+        if (insert.step() != SQLITE_DONE) ::_exit(6);
+        insert.reset();
+      }
+    };
+    if (!db.exec("BEGIN").ok()) ::_exit(7);
+    rows("kept ", 1000);
+    if (!db.exec("SAVEPOINT s").ok()) ::_exit(8);
+    rows("dropped ", 2000);
+    if (!db.exec("ROLLBACK TO s").ok() || !db.exec("RELEASE s").ok()) ::_exit(9);
+    rows("after ", 500);
+    if (!db.exec("COMMIT").ok()) ::_exit(10);
+    if (wal_writes::counts().late != before.late) ::_exit(11);
+    ::_exit(0);  // no close: like kill -9 right after the commit
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+
+  Db db = open(path(), /*create=*/false);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 500 + 1000 + 500);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE k LIKE 'dropped%'"), 0);
   auto check = db.prepare("PRAGMA integrity_check");
   ASSERT_EQ(check.step(), SQLITE_ROW);
   EXPECT_EQ(check.column_text(0).value_or(""), "ok");

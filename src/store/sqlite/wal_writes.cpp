@@ -42,18 +42,19 @@ struct File {
   sqlite3_int64 at;
   // How far this write transaction's appends reached: a write below it rewrites what the transaction wrote.
   sqlite3_int64 end;
-  int page_size;      // learnt from the first frame written; 0 until then
-  int frame_left;     // bytes of the current frame's page still to come: 0 between frames, -1 for "its size"
-  bool commit_frame;  // the current frame is a commit frame
-  int failed;         // a write that failed: every use of the file fails with it until the transaction ends
+  int page_size;       // learnt from the first frame written; 0 until then
+  bool awaiting_page;  // until then: a frame's header was written, its page comes next
+  bool commit_frame;   // the frame being written is a commit frame
+  int failed;          // a write that failed: every use of the file fails with it until the transaction ends
 };
 
 constexpr int kInnerOffset = (sizeof(File) + 7) & ~7;
 
 // The database files open through the layer. A WAL file finds its own database file, not another
 // connection's to the same store, by the very name SQLite opened it with (sqlite3_filename_database).
+// The `main` and `wal` links are set and read only by the connection that owns both files.
 std::mutex g_mains_mu;
-std::vector<File*> g_mains;  // guarded by g_mains_mu; so are the `main` and `wal` links
+std::vector<File*> g_mains;  // guarded by g_mains_mu
 
 File* file_of(sqlite3_file* file) {
   return reinterpret_cast<File*>(file);
@@ -90,7 +91,7 @@ int write_gathered(sqlite3_file* file) {
 void transaction_ended(File* wal) {
   wal->length = 0;
   wal->end = 0;
-  wal->frame_left = 0;
+  wal->awaiting_page = false;
   wal->commit_frame = false;
   wal->failed = SQLITE_OK;
 }
@@ -122,28 +123,33 @@ bool valid_page_size(int n) {
   return n >= 512 && n <= 65536 && (n & (n - 1)) == 0;
 }
 
-// Follows the frames a transaction appends (a 24-byte header, then its page, which SQLite may split around a
-// sync), and says when this write completes a commit frame.
+// Bytes 4-7 of a frame's header: the database's size in pages after a commit; 0 in every other frame.
+bool commit_mark(const unsigned char* mark) {
+  return (mark[0] | mark[1] | mark[2] | mark[3]) != 0;
+}
+
+// Follows the frames a transaction appends, and says when this write completes a commit frame. A frame is a
+// 24-byte header and a page, each written whole, except that SQLite may split either around a sync when it
+// pads a commit to a sector; frames start 8-byte aligned, so bytes 4-7 always come in one piece.
 bool completes_commit(File* f, const unsigned char* data, int amount, sqlite3_int64 offset) {
-  if (f->frame_left == 0) {
-    const bool at_frame =
-        offset >= kWalHeaderSize &&
-        (f->page_size == 0 || (offset - kWalHeaderSize) % (f->page_size + kFrameHeaderSize) == 0);
-    if (amount == kFrameHeaderSize && at_frame) {
-      // Bytes 4-7: the database's size in pages after a commit; 0 in every other frame.
-      f->commit_frame = (data[4] | data[5] | data[6] | data[7]) != 0;
-      f->frame_left = f->page_size != 0 ? f->page_size : -1;
+  if (offset < kWalHeaderSize) return false;  // the WAL's own header
+  if (f->page_size == 0) {
+    // The first frame this connection writes teaches the page size: a header, then its page.
+    if (amount == kFrameHeaderSize) {
+      f->commit_frame = commit_mark(data + 4);
+      f->awaiting_page = true;
+      return false;
     }
-    return false;  // a header, the WAL's own header, or a write the layer cannot place (shm_barrier writes
-                   // it)
+    if (!f->awaiting_page || !valid_page_size(amount))
+      return false;  // cannot place it: shm_barrier writes it
+    f->awaiting_page = false;
+    f->page_size = amount;
+    return f->commit_frame;
   }
-  if (f->frame_left == -1) {
-    f->frame_left = 0;
-    if (valid_page_size(amount)) f->page_size = amount;
-  } else {
-    f->frame_left = std::max(f->frame_left - amount, 0);
-  }
-  return f->frame_left == 0 && f->commit_frame;
+  const sqlite3_int64 frame = f->page_size + kFrameHeaderSize;
+  const sqlite3_int64 at = (offset - kWalHeaderSize) % frame;  // where in its frame this write starts
+  if (at <= 4 && at + amount >= 8) f->commit_frame = commit_mark(data + (4 - at));
+  return (offset + amount - kWalHeaderSize) % frame == 0 && f->commit_frame;
 }
 
 int write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
@@ -151,11 +157,7 @@ int write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
   if (!f->is_wal) return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
   g_asked.fetch_add(1, std::memory_order_relaxed);
   if (f->failed != SQLITE_OK) return f->failed;
-  bool linked;
-  {
-    std::lock_guard lock(g_mains_mu);
-    linked = f->main != nullptr;
-  }
+  const bool linked = f->main != nullptr;
   // Without its database file the layer would not see a commit published: every write as SQLite asked. So
   // too a write below this transaction's appends: a page it changed again, or checksums redone at commit.
   if (!linked || offset < f->end) {
@@ -241,7 +243,6 @@ int shm_map(sqlite3_file* file, int region, int size, int extend, void volatile*
 }
 
 File* wal_of(File* main) {
-  std::lock_guard lock(g_mains_mu);
   return main->wal;
 }
 
@@ -256,10 +257,11 @@ int shm_lock(sqlite3_file* file, int offset, int n, int flags) {
 // SQLite publishes a commit in the WAL index with a barrier between the header's two copies, so a reader
 // takes the new header only after this call. Every frame of the commit is written by then: the write that
 // completed its commit frame wrote them, and reported any failure to SQLite. Should the layer ever have lost
-// track of a commit's frames, they are written here, late; if that write fails, nothing can tell SQLite any
-// more, and the process stops before the commit is acknowledged rather than acknowledge it.
+// track of a commit's frames, they are written here, late; if that write fails, or one of this transaction's
+// failed where SQLite does not look at the error (it only logs some, such as a size check), nothing can tell
+// SQLite any more, and the process stops before the commit is acknowledged rather than acknowledge it.
 void shm_barrier(sqlite3_file* file) {
-  if (File* wal = wal_of(file_of(file)); wal != nullptr && wal->length > 0) {
+  if (File* wal = wal_of(file_of(file)); wal != nullptr && (wal->length > 0 || wal->failed != SQLITE_OK)) {
     g_late.fetch_add(1, std::memory_order_relaxed);
     if (write_gathered(wal) != SQLITE_OK) {
       static constexpr char kStop[] =

@@ -8,8 +8,8 @@
 // goes to the default layer unchanged, except writes to a WAL file. Those that append to what the current
 // write transaction wrote are gathered in memory and written in one call at their offset:
 //   - with the write that completes a commit frame (its header holds the database's size; the layer follows
-//     the frames, a header and then a page that SQLite may split around a sync), so a failure reaches SQLite
-//     from that write and the commit fails and rolls back, as with any failed write;
+//     the frames, a header and then a page, either of which SQLite may split around a sync), so a failure
+//     reaches SQLite from that write and the commit fails and rolls back, as with any failed write;
 //   - before a write that is not such an append (SQLite rewriting a frame of this transaction), before
 //     128 KiB would be gathered (the most SQLite's unix layer writes in one call), and before any other use
 //     of the file (read, sync, size, truncate, file control);
@@ -23,6 +23,9 @@
 // lock), what is still gathered was rolled back and is dropped. Unwritten frames at a crash belong to a
 // transaction that was not committed, which SQLite's recovery ignores either way. A WAL file whose
 // database file the layer did not open gets every write as SQLite asked.
+//
+// Exclusive locking mode, which the store never uses, would defeat the layer: SQLite then releases no lock
+// at a transaction's end, and may keep its WAL index in memory without a barrier.
 #pragma once
 
 #include <cstdint>
