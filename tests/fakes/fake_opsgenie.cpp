@@ -184,12 +184,18 @@ void FakeOpsgenie::add_alert(const std::string& id, std::string message, std::st
     return;
   }
   const std::string now = iso8601_now();
-  alerts_.push_back({.id = id,
-                     .message = std::move(message),
-                     .alias = alias.empty() ? id : std::move(alias),
-                     .created_at = now,
-                     .updated_at = now,
-                     .created_at_ms = unix_ms()});
+  add({.id = id,
+       .message = std::move(message),
+       .alias = alias.empty() ? id : std::move(alias),
+       .created_at = now,
+       .updated_at = now,
+       .created_at_ms = unix_ms()});
+}
+
+void FakeOpsgenie::add(Alert alert) {
+  by_id_.emplace(alert.id, alerts_.size());
+  by_alias_.emplace(alert.alias, alerts_.size());
+  alerts_.push_back(std::move(alert));
 }
 
 void FakeOpsgenie::change_alert(const std::string& id, const std::string& action, const std::string& by) {
@@ -201,7 +207,12 @@ void FakeOpsgenie::change_alert(const std::string& id, const std::string& action
 
 void FakeOpsgenie::rename_alert(const std::string& id, const std::string& new_id) {
   std::lock_guard lock(mu_);
-  if (Alert* alert = find(id)) alert->id = new_id;
+  if (Alert* alert = find(id)) {
+    const std::size_t index = by_id_.at(id);
+    by_id_.erase(id);
+    by_id_[new_id] = index;
+    alert->id = new_id;
+  }
 }
 
 void FakeOpsgenie::fail_requests(int count, std::string status) {
@@ -212,10 +223,9 @@ void FakeOpsgenie::fail_requests(int count, std::string status) {
 
 std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert(const std::string& id) const {
   std::lock_guard lock(mu_);
-  for (const auto& a : alerts_) {
-    if (a.id == id) return a;
-  }
-  return std::nullopt;
+  const auto found = by_id_.find(id);
+  if (found == by_id_.end()) return std::nullopt;
+  return alerts_[found->second];
 }
 
 std::vector<FakeOpsgenie::Alert> FakeOpsgenie::alerts() const {
@@ -230,24 +240,32 @@ std::vector<FakeOpsgenie::RequestOutcome> FakeOpsgenie::request_outcomes() const
 
 std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert_with_alias(const std::string& alias) const {
   std::lock_guard lock(mu_);
-  for (const auto& a : alerts_)
-    if (a.alias == alias) return a;
-  return std::nullopt;
+  const auto [first, last] = by_alias_.equal_range(alias);
+  std::optional<std::size_t> earliest;
+  for (auto it = first; it != last; ++it) earliest = std::min(earliest.value_or(it->second), it->second);
+  if (!earliest) return std::nullopt;
+  return alerts_[*earliest];
+}
+
+// The earliest open alert with that alias, else the earliest with it.
+const FakeOpsgenie::Alert* FakeOpsgenie::find_alias_const(const std::string& alias) const {
+  const auto [first, last] = by_alias_.equal_range(alias);
+  std::optional<std::size_t> open, any;
+  for (auto it = first; it != last; ++it) {
+    any = std::min(any.value_or(it->second), it->second);
+    if (alerts_[it->second].status == "open") open = std::min(open.value_or(it->second), it->second);
+  }
+  if (open) return &alerts_[*open];
+  return any ? &alerts_[*any] : nullptr;
 }
 
 FakeOpsgenie::Alert* FakeOpsgenie::find_alias(const std::string& alias) {
-  for (auto& a : alerts_)
-    if (a.alias == alias && a.status == "open") return &a;
-  for (auto& a : alerts_)
-    if (a.alias == alias) return &a;
-  return nullptr;
+  return const_cast<Alert*>(find_alias_const(alias));
 }
 
 FakeOpsgenie::Alert* FakeOpsgenie::find(const std::string& id) {
-  for (auto& a : alerts_) {
-    if (a.id == id) return &a;
-  }
-  return nullptr;
+  const auto found = by_id_.find(id);
+  return found == by_id_.end() ? nullptr : &alerts_[found->second];
 }
 
 // POST /_fake/alerts {"id": "...", "message": "..."}: an open alert with that id (and alias).
@@ -538,17 +556,17 @@ Response FakeOpsgenie::create(const RecordedRequest& request) {
   }
   const std::string id = random_uuid();
   const std::string now = iso8601_now();
-  alerts_.push_back({.id = id,
-                     .message = *message,
-                     .alias = alias && !alias->empty() ? *alias : id,
-                     .description = description.value_or(""),
-                     .priority = priority.value_or("P3"),
-                     .tags = std::move(tags),
-                     .responders = std::move(responders),
-                     .source = source.value_or(""),
-                     .created_at = now,
-                     .updated_at = now,
-                     .created_at_ms = unix_ms()});
+  add({.id = id,
+       .message = *message,
+       .alias = alias && !alias->empty() ? *alias : id,
+       .description = description.value_or(""),
+       .priority = priority.value_or("P3"),
+       .tags = std::move(tags),
+       .responders = std::move(responders),
+       .source = source.value_or(""),
+       .created_at = now,
+       .updated_at = now,
+       .created_at_ms = unix_ms()});
   outcome.alert_id = id;
   outcome.success = true;
   outcome.status = "Created alert";

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fakes/fake_vendor.h"
@@ -128,11 +129,16 @@ class FakeOpsgenie final : public FakeVendor {
   bool take_failure(RequestOutcome& outcome);
   Alert* find(const std::string& id);
   Alert* find_alias(const std::string& alias);
+  const Alert* find_alias_const(const std::string& alias) const;
+  void add(Alert alert);  // appends to alerts_ and its indexes
 
   const Options options_;
   std::vector<Options::Integration> added_integrations_;  // guarded by mu_
   mutable std::mutex mu_;
-  std::vector<Alert> alerts_;                         // guarded by mu_; in creation order
+  std::vector<Alert> alerts_;  // guarded by mu_; in creation order
+  // Indexes into alerts_, as Opsgenie finds an alert by id or alias without a walk. Guarded by mu_.
+  std::unordered_map<std::string, std::size_t> by_id_;
+  std::unordered_multimap<std::string, std::size_t> by_alias_;
   std::vector<RequestOutcome> outcomes_;              // guarded by mu_
   std::map<std::string, std::size_t> outcome_by_id_;  // guarded by mu_; request id -> index in outcomes_
   std::string integration_id_;                        // the API integration the fake's key belongs to

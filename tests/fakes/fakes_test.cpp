@@ -533,6 +533,30 @@ TEST(FakeOpsgenie, IdAndAliasIdentifiersAreSupportedTinyIsNot) {
   EXPECT_TRUE(og.alert("a1")->acknowledged);
 }
 
+// The fake finds alerts through indexes (as Opsgenie does, at any count); what it finds must not change:
+// by alias, the open alert before a closed one, else the earliest; after a rename, by the new id only.
+TEST(FakeOpsgenie, AliasesFindTheOpenAlertFirstAndARenamedAlertAnswersToItsNewId) {
+  FakeOpsgenie og(FakeOpsgenie::Options{.request_status_pending_polls = 0});
+  og.add_alert("x1", "first", "shared");
+  og.change_alert("x1", "Close", "someone");
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts", R"({"message":"second","alias":"shared"})").status, 202);
+  ASSERT_EQ(og.alerts().size(), 2u) << "a closed alert's alias does not fold a create";
+  const std::string second = og.alerts().back().id;
+  EXPECT_EQ(og.alert_with_alias("shared")->id, "x1") << "the earliest with that alias";
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts", R"({"message":"third","alias":"shared"})").status, 202);
+  EXPECT_EQ(og.alerts().size(), 2u) << "folded into the open one";
+  EXPECT_EQ(og_call(og, "POST", "/v2/alerts/shared/acknowledge?identifierType=alias").status, 202);
+  EXPECT_TRUE(og.alert(second)->acknowledged) << "an action by alias reaches the open alert";
+  EXPECT_FALSE(og.alert("x1")->acknowledged);
+
+  og.rename_alert(second, "renamed");
+  EXPECT_FALSE(og.alert(second));
+  ASSERT_TRUE(og.alert("renamed"));
+  EXPECT_EQ(og.alert("renamed")->message, "second");
+  EXPECT_EQ(og_call(og, "GET", "/v2/alerts/renamed").status, 200);
+  EXPECT_EQ(og_call(og, "GET", "/v2/alerts/" + second).status, 404);
+}
+
 TEST(FakeOpsgenie, ACreateIsNamedByItsRequestAndAnOpenAliasFoldsARepeat) {
   FakeOpsgenie og(FakeOpsgenie::Options{.request_status_pending_polls = 0});
   const auto body = R"({"message":"m","alias":"pd-Q1","priority":"P2","tags":["t"],)"
