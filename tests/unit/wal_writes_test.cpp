@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -42,6 +43,45 @@ class WalWrites : public ::testing::Test {
     auto stmt = db.prepare(sql);
     if (stmt.step() != SQLITE_ROW) return -1;
     return stmt.column_int(0);
+  }
+
+  // Runs `body` in a child process and returns its exit code (-1 if it did not exit). What `body` returns
+  // is the code, after its locals close; to leave its files as a kill would, it calls _exit itself.
+  static int in_child(const std::function<int()>& body) {
+    const pid_t child = ::fork();
+    if (child < 0) return -1;
+    if (child == 0) ::_exit(body());
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+  }
+
+  // In a child: the store opened as the journal opens it, with `pragma` run; the child exits with `code` if
+  // either fails.
+  Db child_db(const char* pragma, int code) const {
+    auto opened = Db::open(path(), false);
+    if (!opened.ok()) ::_exit(code);
+    Db db = std::move(*opened);
+    if (!db.configure("NORMAL", 5000).ok() || !db.exec(pragma).ok()) ::_exit(code);
+    return db;
+  }
+
+  // Inserts `n` rows keyed by key(i); false at the first that fails.
+  static bool insert_rows(Statement& insert, int n, const std::function<std::string(int)>& key) {
+    for (int i = 0; i < n; ++i) {
+      const std::string k = key(i);
+      insert.bind(1, std::string_view(k));
+      const int rc = insert.step();
+      insert.reset();
+      if (rc != SQLITE_DONE) return false;
+    }
+    return true;
+  }
+
+  static std::string integrity(Db& db) {
+    auto check = db.prepare("PRAGMA integrity_check");
+    if (check.step() != SQLITE_ROW) return "no answer";
+    return check.column_text(0).value_or("");
   }
 
   // `groups` commits of `rows` rows each, keyed at random so index pages split and scatter.
@@ -110,9 +150,7 @@ TEST_F(WalWrites, ACommitsFramesGoOutInOneWriteAndAReaderSeesEveryCommitWhole) {
   EXPECT_LT(made * 8, asked) << "asked " << asked << ", made " << made;
   EXPECT_EQ(after.late - before.late, 0u)
       << "each commit's frames were written by the write that completed it";
-  auto check = writer.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(writer), "ok");
 }
 
 // A process killed in the middle of a transaction too big for its cache (so SQLite spills pages to the WAL
@@ -123,46 +161,28 @@ TEST_F(WalWrites, AProcessKilledMidTransactionLeavesEveryEarlierCommitAndNothing
     Db db = open(path());
     ASSERT_TRUE(db.exec(kTable).ok());
   }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    Db db = open(path(), /*create=*/false);
-    if (!db.exec("PRAGMA cache_size=20").ok()) ::_exit(2);
+  const int code = in_child([&]() -> int {
+    Db db = child_db("PRAGMA cache_size=20", 2);
     std::mt19937_64 random(5);
     auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
     for (int g = 0; g < 10; ++g) {
-      if (!db.exec("BEGIN").ok()) ::_exit(3);
-      for (int i = 0; i < 100; ++i) {
-        const std::string key = std::to_string(random());
-        insert.bind(1, std::string_view(key));
-        if (insert.step() != SQLITE_DONE) ::_exit(4);
-        insert.reset();
-      }
-      if (!db.exec("COMMIT").ok()) ::_exit(5);
+      if (!db.exec("BEGIN").ok()) return 3;
+      if (!insert_rows(insert, 100, [&](int) { return std::to_string(random()); })) return 4;
+      if (!db.exec("COMMIT").ok()) return 5;
     }
-    if (!db.exec("BEGIN").ok()) ::_exit(6);
-    for (int i = 0; i < 5000; ++i) {
-      const std::string key = "unfinished " + std::to_string(random());
-      insert.bind(1, std::string_view(key));
-      if (insert.step() != SQLITE_DONE) ::_exit(7);
-      insert.reset();
-    }
+    if (!db.exec("BEGIN").ok()) return 6;
+    if (!insert_rows(insert, 5000, [&](int) { return "unfinished " + std::to_string(random()); })) return 7;
     auto seen = db.prepare("SELECT COUNT(*) FROM t");  // reads spilled pages back from the WAL
-    if (seen.step() != SQLITE_ROW || seen.column_int(0) != 6000) ::_exit(8);
+    if (seen.step() != SQLITE_ROW || seen.column_int(0) != 6000) return 8;
     ::_exit(0);  // no commit, no close: like kill -9 here
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+  });
+  ASSERT_EQ(code, 0) << "the child's step that failed";
   EXPECT_GT(std::filesystem::file_size(path() + "-wal"), 5000u * 300u) << "the big transaction spilled";
 
   Db db = open(path(), /*create=*/false);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1000);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE k LIKE 'unfinished%'"), 0);
-  auto check = db.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(db), "ok");
   commit_groups(db, 3, 100, 9);  // and the store takes commits again
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1300);
 }
@@ -175,41 +195,26 @@ TEST_F(WalWrites, ACommitThatRewroteItsFramesIsWholeAfterAKillRightAfterIt) {
     Db db = open(path());
     ASSERT_TRUE(db.exec(kTable).ok());
   }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto opened = Db::open(path(), false);
-    if (!opened.ok()) ::_exit(2);
-    Db db = std::move(*opened);
-    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA cache_size=10").ok()) ::_exit(3);
+  const int code = in_child([&]() -> int {
+    Db db = child_db("PRAGMA cache_size=10", 3);
     const auto before = wal_writes::counts();
-    if (!db.exec("BEGIN").ok()) ::_exit(4);
+    if (!db.exec("BEGIN").ok()) return 4;
     auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
-    for (int i = 0; i < 3000; ++i) {
-      const std::string key = "k" + std::to_string(i);
-      insert.bind(1, std::string_view(key));
-      if (insert.step() != SQLITE_DONE) ::_exit(5);
-      insert.reset();
-    }
+    if (!insert_rows(insert, 3000, [](int i) { return "k" + std::to_string(i); })) return 5;
     // Every row again: pages spilled before are changed and spilled again.
-    if (!db.exec("UPDATE t SET body = zeroblob(310)").ok()) ::_exit(6);
-    if (!db.exec("COMMIT").ok()) ::_exit(7);
+    if (!db.exec("UPDATE t SET body = zeroblob(310)").ok()) return 6;
+    if (!db.exec("COMMIT").ok()) return 7;
     const auto after = wal_writes::counts();
-    if (after.rewrites == before.rewrites) ::_exit(8);  // SQLite rewrote no frame: not the case under test
-    if (after.late != before.late) ::_exit(9);
+    if (after.rewrites == before.rewrites) return 8;  // SQLite rewrote no frame: not the case under test
+    if (after.late != before.late) return 9;
     ::_exit(0);  // no close: like kill -9 right after the commit
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+  });
+  ASSERT_EQ(code, 0) << "the child's step that failed";
 
   Db db = open(path(), /*create=*/false);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 3000);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE length(body) = 310"), 3000);
-  auto check = db.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(db), "ok");
 }
 
 // With synchronous=FULL and no power-safe overwrite, SQLite pads each commit to a sector with copies of its
@@ -241,9 +246,7 @@ TEST_F(WalWrites, CommitsPaddedToASectorAreFollowedThroughTheSplitFrame) {
   EXPECT_EQ(after.late - before.late, 0u);
   EXPECT_LT(after.made - before.made, after.asked - before.asked);
   EXPECT_EQ(count(made, "SELECT COUNT(*) FROM t"), rows);
-  auto check = made.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(made), "ok");
 }
 
 // A gathered write that fails (here at the file-size limit, as at a full disk) fails the transaction that
@@ -257,55 +260,36 @@ TEST_F(WalWrites, AWriteThatFailsFailsItsTransactionAndTheNextCommitIsWhole) {
     ASSERT_TRUE(db.exec("INSERT INTO t (k, body) VALUES ('first', zeroblob(10))").ok());
   }
   constexpr int kRows = 500;  // about 200 KiB of frames per transaction
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto opened = Db::open(path(), false);
-    if (!opened.ok()) ::_exit(200);
-    Db db = std::move(*opened);
-    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA wal_autocheckpoint=0").ok()) ::_exit(201);
+  const int code = in_child([&]() -> int {
+    Db db = child_db("PRAGMA wal_autocheckpoint=0", 201);
     std::signal(SIGXFSZ, SIG_IGN);
     const auto room = std::filesystem::file_size(path() + "-wal") + (600 << 10);
     const rlimit limited{room, RLIM_INFINITY};
-    if (::setrlimit(RLIMIT_FSIZE, &limited) != 0) ::_exit(202);
+    if (::setrlimit(RLIMIT_FSIZE, &limited) != 0) return 202;
     std::mt19937_64 random(8);
     auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
     auto group = [&] {
       if (!db.exec("BEGIN").ok()) return false;
-      for (int i = 0; i < kRows; ++i) {
-        const std::string key = std::to_string(random());
-        insert.bind(1, std::string_view(key));
-        const int rc = insert.step();
-        insert.reset();
-        if (rc != SQLITE_DONE) {
-          (void)db.exec("ROLLBACK");
-          return false;
-        }
-      }
-      if (db.exec("COMMIT").ok()) return true;
+      if (insert_rows(insert, kRows, [&](int) { return std::to_string(random()); }) && db.exec("COMMIT").ok())
+        return true;
       (void)db.exec("ROLLBACK");
       return false;
     };
     int committed = 0;
     while (committed < 50 && group()) ++committed;
-    if (committed == 50) ::_exit(250);  // the limit was never reached
+    if (committed == 50) return 250;  // the limit was never reached
     const rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-    if (::setrlimit(RLIMIT_FSIZE, &unlimited) != 0) ::_exit(203);
-    if (!group()) ::_exit(204);
-    ::_exit(committed + 1);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  const int committed = WEXITSTATUS(status);
+    if (::setrlimit(RLIMIT_FSIZE, &unlimited) != 0) return 203;
+    if (!group()) return 204;
+    return committed + 1;
+  });
+  const int committed = code;
   ASSERT_LT(committed, 50) << "the child's step that failed: " << committed;
   EXPECT_GE(committed, 2) << "at least one commit before the failure, and the one after it";
 
   Db db = open(path(), /*create=*/false);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 1 + committed * kRows);
-  auto check = db.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(db), "ok");
 }
 
 // A transaction on a log that restarts (a checkpoint copied it all and truncated it) spills pages, rolls
@@ -317,46 +301,28 @@ TEST_F(WalWrites, ASavepointRolledBackAfterASpillLeavesTheRestWholeOnARestartedL
     ASSERT_TRUE(db.exec(kTable).ok());
     commit_groups(db, 5, 100, 4);
   }
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    auto opened = Db::open(path(), false);
-    if (!opened.ok()) ::_exit(2);
-    Db db = std::move(*opened);
-    if (!db.configure("NORMAL", 5000).ok() || !db.exec("PRAGMA cache_size=10").ok()) ::_exit(3);
-    if (!db.exec("PRAGMA wal_checkpoint(TRUNCATE)").ok()) ::_exit(4);
-    if (std::filesystem::file_size(path() + "-wal") != 0) ::_exit(5);
+  const int code = in_child([&]() -> int {
+    Db db = child_db("PRAGMA cache_size=10", 3);
+    if (!db.exec("PRAGMA wal_checkpoint(TRUNCATE)").ok()) return 4;
+    if (std::filesystem::file_size(path() + "-wal") != 0) return 5;
     const auto before = wal_writes::counts();
     auto insert = db.prepare("INSERT INTO t (k, body) VALUES (?1, zeroblob(300))");
     auto rows = [&](const std::string& prefix, int n) {
-      for (int i = 0; i < n; ++i) {
-        const std::string key = prefix + std::to_string(i);
-        insert.bind(1, std::string_view(key));
-        if (insert.step() != SQLITE_DONE) ::_exit(6);
-        insert.reset();
-      }
+      return insert_rows(insert, n, [&](int i) { return prefix + std::to_string(i); });
     };
-    if (!db.exec("BEGIN").ok()) ::_exit(7);
-    rows("kept ", 1000);
-    if (!db.exec("SAVEPOINT s").ok()) ::_exit(8);
-    rows("dropped ", 2000);
-    if (!db.exec("ROLLBACK TO s").ok() || !db.exec("RELEASE s").ok()) ::_exit(9);
-    rows("after ", 500);
-    if (!db.exec("COMMIT").ok()) ::_exit(10);
-    if (wal_writes::counts().late != before.late) ::_exit(11);
+    if (!db.exec("BEGIN").ok() || !rows("kept ", 1000)) return 7;
+    if (!db.exec("SAVEPOINT s").ok() || !rows("dropped ", 2000)) return 8;
+    if (!db.exec("ROLLBACK TO s").ok() || !db.exec("RELEASE s").ok()) return 9;
+    if (!rows("after ", 500) || !db.exec("COMMIT").ok()) return 10;
+    if (wal_writes::counts().late != before.late) return 11;
     ::_exit(0);  // no close: like kill -9 right after the commit
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child's step that failed";
+  });
+  ASSERT_EQ(code, 0) << "the child's step that failed";
 
   Db db = open(path(), /*create=*/false);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 500 + 1000 + 500);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE k LIKE 'dropped%'"), 0);
-  auto check = db.prepare("PRAGMA integrity_check");
-  ASSERT_EQ(check.step(), SQLITE_ROW);
-  EXPECT_EQ(check.column_text(0).value_or(""), "ok");
+  EXPECT_EQ(integrity(db), "ok");
 }
 
 }  // namespace
