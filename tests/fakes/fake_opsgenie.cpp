@@ -240,27 +240,25 @@ std::vector<FakeOpsgenie::RequestOutcome> FakeOpsgenie::request_outcomes() const
 
 std::optional<FakeOpsgenie::Alert> FakeOpsgenie::alert_with_alias(const std::string& alias) const {
   std::lock_guard lock(mu_);
+  const auto index = earliest_with_alias(alias, /*open_only=*/false);
+  if (!index) return std::nullopt;
+  return alerts_[*index];
+}
+
+std::optional<std::size_t> FakeOpsgenie::earliest_with_alias(const std::string& alias, bool open_only) const {
   const auto [first, last] = by_alias_.equal_range(alias);
   std::optional<std::size_t> earliest;
-  for (auto it = first; it != last; ++it) earliest = std::min(earliest.value_or(it->second), it->second);
-  if (!earliest) return std::nullopt;
-  return alerts_[*earliest];
+  for (auto it = first; it != last; ++it)
+    if (!open_only || alerts_[it->second].status == "open")
+      earliest = std::min(earliest.value_or(it->second), it->second);
+  return earliest;
 }
 
 // The earliest open alert with that alias, else the earliest with it.
-const FakeOpsgenie::Alert* FakeOpsgenie::find_alias_const(const std::string& alias) const {
-  const auto [first, last] = by_alias_.equal_range(alias);
-  std::optional<std::size_t> open, any;
-  for (auto it = first; it != last; ++it) {
-    any = std::min(any.value_or(it->second), it->second);
-    if (alerts_[it->second].status == "open") open = std::min(open.value_or(it->second), it->second);
-  }
-  if (open) return &alerts_[*open];
-  return any ? &alerts_[*any] : nullptr;
-}
-
 FakeOpsgenie::Alert* FakeOpsgenie::find_alias(const std::string& alias) {
-  return const_cast<Alert*>(find_alias_const(alias));
+  auto index = earliest_with_alias(alias, /*open_only=*/true);
+  if (!index) index = earliest_with_alias(alias, /*open_only=*/false);
+  return index ? &alerts_[*index] : nullptr;
 }
 
 FakeOpsgenie::Alert* FakeOpsgenie::find(const std::string& id) {

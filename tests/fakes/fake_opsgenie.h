@@ -129,7 +129,8 @@ class FakeOpsgenie final : public FakeVendor {
   bool take_failure(RequestOutcome& outcome);
   Alert* find(const std::string& id);
   Alert* find_alias(const std::string& alias);
-  const Alert* find_alias_const(const std::string& alias) const;
+  // Index in alerts_ of the earliest alert with that alias (open ones only, if asked).
+  std::optional<std::size_t> earliest_with_alias(const std::string& alias, bool open_only) const;
   void add(Alert alert);  // appends to alerts_ and its indexes
 
   const Options options_;

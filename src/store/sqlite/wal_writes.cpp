@@ -311,7 +311,6 @@ int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out
   f->inner->pMethods = nullptr;
   f->name = name;
   f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
-  f->failed = SQLITE_OK;
   const int rc = g_inner->xOpen(g_inner, name, f->inner, flags, out_flags);
   // SQLite closes a file whose methods are set even when opening it failed: only then are ours set.
   if (const sqlite3_io_methods* inner = f->inner->pMethods) {
