@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <string>
@@ -99,6 +100,24 @@ class WalWrites : public ::testing::Test {
       const Status committed = db.exec("COMMIT");
       ASSERT_TRUE(committed.ok()) << committed.message();
     }
+  }
+
+  // The WAL header's checkpoint sequence number (bytes 12-15, big-endian): one more each time the log
+  // restarts from its start.
+  std::uint32_t log_sequence() const {
+    std::ifstream wal(path() + "-wal", std::ios::binary);
+    unsigned char header[16] = {};
+    if (!wal.read(reinterpret_cast<char*>(header), sizeof header)) return 0;
+    return (std::uint32_t{header[12]} << 24) | (std::uint32_t{header[13]} << 16) |
+           (std::uint32_t{header[14]} << 8) | header[15];
+  }
+
+  // Copies the whole log into the database file; the next write transaction then restarts the log.
+  static void checkpoint_all(Db& db) {
+    auto checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+    ASSERT_EQ(checkpoint.step(), SQLITE_ROW);
+    ASSERT_EQ(checkpoint.column_int(0), 0) << "busy";
+    ASSERT_EQ(checkpoint.column_int(1), checkpoint.column_int(2)) << "frames left behind";
   }
 
   std::filesystem::path dir_;
@@ -322,6 +341,43 @@ TEST_F(WalWrites, ASavepointRolledBackAfterASpillLeavesTheRestWholeOnARestartedL
   Db db = open(path(), /*create=*/false);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t"), 500 + 1000 + 500);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM t WHERE k LIKE 'dropped%'"), 0);
+  EXPECT_EQ(integrity(db), "ok");
+}
+
+TEST_F(WalWrites, ALogRestartedAtSynchronousOffHasItsHeaderSyncedBeforeItsFrames) {
+  // At synchronous=OFF SQLite restarts the log without syncing its new header; the journal commits at OFF
+  // (its own thread syncs the log before answering). The layer syncs the header before the first frame
+  // after it, as SQLite does at NORMAL and FULL.
+  Db db = open(path());
+  ASSERT_TRUE(wal_writes::install());
+  ASSERT_TRUE(db.exec(kTable).ok());
+  ASSERT_TRUE(db.exec("PRAGMA wal_autocheckpoint=0").ok());
+  ASSERT_TRUE(db.exec("PRAGMA synchronous=OFF").ok());
+  commit_groups(db, 3, 50, 1);
+  checkpoint_all(db);
+  const std::uint32_t sequence = log_sequence();
+
+  auto before = wal_writes::counts();
+  commit_groups(db, 1, 50, 2);
+  auto after = wal_writes::counts();
+  ASSERT_EQ(log_sequence(), sequence + 1) << "the commit should have restarted the log";
+  EXPECT_EQ(after.header_syncs - before.header_syncs, 1u);
+
+  // A commit that appends to the log writes no header, and syncs nothing.
+  before = wal_writes::counts();
+  commit_groups(db, 2, 50, 3);
+  after = wal_writes::counts();
+  EXPECT_EQ(log_sequence(), sequence + 1);
+  EXPECT_EQ(after.header_syncs - before.header_syncs, 0u);
+
+  // Above OFF SQLite syncs the new header itself, right after writing it: the layer adds no sync of its own.
+  ASSERT_TRUE(db.exec("PRAGMA synchronous=NORMAL").ok());
+  checkpoint_all(db);
+  before = wal_writes::counts();
+  commit_groups(db, 1, 50, 4);
+  after = wal_writes::counts();
+  ASSERT_EQ(log_sequence(), sequence + 2);
+  EXPECT_EQ(after.header_syncs - before.header_syncs, 0u);
   EXPECT_EQ(integrity(db), "ok");
 }
 

@@ -70,7 +70,6 @@ int SqliteDatabase::on_wal_commit(void* self, sqlite3* db, const char*, int page
   if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highest, /*reset=*/1) == SQLITE_OK)
     database->frames_per_commit_ += (written - database->frames_per_commit_) / kCommitsAveraged;
   database->wal_pages_ = pages;
-  database->restart_may_follow_ = false;
   database->checkpoint_when_due();
   return SQLITE_OK;
 }
@@ -140,11 +139,8 @@ void SqliteDatabase::run_checkpointer(Db connection) {
       checkpoint_due_ = false;
       checkpoint_due_at_.reset();
     }
-    // Taken under mu_, so no transaction that began before it is still open (the connection's transactions
-    // hold mu_ throughout) and every one that begins while the copy runs sees it and commits at FULL.
     {
       std::lock_guard lock(mu_);
-      background_running_ = true;
       background_started_ = std::chrono::steady_clock::now();
     }
     int copied = 0;
@@ -152,8 +148,6 @@ void SqliteDatabase::run_checkpointer(Db connection) {
         sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     ++background_checkpoints_;
     std::lock_guard lock(mu_);
-    background_running_ = false;
-    restart_may_follow_ = true;
     if (rc == SQLITE_OK) backfilled_ = copied;
   }
 }
@@ -164,7 +158,6 @@ void SqliteDatabase::checkpoint() {
   sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   ++checkpoints_;
   wal_pages_ = 0;
-  restart_may_follow_ = true;
 }
 
 Status SqliteDatabase::set_synchronous(Durability durability) {
@@ -279,10 +272,8 @@ Status SqliteDatabase::Session::run(Sql which, const std::function<void(Statemen
 
 Status SqliteDatabase::Session::transaction(Durability durability, const std::function<Status()>& body) {
   Db& connection = db();
-  // The commit after a checkpoint, or during a background one, may restart the WAL from its start: that one
-  // syncs its header.
-  if (durability == Durability::kWritten && (database_.restart_may_follow_ || database_.background_running_))
-    durability = Durability::kFull;
+  // A commit at kWritten that restarts the WAL from its start needs its new header synced before its frames:
+  // the file layer does it (wal_writes.h).
   if (auto s = database_.set_synchronous(durability); !s.ok()) return s;
   if (auto s = connection.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   Status result = body();

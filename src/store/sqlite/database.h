@@ -22,10 +22,10 @@
 //  - inline otherwise (a daemon whose background connection could not open, tests), in the next commit at
 //    NORMAL or FULL, or right after a kWritten transaction, back at FULL;
 //  - never, for operator commands (SqliteOptions::checkpoint): a daemon beside them owns the WAL.
-// The commit that may restart the WAL — the first after a checkpoint, and any while a background one runs —
-// runs at FULL whatever it asked for, so the new WAL header is on disk before any frame written after it (an
-// unsynced restart can, after a power cut, replay a stale prefix of the old log over newer pages). The
-// connection is at OFF only inside a kWritten transaction.
+// A commit that restarts the WAL from its start has its new header on disk before any frame written after
+// it, at OFF too: the file layer syncs it (wal_writes.h; an unsynced restart can, after a power cut, replay a
+// stale prefix of the old log over newer pages). The connection is at OFF only inside a kWritten
+// transaction.
 #pragma once
 
 #include <sys/types.h>
@@ -166,8 +166,6 @@ class SqliteDatabase {
   std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
   int wal_pages_ = 0;                           // guarded by mu_: frames in the WAL after the last commit
-  bool restart_may_follow_ = true;              // guarded by mu_: a checkpoint ran since the last commit
-  bool background_running_ = false;             // guarded by mu_: a background checkpoint is copying
   int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
   std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one began
   double frames_per_commit_ = 0;  // guarded by mu_: WAL frames recent commits wrote, a moving average

@@ -25,6 +25,7 @@ std::atomic<std::uint64_t> g_asked{0};
 std::atomic<std::uint64_t> g_made{0};
 std::atomic<std::uint64_t> g_late{0};
 std::atomic<std::uint64_t> g_rewrites{0};
+std::atomic<std::uint64_t> g_header_syncs{0};
 
 // One open file: ours, then the default layer's right after it (the layout SQLite's own shims use).
 struct File {
@@ -46,6 +47,7 @@ struct File {
   bool awaiting_page;  // until then: a frame's header was written, its page comes next
   bool commit_frame;   // the frame being written is a commit frame
   int failed;          // a write that failed: every use of the file fails with it until the transaction ends
+  bool header_unsynced;  // a WAL file's header was written and not synced since
 };
 
 constexpr int kInnerOffset = (sizeof(File) + 7) & ~7;
@@ -152,11 +154,30 @@ bool completes_commit(File* f, const unsigned char* data, int amount, sqlite3_in
   return (offset + amount - kWalHeaderSize) % frame == 0 && f->commit_frame;
 }
 
+// A new WAL header (the log restarting from its start, or a new log) is on disk before any frame written
+// after it, whatever the connection's synchronous level: SQLite syncs it itself only above OFF.
+int write_header(File* f, const void* data, int amount) {
+  if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
+  const int rc = write_through(f, data, amount, 0);
+  if (rc == SQLITE_OK) f->header_unsynced = true;
+  return rc;
+}
+
+int sync_header(File* f) {
+  if (!f->header_unsynced) return SQLITE_OK;
+  g_header_syncs.fetch_add(1, std::memory_order_relaxed);
+  const int rc = f->inner->pMethods->xSync(f->inner, SQLITE_SYNC_NORMAL);
+  if (rc == SQLITE_OK) f->header_unsynced = false;
+  return rc;
+}
+
 int write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
   File* f = file_of(file);
   if (!f->is_wal) return f->inner->pMethods->xWrite(f->inner, data, amount, offset);
   g_asked.fetch_add(1, std::memory_order_relaxed);
   if (f->failed != SQLITE_OK) return f->failed;
+  if (offset == 0 && amount == kWalHeaderSize) return write_header(f, data, amount);
+  if (const int rc = sync_header(f); rc != SQLITE_OK) return rc;
   const bool linked = f->main != nullptr;
   // Without its database file the layer would not see a commit published: every write as SQLite asked. So
   // too a write below this transaction's appends: a page it changed again, or checksums redone at commit.
@@ -205,7 +226,9 @@ int truncate(sqlite3_file* file, sqlite3_int64 size) {
 
 int sync(sqlite3_file* file, int flags) {
   if (const int rc = write_gathered(file); rc != SQLITE_OK) return rc;
-  return inner_of(file)->pMethods->xSync(inner_of(file), flags);
+  const int rc = inner_of(file)->pMethods->xSync(inner_of(file), flags);
+  if (rc == SQLITE_OK) file_of(file)->header_unsynced = false;
+  return rc;
 }
 
 int file_size(sqlite3_file* file, sqlite3_int64* size) {
@@ -412,7 +435,8 @@ bool install() {
 
 Counts counts() {
   return {g_asked.load(std::memory_order_relaxed), g_made.load(std::memory_order_relaxed),
-          g_late.load(std::memory_order_relaxed), g_rewrites.load(std::memory_order_relaxed)};
+          g_late.load(std::memory_order_relaxed), g_rewrites.load(std::memory_order_relaxed),
+          g_header_syncs.load(std::memory_order_relaxed)};
 }
 
 }  // namespace ogpd::store::wal_writes

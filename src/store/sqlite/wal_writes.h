@@ -18,6 +18,11 @@
 //     the file. Had the layer lost track of a commit frame, it writes them there (counted as late); should
 //     that write fail, the process stops, as SQLite could no longer be told and the commit must not be
 //     acknowledged.
+// A new WAL header (a new log, or the log restarting from its start) is written as SQLite asked and synced
+// before any frame after it is written, unless SQLite syncs it first (it does so itself only above
+// synchronous=OFF): after a power cut, an unsynced restart could replay a stale prefix of the old log over
+// newer pages of the database file. So a connection may commit at OFF whether or not its commit restarts
+// the log.
 // A failed gathered write sticks: every use of the file fails until the transaction ends, so SQLite cannot
 // commit over frames that were never written. When a write transaction ends (SQLite releases the WAL's write
 // lock), what is still gathered was rolled back and is dropped. Unwritten frames at a crash belong to a
@@ -41,13 +46,15 @@ inline constexpr const char* kVfsName = "ogpd-unix";
 bool install();
 
 // Since the process started: WAL writes SQLite asked for; those the layer made; commits whose frames were
-// still gathered when SQLite published them (none, unless the layer lost track of a commit frame); and
-// writes that rewrote what their transaction had written. For tests and diagnostics. Thread-safe.
+// still gathered when SQLite published them (none, unless the layer lost track of a commit frame); writes
+// that rewrote what their transaction had written; and WAL headers the layer synced (SQLite had not). For
+// tests and diagnostics. Thread-safe.
 struct Counts {
   std::uint64_t asked = 0;
   std::uint64_t made = 0;
   std::uint64_t late = 0;
   std::uint64_t rewrites = 0;
+  std::uint64_t header_syncs = 0;
 };
 Counts counts();
 
