@@ -529,6 +529,54 @@ void append_all(Journal& journal, const std::string& prefix, int count, std::siz
   for (auto& answer : answers) ASSERT_EQ(answer.get().outcome, AppendOutcome::kStored);
 }
 
+// Appends `count` events of `body_bytes` each, keeping `window` unanswered at any time: a steady load, so the
+// journal always has a group to commit and one lands during every background checkpoint.
+void append_steadily(Journal& journal, const std::string& prefix, int count, std::size_t body_bytes,
+                     int window) {
+  std::mutex mu;
+  std::condition_variable answered;
+  int in_flight = 0, stored = 0;
+  for (int i = 0; i < count; ++i) {
+    {
+      std::unique_lock lock(mu);
+      answered.wait(lock, [&] { return in_flight < window; });
+      ++in_flight;
+    }
+    Received r = received(prefix + std::to_string(i));
+    r.raw_body = std::string(body_bytes, 'x');
+    journal.append(std::move(r), [&](AppendResult a) {
+      std::lock_guard lock(mu);
+      --in_flight;
+      if (a.outcome == AppendOutcome::kStored) ++stored;
+      answered.notify_all();
+    });
+  }
+  std::unique_lock lock(mu);
+  answered.wait(lock, [&] { return in_flight == 0; });
+  EXPECT_EQ(stored, count);
+}
+
+TEST(SqliteJournal, AtASteadyLoadTheLogRestartsBehindTheBackgroundInsteadOfOutgrowingIt) {
+  // Only a commit that begins on a wholly copied WAL restarts it, and at a steady load a commit lands during
+  // every background pass. Unless the pass's tail is copied too, the WAL grows to eight times the threshold
+  // and a commit then checkpoints inline, holding the connection through the whole copy.
+  TempDir dir;
+  std::string error;
+  auto store =
+      open_journal(dir.file("s.db"), &error, nullptr,
+                   {.checkpoint_pages = 256, .checkpoint_spacing_ms = 0, .checkpoint_pages_most = 256});
+  ASSERT_TRUE(store) << error;
+  append_steadily(*store, "s", 6000, 3000, 8);  // about 18 MB through the WAL, 4,500 pages of 4 KiB
+  EXPECT_GT(store.database->background_checkpoints(), 4u);
+  EXPECT_GT(store.database->tail_checkpoints(), 0u);
+  EXPECT_GT(store.database->restarts(), 0u);
+  EXPECT_EQ(store.database->checkpoints(), 0u) << "the WAL outgrew the background checkpoints";
+  EXPECT_LT(std::filesystem::file_size(dir.file("s.db") + "-wal"), 2048u * 4096)
+      << "the WAL reached the outrun size";
+  store->stop();
+  EXPECT_EQ(count_rows(dir.file("s.db")), 6000);
+}
+
 TEST(SqliteJournal, TheLogIsCheckpointedInTheBackgroundThoughTheJournalCommitsUnsynced) {
   // Journal commits sync nothing themselves (the syncer does), so SQLite's automatic checkpoint is replaced
   // by the database's: without it the WAL would grow by every event. The journal's database checkpoints on

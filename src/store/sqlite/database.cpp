@@ -69,6 +69,8 @@ int SqliteDatabase::on_wal_commit(void* self, sqlite3* db, const char*, int page
   int written = 0, highest = 0;
   if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highest, /*reset=*/1) == SQLITE_OK)
     database->frames_per_commit_ += (written - database->frames_per_commit_) / kCommitsAveraged;
+  if (pages < database->wal_frames_) ++database->restarts_;
+  database->wal_frames_ = pages;
   database->wal_pages_ = pages;
   database->checkpoint_when_due();
   return SQLITE_OK;
@@ -144,11 +146,25 @@ void SqliteDatabase::run_checkpointer(Db connection) {
       background_started_ = std::chrono::steady_clock::now();
     }
     int copied = 0;
-    const int rc =
+    int rc =
         sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     ++background_checkpoints_;
     std::lock_guard lock(mu_);
-    if (rc == SQLITE_OK) backfilled_ = copied;
+    if (rc != SQLITE_OK) continue;
+    backfilled_ = copied;
+    // Only a transaction that begins on a wholly copied WAL restarts it. At a steady load a commit lands
+    // during every pass, so the WAL would grow until it outran the passes and a commit checkpointed inline,
+    // holding the connection through a long copy; and every sync of a growing WAL file is also one of its
+    // size, which waits on the file system's journal with the database file's sync. So when what landed
+    // meanwhile is a small tail, it is copied now, holding the connection for that short while, and the next
+    // transaction restarts the WAL over the file's own blocks. Not under a burst: the WAL absorbs it.
+    const int tail = wal_pages_ - copied;
+    if (tail > 0 && tail <= restart_tail_most() && frames_per_commit_ < checkpoint_burst_frames_) {
+      rc = sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                     &copied);
+      ++tail_checkpoints_;
+      if (rc == SQLITE_OK) backfilled_ = copied;
+    }
   }
 }
 

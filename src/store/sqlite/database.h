@@ -15,7 +15,11 @@
 //    goes on committing. Under a burst (commits of `checkpoint_burst_frames` WAL frames on average: events
 //    queued behind the sync, committed many at a time), passes start at most every `checkpoint_spacing_ms`
 //    unless the WAL holds `checkpoint_pages_most` new pages: the WAL absorbs the burst, and a page written
-//    many times in it (the last leaf of each table and index, a leaf of a small index) is copied once. Only
+//    many times in it (the last leaf of each table and index, a leaf of a small index) is copied once. The
+//    frames committed during a pass (at a steady load there always are some), if no more than half the
+//    threshold and not under a burst, are copied right after it holding the connection, so that the next
+//    commit restarts the WAL from its start instead of growing it (BENCHMARKS.md, "A WAL that restarts at a
+//    steady load"). Only
 //    if the WAL outgrows eight times the threshold, or twice `checkpoint_pages_most` if more (a load the
 //    background cannot catch up with) does the next commit at NORMAL or FULL checkpoint inline, holding the
 //    connection;
@@ -138,10 +142,13 @@ class SqliteDatabase {
   // Moves checkpoints to a thread with its own connection to the file (see above). Call once, before the
   // connection is shared; the thread stops with the database.
   Status checkpoint_in_background();
-  // Checkpoints run so far, inline (holding the connection) and in the background (for tests and
-  // diagnostics).
+  // Checkpoints run so far: inline (holding the connection); in the background; of a background pass's
+  // tail, holding the connection (see above); and restarts of the WAL the connection's commits made. For
+  // tests and diagnostics.
   std::uint64_t checkpoints() const { return checkpoints_; }
   std::uint64_t background_checkpoints() const { return background_checkpoints_; }
+  std::uint64_t tail_checkpoints() const { return tail_checkpoints_; }
+  std::uint64_t restarts() const { return restarts_; }
 
   // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
   // would take writes into an unlinked inode, lost at the next start.
@@ -160,17 +167,23 @@ class SqliteDatabase {
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
   void checkpoint_when_due();                     // under mu_; checkpoints inline only at NORMAL or FULL
   void run_checkpointer(Db connection);
+  // A background pass's tail this size or less is copied holding the connection, so the WAL restarts.
+  int restart_tail_most() const { return std::max(checkpoint_pages_ / 2, 1); }
 
   std::mutex mu_;
   Db db_;                                                                    // guarded by mu_
   std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
-  int wal_pages_ = 0;                           // guarded by mu_: frames in the WAL after the last commit
-  int backfilled_ = 0;                          // guarded by mu_: WAL pages the last background one copied
+  int wal_pages_ =
+      0;  // guarded by mu_: frames in the WAL after the last commit (0 after an inline checkpoint)
+  int wal_frames_ = 0;  // guarded by mu_: frames in the WAL after the last commit
+  int backfilled_ = 0;  // guarded by mu_: WAL pages the last background one copied
   std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one began
   double frames_per_commit_ = 0;  // guarded by mu_: WAL frames recent commits wrote, a moving average
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> background_checkpoints_{0};
+  std::atomic<std::uint64_t> tail_checkpoints_{0};
+  std::atomic<std::uint64_t> restarts_{0};  // written under mu_
   std::mutex checkpointer_mu_;
   std::condition_variable checkpointer_wake_;
   bool checkpoint_due_ = false;  // guarded by checkpointer_mu_
