@@ -344,7 +344,7 @@ TEST_F(WalWrites, ASavepointRolledBackAfterASpillLeavesTheRestWholeOnARestartedL
   EXPECT_EQ(integrity(db), "ok");
 }
 
-TEST_F(WalWrites, ALogRestartedAtSynchronousOffHasItsHeaderSyncedBeforeItsFrames) {
+TEST_F(WalWrites, ALogRestartedAtSynchronousOffHasItsNewHeaderSyncedByTheLayer) {
   // At synchronous=OFF SQLite restarts the log without syncing its new header; the journal commits at OFF
   // (its own thread syncs the log before answering). The layer syncs the header before the first frame
   // after it, as SQLite does at NORMAL and FULL.

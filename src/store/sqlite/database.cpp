@@ -32,6 +32,15 @@ constexpr const char* synchronous_pragma(Durability durability) {
   return "PRAGMA synchronous=FULL";
 }
 
+// fdatasync of the database file, through the checkpointer's own connection's handle to it.
+int sync_database_file(Db& connection) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(connection.handle(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+      file == nullptr || file->pMethods == nullptr)
+    return SQLITE_ERROR;
+  return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
 }  // namespace
 
 SqliteDatabase::SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
@@ -69,8 +78,6 @@ int SqliteDatabase::on_wal_commit(void* self, sqlite3* db, const char*, int page
   int written = 0, highest = 0;
   if (sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &written, &highest, /*reset=*/1) == SQLITE_OK)
     database->frames_per_commit_ += (written - database->frames_per_commit_) / kCommitsAveraged;
-  if (pages < database->wal_frames_) ++database->restarts_;
-  database->wal_frames_ = pages;
   database->wal_pages_ = pages;
   database->checkpoint_when_due();
   return SQLITE_OK;
@@ -149,21 +156,36 @@ void SqliteDatabase::run_checkpointer(Db connection) {
     int rc =
         sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
     ++background_checkpoints_;
-    std::lock_guard lock(mu_);
-    if (rc != SQLITE_OK) continue;
-    backfilled_ = copied;
-    // Only a transaction that begins on a wholly copied WAL restarts it. At a steady load a commit lands
-    // during every pass, so the WAL would grow until it outran the passes and a commit checkpointed inline,
-    // holding the connection through a long copy; and every sync of a growing WAL file is also one of its
-    // size, which waits on the file system's journal with the database file's sync. So when what landed
-    // meanwhile is a small tail, it is copied now, holding the connection for that short while, and the next
-    // transaction restarts the WAL over the file's own blocks. Not under a burst: the WAL absorbs it.
-    const int tail = wal_pages_ - copied;
-    if (tail > 0 && tail <= restart_tail_most() && frames_per_commit_ < checkpoint_burst_frames_) {
+    // Only a transaction that begins on a wholly copied WAL restarts it, and only a pass that copies the
+    // whole WAL syncs the database file. At a steady load a commit lands during every pass, so neither
+    // happens: the WAL grows until it outruns the passes and a commit checkpoints inline, holding the
+    // connection through a copy and a sync of every page copied since; and every sync of a growing WAL file
+    // also changes its size, which waits on the file system's journal together with the database file's sync.
+    // So when what landed meanwhile is a small tail (not under a burst: the WAL absorbs it), the database
+    // file is synced here, not holding the connection, and then the tail is copied holding it: a short copy
+    // and a sync of the tail's pages. The next transaction restarts the WAL over the file's own blocks.
+    bool tail_due = false;
+    {
+      std::lock_guard lock(mu_);
+      if (rc == SQLITE_OK) backfilled_ = copied;
+      const int tail = wal_pages_ - copied;
+      tail_due = rc == SQLITE_OK && tail > 0 && tail <= restart_tail_most() &&
+                 frames_per_commit_ < checkpoint_burst_frames_;
+    }
+    if (tail_due && sync_database_file(connection) == SQLITE_OK) {
+      std::lock_guard lock(mu_);
       rc = sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                      &copied);
-      ++tail_checkpoints_;
-      if (rc == SQLITE_OK) backfilled_ = copied;
+      if (rc == SQLITE_OK) {
+        ++tail_checkpoints_;
+        backfilled_ = copied;
+      }
+    }
+    // Commits during the pass asked for the next one, as what it copied was not counted yet.
+    std::lock_guard lock(mu_);
+    if (wal_pages_ - backfilled_ < checkpoint_pages_) {
+      std::lock_guard due(checkpointer_mu_);
+      checkpoint_due_ = false;
     }
   }
 }

@@ -11,18 +11,18 @@
 // nothing, and SQLite's checkpoint at that level would copy unsynced pages into the database file and then
 // restart the WAL unsynced. Once the WAL holds `checkpoint_pages` new pages, a PASSIVE checkpoint runs:
 //  - in the background, once checkpoint_in_background() started it (the daemon's journal does): a thread
-//    with its own connection copies the WAL into the database file and syncs both, while the connection
-//    goes on committing. Under a burst (commits of `checkpoint_burst_frames` WAL frames on average: events
-//    queued behind the sync, committed many at a time), passes start at most every `checkpoint_spacing_ms`
-//    unless the WAL holds `checkpoint_pages_most` new pages: the WAL absorbs the burst, and a page written
-//    many times in it (the last leaf of each table and index, a leaf of a small index) is copied once. The
-//    frames committed during a pass (at a steady load there always are some), if no more than half the
-//    threshold and not under a burst, are copied right after it holding the connection, so that the next
-//    commit restarts the WAL from its start instead of growing it (BENCHMARKS.md, "A WAL that restarts at a
-//    steady load"). Only
-//    if the WAL outgrows eight times the threshold, or twice `checkpoint_pages_most` if more (a load the
-//    background cannot catch up with) does the next commit at NORMAL or FULL checkpoint inline, holding the
-//    connection;
+//    with its own connection syncs the WAL and copies it into the database file, while the connection goes
+//    on committing (SQLite syncs the database file only after a pass that copied the whole WAL). Under a
+//    burst (commits of `checkpoint_burst_frames` WAL frames on average: events queued behind the sync,
+//    committed many at a time), passes start at most every `checkpoint_spacing_ms` unless the WAL holds
+//    `checkpoint_pages_most` new pages: the WAL absorbs the burst, and a page written many times in it (the
+//    last leaf of each table and index, a leaf of a small index) is copied once. Otherwise, the frames
+//    committed during a pass (at a steady load there always are some), if no more than half the threshold,
+//    are copied right after it: the thread syncs the database file, then copies them and syncs again holding
+//    the connection, so the next commit restarts the WAL from its start instead of growing it (BENCHMARKS.md,
+//    "A WAL that restarts at a steady load"). Only if the WAL outgrows eight times the threshold, or twice
+//    `checkpoint_pages_most` if more (a load the background cannot catch up with), does the next commit at
+//    NORMAL or FULL checkpoint inline, holding the connection;
 //  - inline otherwise (a daemon whose background connection could not open, tests), in the next commit at
 //    NORMAL or FULL, or right after a kWritten transaction, back at FULL;
 //  - never, for operator commands (SqliteOptions::checkpoint): a daemon beside them owns the WAL.
@@ -56,10 +56,9 @@ namespace ogpd::store {
 struct SqliteOptions {
   // false for operator commands: a store that does not exist is an error, not a new empty file.
   bool create = true;
-  // false for operator commands: their commits never checkpoint. A daemon running beside them decides alone
-  // when its WAL may restart (see above); a checkpoint of the whole log by another process would let the
-  // daemon's next unsynced commit restart it without syncing its header. (The last connection to close a
-  // store checkpoints it, synced, as SQLite always does.)
+  // false for operator commands: their commits never checkpoint. A daemon running beside them owns its WAL
+  // and paces its checkpoints (see above). (The last connection to close a store checkpoints it, synced, as
+  // SQLite always does.)
   bool checkpoint = true;
   // A webhook sender waits for our answer (PagerDuty gives up after 5 s): a lock held longer than this by
   // another process is reported as unavailable so the sender retries, rather than answered late.
@@ -142,13 +141,11 @@ class SqliteDatabase {
   // Moves checkpoints to a thread with its own connection to the file (see above). Call once, before the
   // connection is shared; the thread stops with the database.
   Status checkpoint_in_background();
-  // Checkpoints run so far: inline (holding the connection); in the background; of a background pass's
-  // tail, holding the connection (see above); and restarts of the WAL the connection's commits made. For
-  // tests and diagnostics.
+  // Checkpoints run so far: inline (holding the connection); in the background; and of a background pass's
+  // tail, holding the connection (see above). For tests and diagnostics.
   std::uint64_t checkpoints() const { return checkpoints_; }
   std::uint64_t background_checkpoints() const { return background_checkpoints_; }
   std::uint64_t tail_checkpoints() const { return tail_checkpoints_; }
-  std::uint64_t restarts() const { return restarts_; }
 
   // OK while `path` still names the file that was opened. A file deleted or replaced under a running proxy
   // would take writes into an unlinked inode, lost at the next start.
@@ -175,15 +172,13 @@ class SqliteDatabase {
   std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
   int wal_pages_ =
-      0;  // guarded by mu_: frames in the WAL after the last commit (0 after an inline checkpoint)
-  int wal_frames_ = 0;  // guarded by mu_: frames in the WAL after the last commit
+      0;  // guarded by mu_: frames in the WAL after the last commit; 0 after an inline checkpoint
   int backfilled_ = 0;  // guarded by mu_: WAL pages the last background one copied
   std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one began
   double frames_per_commit_ = 0;  // guarded by mu_: WAL frames recent commits wrote, a moving average
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> background_checkpoints_{0};
   std::atomic<std::uint64_t> tail_checkpoints_{0};
-  std::atomic<std::uint64_t> restarts_{0};  // written under mu_
   std::mutex checkpointer_mu_;
   std::condition_variable checkpointer_wake_;
   bool checkpoint_due_ = false;  // guarded by checkpointer_mu_

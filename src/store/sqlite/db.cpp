@@ -103,7 +103,11 @@ Result<Db> Db::open(const std::string& path, bool create) {
     if (ec) return Status::unavailable("cannot create directory " + parent.string() + ": " + ec.message());
   }
   page_cache::install();  // before anything else uses SQLite
-  const char* vfs = wal_writes::install() ? wal_writes::kVfsName : nullptr;
+  // The file layer syncs a restarted WAL's header at synchronous=OFF, which SQLite's own does not: no store
+  // opens without it.
+  if (!wal_writes::install())
+    return Status::unavailable("cannot open " + path + ": SQLite's file layer could not be registered");
+  const char* vfs = wal_writes::kVfsName;
   sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, vfs);

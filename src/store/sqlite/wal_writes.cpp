@@ -25,6 +25,7 @@ std::atomic<std::uint64_t> g_asked{0};
 std::atomic<std::uint64_t> g_made{0};
 std::atomic<std::uint64_t> g_late{0};
 std::atomic<std::uint64_t> g_rewrites{0};
+std::atomic<std::uint64_t> g_headers{0};
 std::atomic<std::uint64_t> g_header_syncs{0};
 
 // One open file: ours, then the default layer's right after it (the layout SQLite's own shims use).
@@ -157,6 +158,7 @@ bool completes_commit(File* f, const unsigned char* data, int amount, sqlite3_in
 // A new WAL header (the log restarting from its start, or a new log) is on disk before any frame written
 // after it, whatever the connection's synchronous level: SQLite syncs it itself only above OFF.
 int write_header(File* f, const void* data, int amount) {
+  g_headers.fetch_add(1, std::memory_order_relaxed);
   if (const int rc = write_gathered(f); rc != SQLITE_OK) return rc;
   const int rc = write_through(f, data, amount, 0);
   if (rc == SQLITE_OK) f->header_unsynced = true;
@@ -434,9 +436,9 @@ bool install() {
 }
 
 Counts counts() {
-  return {g_asked.load(std::memory_order_relaxed), g_made.load(std::memory_order_relaxed),
-          g_late.load(std::memory_order_relaxed), g_rewrites.load(std::memory_order_relaxed),
-          g_header_syncs.load(std::memory_order_relaxed)};
+  return {g_asked.load(std::memory_order_relaxed),   g_made.load(std::memory_order_relaxed),
+          g_late.load(std::memory_order_relaxed),    g_rewrites.load(std::memory_order_relaxed),
+          g_headers.load(std::memory_order_relaxed), g_header_syncs.load(std::memory_order_relaxed)};
 }
 
 }  // namespace ogpd::store::wal_writes

@@ -5,7 +5,8 @@
 // event, 17 % of its CPU (BENCHMARKS.md, "WAL frames in one write").
 //
 // install() registers a file layer ("ogpd-unix") over SQLite's default one, which Db::open names. Every call
-// goes to the default layer unchanged, except writes to a WAL file. Those that append to what the current
+// goes to the default layer unchanged, except writes to a WAL file (and the one sync of a new WAL header
+// below). Those that append to what the current
 // write transaction wrote are gathered in memory and written in one call at their offset:
 //   - with the write that completes a commit frame (its header holds the database's size; the layer follows
 //     the frames, a header and then a page, either of which SQLite may split around a sync), so a failure
@@ -47,13 +48,14 @@ bool install();
 
 // Since the process started: WAL writes SQLite asked for; those the layer made; commits whose frames were
 // still gathered when SQLite published them (none, unless the layer lost track of a commit frame); writes
-// that rewrote what their transaction had written; and WAL headers the layer synced (SQLite had not). For
-// tests and diagnostics. Thread-safe.
+// that rewrote what their transaction had written; WAL headers written (a new log, or the log restarting);
+// and those the layer synced (SQLite had not). For tests and diagnostics. Thread-safe.
 struct Counts {
   std::uint64_t asked = 0;
   std::uint64_t made = 0;
   std::uint64_t late = 0;
   std::uint64_t rewrites = 0;
+  std::uint64_t headers = 0;
   std::uint64_t header_syncs = 0;
 };
 Counts counts();
