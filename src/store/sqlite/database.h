@@ -171,8 +171,8 @@ class SqliteDatabase {
   Db db_;                                                                    // guarded by mu_
   std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
-  int wal_pages_ =
-      0;  // guarded by mu_: frames in the WAL after the last commit; 0 after an inline checkpoint
+  // guarded by mu_: frames in the WAL after the last commit (0 after an inline checkpoint, until the next)
+  int wal_pages_ = 0;
   int backfilled_ = 0;  // guarded by mu_: WAL pages the last background one copied
   std::chrono::steady_clock::time_point background_started_;  // guarded by mu_: when the last one began
   double frames_per_commit_ = 0;  // guarded by mu_: WAL frames recent commits wrote, a moving average
