@@ -32,6 +32,12 @@ constexpr const char* synchronous_pragma(Durability durability) {
   return "PRAGMA synchronous=FULL";
 }
 
+// A PASSIVE checkpoint on `connection`: copies what no reader still needs, never waits; `copied` (if given)
+// is then the WAL frames copied into the database file so far.
+int copy_wal(Db& connection, int* copied) {
+  return sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, copied);
+}
+
 // fdatasync of the database file, through the checkpointer's own connection's handle to it.
 int sync_database_file(Db& connection) {
   sqlite3_file* file = nullptr;
@@ -130,70 +136,73 @@ Status SqliteDatabase::checkpoint_in_background() {
 }
 
 void SqliteDatabase::run_checkpointer(Db connection) {
+  while (await_pass()) run_pass(connection);
+}
+
+bool SqliteDatabase::await_pass() {
   for (;;) {
-    {
-      std::unique_lock lock(checkpointer_mu_);
-      if (checkpoint_due_at_) {
-        // A deferred pass: due at its time, or sooner if asked for.
-        const auto due_at = *checkpoint_due_at_;
-        checkpointer_wake_.wait_until(lock, due_at, [this] { return checkpoint_due_ || checkpointer_stop_; });
-        if (checkpointer_stop_) return;
-        if (!checkpoint_due_ && std::chrono::steady_clock::now() < due_at) continue;
-      } else {
-        checkpointer_wake_.wait(
-            lock, [this] { return checkpoint_due_ || checkpointer_stop_ || checkpoint_due_at_.has_value(); });
-        if (checkpointer_stop_) return;
-        if (!checkpoint_due_) continue;  // a pass was deferred: wait for its time
-      }
-      checkpoint_due_ = false;
-      checkpoint_due_at_.reset();
+    std::unique_lock lock(checkpointer_mu_);
+    if (checkpoint_due_at_) {
+      // A deferred pass: due at its time, or sooner if asked for.
+      const auto due_at = *checkpoint_due_at_;
+      checkpointer_wake_.wait_until(lock, due_at, [this] { return checkpoint_due_ || checkpointer_stop_; });
+      if (checkpointer_stop_) return false;
+      if (!checkpoint_due_ && std::chrono::steady_clock::now() < due_at) continue;
+    } else {
+      checkpointer_wake_.wait(
+          lock, [this] { return checkpoint_due_ || checkpointer_stop_ || checkpoint_due_at_.has_value(); });
+      if (checkpointer_stop_) return false;
+      if (!checkpoint_due_) continue;  // a pass was deferred: wait for its time
     }
-    {
-      std::lock_guard lock(mu_);
-      background_started_ = std::chrono::steady_clock::now();
-    }
-    int copied = 0;
-    int rc =
-        sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
-    ++background_checkpoints_;
-    // Only a transaction that begins on a wholly copied WAL restarts it, and only a pass that copies the
-    // whole WAL syncs the database file. At a steady load a commit lands during every pass, so neither
-    // happens: the WAL grows until it outruns the passes and a commit checkpoints inline, holding the
-    // connection through a copy and a sync of every page copied since; and every sync of a growing WAL file
-    // also changes its size, which waits on the file system's journal together with the database file's sync.
-    // So when what landed meanwhile is a small tail (not under a burst: the WAL absorbs it), the database
-    // file is synced here, not holding the connection, and then the tail is copied holding it: a short copy
-    // and a sync of the tail's pages. The next transaction restarts the WAL over the file's own blocks.
-    bool tail_due = false;
-    {
-      std::lock_guard lock(mu_);
-      if (rc == SQLITE_OK) backfilled_ = copied;
-      const int tail = wal_pages_ - copied;
-      tail_due = rc == SQLITE_OK && tail > 0 && tail <= restart_tail_most() &&
-                 frames_per_commit_ < checkpoint_burst_frames_;
-    }
-    if (tail_due && sync_database_file(connection) == SQLITE_OK) {
-      std::lock_guard lock(mu_);
-      rc = sqlite3_wal_checkpoint_v2(connection.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                     &copied);
-      if (rc == SQLITE_OK) {
-        ++tail_checkpoints_;
-        backfilled_ = copied;
-      }
-    }
-    // Commits during the pass asked for the next one, as what it copied was not counted yet.
+    checkpoint_due_ = false;
+    checkpoint_due_at_.reset();
+    return true;
+  }
+}
+
+void SqliteDatabase::run_pass(Db& connection) {
+  {
     std::lock_guard lock(mu_);
-    if (wal_pages_ - backfilled_ < checkpoint_pages_) {
-      std::lock_guard due(checkpointer_mu_);
-      checkpoint_due_ = false;
+    background_started_ = std::chrono::steady_clock::now();
+  }
+  int copied = 0;
+  int rc = copy_wal(connection, &copied);
+  ++background_checkpoints_;
+  // Only a transaction that begins on a wholly copied WAL restarts it, and only a pass that copies the whole
+  // WAL syncs the database file. At a steady load a commit lands during every pass, so neither happens: the
+  // WAL grows until it outruns the passes and a commit checkpoints inline, holding the connection through a
+  // copy and a sync of every page copied since; and every sync of a growing WAL file also changes its size,
+  // which waits on the file system's journal together with the database file's sync. So when what landed
+  // meanwhile is a small tail (not under a burst: the WAL absorbs it), the database file is synced here, not
+  // holding the connection, and then the tail is copied holding it: a short copy and a sync of the tail's
+  // pages. The next transaction restarts the WAL over the file's own blocks.
+  bool tail_due = false;
+  {
+    std::lock_guard lock(mu_);
+    if (rc == SQLITE_OK) backfilled_ = copied;
+    const int tail = wal_pages_ - copied;
+    tail_due = rc == SQLITE_OK && tail > 0 && tail <= restart_tail_most() &&
+               frames_per_commit_ < checkpoint_burst_frames_;
+  }
+  if (tail_due && sync_database_file(connection) == SQLITE_OK) {
+    std::lock_guard lock(mu_);
+    if (copy_wal(connection, &copied) == SQLITE_OK) {
+      ++tail_checkpoints_;
+      backfilled_ = copied;
     }
+  }
+  // Commits during the pass asked for the next one, as what it copied was not counted yet.
+  std::lock_guard lock(mu_);
+  if (wal_pages_ - backfilled_ < checkpoint_pages_) {
+    std::lock_guard due(checkpointer_mu_);
+    checkpoint_due_ = false;
   }
 }
 
 void SqliteDatabase::checkpoint() {
   // PASSIVE: never waits for readers (operator commands); what it could not copy stays in the WAL for the
   // next one. At NORMAL or FULL, SQLite syncs the WAL before copying and the database file after.
-  sqlite3_wal_checkpoint_v2(db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  copy_wal(db_, nullptr);
   ++checkpoints_;
   wal_pages_ = 0;
 }

@@ -163,7 +163,9 @@ class SqliteDatabase {
   Status set_synchronous(Durability durability);  // under mu_
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
   void checkpoint_when_due();                     // under mu_; checkpoints inline only at NORMAL or FULL
-  void run_checkpointer(Db connection);
+  void run_checkpointer(Db connection);  // the background thread: await_pass() then run_pass(), until stopped
+  bool await_pass();                     // false once the database stops
+  void run_pass(Db& connection);
   // A background pass's tail this size or less is copied holding the connection, so the WAL restarts.
   int restart_tail_most() const { return std::max(checkpoint_pages_ / 2, 1); }
 
