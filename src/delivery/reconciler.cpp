@@ -125,6 +125,7 @@ PassSummary Reconciler::pass(const std::function<void(const Finding&)>& each) {
     const auto page = ledger_.pairs_to_reconcile(started - settings_.max_age.count(), cursor, kPage);
     for (const auto& pair : page) {
       cursor = pair;
+      if (pair.settled) continue;
       const Finding f = check(pair.link, clock_.now_ms(), refused);
       if (f.pending)
         ++summary.pending;

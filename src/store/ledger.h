@@ -43,7 +43,8 @@ class PairLedger : public PlanningView {
   virtual Status save_status(const PairStatus& status, std::int64_t now_ms) = 0;
 
   // Reconciliation's walk: pairs with an incident, linked at or after `created_since_ms`, after `after`
-  // (nullopt: from the start), oldest first, at most `limit` — skipping those known closed on both sides.
+  // (nullopt: from the start), oldest first, at most `limit`. Those known closed on both sides come too,
+  // marked settled, so one call reads at most `limit` pairs however many are settled.
   virtual std::vector<LinkedPair> pairs_to_reconcile(std::int64_t created_since_ms,
                                                      const std::optional<LinkedPair>& after,
                                                      std::size_t limit) = 0;

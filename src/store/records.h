@@ -38,6 +38,11 @@ struct PlannedEvent {
 enum class ActionState { kPending, kDone, kDead, kUnpaired, kDiscarded };
 std::string_view to_string(ActionState state);
 std::optional<ActionState> action_state_from_string(std::string_view text);
+// Pending, dead or unpaired: work still to do or to decide on (the stores index these states; done and
+// discarded actions only wait for retention).
+constexpr bool is_open(ActionState state) {
+  return state == ActionState::kPending || state == ActionState::kDead || state == ActionState::kUnpaired;
+}
 
 struct OutboxItem {
   std::int64_t id = 0;
@@ -87,6 +92,7 @@ struct RouteActivity {
 struct LinkedPair {
   Link link;
   std::int64_t created_at_ms = 0;
+  bool settled = false;  // known closed and resolved: nothing is left to reconcile there
 };
 
 // Pair key of an action: actions with the same key run strictly one after another, in order.

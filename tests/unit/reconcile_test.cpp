@@ -197,7 +197,7 @@ class FixedClock final : public Clock {
   std::int64_t now_ms() const override { return 1'000'000; }
 };
 
-TEST(PairsToReconcile, OldestFirstFromACursorWithinTheAgeLeavingPairsClosedOnBothSides) {
+TEST(PairsToReconcile, OldestFirstFromACursorWithinTheAgeMarkingPairsClosedOnBothSidesSettled) {
   FixedClock clock;
   testing::TempStore store("ogpd-reconcile-", clock);
   ASSERT_TRUE(store);
@@ -217,10 +217,16 @@ TEST(PairsToReconcile, OldestFirstFromACursorWithinTheAgeLeavingPairsClosedOnBot
     for (const auto& p : pairs) out.push_back(p.link.alert_id);
     return out;
   };
+  const auto settled = [](const std::vector<store::LinkedPair>& pairs) {
+    std::vector<bool> out;
+    for (const auto& p : pairs) out.push_back(p.settled);
+    return out;
+  };
   const auto first = ledger.pairs_to_reconcile(150, std::nullopt, 2);
   EXPECT_EQ(ids(first), (std::vector<std::string>{"a-1", "a-2"}));
   const auto rest = ledger.pairs_to_reconcile(150, first.back(), 10);
-  EXPECT_EQ(ids(rest), (std::vector<std::string>{"a-3"}));
+  EXPECT_EQ(ids(rest), (std::vector<std::string>{"a-3", "a-done"}));
+  EXPECT_EQ(settled(rest), (std::vector<bool>{false, true}));
   EXPECT_TRUE(ledger.pairs_to_reconcile(150, rest.back(), 10).empty());
 }
 

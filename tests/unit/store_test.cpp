@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -265,6 +266,36 @@ TEST_P(StoreTest, RetentionDeletesOnlyOldFinishedWork) {
   (void)old_ignored;
 }
 
+TEST_P(StoreTest, ReconciliationsWalkReadsOnePageAtATimeHoweverManyPairsAreSettled) {
+  // A busy week's pairs are mostly closed on both sides. Skipping them inside the query made one call walk
+  // every one of them up to the next open pair: seconds holding the store, at every pass.
+  for (int i = 0; i < 250; ++i) {
+    const std::string alert = "a-" + std::to_string(1000 + i);
+    ASSERT_TRUE(store_->ledger.save_link({alert, "P-" + alert, alert}, 100 + i).ok());
+    ASSERT_TRUE(store_->ledger.save_status({Side::kOpsgenie, alert, "closed", true}, 500).ok());
+    ASSERT_TRUE(store_->ledger.save_status({Side::kPagerDuty, "P-" + alert, "resolved", true}, 500).ok());
+  }
+  ASSERT_TRUE(store_->ledger.save_link({"a-open", "P-open", "a-open"}, 400).ok());
+
+  const auto page = store_->ledger.pairs_to_reconcile(0, std::nullopt, 100);
+  ASSERT_EQ(page.size(), 100u);
+  EXPECT_EQ(page.front().link.alert_id, "a-1000");
+  EXPECT_TRUE(std::all_of(page.begin(), page.end(), [](const LinkedPair& p) { return p.settled; }));
+  std::optional<LinkedPair> cursor = page.back();
+  std::vector<std::string> open;
+  int calls = 1;
+  for (;;) {
+    const auto next = store_->ledger.pairs_to_reconcile(0, cursor, 100);
+    ++calls;
+    for (const auto& p : next)
+      if (!p.settled) open.push_back(p.link.alert_id);
+    if (next.size() < 100) break;
+    cursor = next.back();
+  }
+  EXPECT_EQ(open, (std::vector<std::string>{"a-open"}));
+  EXPECT_EQ(calls, 3);
+}
+
 TEST_P(StoreTest, AFailedCommitChangesNothing) {
   if (GetParam() == Backend::kPostgres)
     GTEST_SKIP() << "a locked SQLite file; PostgreSQL going away is "
@@ -495,8 +526,35 @@ TEST(PgStore, RetentionFindsOldFinishedActionsByAgeThroughTheirIndex) {
     ASSERT_TRUE(plan.ok()) << plan.status().message();
     std::string steps;
     for (int row = 0; row < plan->size(); ++row) steps += plan->text_or(row, 0, "") + "\n";
-    EXPECT_NE(steps.find("using outbox_finished on outbox"), std::string::npos) << sql << "\n" << steps;
+    EXPECT_NE(steps.find("using outbox_finished_by_target on outbox"), std::string::npos) << sql << "\n"
+                                                                                          << steps;
   }
+}
+
+TEST(PgStore, TheQueueSummaryReadsOpenActionsAndEachVendorsNewestFinishedOne) {
+  // Every /metrics scrape reads the summary; through outbox_state it counted every finished action.
+  testing::TestDatabase database;
+  ASSERT_TRUE(database.ok());
+  const SystemClock clock;
+  ASSERT_TRUE(PgDatabase::open(database.url(), clock).ok());
+  auto connection = pg::Connection::open(database.url());
+  ASSERT_TRUE(connection.ok()) << connection.error();
+  ASSERT_TRUE(connection->query("SET enable_seqscan = off").ok());
+  const auto plan_of = [&](std::string_view sql, const pg::Params& params) {
+    auto plan = connection->query("EXPLAIN " + std::string(sql), params);
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    std::string steps;
+    for (int row = 0; plan.ok() && row < plan->size(); ++row) steps += plan->text_or(row, 0, "") + "\n";
+    return steps;
+  };
+  const auto open_stats = plan_of(pg_sql::kOpenActionStats, {});
+  EXPECT_NE(open_stats.find("outbox_open"), std::string::npos) << open_stats;
+  const auto open_listing =
+      plan_of(pg_sql::kOpenActionsInState, pg::params(std::string("dead"), std::int64_t{10}));
+  EXPECT_NE(open_listing.find("outbox_open"), std::string::npos) << open_listing;
+  const auto last_success = plan_of(pg_sql::kLastSuccess, pg::params(std::string("pagerduty")));
+  EXPECT_NE(last_success.find("Index Scan Backward using outbox_finished_by_target"), std::string::npos)
+      << last_success;
 }
 
 }  // namespace ogpd::store

@@ -8,8 +8,8 @@ namespace ogpd::store {
 std::vector<OutboxItem> PgAdmin::actions_in_state(ActionState state, std::size_t limit) {
   auto session = database_.session();
   if (!session.ok()) return {};
-  auto rows =
-      session->query(pg_sql::kActionsInState, pg::params(to_string(state), static_cast<std::int64_t>(limit)));
+  auto rows = session->query(is_open(state) ? pg_sql::kOpenActionsInState : pg_sql::kFinishedActionsInState,
+                             pg::params(to_string(state), static_cast<std::int64_t>(limit)));
   return rows.ok() ? pg_read_actions(*rows) : std::vector<OutboxItem>{};
 }
 
@@ -60,7 +60,7 @@ QueueStats PgAdmin::queue_stats() {
   stats.vendors["opsgenie"];
   auto session = database_.session();
   if (!session.ok()) return stats;
-  if (auto rows = session->query(pg_sql::kQueueStats); rows.ok()) {
+  if (auto rows = session->query(pg_sql::kOpenActionStats); rows.ok()) {
     for (int r = 0; r < rows->size(); ++r) {
       auto& v = stats.vendors[rows->text_or(r, 0, "")];
       const std::string state = rows->text_or(r, 1, "");
@@ -72,11 +72,12 @@ QueueStats PgAdmin::queue_stats() {
         v.dead = count;
       } else if (state == "unpaired") {
         v.unpaired = count;
-      } else if (state == "done") {
-        v.last_success_ms = rows->integer(r, 4);
       }
     }
   }
+  for (auto& [vendor, v] : stats.vendors)
+    if (auto rows = session->query(pg_sql::kLastSuccess, pg::params(vendor)); rows.ok() && !rows->empty())
+      v.last_success_ms = rows->integer(0, 0);
   if (auto rows = session->query(pg_sql::kVendorStates); rows.ok()) {
     for (int r = 0; r < rows->size(); ++r) {
       auto& v = stats.vendors[rows->text_or(r, 0, "")];

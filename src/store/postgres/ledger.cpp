@@ -72,7 +72,8 @@ std::vector<LinkedPair> PgLedger::pairs_to_reconcile(std::int64_t created_since_
   std::vector<LinkedPair> out;
   if (!rows.ok()) return out;
   for (int r = 0; r < rows->size(); ++r)
-    out.push_back({Link{rows->text_or(r, 0, ""), rows->text(r, 1), rows->text(r, 2)}, rows->integer(r, 3)});
+    out.push_back({Link{rows->text_or(r, 0, ""), rows->text(r, 1), rows->text(r, 2)}, rows->integer(r, 3),
+                   rows->boolean(r, 4)});
   return out;
 }
 

@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 4> kMigrations{
+constexpr std::array<std::string_view, 5> kMigrations{
     // 1: the whole store as SQLite's migration 13 left it, with outbox leases.
     "CREATE TABLE events ("
     " id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
@@ -98,6 +98,15 @@ constexpr std::array<std::string_view, 4> kMigrations{
 
     // 4: retention finds finished actions by age alone, not by walking every finished action in id order.
     "CREATE INDEX outbox_finished ON outbox (updated_at_ms) WHERE state IN ('done', 'discarded');",
+
+    // 5: the queue summary (/metrics, the status page) and the listings by state read only the actions still
+    // open, and each vendor's last success is the newest finished action of that vendor: through outbox_state
+    // each scrape counted every finished action.
+    "DROP INDEX outbox_state;"
+    "CREATE INDEX outbox_open ON outbox (state, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "DROP INDEX outbox_finished;"
+    "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
+    " WHERE state IN ('done', 'discarded');",
 };
 
 // Takes the job's turn when nobody took it within the interval: $1 job, $2 now, $3 interval (ms). A row
@@ -223,7 +232,13 @@ constexpr std::string_view kReplayAction =
 constexpr std::string_view kDiscardAction =
     "UPDATE outbox SET state = 'discarded', updated_at_ms = $2 WHERE id = $1 AND state IN ('dead', "
     "'unpaired')";
-constexpr std::string_view kActionsInState =
+// The open states' listing reads outbox_open (the partial index applies only where the query repeats its
+// condition); a finished state's, never used by a periodic caller, walks the table.
+constexpr std::string_view kOpenActionsInState =
+    "SELECT " OGPD_PG_ACTION_COLUMNS
+    " FROM outbox"
+    " WHERE state = $1 AND state IN ('pending', 'dead', 'unpaired') ORDER BY id LIMIT $2";
+constexpr std::string_view kFinishedActionsInState =
     "SELECT " OGPD_PG_ACTION_COLUMNS " FROM outbox WHERE state = $1 ORDER BY id LIMIT $2";
 constexpr std::string_view kActionById = "SELECT " OGPD_PG_ACTION_COLUMNS " FROM outbox WHERE id = $1";
 constexpr std::string_view kPairHasPending =
@@ -244,9 +259,14 @@ constexpr std::string_view kRescheduleCheck =
     "UPDATE checks SET attempts = $2, next_at_ms = $3 WHERE request_id = $1";
 constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = $1";
 
-constexpr std::string_view kQueueStats =
-    "SELECT target, state, COUNT(*), MIN(created_at_ms), MAX(updated_at_ms) FROM outbox"
-    " WHERE state IN ('pending', 'dead', 'unpaired', 'done') GROUP BY target, state";
+// The queue summary: the open actions by vendor and state, then each vendor's newest success, found walking
+// back from its newest finished action (a discarded one is skipped; operators discard few).
+constexpr std::string_view kOpenActionStats =
+    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox"
+    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY target, state";
+constexpr std::string_view kLastSuccess =
+    "SELECT updated_at_ms FROM outbox WHERE target = $1 AND state IN ('done', 'discarded') AND state = 'done'"
+    " ORDER BY updated_at_ms DESC LIMIT 1";
 constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHERE status = 'pending'";
 // migrate-links.
 constexpr std::string_view kEveryLink =
@@ -284,22 +304,24 @@ constexpr std::string_view kSaveStatus =
     " ELSE excluded.status END, updated_at_ms = excluded.updated_at_ms"
     " WHERE s.updated_at_ms <= excluded.updated_at_ms";
 constexpr std::string_view kPairsToReconcile =
-    "SELECT l.alert_id, l.incident_id, l.incident_key, l.created_at_ms FROM links l"
-    " WHERE l.incident_id IS NOT NULL AND l.created_at_ms >= $1 AND (l.created_at_ms, l.alert_id) > ($2, $3)"
-    " AND NOT (EXISTS (SELECT 1 FROM pair_state a WHERE a.side = 'opsgenie' AND a.target_id = l.alert_id"
+    "SELECT l.alert_id, l.incident_id, l.incident_key, l.created_at_ms,"
+    " EXISTS (SELECT 1 FROM pair_state a WHERE a.side = 'opsgenie' AND a.target_id = l.alert_id"
     " AND a.status = 'closed') AND EXISTS (SELECT 1 FROM pair_state p WHERE p.side = 'pagerduty'"
-    " AND p.target_id = l.incident_id AND p.status = 'resolved'))"
+    " AND p.target_id = l.incident_id AND p.status = 'resolved')"
+    " FROM links l"
+    " WHERE l.incident_id IS NOT NULL AND l.created_at_ms >= $1 AND (l.created_at_ms, l.alert_id) > ($2, $3)"
     " ORDER BY l.created_at_ms, l.alert_id LIMIT $4";
 constexpr std::string_view kRouteActivity =
     "SELECT COUNT(*), MAX(received_at_ms) FROM events WHERE route = $1 AND kind = 'alert.created'";
 
 // Retention, as SQLite's (sqlite/schema.h).
+// (Each vendor's old finished actions are a range of outbox_finished_by_target.)
 constexpr std::string_view kPruneChecks =
-    "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
-    " AND updated_at_ms < $1 LIMIT $2)";
+    "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox WHERE target IN ('opsgenie', 'pagerduty')"
+    " AND state IN ('done', 'discarded') AND updated_at_ms < $1 LIMIT $2)";
 constexpr std::string_view kPruneActions =
-    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE state IN ('done', 'discarded')"
-    " AND updated_at_ms < $1 LIMIT $2)";
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE target IN ('opsgenie', 'pagerduty')"
+    " AND state IN ('done', 'discarded') AND updated_at_ms < $1 LIMIT $2)";
 constexpr std::string_view kPruneEvents =
     "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.received_at_ms < $1"
     " AND e.status IN ('done', 'ignored') AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id)"

@@ -7,7 +7,7 @@ namespace ogpd::store {
 
 std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::size_t limit) {
   auto session = database_.lock();
-  auto stmt = session.statement(Sql::kActionsInState);
+  auto stmt = session.statement(is_open(state) ? Sql::kOpenActionsInState : Sql::kFinishedActionsInState);
   stmt->bind(1, to_string(state));
   stmt->bind(2, static_cast<std::int64_t>(limit));
   return read_actions(*stmt);
@@ -76,7 +76,7 @@ QueueStats SqliteAdmin::queue_stats() {
   stats.vendors["pagerduty"];
   stats.vendors["opsgenie"];
   {
-    auto stmt = session.statement(Sql::kQueueStats);
+    auto stmt = session.statement(Sql::kOpenActionStats);
     while (stmt->step() == SQLITE_ROW) {
       auto& v = stats.vendors[stmt->column_text(0).value_or("")];
       const std::string state = stmt->column_text(1).value_or("");
@@ -88,10 +88,13 @@ QueueStats SqliteAdmin::queue_stats() {
         v.dead = count;
       } else if (state == "unpaired") {
         v.unpaired = count;
-      } else if (state == "done") {
-        v.last_success_ms = stmt->column_int(4);
       }
     }
+  }
+  for (auto& [vendor, v] : stats.vendors) {
+    auto stmt = session.statement(Sql::kLastSuccess);
+    stmt->bind(1, std::string_view(vendor));
+    if (stmt->step() == SQLITE_ROW) v.last_success_ms = stmt->column_int(0);
   }
   {
     auto states = session.statement(Sql::kVendorStates);

@@ -243,6 +243,7 @@ Result<int> migrate(Db& db, std::int64_t now_ms) {
   if (!current.valid() || current.step() != SQLITE_ROW)
     return db.last_error().prefixed("cannot read schema version: ");
   int version = static_cast<int>(current.column_int(0));
+  current.reset();  // a statement still reading would keep a migration from dropping an index
   const int known = static_cast<int>(sqlite_sql::kMigrations.size());
   if (version > known)
     return Status::invalid("database schema version " + std::to_string(version) +

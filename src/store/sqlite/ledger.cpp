@@ -73,7 +73,7 @@ std::vector<LinkedPair> SqliteLedger::pairs_to_reconcile(std::int64_t created_si
   std::vector<LinkedPair> out;
   while (stmt->step() == SQLITE_ROW)
     out.push_back({Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2)},
-                   stmt->column_int(3)});
+                   stmt->column_int(3), stmt->column_int(4) != 0});
   return out;
 }
 

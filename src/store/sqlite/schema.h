@@ -27,7 +27,7 @@ constexpr std::string_view kRecordMigration =
     "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)";
 
 // Index i holds migration version i + 1.
-constexpr std::array<std::string_view, 14> kMigrations{
+constexpr std::array<std::string_view, 15> kMigrations{
     // 1: the journal of received events.
     "CREATE TABLE events ("
     " id INTEGER PRIMARY KEY,"
@@ -145,6 +145,16 @@ constexpr std::array<std::string_view, 14> kMigrations{
     // 14: retention finds finished actions by age alone. Through outbox_state it walked every finished action
     // in id order to find the old ones: a stall of seconds, holding the connection, on a store of millions.
     "CREATE INDEX outbox_finished ON outbox (updated_at_ms) WHERE state IN ('done', 'discarded');",
+
+    // 15: the queue summary (/metrics, the status page) and the listings by state read only the actions still
+    // open, and each vendor's last success is the newest finished action of that vendor. Through outbox_state
+    // the summary counted every finished action at each scrape, holding the connection a second per million;
+    // and every finished action was written to an index nothing needed it in.
+    "DROP INDEX outbox_state;"
+    "CREATE INDEX outbox_open ON outbox (state, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "DROP INDEX outbox_finished;"
+    "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
+    " WHERE state IN ('done', 'discarded');",
 };
 
 // A migration left empty (an array longer than its list) would be recorded as applied while doing nothing.
@@ -206,7 +216,7 @@ constexpr std::string_view kRecomputeHeads =
     "UPDATE outbox SET head = (id = (SELECT MIN(id) FROM outbox WHERE state = 'pending' AND pair_key = ?1))"
     " WHERE state = 'pending' AND pair_key = ?1";
 // The head (lowest id) of every pair with pending actions, when due.
-// INDEXED BY: without statistics SQLite would pick outbox_state and scan every pending action.
+// INDEXED BY: without statistics SQLite could pick another index and scan every pending action.
 constexpr std::string_view kDueHeads =
     "SELECT " OGPD_ACTION_COLUMNS
     " FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND head = 1 AND target = ?3"
@@ -231,7 +241,13 @@ constexpr std::string_view kReplayAction =
 constexpr std::string_view kDiscardAction =
     "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', "
     "'unpaired')";
-constexpr std::string_view kActionsInState =
+// The open states' listing reads outbox_open (the partial index applies only where the query repeats its
+// condition); a finished state's, never used by a periodic caller, walks the table.
+constexpr std::string_view kOpenActionsInState =
+    "SELECT " OGPD_ACTION_COLUMNS
+    " FROM outbox INDEXED BY outbox_open"
+    " WHERE state = ?1 AND state IN ('pending', 'dead', 'unpaired') ORDER BY id LIMIT ?2";
+constexpr std::string_view kFinishedActionsInState =
     "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kActionById = "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE id = ?1";
 
@@ -245,21 +261,30 @@ constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?
 
 constexpr std::string_view kMarkPendingAmbiguous =
     "UPDATE outbox SET ambiguous = 1 WHERE state = 'pending' AND ambiguous = 0";
-constexpr std::string_view kQueueStats =
-    "SELECT target, state, COUNT(*), MIN(created_at_ms), MAX(updated_at_ms) FROM outbox"
-    " WHERE state IN ('pending', 'dead', 'unpaired', 'done') GROUP BY target, state";
+// The queue summary: the open actions by vendor and state, then each vendor's newest success, found walking
+// back from its newest finished action (a discarded one is skipped; operators discard few).
+constexpr std::string_view kOpenActionStats =
+    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox INDEXED BY outbox_open"
+    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY target, state";
+constexpr std::string_view kLastSuccess =
+    "SELECT updated_at_ms FROM outbox INDEXED BY outbox_finished_by_target"
+    " WHERE target = ?1 AND state IN ('done', 'discarded') AND state = 'done' ORDER BY updated_at_ms DESC"
+    " LIMIT 1";
 constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHERE status = 'pending'";
 constexpr std::string_view kLinksMatching =
     "SELECT alert_id, incident_id, incident_key FROM links WHERE (?1 IS NULL OR alert_id = ?1)"
     " AND (?2 IS NULL OR incident_id = ?2) ORDER BY created_at_ms DESC LIMIT 1000";
 
 // Retention: finished actions, then events none of whose actions remain, older than ?1; at most ?2 each.
+// (Each vendor's old finished actions are a range of outbox_finished_by_target.)
 constexpr std::string_view kPruneChecks =
-    "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox INDEXED BY outbox_finished"
-    " WHERE state IN ('done', 'discarded') AND updated_at_ms < ?1 LIMIT ?2)";
+    "DELETE FROM checks WHERE action_id IN (SELECT id FROM outbox INDEXED BY outbox_finished_by_target"
+    " WHERE target IN ('opsgenie', 'pagerduty') AND state IN ('done', 'discarded') AND updated_at_ms < ?1"
+    " LIMIT ?2)";
 constexpr std::string_view kPruneActions =
-    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_finished"
-    " WHERE state IN ('done', 'discarded') AND updated_at_ms < ?1 LIMIT ?2)";
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox INDEXED BY outbox_finished_by_target"
+    " WHERE target IN ('opsgenie', 'pagerduty') AND state IN ('done', 'discarded') AND updated_at_ms < ?1"
+    " LIMIT ?2)";
 constexpr std::string_view kPruneEvents =
     "DELETE FROM events WHERE id IN (SELECT e.id FROM events e INDEXED BY events_received"
     " WHERE e.received_at_ms < ?1 AND e.status IN ('done', 'ignored')"
@@ -299,14 +324,17 @@ constexpr std::string_view kSaveStatus =
     // A reading taken before a newer report was written (reconciliation reads, then saves) never replaces it.
     " WHERE pair_state.updated_at_ms <= excluded.updated_at_ms";
 
-// Linked pairs created since ?1, after the cursor (?2, ?3), oldest first, at most ?4 — except those whose
-// alert is known closed and whose incident is known resolved: nothing is left to reconcile there.
+// Linked pairs created since ?1, after the cursor (?2, ?3), oldest first, at most ?4; each with whether its
+// alert is known closed and its incident known resolved (settled). Filtering the settled ones out here made
+// one call walk every settled pair up to the next open one, holding the connection for seconds on a busy
+// week's store.
 constexpr std::string_view kPairsToReconcile =
-    "SELECT l.alert_id, l.incident_id, l.incident_key, l.created_at_ms FROM links l INDEXED BY links_created"
-    " WHERE l.incident_id IS NOT NULL AND l.created_at_ms >= ?1 AND (l.created_at_ms, l.alert_id) > (?2, ?3)"
-    " AND NOT (EXISTS (SELECT 1 FROM pair_state a WHERE a.side = 'opsgenie' AND a.target_id = l.alert_id"
+    "SELECT l.alert_id, l.incident_id, l.incident_key, l.created_at_ms,"
+    " EXISTS (SELECT 1 FROM pair_state a WHERE a.side = 'opsgenie' AND a.target_id = l.alert_id"
     " AND a.status = 'closed') AND EXISTS (SELECT 1 FROM pair_state p WHERE p.side = 'pagerduty'"
-    " AND p.target_id = l.incident_id AND p.status = 'resolved'))"
+    " AND p.target_id = l.incident_id AND p.status = 'resolved')"
+    " FROM links l INDEXED BY links_created"
+    " WHERE l.incident_id IS NOT NULL AND l.created_at_ms >= ?1 AND (l.created_at_ms, l.alert_id) > (?2, ?3)"
     " ORDER BY l.created_at_ms, l.alert_id LIMIT ?4";
 // Whether a pair (by either of its pair keys) has actions waiting, or an Opsgenie request whose verdict is
 // still to come.
@@ -370,14 +398,16 @@ enum class Sql {
   kFinishAction,
   kReplayAction,
   kDiscardAction,
-  kActionsInState,
+  kOpenActionsInState,
+  kFinishedActionsInState,
   kActionById,
   kInsertCheck,
   kDueChecks,
   kRescheduleCheck,
   kDropCheck,
   kMarkPendingAmbiguous,
-  kQueueStats,
+  kOpenActionStats,
+  kLastSuccess,
   kPendingEventCount,
   kLinksMatching,
   kPruneChecks,
@@ -450,8 +480,10 @@ constexpr std::string_view text(Sql statement) {
       return kReplayAction;
     case Sql::kDiscardAction:
       return kDiscardAction;
-    case Sql::kActionsInState:
-      return kActionsInState;
+    case Sql::kOpenActionsInState:
+      return kOpenActionsInState;
+    case Sql::kFinishedActionsInState:
+      return kFinishedActionsInState;
     case Sql::kActionById:
       return kActionById;
     case Sql::kInsertCheck:
@@ -464,8 +496,10 @@ constexpr std::string_view text(Sql statement) {
       return kDropCheck;
     case Sql::kMarkPendingAmbiguous:
       return kMarkPendingAmbiguous;
-    case Sql::kQueueStats:
-      return kQueueStats;
+    case Sql::kOpenActionStats:
+      return kOpenActionStats;
+    case Sql::kLastSuccess:
+      return kLastSuccess;
     case Sql::kPendingEventCount:
       return kPendingEventCount;
     case Sql::kLinksMatching:
