@@ -29,11 +29,14 @@ class StoreAdmin {
   // A dead or unpaired action to discarded. kNotFound when `action_id` is not a dead letter.
   virtual Status discard(std::int64_t action_id, std::int64_t now_ms) = 0;
   virtual std::vector<StoredEvent> recent_events(std::size_t limit) = 0;
+  // The link of `alert_id` and/or `incident_id` (looked up by its key; none when the two name different
+  // links), or with neither the 1,000 linked last, newest first.
   virtual std::vector<Link> links(const std::optional<std::string>& alert_id,
                                   const std::optional<std::string>& incident_id) = 0;
   virtual QueueStats queue_stats() = 0;
   // migrate-links (a move to JSM Operations that gave alerts new ids): every link, oldest first; the raw body
-  // of an alert's Create webhook, while the journal still holds it; and a link's alert replaced by `to`.
+  // of an alert's Create webhook (journaled within ten minutes of its link's making), while the journal still
+  // holds it; and a link's alert replaced by `to`.
   // relink_alert: kNotFound when no link has alert `from`, kInvalid when `to` is linked already.
   virtual std::vector<Link> every_link() = 0;
   virtual std::optional<std::string> create_webhook_of(const std::string& alert_id) = 0;

@@ -937,6 +937,68 @@ TEST(SqliteJournal, TheQueueSummaryReadsOpenActionsNotEveryFinishedOne) {
   EXPECT_EQ(admin.actions_in_state(ActionState::kDiscarded, 10).size(), 1u);
 }
 
+TEST(SqliteJournal, AnOperatorsLinkLookupReadsItsKeyNotEveryLink) {
+  // `links --alert`, `simulate` (which asks ten times a second) and migrate-links' re-pairing name one alert
+  // or incident; a condition that may be NULL kept SQLite from the key's index, so each walked every link.
+  TempDir dir;
+  auto database = SqliteDatabase::open(dir.file("l.db"), kClock);
+  ASSERT_TRUE(database.ok()) << database.error();
+  {
+    auto session = (*database)->lock();
+    ASSERT_TRUE(
+        session.db()
+            .exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+                  " INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms)"
+                  " SELECT 'a-' || i, 'P-' || i, 'a-' || i, i, i FROM n")
+            .ok());
+  }
+  SqliteAdmin admin(**database);
+  pages_fetched(**database);
+  const auto by_alert = admin.links(std::string("a-12345"), std::nullopt);
+  const auto by_incident = admin.links(std::nullopt, std::string("P-777"));
+  const auto both = admin.links(std::string("a-1"), std::string("P-1"));
+  const auto mismatched = admin.links(std::string("a-1"), std::string("P-2"));
+  EXPECT_LT(pages_fetched(**database), 40) << "pages four lookups by key fetched";
+  ASSERT_EQ(by_alert.size(), 1u);
+  EXPECT_EQ(by_alert[0].incident_id, "P-12345");
+  ASSERT_EQ(by_incident.size(), 1u);
+  EXPECT_EQ(by_incident[0].alert_id, "a-777");
+  EXPECT_EQ(both.size(), 1u);
+  EXPECT_TRUE(mismatched.empty());
+  const auto recent = admin.links(std::nullopt, std::nullopt);
+  ASSERT_EQ(recent.size(), 1000u);
+  EXPECT_EQ(recent.front().alert_id, "a-20000");
+}
+
+TEST(SqliteJournal, MigrateLinksFindsACreateNearItsLinksMakingNotByWalkingTheJournal) {
+  // The journal has no index by alert; walking it for each link made a JSM move of a month's store take
+  // hours.
+  TempDir dir;
+  auto database = SqliteDatabase::open(dir.file("m.db"), kClock);
+  ASSERT_TRUE(database.ok()) << database.error();
+  {
+    auto session = (*database)->lock();
+    // A Create a minute for two weeks, each linked a moment after it was received.
+    ASSERT_TRUE(
+        session.db()
+            .exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+                  " INSERT INTO events (source, type, kind, dedupe_key, alert_id, received_at_ms, status,"
+                  " raw_body) SELECT 'opsgenie', 'Create', 'alert.created', 'k' || i, 'a-' || i,"
+                  " i * 60000, 'done', '{\"alias\":\"x-' || i || '\"}' FROM n;"
+                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+                  " INSERT INTO links (alert_id, incident_id, incident_key, created_at_ms, updated_at_ms)"
+                  " SELECT 'a-' || i, 'P-' || i, 'a-' || i, i * 60000 + 40, i * 60000 + 40 FROM n")
+            .ok());
+  }
+  SqliteAdmin admin(**database);
+  pages_fetched(**database);
+  const auto body = admin.create_webhook_of("a-12345");
+  const auto none = admin.create_webhook_of("a-unknown");
+  EXPECT_LT(pages_fetched(**database), 40) << "pages two lookups fetched";
+  EXPECT_EQ(body, std::optional<std::string>(R"({"alias":"x-12345"})"));
+  EXPECT_FALSE(none.has_value());
+}
+
 // A Create that arrives after its alert's Close (Opsgenie does not promise order) leaves the alert known
 // closed: the status a pair opens with is not recorded, so it cannot replace a later one.
 TEST(SqliteJournal, ACreateArrivingAfterItsAlertsCloseLeavesTheAlertKnownClosed) {

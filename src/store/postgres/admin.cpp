@@ -46,12 +46,15 @@ std::vector<Link> PgAdmin::links(const std::optional<std::string>& alert_id,
                                  const std::optional<std::string>& incident_id) {
   auto session = database_.session();
   if (!session.ok()) return {};
-  auto rows = session->query(pg_sql::kLinksMatching, pg::params(alert_id, incident_id));
-  std::vector<Link> out;
-  if (!rows.ok()) return out;
-  for (int r = 0; r < rows->size(); ++r)
-    out.push_back(Link{rows->text_or(r, 0, ""), rows->text(r, 1), rows->text(r, 2)});
-  return out;
+  if (!alert_id && !incident_id) {
+    auto rows = session->query(pg_sql::kRecentLinks);
+    return rows.ok() ? pg_read_links(*rows) : std::vector<Link>{};
+  }
+  auto rows = session->query(alert_id ? pg_sql::kLinkByAlert : pg_sql::kLinkByIncident,
+                             pg::params(alert_id ? *alert_id : *incident_id));
+  auto link = rows.ok() ? pg_read_link(*rows) : std::nullopt;
+  if (!link || (incident_id && link->incident_id != incident_id)) return {};
+  return {std::move(*link)};
 }
 
 QueueStats PgAdmin::queue_stats() {
@@ -134,12 +137,7 @@ std::vector<Link> PgAdmin::every_link() {
   auto session = database_.session();
   if (!session.ok()) return {};
   auto rows = session->query(pg_sql::kEveryLink);
-  std::vector<Link> out;
-  if (!rows.ok()) return out;
-  for (int r = 0; r < rows->size(); ++r)
-    out.push_back(Link{rows->text_or(r, 0, ""), rows->text(r, 1), rows->text(r, 2), rows->text(r, 3),
-                       rows->boolean(r, 4)});
-  return out;
+  return rows.ok() ? pg_read_links(*rows) : std::vector<Link>{};
 }
 
 std::optional<std::string> PgAdmin::create_webhook_of(const std::string& alert_id) {

@@ -72,9 +72,18 @@ std::vector<OutboxItem> pg_read_actions(const pg::Rows& rows) {
   return out;
 }
 
+std::vector<Link> pg_read_links(const pg::Rows& rows) {
+  std::vector<Link> out;
+  for (int r = 0; r < rows.size(); ++r)
+    out.push_back(
+        Link{rows.text_or(r, 0, ""), rows.text(r, 1), rows.text(r, 2), rows.text(r, 3), rows.boolean(r, 4)});
+  return out;
+}
+
 std::optional<Link> pg_read_link(const pg::Rows& rows) {
-  if (rows.empty()) return std::nullopt;
-  return Link{rows.text_or(0, 0, ""), rows.text(0, 1), rows.text(0, 2), rows.text(0, 3), rows.boolean(0, 4)};
+  auto links = pg_read_links(rows);
+  if (links.empty()) return std::nullopt;
+  return std::move(links.front());
 }
 
 std::vector<std::string> pair_keys_of(const Event& event) {

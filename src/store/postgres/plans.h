@@ -21,7 +21,8 @@ std::string pg_text_array(const std::vector<std::string>& items);
 
 std::vector<StoredEvent> pg_read_events(const pg::Rows& rows);
 std::vector<OutboxItem> pg_read_actions(const pg::Rows& rows);
-std::optional<Link> pg_read_link(const pg::Rows& rows);
+std::vector<Link> pg_read_links(const pg::Rows& rows);
+std::optional<Link> pg_read_link(const pg::Rows& rows);  // the first row's
 
 // The pair keys an event's plan may read or write (its alert's and its incident's), and a plan's.
 std::vector<std::string> pair_keys_of(const Event& event);

@@ -272,15 +272,19 @@ constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHE
 constexpr std::string_view kEveryLink =
     "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
     " ORDER BY created_at_ms, alert_id";
+// Within ten minutes of the link's making, as SQLite's (sqlite/schema.h).
 constexpr std::string_view kCreateWebhookOf =
-    "SELECT raw_body FROM events WHERE alert_id = $1 AND source = 'opsgenie' AND kind = 'alert.created'"
-    " ORDER BY id LIMIT 1";
+    "SELECT e.raw_body FROM links l JOIN events e"
+    " ON e.received_at_ms BETWEEN l.created_at_ms - 600000 AND l.created_at_ms + 600000"
+    " WHERE l.alert_id = $1 AND e.alert_id = $1 AND e.source = 'opsgenie' AND e.kind = 'alert.created'"
+    " ORDER BY e.id LIMIT 1";
 constexpr std::string_view kRelinkAlert =
     "UPDATE links SET alert_id = $2, updated_at_ms = $3 WHERE alert_id = $1 AND NOT EXISTS"
     " (SELECT 1 FROM links WHERE alert_id = $2)";
-constexpr std::string_view kLinksMatching =
-    "SELECT alert_id, incident_id, incident_key FROM links WHERE ($1::text IS NULL OR alert_id = $1)"
-    " AND ($2::text IS NULL OR incident_id = $2) ORDER BY created_at_ms DESC LIMIT 1000";
+// The operator's listing when it names no alert or incident (one it names is looked up by its key).
+constexpr std::string_view kRecentLinks =
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
+    " ORDER BY created_at_ms DESC LIMIT 1000";
 constexpr std::string_view kSetVendorPause =
     "INSERT INTO vendor_state (vendor, paused_reason, paused_since_ms, last_error, updated_at_ms)"
     " VALUES ($1, $2::text, CASE WHEN $2::text IS NULL THEN NULL ELSE $4::bigint END, $3, $4)"

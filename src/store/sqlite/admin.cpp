@@ -61,13 +61,14 @@ std::vector<StoredEvent> SqliteAdmin::recent_events(std::size_t limit) {
 std::vector<Link> SqliteAdmin::links(const std::optional<std::string>& alert_id,
                                      const std::optional<std::string>& incident_id) {
   auto session = database_.lock();
-  auto stmt = session.statement(Sql::kLinksMatching);
-  stmt->bind(1, alert_id);
-  stmt->bind(2, incident_id);
-  std::vector<Link> out;
-  while (stmt->step() == SQLITE_ROW)
-    out.push_back(Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2)});
-  return out;
+  if (!alert_id && !incident_id) {
+    auto stmt = session.statement(Sql::kRecentLinks);
+    return read_links(*stmt);
+  }
+  auto link =
+      alert_id ? read_link_by_alert(session, *alert_id) : read_link_by_incident(session, *incident_id);
+  if (!link || (incident_id && link->incident_id != incident_id)) return {};
+  return {std::move(*link)};
 }
 
 QueueStats SqliteAdmin::queue_stats() {
@@ -150,11 +151,7 @@ Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
 std::vector<Link> SqliteAdmin::every_link() {
   auto session = database_.lock();
   auto stmt = session.statement(Sql::kEveryLink);
-  std::vector<Link> out;
-  while (stmt->step() == SQLITE_ROW)
-    out.push_back(Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2),
-                       stmt->column_text(3), stmt->column_int(4) != 0});
-  return out;
+  return read_links(*stmt);
 }
 
 std::optional<std::string> SqliteAdmin::create_webhook_of(const std::string& alert_id) {

@@ -1,6 +1,7 @@
 #include "store/sqlite/plans.h"
 
 #include "store/action_json.h"
+#include "store/sqlite/rows.h"
 
 namespace ogpd::store {
 namespace {
@@ -8,9 +9,9 @@ namespace {
 std::optional<Link> read_one_link(SqliteDatabase::Session& session, Sql which, const std::string& id) {
   auto stmt = session.statement(which);
   stmt->bind(1, std::string_view(id));
-  if (stmt->step() != SQLITE_ROW) return std::nullopt;
-  return Link{stmt->column_text(0).value_or(""), stmt->column_text(1), stmt->column_text(2),
-              stmt->column_text(3), stmt->column_int(4) != 0};
+  auto links = read_links(*stmt);
+  if (links.empty()) return std::nullopt;
+  return std::move(links.front());
 }
 
 }  // namespace

@@ -56,6 +56,14 @@ std::vector<OutboxItem> read_actions(Statement& stmt) {
   return out;
 }
 
+std::vector<Link> read_links(Statement& stmt) {
+  std::vector<Link> out;
+  while (stmt.step() == SQLITE_ROW)
+    out.push_back(Link{stmt.column_text(0).value_or(""), stmt.column_text(1), stmt.column_text(2),
+                       stmt.column_text(3), stmt.column_int(4) != 0});
+  return out;
+}
+
 // One statement in its own transaction. BEGIN IMMEDIATE takes the write lock first, so a busy database is
 // waited for; a single auto-commit statement would instead fail at once when its read snapshot went stale
 // (SQLITE_BUSY_SNAPSHOT). `changed`, when given, receives the number of rows the statement changed.

@@ -12,6 +12,8 @@ namespace ogpd::store {
 
 std::vector<StoredEvent> read_events(Statement& stmt);
 std::vector<OutboxItem> read_actions(Statement& stmt);
+// Every row of a statement selecting alert_id, incident_id, incident_key, route, born_in_pagerduty.
+std::vector<Link> read_links(Statement& stmt);
 
 // One statement in its own transaction (synchronous=NORMAL, see outbox.h). `changed`, when given, receives
 // the number of rows the statement changed.

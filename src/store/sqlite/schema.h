@@ -271,9 +271,11 @@ constexpr std::string_view kLastSuccess =
     " WHERE target = ?1 AND state IN ('done', 'discarded') AND state = 'done' ORDER BY updated_at_ms DESC"
     " LIMIT 1";
 constexpr std::string_view kPendingEventCount = "SELECT COUNT(*) FROM events WHERE status = 'pending'";
-constexpr std::string_view kLinksMatching =
-    "SELECT alert_id, incident_id, incident_key FROM links WHERE (?1 IS NULL OR alert_id = ?1)"
-    " AND (?2 IS NULL OR incident_id = ?2) ORDER BY created_at_ms DESC LIMIT 1000";
+// The operator's listing when it names no alert or incident (one it names is looked up by its key: a
+// condition that may be NULL would keep SQLite from using the key's index and walk every link).
+constexpr std::string_view kRecentLinks =
+    "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
+    " ORDER BY created_at_ms DESC LIMIT 1000";
 
 // Retention: finished actions, then events none of whose actions remain, older than ?1; at most ?2 each.
 // (Each vendor's old finished actions are a range of outbox_finished_by_target.)
@@ -364,9 +366,14 @@ constexpr std::string_view kPairKeyOfAction = "SELECT pair_key FROM outbox WHERE
 constexpr std::string_view kEveryLink =
     "SELECT alert_id, incident_id, incident_key, route, born_in_pagerduty FROM links"
     " ORDER BY created_at_ms, alert_id";
+// An alert's Create webhook, looked for within ten minutes of its link's making (the link is made as the
+// Create is planned, in the transaction that journals it): the journal has no index by alert, and walking it
+// for each link made a JSM move of a month's store take hours.
 constexpr std::string_view kCreateWebhookOf =
-    "SELECT raw_body FROM events WHERE alert_id = ?1 AND source = 'opsgenie' AND kind = 'alert.created'"
-    " ORDER BY id LIMIT 1";
+    "SELECT e.raw_body FROM links l JOIN events e INDEXED BY events_received"
+    " ON e.received_at_ms BETWEEN l.created_at_ms - 600000 AND l.created_at_ms + 600000"
+    " WHERE l.alert_id = ?1 AND e.alert_id = ?1 AND e.source = 'opsgenie' AND e.kind = 'alert.created'"
+    " ORDER BY e.id LIMIT 1";
 constexpr std::string_view kRelinkAlert =
     "UPDATE links SET alert_id = ?2, updated_at_ms = ?3 WHERE alert_id = ?1";
 
@@ -409,7 +416,7 @@ enum class Sql {
   kOpenActionStats,
   kLastSuccess,
   kPendingEventCount,
-  kLinksMatching,
+  kRecentLinks,
   kPruneChecks,
   kPruneActions,
   kPruneEvents,
@@ -502,8 +509,8 @@ constexpr std::string_view text(Sql statement) {
       return kLastSuccess;
     case Sql::kPendingEventCount:
       return kPendingEventCount;
-    case Sql::kLinksMatching:
-      return kLinksMatching;
+    case Sql::kRecentLinks:
+      return kRecentLinks;
     case Sql::kPruneChecks:
       return kPruneChecks;
     case Sql::kPruneActions:
