@@ -95,6 +95,9 @@ struct LinkedPair {
   bool settled = false;  // known closed and resolved: nothing is left to reconcile there
 };
 
+// The `limit` lowest-numbered of `items` (a listing read one vendor at a time), in order.
+std::vector<OutboxItem> lowest_ids(std::vector<OutboxItem> items, std::size_t limit);
+
 // Pair key of an action: actions with the same key run strictly one after another, in order.
 std::string pair_key_of(const Action& action);
 

@@ -883,37 +883,30 @@ TEST(SqliteJournal, TheQueueSummaryReadsOpenActionsNotEveryFinishedOne) {
   TempDir dir;
   auto database = SqliteDatabase::open(dir.file("q.db"), kClock);
   ASSERT_TRUE(database.ok()) << database.error();
-  const std::string payload = R"({"kind":"pagerduty.add_note","alert_id":"A","note":"n"})";
-  {
+  const std::string payload = R"('{"kind":"pagerduty.add_note","alert_id":"A","note":"n"}')";
+  // `count` actions of (pair key prefix, target, state), the n-th created at `created` + n, finished at
+  // `updated` + n.
+  const auto actions = [&](const std::string& pair, const std::string& target, const std::string& state,
+                           int count, int created, int updated) {
+    return "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+           std::to_string(count) +
+           ") INSERT INTO outbox (event_id, pair_key, target, kind, payload, state, next_attempt_at_ms,"
+           " created_at_ms, updated_at_ms, head) SELECT 1, '" +
+           pair + "' || i, '" + target + "', 'k', " + payload + ", '" + state + "', 0, " +
+           std::to_string(created) + " + i, " + std::to_string(updated) + " + i, 1 FROM n;";
+  };
+  const auto exec = [&](const std::string& sql) {
     auto session = (*database)->lock();
-    ASSERT_TRUE(
-        session.db()
-            .exec("INSERT INTO events (id, source, type, kind, dedupe_key, received_at_ms, status,"
-                  " raw_body) VALUES (1, 'opsgenie', 'Create', 'alert.created', 'k', 0, 'done', '{}');"
-                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
-                  " INSERT INTO outbox (event_id, pair_key, target, kind, payload, state,"
-                  " next_attempt_at_ms, created_at_ms, updated_at_ms)"
-                  " SELECT 1, 'alert:' || i, 'pagerduty', 'k', '" +
-                  payload +
-                  "', 'done', i, i, 1000 + i FROM n;"
-                  "INSERT INTO outbox (event_id, pair_key, target, kind, payload, state,"
-                  " next_attempt_at_ms, created_at_ms, updated_at_ms, head) VALUES"
-                  " (1, 'alert:p1', 'pagerduty', 'k', '" +
-                  payload +
-                  "', 'pending', 0, 500, 500, 1),"
-                  " (1, 'alert:p2', 'pagerduty', 'k', '" +
-                  payload +
-                  "', 'pending', 0, 700, 700, 1),"
-                  " (1, 'alert:d1', 'opsgenie', 'k', '" +
-                  payload +
-                  "', 'dead', 0, 800, 800, 0),"
-                  " (1, 'alert:x1', 'opsgenie', 'k', '" +
-                  payload +
-                  "', 'discarded', 0, 900, 90000, 0),"
-                  " (1, 'alert:o1', 'opsgenie', 'k', '" +
-                  payload + "', 'done', 0, 900, 950, 0)")
-            .ok());
-  }
+    return session.db().exec(sql).ok();
+  };
+  ASSERT_TRUE(exec(
+      "INSERT INTO events (id, source, type, kind, dedupe_key, received_at_ms, status, raw_body)"
+      " VALUES (1, 'opsgenie', 'Create', 'alert.created', 'k', 0, 'done', '{}');" +
+      actions("done:", "pagerduty", "done", 20000, 0, 1000) +
+      actions("p1:", "pagerduty", "pending", 1, 499, 0) + actions("p3:", "opsgenie", "pending", 1, 599, 0) +
+      actions("p2:", "pagerduty", "pending", 1, 699, 0) + actions("d1:", "opsgenie", "dead", 1, 799, 799) +
+      actions("x1:", "opsgenie", "discarded", 1, 899, 89999) +
+      actions("o1:", "opsgenie", "done", 1, 899, 949)));
   SqliteAdmin admin(**database);
   pages_fetched(**database);
   const QueueStats stats = admin.queue_stats();
@@ -924,6 +917,8 @@ TEST(SqliteJournal, TheQueueSummaryReadsOpenActionsNotEveryFinishedOne) {
   EXPECT_EQ(pd.oldest_pending_ms, 500);
   EXPECT_EQ(pd.last_success_ms, 21000);
   const auto& og = stats.vendors.at("opsgenie");
+  EXPECT_EQ(og.pending, 1);
+  EXPECT_EQ(og.oldest_pending_ms, 600);
   EXPECT_EQ(og.dead, 1);
   EXPECT_EQ(og.last_success_ms, 950) << "a discarded action is not a success";
   // 20,000 finished actions fill hundreds of pages; the summary needs the few holding open actions and the
@@ -931,10 +926,24 @@ TEST(SqliteJournal, TheQueueSummaryReadsOpenActionsNotEveryFinishedOne) {
   EXPECT_LT(fetched, 40) << "pages the summary fetched";
 
   pages_fetched(**database);
+  const auto pending = admin.actions_in_state(ActionState::kPending, 10);
+  const auto first_two = admin.actions_in_state(ActionState::kPending, 2);
   EXPECT_EQ(admin.actions_in_state(ActionState::kDead, 10).size(), 1u);
-  EXPECT_EQ(admin.actions_in_state(ActionState::kPending, 10).size(), 2u);
   EXPECT_LT(pages_fetched(**database), 40) << "pages the listings fetched";
+  const auto pairs = [](const std::vector<OutboxItem>& items) {
+    std::vector<std::string> out;
+    for (const auto& i : items) out.push_back(i.pair_key);
+    return out;
+  };
+  EXPECT_EQ(pairs(pending), (std::vector<std::string>{"p1:1", "p3:1", "p2:1"})) << "both vendors', in order";
+  EXPECT_EQ(pairs(first_two), (std::vector<std::string>{"p1:1", "p3:1"}));
   EXPECT_EQ(admin.actions_in_state(ActionState::kDiscarded, 10).size(), 1u);
+
+  // A backlog is counted in the index alone: its rows (each with its payload) span several times the pages.
+  ASSERT_TRUE(exec(actions("backlog:", "pagerduty", "pending", 20000, 1000, 0)));
+  pages_fetched(**database);
+  EXPECT_EQ(admin.queue_stats().vendors.at("pagerduty").pending, 20002);
+  EXPECT_LT(pages_fetched(**database), 300) << "pages the summary of a backlog of 20,000 fetched";
 }
 
 TEST(SqliteJournal, AnOperatorsLinkLookupReadsItsKeyNotEveryLink) {

@@ -549,8 +549,10 @@ TEST(PgStore, TheQueueSummaryReadsOpenActionsAndEachVendorsNewestFinishedOne) {
   };
   const auto open_stats = plan_of(pg_sql::kOpenActionStats, {});
   EXPECT_NE(open_stats.find("outbox_open"), std::string::npos) << open_stats;
-  const auto open_listing =
-      plan_of(pg_sql::kOpenActionsInState, pg::params(std::string("dead"), std::int64_t{10}));
+  const auto oldest = plan_of(pg_sql::kOldestPending, pg::params(std::string("pagerduty")));
+  EXPECT_NE(oldest.find("outbox_open"), std::string::npos) << oldest;
+  const auto open_listing = plan_of(pg_sql::kOpenActionsInState,
+                                    pg::params(std::string("dead"), std::int64_t{10}, std::string("opsgenie")));
   EXPECT_NE(open_listing.find("outbox_open"), std::string::npos) << open_listing;
   const auto last_success = plan_of(pg_sql::kLastSuccess, pg::params(std::string("pagerduty")));
   EXPECT_NE(last_success.find("Index Scan Backward using outbox_finished_by_target"), std::string::npos)

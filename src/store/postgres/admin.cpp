@@ -1,5 +1,7 @@
 #include "store/postgres/admin.h"
 
+#include <iterator>
+
 #include "store/postgres/plans.h"
 #include "store/postgres/schema.h"
 
@@ -8,9 +10,21 @@ namespace ogpd::store {
 std::vector<OutboxItem> PgAdmin::actions_in_state(ActionState state, std::size_t limit) {
   auto session = database_.session();
   if (!session.ok()) return {};
-  auto rows = session->query(is_open(state) ? pg_sql::kOpenActionsInState : pg_sql::kFinishedActionsInState,
-                             pg::params(to_string(state), static_cast<std::int64_t>(limit)));
-  return rows.ok() ? pg_read_actions(*rows) : std::vector<OutboxItem>{};
+  if (!is_open(state)) {
+    auto rows = session->query(pg_sql::kFinishedActionsInState,
+                               pg::params(to_string(state), static_cast<std::int64_t>(limit)));
+    return rows.ok() ? pg_read_actions(*rows) : std::vector<OutboxItem>{};
+  }
+  std::vector<OutboxItem> items;
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    auto rows =
+        session->query(pg_sql::kOpenActionsInState,
+                       pg::params(to_string(state), static_cast<std::int64_t>(limit), to_string(side)));
+    if (!rows.ok()) continue;
+    auto found = pg_read_actions(*rows);
+    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return lowest_ids(std::move(items), limit);
 }
 
 std::optional<OutboxItem> PgAdmin::action(std::int64_t id) {
@@ -70,7 +84,6 @@ QueueStats PgAdmin::queue_stats() {
       const std::int64_t count = rows->integer(r, 2);
       if (state == "pending") {
         v.pending = count;
-        v.oldest_pending_ms = rows->integer(r, 3);
       } else if (state == "dead") {
         v.dead = count;
       } else if (state == "unpaired") {
@@ -78,9 +91,13 @@ QueueStats PgAdmin::queue_stats() {
       }
     }
   }
-  for (auto& [vendor, v] : stats.vendors)
+  for (auto& [vendor, v] : stats.vendors) {
+    if (v.pending > 0)
+      if (auto rows = session->query(pg_sql::kOldestPending, pg::params(vendor)); rows.ok() && !rows->empty())
+        v.oldest_pending_ms = rows->integer(0, 0);
     if (auto rows = session->query(pg_sql::kLastSuccess, pg::params(vendor)); rows.ok() && !rows->empty())
       v.last_success_ms = rows->integer(0, 0);
+  }
   if (auto rows = session->query(pg_sql::kVendorStates); rows.ok()) {
     for (int r = 0; r < rows->size(); ++r) {
       auto& v = stats.vendors[rows->text_or(r, 0, "")];

@@ -103,7 +103,7 @@ constexpr std::array<std::string_view, 5> kMigrations{
     // open, and each vendor's last success is the newest finished action of that vendor: through outbox_state
     // each scrape counted every finished action.
     "DROP INDEX outbox_state;"
-    "CREATE INDEX outbox_open ON outbox (state, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "CREATE INDEX outbox_open ON outbox (state, target, id) WHERE state IN ('pending', 'dead', 'unpaired');"
     "DROP INDEX outbox_finished;"
     "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
     " WHERE state IN ('done', 'discarded');",
@@ -232,12 +232,12 @@ constexpr std::string_view kReplayAction =
 constexpr std::string_view kDiscardAction =
     "UPDATE outbox SET state = 'discarded', updated_at_ms = $2 WHERE id = $1 AND state IN ('dead', "
     "'unpaired')";
-// The open states' listing reads outbox_open (the partial index applies only where the query repeats its
-// condition); a finished state's, never used by a periodic caller, walks the table.
+// The open states' listing reads outbox_open, one vendor ($3) at a time (the partial index applies only where
+// the query repeats its condition); a finished state's, never used by a periodic caller, walks the table.
 constexpr std::string_view kOpenActionsInState =
     "SELECT " OGPD_PG_ACTION_COLUMNS
     " FROM outbox"
-    " WHERE state = $1 AND state IN ('pending', 'dead', 'unpaired') ORDER BY id LIMIT $2";
+    " WHERE state = $1 AND state IN ('pending', 'dead', 'unpaired') AND target = $3 ORDER BY id LIMIT $2";
 constexpr std::string_view kFinishedActionsInState =
     "SELECT " OGPD_PG_ACTION_COLUMNS " FROM outbox WHERE state = $1 ORDER BY id LIMIT $2";
 constexpr std::string_view kActionById = "SELECT " OGPD_PG_ACTION_COLUMNS " FROM outbox WHERE id = $1";
@@ -259,11 +259,14 @@ constexpr std::string_view kRescheduleCheck =
     "UPDATE checks SET attempts = $2, next_at_ms = $3 WHERE request_id = $1";
 constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = $1";
 
-// The queue summary: the open actions by vendor and state, then each vendor's newest success, found walking
-// back from its newest finished action (a discarded one is skipped; operators discard few).
+// The queue summary, as SQLite's (sqlite/schema.h).
 constexpr std::string_view kOpenActionStats =
-    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox"
-    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY target, state";
+    "SELECT target, state, COUNT(*) FROM outbox"
+    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY state, target";
+constexpr std::string_view kOldestPending =
+    "SELECT created_at_ms FROM outbox"
+    " WHERE state IN ('pending', 'dead', 'unpaired') AND state = 'pending' AND target = $1 ORDER BY id LIMIT "
+    "1";
 constexpr std::string_view kLastSuccess =
     "SELECT updated_at_ms FROM outbox WHERE target = $1 AND state IN ('done', 'discarded') AND state = 'done'"
     " ORDER BY updated_at_ms DESC LIMIT 1";

@@ -1,5 +1,7 @@
 #include "store/sqlite/admin.h"
 
+#include <iterator>
+
 #include "store/sqlite/plans.h"
 #include "store/sqlite/rows.h"
 
@@ -7,10 +9,22 @@ namespace ogpd::store {
 
 std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::size_t limit) {
   auto session = database_.lock();
-  auto stmt = session.statement(is_open(state) ? Sql::kOpenActionsInState : Sql::kFinishedActionsInState);
-  stmt->bind(1, to_string(state));
-  stmt->bind(2, static_cast<std::int64_t>(limit));
-  return read_actions(*stmt);
+  if (!is_open(state)) {
+    auto stmt = session.statement(Sql::kFinishedActionsInState);
+    stmt->bind(1, to_string(state));
+    stmt->bind(2, static_cast<std::int64_t>(limit));
+    return read_actions(*stmt);
+  }
+  std::vector<OutboxItem> items;
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    auto stmt = session.statement(Sql::kOpenActionsInState);
+    stmt->bind(1, to_string(state));
+    stmt->bind(2, static_cast<std::int64_t>(limit));
+    stmt->bind(3, to_string(side));
+    auto found = read_actions(*stmt);
+    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
+  return lowest_ids(std::move(items), limit);
 }
 
 std::optional<OutboxItem> SqliteAdmin::action(std::int64_t id) {
@@ -84,7 +98,6 @@ QueueStats SqliteAdmin::queue_stats() {
       const std::int64_t count = stmt->column_int(2);
       if (state == "pending") {
         v.pending = count;
-        v.oldest_pending_ms = stmt->column_int(3);
       } else if (state == "dead") {
         v.dead = count;
       } else if (state == "unpaired") {
@@ -93,6 +106,11 @@ QueueStats SqliteAdmin::queue_stats() {
     }
   }
   for (auto& [vendor, v] : stats.vendors) {
+    if (v.pending > 0) {
+      auto oldest = session.statement(Sql::kOldestPending);
+      oldest->bind(1, std::string_view(vendor));
+      if (oldest->step() == SQLITE_ROW) v.oldest_pending_ms = oldest->column_int(0);
+    }
     auto stmt = session.statement(Sql::kLastSuccess);
     stmt->bind(1, std::string_view(vendor));
     if (stmt->step() == SQLITE_ROW) v.last_success_ms = stmt->column_int(0);

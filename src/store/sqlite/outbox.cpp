@@ -43,6 +43,12 @@ std::optional<ActionState> action_state_from_string(std::string_view text) {
   return std::nullopt;
 }
 
+std::vector<OutboxItem> lowest_ids(std::vector<OutboxItem> items, std::size_t limit) {
+  std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
+  if (items.size() > limit) items.resize(limit);
+  return items;
+}
+
 std::string pair_key_of(const Action& action) {
   if (action.alert_id) return "alert:" + *action.alert_id;
   return "incident:" + action.incident_id.value_or(action.incident_key.value_or(""));

@@ -151,7 +151,7 @@ constexpr std::array<std::string_view, 15> kMigrations{
     // the summary counted every finished action at each scrape, holding the connection a second per million;
     // and every finished action was written to an index nothing needed it in.
     "DROP INDEX outbox_state;"
-    "CREATE INDEX outbox_open ON outbox (state, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "CREATE INDEX outbox_open ON outbox (state, target, id) WHERE state IN ('pending', 'dead', 'unpaired');"
     "DROP INDEX outbox_finished;"
     "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
     " WHERE state IN ('done', 'discarded');",
@@ -241,12 +241,12 @@ constexpr std::string_view kReplayAction =
 constexpr std::string_view kDiscardAction =
     "UPDATE outbox SET state = 'discarded', updated_at_ms = ?2 WHERE id = ?1 AND state IN ('dead', "
     "'unpaired')";
-// The open states' listing reads outbox_open (the partial index applies only where the query repeats its
-// condition); a finished state's, never used by a periodic caller, walks the table.
+// The open states' listing reads outbox_open, one vendor (?3) at a time (the partial index applies only where
+// the query repeats its condition); a finished state's, never used by a periodic caller, walks the table.
 constexpr std::string_view kOpenActionsInState =
     "SELECT " OGPD_ACTION_COLUMNS
     " FROM outbox INDEXED BY outbox_open"
-    " WHERE state = ?1 AND state IN ('pending', 'dead', 'unpaired') ORDER BY id LIMIT ?2";
+    " WHERE state = ?1 AND state IN ('pending', 'dead', 'unpaired') AND target = ?3 ORDER BY id LIMIT ?2";
 constexpr std::string_view kFinishedActionsInState =
     "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE state = ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kActionById = "SELECT " OGPD_ACTION_COLUMNS " FROM outbox WHERE id = ?1";
@@ -261,11 +261,17 @@ constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?
 
 constexpr std::string_view kMarkPendingAmbiguous =
     "UPDATE outbox SET ambiguous = 1 WHERE state = 'pending' AND ambiguous = 0";
-// The queue summary: the open actions by vendor and state, then each vendor's newest success, found walking
-// back from its newest finished action (a discarded one is skipped; operators discard few).
+// The queue summary: the open actions by vendor and state, counted in outbox_open alone; when the oldest
+// pending action of a vendor (?1), the lowest-numbered, was queued (a replayed dead letter counts from its
+// replay); and each vendor's newest success, found walking back from its newest finished action (a
+// discarded one is skipped; operators discard few).
 constexpr std::string_view kOpenActionStats =
-    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox INDEXED BY outbox_open"
-    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY target, state";
+    "SELECT target, state, COUNT(*) FROM outbox INDEXED BY outbox_open"
+    " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY state, target";
+constexpr std::string_view kOldestPending =
+    "SELECT created_at_ms FROM outbox INDEXED BY outbox_open"
+    " WHERE state IN ('pending', 'dead', 'unpaired') AND state = 'pending' AND target = ?1 ORDER BY id LIMIT "
+    "1";
 constexpr std::string_view kLastSuccess =
     "SELECT updated_at_ms FROM outbox INDEXED BY outbox_finished_by_target"
     " WHERE target = ?1 AND state IN ('done', 'discarded') AND state = 'done' ORDER BY updated_at_ms DESC"
@@ -414,6 +420,7 @@ enum class Sql {
   kDropCheck,
   kMarkPendingAmbiguous,
   kOpenActionStats,
+  kOldestPending,
   kLastSuccess,
   kPendingEventCount,
   kRecentLinks,
@@ -505,6 +512,8 @@ constexpr std::string_view text(Sql statement) {
       return kMarkPendingAmbiguous;
     case Sql::kOpenActionStats:
       return kOpenActionStats;
+    case Sql::kOldestPending:
+      return kOldestPending;
     case Sql::kLastSuccess:
       return kLastSuccess;
     case Sql::kPendingEventCount:
