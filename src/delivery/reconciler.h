@@ -1,5 +1,5 @@
-// Reconciler: heals what webhooks missed (DESIGN §2.2). Every interval it walks the linked pairs that are not
-// closed on both sides and were linked within the maximum age, reads each side from its vendor
+// Reconciler: heals what webhooks missed (DESIGN §2.2). Every interval it walks the pairs linked within the
+// maximum age, a page at a time, and for each not known closed on both sides reads each side from its vendor
 // (GET /incidents/{id}, GET /v2/alerts/{id}), compares them (sync/reconcile.h) and, where they drifted,
 // journals the event whose webhook was missed. That event is planned like any webhook — same rules, same
 // loop guards, same outbox order — so a repair is never a second code path.

@@ -57,7 +57,7 @@ TEST_P(Reconcile, AnAlertClosedWithoutAWebhookResolvesItsIncident) {
   EXPECT_EQ(opsgenie_.count("POST", alerts_at("/alerts/drift-closed/")), 0u)
       << "the closed alert is left alone";
 
-  // Closed on both sides now: the pair leaves the set, so the next passes read nothing more of it.
+  // Closed on both sides now: the pair is settled, so the next passes read nothing more of it.
   const std::size_t reads = pagerduty_.count("GET", "/incidents/" + incident);
   const std::int64_t passes = metric(metrics(), "ogpd_reconcile_passes_total");
   ASSERT_TRUE(

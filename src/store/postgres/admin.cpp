@@ -84,6 +84,7 @@ QueueStats PgAdmin::queue_stats() {
       const std::int64_t count = rows->integer(r, 2);
       if (state == "pending") {
         v.pending = count;
+        v.oldest_pending_ms = rows->integer(r, 3);
       } else if (state == "dead") {
         v.dead = count;
       } else if (state == "unpaired") {
@@ -92,9 +93,6 @@ QueueStats PgAdmin::queue_stats() {
     }
   }
   for (auto& [vendor, v] : stats.vendors) {
-    if (v.pending > 0)
-      if (auto rows = session->query(pg_sql::kOldestPending, pg::params(vendor)); rows.ok() && !rows->empty())
-        v.oldest_pending_ms = rows->integer(0, 0);
     if (auto rows = session->query(pg_sql::kLastSuccess, pg::params(vendor)); rows.ok() && !rows->empty())
       v.last_success_ms = rows->integer(0, 0);
   }

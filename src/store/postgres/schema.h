@@ -103,9 +103,10 @@ constexpr std::array<std::string_view, 5> kMigrations{
     // open, and each vendor's last success is the newest finished action of that vendor: through outbox_state
     // each scrape counted every finished action.
     "DROP INDEX outbox_state;"
-    "CREATE INDEX outbox_open ON outbox (state, target, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "CREATE INDEX outbox_open ON outbox (state, target, id, created_at_ms)"
+    " WHERE state IN ('pending', 'dead', 'unpaired');"
     "DROP INDEX outbox_finished;"
-    "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
+    "CREATE INDEX outbox_finished_by_target ON outbox (target, state, updated_at_ms)"
     " WHERE state IN ('done', 'discarded');",
 };
 
@@ -261,12 +262,8 @@ constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = $
 
 // The queue summary, as SQLite's (sqlite/schema.h).
 constexpr std::string_view kOpenActionStats =
-    "SELECT target, state, COUNT(*) FROM outbox"
+    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox"
     " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY state, target";
-constexpr std::string_view kOldestPending =
-    "SELECT created_at_ms FROM outbox"
-    " WHERE state IN ('pending', 'dead', 'unpaired') AND state = 'pending' AND target = $1 ORDER BY id LIMIT "
-    "1";
 constexpr std::string_view kLastSuccess =
     "SELECT updated_at_ms FROM outbox WHERE target = $1 AND state IN ('done', 'discarded') AND state = 'done'"
     " ORDER BY updated_at_ms DESC LIMIT 1";

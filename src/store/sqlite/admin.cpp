@@ -98,6 +98,7 @@ QueueStats SqliteAdmin::queue_stats() {
       const std::int64_t count = stmt->column_int(2);
       if (state == "pending") {
         v.pending = count;
+        v.oldest_pending_ms = stmt->column_int(3);
       } else if (state == "dead") {
         v.dead = count;
       } else if (state == "unpaired") {
@@ -106,11 +107,6 @@ QueueStats SqliteAdmin::queue_stats() {
     }
   }
   for (auto& [vendor, v] : stats.vendors) {
-    if (v.pending > 0) {
-      auto oldest = session.statement(Sql::kOldestPending);
-      oldest->bind(1, std::string_view(vendor));
-      if (oldest->step() == SQLITE_ROW) v.oldest_pending_ms = oldest->column_int(0);
-    }
     auto stmt = session.statement(Sql::kLastSuccess);
     stmt->bind(1, std::string_view(vendor));
     if (stmt->step() == SQLITE_ROW) v.last_success_ms = stmt->column_int(0);

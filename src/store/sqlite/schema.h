@@ -151,9 +151,10 @@ constexpr std::array<std::string_view, 15> kMigrations{
     // the summary counted every finished action at each scrape, holding the connection a second per million;
     // and every finished action was written to an index nothing needed it in.
     "DROP INDEX outbox_state;"
-    "CREATE INDEX outbox_open ON outbox (state, target, id) WHERE state IN ('pending', 'dead', 'unpaired');"
+    "CREATE INDEX outbox_open ON outbox (state, target, id, created_at_ms)"
+    " WHERE state IN ('pending', 'dead', 'unpaired');"
     "DROP INDEX outbox_finished;"
-    "CREATE INDEX outbox_finished_by_target ON outbox (target, updated_at_ms)"
+    "CREATE INDEX outbox_finished_by_target ON outbox (target, state, updated_at_ms)"
     " WHERE state IN ('done', 'discarded');",
 };
 
@@ -261,17 +262,12 @@ constexpr std::string_view kDropCheck = "DELETE FROM checks WHERE request_id = ?
 
 constexpr std::string_view kMarkPendingAmbiguous =
     "UPDATE outbox SET ambiguous = 1 WHERE state = 'pending' AND ambiguous = 0";
-// The queue summary: the open actions by vendor and state, counted in outbox_open alone; when the oldest
-// pending action of a vendor (?1), the lowest-numbered, was queued (a replayed dead letter counts from its
-// replay); and each vendor's newest success, found walking back from its newest finished action (a
-// discarded one is skipped; operators discard few).
+// The queue summary: the open actions by vendor and state, with when the oldest was queued, read from
+// outbox_open alone; and each vendor's newest success, the last entry of its range of
+// outbox_finished_by_target.
 constexpr std::string_view kOpenActionStats =
-    "SELECT target, state, COUNT(*) FROM outbox INDEXED BY outbox_open"
+    "SELECT target, state, COUNT(*), MIN(created_at_ms) FROM outbox INDEXED BY outbox_open"
     " WHERE state IN ('pending', 'dead', 'unpaired') GROUP BY state, target";
-constexpr std::string_view kOldestPending =
-    "SELECT created_at_ms FROM outbox INDEXED BY outbox_open"
-    " WHERE state IN ('pending', 'dead', 'unpaired') AND state = 'pending' AND target = ?1 ORDER BY id LIMIT "
-    "1";
 constexpr std::string_view kLastSuccess =
     "SELECT updated_at_ms FROM outbox INDEXED BY outbox_finished_by_target"
     " WHERE target = ?1 AND state IN ('done', 'discarded') AND state = 'done' ORDER BY updated_at_ms DESC"
@@ -420,7 +416,6 @@ enum class Sql {
   kDropCheck,
   kMarkPendingAmbiguous,
   kOpenActionStats,
-  kOldestPending,
   kLastSuccess,
   kPendingEventCount,
   kRecentLinks,
@@ -512,8 +507,6 @@ constexpr std::string_view text(Sql statement) {
       return kMarkPendingAmbiguous;
     case Sql::kOpenActionStats:
       return kOpenActionStats;
-    case Sql::kOldestPending:
-      return kOldestPending;
     case Sql::kLastSuccess:
       return kLastSuccess;
     case Sql::kPendingEventCount:
