@@ -1,6 +1,6 @@
 // Reconciliation's pure parts: vendor timestamps, the readers of both vendors' GET answers, the drift rules
-// as a table (each pair of statuses × which side changed last), the repair event and its notes, and the
-// store's walk over the pairs to reconcile.
+// as a table (each pair of statuses × which side changed last), the repair event and its notes, the store's
+// walk over the pairs to reconcile, and which of them a pass reads.
 #include "sync/reconcile.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 
 #include "clients/apis.h"
 #include "core/time.h"
+#include "delivery/reconciler.h"
 #include "store/sqlite/journal.h"
 #include "support/fixtures.h"
 #include "support/temp_store.h"
@@ -228,6 +229,45 @@ TEST(PairsToReconcile, OldestFirstFromACursorWithinTheAgeMarkingPairsClosedOnBot
   EXPECT_EQ(ids(rest), (std::vector<std::string>{"a-3", "a-done"}));
   EXPECT_EQ(settled(rest), (std::vector<bool>{false, true}));
   EXPECT_TRUE(ledger.pairs_to_reconcile(150, rest.back(), 10).empty());
+}
+
+// Every request answered 404, and its URL kept: which pairs a pass read.
+class NotFoundHttp final : public clients::HttpClient {
+ public:
+  clients::HttpResult send(const clients::HttpRequest& request) override {
+    urls.push_back(request.url);
+    clients::HttpResult r;
+    r.response.status = 404;
+    return r;
+  }
+  std::vector<std::string> urls;
+};
+
+TEST(Reconciler, APassReadsThePairsNotClosedOnBothSidesAndWalksPastTheSettledOnes) {
+  const SystemClock clock;
+  testing::TempStore store("ogpd-reconcile-", clock);
+  ASSERT_TRUE(store);
+  auto& ledger = store->ledger;
+  const std::int64_t now = clock.now_ms();
+  for (const std::string alert : {"a-settled-1", "a-open", "a-settled-2"}) {
+    ASSERT_TRUE(ledger.save_link({alert, "P-" + alert, alert}, now).ok());
+    if (alert == "a-open") continue;
+    ASSERT_TRUE(ledger.save_status({Side::kOpsgenie, alert, "closed", true}, now).ok());
+    ASSERT_TRUE(ledger.save_status({Side::kPagerDuty, "P-" + alert, "resolved", true}, now).ok());
+  }
+  NotFoundHttp http;
+  clients::PagerDutyApi pagerduty(http, {.base_url = "http://pd.invalid", .api_key = "k"});
+  clients::OpsgenieApi opsgenie(http, {.base_url = "http://og.invalid", .api_key = "k"});
+  delivery::Reconciler reconciler(
+      ledger, store->outbox, pagerduty, opsgenie,
+      {.interval = std::chrono::milliseconds(0), .pagerduty_per_second = 1e6, .opsgenie_per_second = 1e6},
+      clock, [](const Event&, const std::string&) { return Result<bool>(false); });
+  std::vector<std::string> found;
+  const auto summary = reconciler.pass([&](const delivery::Finding& f) { found.push_back(f.link.alert_id); });
+  EXPECT_EQ(found, (std::vector<std::string>{"a-open"}));
+  EXPECT_EQ(summary.unreadable, 1);
+  for (const auto& url : http.urls) EXPECT_NE(url.find("a-open"), std::string::npos) << url;
+  EXPECT_FALSE(http.urls.empty());
 }
 
 TEST(PairsToReconcile, APairWithActionsWaitingIsPending) {
