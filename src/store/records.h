@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -95,8 +96,10 @@ struct LinkedPair {
   bool settled = false;  // known closed and resolved: nothing is left to reconcile there
 };
 
-// The `limit` lowest-numbered of `items` (a listing read one vendor at a time), in order.
-std::vector<OutboxItem> lowest_ids(std::vector<OutboxItem> items, std::size_t limit);
+// The `limit` lowest-numbered actions of both vendors, in order, from `read_side` (one vendor's own `limit`
+// lowest, each an index range: the stores index open actions by state and then vendor).
+std::vector<OutboxItem> lowest_of_both_vendors(std::size_t limit,
+                                               const std::function<std::vector<OutboxItem>(Side)>& read_side);
 
 // Pair key of an action: actions with the same key run strictly one after another, in order.
 std::string pair_key_of(const Action& action);

@@ -1,7 +1,5 @@
 #include "store/postgres/admin.h"
 
-#include <iterator>
-
 #include "store/postgres/plans.h"
 #include "store/postgres/schema.h"
 
@@ -15,16 +13,12 @@ std::vector<OutboxItem> PgAdmin::actions_in_state(ActionState state, std::size_t
                                pg::params(to_string(state), static_cast<std::int64_t>(limit)));
     return rows.ok() ? pg_read_actions(*rows) : std::vector<OutboxItem>{};
   }
-  std::vector<OutboxItem> items;
-  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+  return lowest_of_both_vendors(limit, [&](Side side) {
     auto rows =
         session->query(pg_sql::kOpenActionsInState,
                        pg::params(to_string(state), static_cast<std::int64_t>(limit), to_string(side)));
-    if (!rows.ok()) continue;
-    auto found = pg_read_actions(*rows);
-    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
-  }
-  return lowest_ids(std::move(items), limit);
+    return rows.ok() ? pg_read_actions(*rows) : std::vector<OutboxItem>{};
+  });
 }
 
 std::optional<OutboxItem> PgAdmin::action(std::int64_t id) {

@@ -1,7 +1,5 @@
 #include "store/sqlite/admin.h"
 
-#include <iterator>
-
 #include "store/sqlite/plans.h"
 #include "store/sqlite/rows.h"
 
@@ -15,16 +13,13 @@ std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::si
     stmt->bind(2, static_cast<std::int64_t>(limit));
     return read_actions(*stmt);
   }
-  std::vector<OutboxItem> items;
-  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+  return lowest_of_both_vendors(limit, [&](Side side) {
     auto stmt = session.statement(Sql::kOpenActionsInState);
     stmt->bind(1, to_string(state));
     stmt->bind(2, static_cast<std::int64_t>(limit));
     stmt->bind(3, to_string(side));
-    auto found = read_actions(*stmt);
-    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
-  }
-  return lowest_ids(std::move(items), limit);
+    return read_actions(*stmt);
+  });
 }
 
 std::optional<OutboxItem> SqliteAdmin::action(std::int64_t id) {

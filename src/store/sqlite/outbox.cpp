@@ -1,6 +1,7 @@
 #include "store/sqlite/outbox.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include "store/sqlite/plans.h"
@@ -43,7 +44,13 @@ std::optional<ActionState> action_state_from_string(std::string_view text) {
   return std::nullopt;
 }
 
-std::vector<OutboxItem> lowest_ids(std::vector<OutboxItem> items, std::size_t limit) {
+std::vector<OutboxItem> lowest_of_both_vendors(
+    std::size_t limit, const std::function<std::vector<OutboxItem>(Side)>& read_side) {
+  std::vector<OutboxItem> items;
+  for (const Side side : {Side::kPagerDuty, Side::kOpsgenie}) {
+    auto found = read_side(side);
+    items.insert(items.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+  }
   std::sort(items.begin(), items.end(), [](const OutboxItem& a, const OutboxItem& b) { return a.id < b.id; });
   if (items.size() > limit) items.resize(limit);
   return items;
