@@ -6,7 +6,7 @@
 namespace ogpd::store {
 
 std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::size_t limit) {
-  auto session = database_.lock();
+  auto session = database_.read();
   if (!is_open(state)) {
     auto stmt = session.statement(Sql::kFinishedActionsInState);
     stmt->bind(1, to_string(state));
@@ -23,7 +23,7 @@ std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::si
 }
 
 std::optional<OutboxItem> SqliteAdmin::action(std::int64_t id) {
-  auto session = database_.lock();
+  auto session = database_.read();
   auto stmt = session.statement(Sql::kActionById);
   stmt->bind(1, id);
   auto items = read_actions(*stmt);
@@ -61,7 +61,7 @@ Status SqliteAdmin::discard(std::int64_t action_id, std::int64_t now_ms) {
 }
 
 std::vector<StoredEvent> SqliteAdmin::recent_events(std::size_t limit) {
-  auto session = database_.lock();
+  auto session = database_.read();
   auto stmt = session.statement(Sql::kRecentEvents);
   stmt->bind(1, static_cast<std::int64_t>(limit));
   return read_events(*stmt);
@@ -81,7 +81,7 @@ std::vector<Link> SqliteAdmin::links(const std::optional<std::string>& alert_id,
 }
 
 QueueStats SqliteAdmin::queue_stats() {
-  auto session = database_.lock();
+  auto session = database_.read();
   QueueStats stats;
   stats.vendors["pagerduty"];
   stats.vendors["opsgenie"];
@@ -122,7 +122,7 @@ QueueStats SqliteAdmin::queue_stats() {
 }
 
 std::vector<RouteActivity> SqliteAdmin::route_activity(const std::vector<std::string>& routes) {
-  auto session = database_.lock();
+  auto session = database_.read();
   std::vector<RouteActivity> out;
   for (const auto& route : routes) {
     auto stmt = session.statement(Sql::kRouteActivity);
@@ -158,13 +158,13 @@ Result<std::int64_t> SqliteAdmin::prune(std::int64_t before_ms, int batch) {
 }
 
 std::vector<Link> SqliteAdmin::every_link() {
-  auto session = database_.lock();
+  auto session = database_.read();
   auto stmt = session.statement(Sql::kEveryLink);
   return read_links(*stmt);
 }
 
 std::optional<std::string> SqliteAdmin::create_webhook_of(const std::string& alert_id) {
-  auto session = database_.lock();
+  auto session = database_.read();
   auto stmt = session.statement(Sql::kCreateWebhookOf);
   stmt->bind(1, std::string_view(alert_id));
   if (stmt->step() != SQLITE_ROW) return std::nullopt;

@@ -74,6 +74,7 @@ SqliteDatabase::~SqliteDatabase() {
     checkpointer_.join();
   }
   if (log_fd_ >= 0) ::close(log_fd_);
+  reader_.reset();  // before the writer's connection: the last one to close checkpoints the store
 }
 
 int SqliteDatabase::on_wal_commit(void* self, sqlite3* db, const char*, int pages) {
@@ -288,8 +289,25 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const std::string& 
                                " (ogpd-proxy needs to write the database file and its directory)");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::unavailable(path + ": " + std::strerror(errno));
-  return std::unique_ptr<SqliteDatabase>(
+  std::unique_ptr<SqliteDatabase> database(
       new SqliteDatabase(std::move(*db), *version, path, FileId{st.st_dev, st.st_ino}, clock, options));
+  if (auto reader = Db::open(path, /*create=*/false); reader.ok()) {
+    reader->wait_for_locks(options.busy_timeout_ms);
+    if (reader->exec("PRAGMA query_only=1").ok())
+      database->reader_.reset(new Reader{{}, std::move(*reader), {}});
+  }
+  return database;
+}
+
+SqliteDatabase::Reading SqliteDatabase::read() {
+  if (reader_ == nullptr) return Reading(mu_, db_, statements_);
+  return Reading(reader_->mu, reader_->db, reader_->statements);
+}
+
+SqliteDatabase::Session::Cached SqliteDatabase::Reading::statement(Sql which) {
+  Statement& slot = statements_[static_cast<std::size_t>(which)];
+  if (!slot.valid()) slot = db_.prepare(text(which));
+  return Session::Cached(slot);
 }
 
 Status SqliteDatabase::file_health() const {

@@ -1,6 +1,8 @@
-// SqliteDatabase: the embedded store's one connection (DATABASE_URL=sqlite:<path>), its lock and its cache of
-// prepared statements. Every role over SQLite — the journal's writer, the outbox, the pair ledger, the admin
-// views — borrows it through a Session, so there is one WAL writer and never an SQLITE_BUSY between them.
+// SqliteDatabase: the embedded store's connection (DATABASE_URL=sqlite:<path>), its lock and its cache of
+// prepared statements. Every role over SQLite that writes — the journal's writer, the outbox, the pair
+// ledger, the admin's replay and retention — borrows it through a Session, so there is one WAL writer and
+// never an SQLITE_BUSY between them. The views whose reads grow with the store read through a second,
+// read-only connection (read(), below), so they never hold the first.
 //
 // open() applies pending migrations and checks the file can be written; it starts no thread, so operator
 // commands use it as the daemon does. Thread-safe: a Session holds the lock for as long as it lives. Failures
@@ -132,6 +134,30 @@ class SqliteDatabase {
 
   Session lock() { return Session(*this); }
 
+  // The reader: a second connection to the file, read-only (query_only), with its own lock and statements,
+  // for the views whose reads take time in proportion to what the store holds: the queue summary behind
+  // /metrics and the status page, the listings, reconciliation's pages. In WAL mode it reads while the
+  // connection above commits, so a scrape over a long backlog no longer holds the journal's commits. It sees
+  // every committed transaction, the kWritten ones not yet synced included, as the connection above does.
+  // Where the second connection could not open, the views lock the connection above, as before.
+  class Reading {
+   public:
+    Session::Cached statement(Sql which);
+    Db& db() { return db_; }
+
+   private:
+    friend class SqliteDatabase;
+    Reading(std::mutex& mu, Db& db, std::array<Statement, static_cast<std::size_t>(Sql::kCount)>& statements)
+        : lock_(mu), db_(db), statements_(statements) {}
+    std::unique_lock<std::mutex> lock_;
+    Db& db_;
+    std::array<Statement, static_cast<std::size_t>(Sql::kCount)>& statements_;
+  };
+
+  Reading read();
+  // Whether read() has its own connection (false: it shares the one above).
+  bool reads_apart() const { return reader_ != nullptr; }
+
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
   const Clock& clock() const { return clock_; }
@@ -188,6 +214,12 @@ class SqliteDatabase {
   std::optional<std::chrono::steady_clock::time_point> checkpoint_due_at_;
   bool checkpointer_stop_ = false;  // guarded by checkpointer_mu_
   std::thread checkpointer_;        // guarded by mu_: joinable once checkpoint_in_background() started it
+  struct Reader {
+    std::mutex mu;
+    Db db;                                                                    // guarded by mu
+    std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements;  // guarded by mu; lazily
+  };
+  std::unique_ptr<Reader> reader_;  // set by open(), or null; closed before the connection above
   std::mutex log_mu_;
   int log_fd_ = -1;  // guarded by log_mu_: the WAL file, opened by the first sync_log()
   const int schema_version_;

@@ -1,6 +1,6 @@
 // Thin RAII wrappers over the SQLite C API: a connection and a prepared statement. Errors are values
 // (Status), never exceptions. Not thread-safe: one thread at a time; SqliteDatabase (database.h) owns the
-// daemon's one connection and serialises its users.
+// daemon's connections (one that writes, one that reads, one that checkpoints) and serialises their users.
 #pragma once
 
 #include <sqlite3.h>

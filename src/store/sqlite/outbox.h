@@ -1,5 +1,5 @@
-// SqliteOutbox: the outbox role over the embedded store's one connection (SqliteDatabase). Each write is one
-// short transaction under the connection's lock.
+// SqliteOutbox: the outbox role over the embedded store's writing connection (SqliteDatabase). Each write is
+// one short transaction under the connection's lock.
 //
 // Durability: the journal's commits are synced before any is answered (a 202 promises them; journal.h). These
 // writes — outcomes, links, the echo ledger, replays — are synchronous=NORMAL: in WAL mode they survive a
