@@ -38,6 +38,7 @@
 #include "ops/log.h"
 #include "ops/ogpd_metrics.h"
 #include "server/server.h"
+#include "store/spaced_summary.h"
 #include "store/sqlite/owner_lock.h"
 
 #ifndef OGPD_VERSION
@@ -188,9 +189,12 @@ int serve(const Config& config, const ogpd::Clock& clock) {
 
   // GET /status (STATUS_PAGE=true): what `status` shows, with what only this process knows (a vendor's 429
   // pause, reconciliation's last pass).
+  // The queue summary, read no more often than its cost allows (store/spaced_summary.h).
+  ogpd::store::SpacedSummary queue_summary([&] { return store.admin.queue_stats(); });
   const auto render_status_page = [&] {
     auto view = ogpd::cli::gather_status_page(
-        store.admin, {config.dry_run, ogpd::ops::store_label(config), route_names(config)}, clock.now_ms());
+        store.admin, queue_summary.get(),
+        {config.dry_run, ogpd::ops::store_label(config), route_names(config)}, clock.now_ms());
     for (const auto side : {ogpd::Side::kPagerDuty, ogpd::Side::kOpsgenie})
       view.rate_limited.push_back({std::string(ogpd::to_string(side)), pacer.gate(side).paused_until_ms()});
     view.drift.on = !config.dry_run && config.reconcile_interval_seconds > 0;
@@ -211,7 +215,7 @@ int serve(const Config& config, const ogpd::Clock& clock) {
        .render_metrics =
            [&] {
              return metrics.registry.render([&](std::string& out) {
-               ogpd::delivery::render_queue_metrics(store.admin.queue_stats(), clock.now_ms(), out);
+               ogpd::delivery::render_queue_metrics(queue_summary.get(), clock.now_ms(), out);
                ogpd::ops::render_process_metrics(out);
              });
            },

@@ -208,11 +208,12 @@ std::string html_escaped(std::string_view text) {
   return out;
 }
 
-StatusPageView gather_status_page(store::StoreAdmin& store, const Mode& mode, std::int64_t now_ms) {
+StatusPageView gather_status_page(store::StoreAdmin& store, store::QueueStats queue, const Mode& mode,
+                                  std::int64_t now_ms) {
   StatusPageView view;
   view.now_ms = now_ms;
   view.mode = mode;
-  view.queue = store.queue_stats();
+  view.queue = std::move(queue);
   view.pending = store.actions_in_state(store::ActionState::kPending, kPageRows + 1);
   view.more_pending = view.pending.size() > kPageRows;
   if (view.more_pending) view.pending.resize(kPageRows);

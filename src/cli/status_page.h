@@ -8,7 +8,8 @@
 // shows no secret (the store by its redacted label) and of an alert's content only its title; every text
 // that came from a webhook or a vendor is escaped.
 //
-// gather_status_page() reads the store (call it off the network thread); render_status_page() is pure.
+// gather_status_page() reads the store (call it off the network thread), with the queue summary given (the
+// daemon spaces its reads: store/spaced_summary.h); render_status_page() is pure.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +52,8 @@ struct StatusPageView {
 
 inline constexpr std::size_t kPageRows = 20;  // rows shown in each list
 
-StatusPageView gather_status_page(store::StoreAdmin& store, const Mode& mode, std::int64_t now_ms);
+StatusPageView gather_status_page(store::StoreAdmin& store, store::QueueStats queue, const Mode& mode,
+                                  std::int64_t now_ms);
 std::string render_status_page(const StatusPageView& view);
 
 // `text` safe inside HTML text and attribute values: & < > " ' as entities, control characters as

@@ -976,7 +976,8 @@ TEST(SqliteJournal, TheViewsReadBesideTheConnectionTheJournalCommitsOn) {
   };
   std::future<Views> views;
   {
-    // Held as a group commit holds it, after a commit the views must see.
+    // Held as a group commit holds it: after a commit the views must see, inside a write transaction they
+    // must not.
     auto writer = (*database)->lock();
     ASSERT_TRUE(
         writer.db()
@@ -987,15 +988,22 @@ TEST(SqliteJournal, TheViewsReadBesideTheConnectionTheJournalCommitsOn) {
                   " 'k', '{\"kind\":\"pagerduty.add_note\",\"alert_id\":\"A\",\"note\":\"n\"}',"
                   " 'pending', 0, 5, 5, 1);")
             .ok());
+    ASSERT_TRUE(
+        writer.db()
+            .exec("BEGIN IMMEDIATE; INSERT INTO outbox (event_id, pair_key, target, kind, payload, state,"
+                  " next_attempt_at_ms, created_at_ms, updated_at_ms, head) SELECT event_id, 'b', target,"
+                  " kind, payload, state, 0, 1, 1, 1 FROM outbox WHERE pair_key = 'a';")
+            .ok());
     views = std::async(std::launch::async, [&admin] {
       return Views{admin.queue_stats(), admin.actions_in_state(ActionState::kPending, 10).size()};
     });
     ASSERT_EQ(views.wait_for(std::chrono::seconds(30)), std::future_status::ready)
         << "the views waited for the journal's connection";
+    ASSERT_TRUE(writer.db().exec("ROLLBACK").ok());
   }
   const Views read = views.get();
   EXPECT_EQ(read.stats.vendors.at("pagerduty").pending, 1) << "the reader sees what the writer committed";
-  EXPECT_EQ(read.stats.vendors.at("pagerduty").oldest_pending_ms, 5);
+  EXPECT_EQ(read.stats.vendors.at("pagerduty").oldest_pending_ms, 5) << "not the uncommitted action's 1";
   EXPECT_EQ(read.pending, 1U);
 }
 

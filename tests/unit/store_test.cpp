@@ -14,6 +14,7 @@
 #include "store/action_json.h"
 #include "store/postgres/plans.h"
 #include "store/postgres/schema.h"
+#include "store/spaced_summary.h"
 #include "store/sqlite/store.h"
 #include "support/postgres.h"
 
@@ -564,4 +565,45 @@ TEST(PgStore, TheQueueSummaryReadsOpenActionsAndEachVendorsNewestFinishedOne) {
       << last_success;
 }
 
+}  // namespace ogpd::store
+
+namespace ogpd::store {
+namespace {
+
+// A fake steady clock the test moves, and a summary read that takes `takes` of it.
+struct SpacedReads {
+  std::chrono::steady_clock::time_point now{};
+  std::chrono::milliseconds takes{0};
+  int reads = 0;
+  SpacedSummary summary{[this] {
+                          ++reads;
+                          now += takes;
+                          QueueStats stats;
+                          stats.events_pending = reads;
+                          return stats;
+                        },
+                        [this] { return now; }};
+};
+
+TEST(SpacedSummary, ReadsAgainOnlyOnceTwentyTimesWhatTheLastReadTookHasPassed) {
+  // A summary over a long backlog takes tens of milliseconds on SQLite's reading connection, and while it
+  // lasts the WAL cannot restart: /metrics scraped back to back grew it by 12 MB a second.
+  SpacedReads s;
+  s.takes = std::chrono::milliseconds(45);
+  EXPECT_EQ(s.summary.get().events_pending, 1);
+  s.now += std::chrono::milliseconds(899);
+  EXPECT_EQ(s.summary.get().events_pending, 1) << "the last summary, served within 20 x 45 ms of its end";
+  EXPECT_EQ(s.reads, 1);
+  s.now += std::chrono::milliseconds(1);
+  EXPECT_EQ(s.summary.get().events_pending, 2) << "read again 900 ms after the last read ended";
+  EXPECT_EQ(s.reads, 2);
+}
+
+TEST(SpacedSummary, AQuickReadLeavesTheSummaryFresh) {
+  SpacedReads s;  // a read that takes no time on the clock: the queue is small
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(s.summary.get().events_pending, i);
+  EXPECT_EQ(s.reads, 3);
+}
+
+}  // namespace
 }  // namespace ogpd::store

@@ -7,6 +7,7 @@ namespace ogpd::store {
 
 std::vector<OutboxItem> SqliteAdmin::actions_in_state(ActionState state, std::size_t limit) {
   auto session = database_.read();
+  const auto snapshot = session.snapshot();
   if (!is_open(state)) {
     auto stmt = session.statement(Sql::kFinishedActionsInState);
     stmt->bind(1, to_string(state));
@@ -82,6 +83,7 @@ std::vector<Link> SqliteAdmin::links(const std::optional<std::string>& alert_id,
 
 QueueStats SqliteAdmin::queue_stats() {
   auto session = database_.read();
+  const auto snapshot = session.snapshot();
   QueueStats stats;
   stats.vendors["pagerduty"];
   stats.vendors["opsgenie"];

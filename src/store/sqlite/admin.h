@@ -1,7 +1,7 @@
 // SqliteAdmin: operator views, replay, discard and retention over the embedded store. The views (the queue
-// summary, the listings, the route activity) read through the database's reader, beside the connection the
-// journal commits on (database.h); writes are synchronous=NORMAL on that connection (see outbox.h).
-// Thread-safe; failures are values.
+// summary, the listings of actions and events, the route activity, every link) read through the database's
+// reader, beside the connection the journal commits on (database.h); a link looked up by key, and every
+// write, use that connection. Writes are synchronous=NORMAL (see outbox.h). Thread-safe; failures are values.
 #pragma once
 
 #include <memory>

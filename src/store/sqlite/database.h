@@ -134,16 +134,38 @@ class SqliteDatabase {
 
   Session lock() { return Session(*this); }
 
-  // The reader: a second connection to the file, read-only (query_only), with its own lock and statements,
-  // for the views whose reads take time in proportion to what the store holds: the queue summary behind
-  // /metrics and the status page, the listings, reconciliation's pages. In WAL mode it reads while the
-  // connection above commits, so a scrape over a long backlog no longer holds the journal's commits. It sees
-  // every committed transaction, the kWritten ones not yet synced included, as the connection above does.
-  // Where the second connection could not open, the views lock the connection above, as before.
+  // The reader: a second connection to the file, read-only (query_only), with its own lock, statements and
+  // SQLite's default 2 MiB cache (emptied whenever another connection has committed), for the admin's views:
+  // the queue summary behind /metrics and the status page, whose read takes time in proportion to the
+  // backlog, and the listings. In WAL mode it reads while the connection above commits, so a scrape over a
+  // long backlog no longer holds the journal's commits. It sees every committed transaction, the kWritten
+  // ones not yet synced included, as the connection above does. Where the second connection could not open,
+  // the views lock the connection above, as before (the journal says so at start).
+  //
+  // Its reads must be short or spaced: while one lasts, the WAL cannot restart from its start, and one begun
+  // on a fully copied WAL keeps checkpoints from copying. Summaries read back to back grew the WAL by 12 MB a
+  // second, so the daemon spaces them (store/spaced_summary.h); reconciliation, which reads page after page,
+  // stays on the connection above.
   class Reading {
    public:
     Session::Cached statement(Sql which);
     Db& db() { return db_; }
+    // Every statement until the guard goes reads one snapshot (a read transaction), as the views read under
+    // the connection above's lock before.
+    class Snapshot {
+     public:
+      explicit Snapshot(Db& db) : db_(db), open_(db.exec("BEGIN").ok()) {}
+      ~Snapshot() {
+        if (open_) (void)db_.exec("COMMIT");
+      }
+      Snapshot(const Snapshot&) = delete;
+      Snapshot& operator=(const Snapshot&) = delete;
+
+     private:
+      Db& db_;
+      const bool open_;
+    };
+    Snapshot snapshot() { return Snapshot(db_); }
 
    private:
     friend class SqliteDatabase;

@@ -26,6 +26,10 @@ std::unique_ptr<SqliteJournal> SqliteJournal::start(SqliteDatabase& database, Jo
     options.on_warning(
         "SQLite checkpoints run on the journal's own connection, holding it while they copy (" + s.message() +
         ")");
+  if (!database.reads_apart() && options.on_warning)
+    options.on_warning(
+        "SQLite views (the queue summary behind /metrics, the status page) read on the journal's own "
+        "connection, holding it while they read: a second connection to the store could not open");
   std::unique_ptr<SqliteJournal> journal(new SqliteJournal(database, std::move(options)));
   journal->start_writer();
   return journal;

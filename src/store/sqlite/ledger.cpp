@@ -64,7 +64,7 @@ Status SqliteLedger::withdraw_echo(const Echo& echo) {
 std::vector<LinkedPair> SqliteLedger::pairs_to_reconcile(std::int64_t created_since_ms,
                                                          const std::optional<LinkedPair>& after,
                                                          std::size_t limit) {
-  auto session = database_.read();
+  auto session = database_.lock();
   auto stmt = session.statement(Sql::kPairsToReconcile);
   stmt->bind(1, created_since_ms);
   stmt->bind(2, after ? after->created_at_ms : std::numeric_limits<std::int64_t>::min());

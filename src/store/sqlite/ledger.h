@@ -1,7 +1,5 @@
 // SqliteLedger: the pair ledger (links, echoes) over the embedded store's connection. Writes are one short
-// transaction each, synchronous=NORMAL (see outbox.h for why that is safe). Reconciliation's pages of pairs
-// are read through the database's reader (database.h), beside the journal's commits. Thread-safe; failures
-// are values.
+// transaction each, synchronous=NORMAL (see outbox.h for why that is safe). Thread-safe; failures are values.
 #pragma once
 
 #include <memory>
