@@ -187,10 +187,11 @@ int serve(const Config& config, const ogpd::Clock& clock) {
     spdlog::warn("MAX_CONNECTIONS={} lowered to {}: this process may open only {} files (ulimit -n)",
                  config.max_connections, limits.connections, fd_limit);
 
+  // The queue summary for /metrics and the status page, read no more often than its cost allows
+  // (store/spaced_summary.h).
+  ogpd::store::SpacedSummary queue_summary([&] { return store.admin.queue_stats(); });
   // GET /status (STATUS_PAGE=true): what `status` shows, with what only this process knows (a vendor's 429
   // pause, reconciliation's last pass).
-  // The queue summary, read no more often than its cost allows (store/spaced_summary.h).
-  ogpd::store::SpacedSummary queue_summary([&] { return store.admin.queue_stats(); });
   const auto render_status_page = [&] {
     auto view = ogpd::cli::gather_status_page(
         store.admin, queue_summary.get(),
