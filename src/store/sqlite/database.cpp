@@ -305,9 +305,7 @@ SqliteDatabase::Reading SqliteDatabase::read() {
 }
 
 SqliteDatabase::Session::Cached SqliteDatabase::Reading::statement(Sql which) {
-  Statement& slot = statements_[static_cast<std::size_t>(which)];
-  if (!slot.valid()) slot = db_.prepare(text(which));
-  return Session::Cached(slot);
+  return cached(db_, statements_, which);
 }
 
 Status SqliteDatabase::file_health() const {
@@ -321,10 +319,14 @@ Status SqliteDatabase::file_health() const {
   return {};
 }
 
+SqliteDatabase::Session::Cached SqliteDatabase::cached(Db& db, Statements& statements, Sql which) {
+  Statement& slot = statements[static_cast<std::size_t>(which)];
+  if (!slot.valid()) slot = db.prepare(text(which));
+  return Session::Cached(slot);
+}
+
 SqliteDatabase::Session::Cached SqliteDatabase::Session::statement(Sql which) {
-  Statement& slot = database_.statements_[static_cast<std::size_t>(which)];
-  if (!slot.valid()) slot = database_.db_.prepare(text(which));
-  return Cached(slot);
+  return cached(database_.db_, database_.statements_, which);
 }
 
 Status SqliteDatabase::Session::run(Sql which, const std::function<void(Statement&)>& bind) {

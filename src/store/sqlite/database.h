@@ -94,6 +94,9 @@ enum class Durability {
 
 class SqliteDatabase {
  public:
+  // One prepared statement per Sql, made on first use.
+  using Statements = std::array<Statement, static_cast<std::size_t>(Sql::kCount)>;
+
   static Result<std::unique_ptr<SqliteDatabase>> open(const std::string& path, const Clock& clock,
                                                       SqliteOptions options = {});
   ~SqliteDatabase();
@@ -169,11 +172,10 @@ class SqliteDatabase {
 
    private:
     friend class SqliteDatabase;
-    Reading(std::mutex& mu, Db& db, std::array<Statement, static_cast<std::size_t>(Sql::kCount)>& statements)
-        : lock_(mu), db_(db), statements_(statements) {}
+    Reading(std::mutex& mu, Db& db, Statements& statements) : lock_(mu), db_(db), statements_(statements) {}
     std::unique_lock<std::mutex> lock_;
     Db& db_;
-    std::array<Statement, static_cast<std::size_t>(Sql::kCount)>& statements_;
+    Statements& statements_;
   };
 
   Reading read();
@@ -207,6 +209,8 @@ class SqliteDatabase {
   SqliteDatabase(Db db, int schema_version, std::string path, FileId file, const Clock& clock,
                  const SqliteOptions& options);
 
+  // `which` from `statements`, prepared on `db` first if it is not yet: the cache behind Session and Reading.
+  static Session::Cached cached(Db& db, Statements& statements, Sql which);
   static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
   Status set_synchronous(Durability durability);  // under mu_
   void checkpoint();                              // under mu_, at synchronous NORMAL or FULL
@@ -218,8 +222,8 @@ class SqliteDatabase {
   int restart_tail_most() const { return std::max(checkpoint_pages_ / 2, 1); }
 
   std::mutex mu_;
-  Db db_;                                                                    // guarded by mu_
-  std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements_;  // guarded by mu_; lazily
+  Db db_;                                       // guarded by mu_
+  Statements statements_;                       // guarded by mu_; lazily
   Durability synchronous_ = Durability::kFull;  // guarded by mu_: the connection's current level
   // guarded by mu_: frames in the WAL after the last commit (0 after an inline checkpoint, until the next)
   int wal_pages_ = 0;
@@ -238,8 +242,8 @@ class SqliteDatabase {
   std::thread checkpointer_;        // guarded by mu_: joinable once checkpoint_in_background() started it
   struct Reader {
     std::mutex mu;
-    Db db;                                                                    // guarded by mu
-    std::array<Statement, static_cast<std::size_t>(Sql::kCount)> statements;  // guarded by mu; lazily
+    Db db;                  // guarded by mu
+    Statements statements;  // guarded by mu; lazily
   };
   std::unique_ptr<Reader> reader_;  // set by open(), or null; closed before the connection above
   std::mutex log_mu_;
